@@ -1,0 +1,27 @@
+/* err.c - names for the error enum. */
+#include "err.h"
+
+static const char *const names[JIJU_ERR__COUNT] = {
+    [JIJU_OK] = "ok",
+    [JIJU_ERR_NOMEM] = "out of memory",
+    [JIJU_ERR_INVALID] = "invalid argument",
+    [JIJU_ERR_IO] = "i/o error",
+    [JIJU_ERR_STORE] = "store error",
+    [JIJU_ERR_NOT_FOUND] = "not found",
+    [JIJU_ERR_CORRUPT] = "corrupt data",
+    [JIJU_ERR_CONFIG] = "configuration error",
+    [JIJU_ERR_ZMQ] = "zeromq error",
+    [JIJU_ERR_TIMEOUT] = "timeout",
+    [JIJU_ERR_PROTOCOL] = "protocol error",
+    [JIJU_ERR_EXISTS] = "already exists",
+    [JIJU_ERR_CONFLICT] = "conflict",
+    [JIJU_ERR_REJECTED] = "rejected",
+    [JIJU_ERR_AGAIN] = "try again",
+};
+
+const char *jiju_err_str(int err)
+{
+    if (err < 0 || err >= JIJU_ERR__COUNT || !names[err])
+        return "unknown error";
+    return names[err];
+}

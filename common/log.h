@@ -1,0 +1,33 @@
+/* log.h - one line per event, key=value pairs, to stderr.
+ *
+ *   log_info("report_accepted", "seq=%llu cluster=%s", seq, id);
+ * prints
+ *   ts=2026-11-26T08:00:00.123Z level=info svc=ingest event=report_accepted seq=42 cluster=X
+ *
+ * The level is checked before formatting (as Redis serverLog does). Library
+ * code returns errors and does not log; services log at the edge. */
+#ifndef JIJU_LOG_H
+#define JIJU_LOG_H
+
+typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
+
+extern log_level log_min_level;
+
+/* Set the service name printed as svc= and the minimum level.
+ * JIJU_LOG_LEVEL=debug|info|warn|error in the environment overrides min. */
+void log_init(const char *service, log_level min);
+
+void log_emit(log_level level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define log_at(lvl, event, ...)                                                                    \
+    do {                                                                                           \
+        if ((lvl) >= log_min_level)                                                                \
+            log_emit((lvl), (event), __VA_ARGS__);                                                 \
+    } while (0)
+#define log_debug(event, ...) log_at(LOG_DEBUG, event, __VA_ARGS__)
+#define log_info(event, ...) log_at(LOG_INFO, event, __VA_ARGS__)
+#define log_warn(event, ...) log_at(LOG_WARN, event, __VA_ARGS__)
+#define log_error(event, ...) log_at(LOG_ERROR, event, __VA_ARGS__)
+
+#endif

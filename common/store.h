@@ -1,0 +1,73 @@
+/* store.h - a service's RocksDB state: column families, transactions that
+ * read their own writes and commit as one atomic, synced WriteBatch, and
+ * iterators. RocksDB's char **errptr becomes jiju_err here and nowhere else.
+ *
+ * Every service opens its store with its own column family names plus
+ * STORE_STREAM_CFS (the stream module's log, cursors and acks). */
+#ifndef JIJU_STORE_H
+#define JIJU_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store_t;
+typedef struct store_txn store_txn_t;
+typedef struct store_iter store_iter_t;
+
+/* Column families the stream module needs in every store. */
+#define STORE_CF_LOG "stream_log"        /* producer log: [prefix] be64 seq -> bytes */
+#define STORE_CF_CURSOR "stream_cursor"  /* consumer: producer id -> be64 last applied seq */
+#define STORE_CF_ACKS "stream_acks"      /* producer: "stream\0consumer" -> be64 last acked seq */
+#define STORE_STREAM_CFS STORE_CF_LOG, STORE_CF_CURSOR, STORE_CF_ACKS
+
+/* Open (creating if missing) the store at dir with the named column families
+ * (besides "default"). Missing families are created. On failure returns NULL
+ * and, if errbuf, writes RocksDB's reason. Caller owns the result. */
+store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char *errbuf,
+                    size_t errcap);
+void store_close(store_t **s);
+
+/* Index of a column family by name, or -1. Index 0 is "default". */
+int store_cf(const store_t *s, const char *name);
+const char *store_dir(const store_t *s);
+
+/* Point read outside any transaction. On success *val is malloc'd (caller
+ * frees) and *vlen set. JIJU_ERR_NOT_FOUND if absent. */
+int store_get(store_t *s, int cf, const void *key, size_t klen, void **val, size_t *vlen);
+
+/* A transaction: a WriteBatchWithIndex; reads see its own writes. */
+store_txn_t *store_txn_new(store_t *s);
+void store_txn_destroy(store_txn_t **txn);
+int store_txn_put(store_txn_t *txn, int cf, const void *key, size_t klen, const void *val,
+                  size_t vlen);
+int store_txn_del(store_txn_t *txn, int cf, const void *key, size_t klen);
+int store_txn_get(store_txn_t *txn, int cf, const void *key, size_t klen, void **val,
+                  size_t *vlen);
+/* Number of puts and deletes so far. */
+size_t store_txn_count(const store_txn_t *txn);
+/* Run fn(arg) after a successful commit (e.g. make new log records visible).
+ * Up to 16 hooks; hooks are dropped if the txn is destroyed uncommitted. */
+int store_txn_on_commit(store_txn_t *txn, void (*fn)(void *arg), void *arg);
+/* Write the batch atomically; sync=true fsyncs the WAL before returning.
+ * The txn is empty afterwards and may be reused. */
+int store_txn_commit(store_txn_t *txn, bool sync);
+
+/* Iterators over one column family (a consistent snapshot of the DB). */
+store_iter_t *store_iter_new(store_t *s, int cf);
+void store_iter_destroy(store_iter_t **it);
+void store_iter_seek(store_iter_t *it, const void *key, size_t klen);      /* first >= key */
+void store_iter_seek_prev(store_iter_t *it, const void *key, size_t klen); /* last <= key */
+void store_iter_seek_first(store_iter_t *it);
+void store_iter_seek_last(store_iter_t *it);
+bool store_iter_valid(const store_iter_t *it);
+void store_iter_next(store_iter_t *it);
+void store_iter_prev(store_iter_t *it);
+const void *store_iter_key(const store_iter_t *it, size_t *klen);
+const void *store_iter_value(const store_iter_t *it, size_t *vlen);
+
+/* Big-endian u64 helpers for keys that sort numerically. */
+void store_be64_put(uint8_t out[8], uint64_t v);
+uint64_t store_be64_get(const uint8_t in[8]);
+
+#endif

@@ -1,0 +1,113 @@
+/* stream.h - the durable sequenced stream (DESIGN.md "the one mechanism").
+ *
+ * Producer side: a stream_log is an append-only log of byte records in the
+ * store's STORE_CF_LOG, under a name ("events", "reports", "sub/fgw"), keyed
+ * by big-endian u64 sequence starting at 1. Appends go into the caller's
+ * store_txn with the state change that caused them (transactional outbox)
+ * and become visible to consumers when that txn commits.
+ *
+ * Consumer side: records are applied by a callback inside a store_txn; the
+ * stream module saves "last applied seq" for that producer in the same txn
+ * (STORE_CF_CURSOR), commits it synced (one commit per loop turn for all
+ * records received: group commit), and only then ACKs. A record is applied
+ * only if its seq is cursor+1, so nothing is applied twice, whatever is
+ * replayed.
+ *
+ * Wire: see proto/jiju/v1/stream.proto (HELLO, RESUME, RECORD, ACK,
+ * HEARTBEAT, ERROR). Either end may be producer or consumer; the stable side
+ * binds (stream_serve) and the transient side connects (stream_push,
+ * stream_follow). A connector that hears nothing for timeout_ms, or gets an
+ * ERROR, reconnects with a fresh socket and starts again with HELLO. */
+#ifndef JIJU_STREAM_H
+#define JIJU_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "svc.h"
+
+/* ---- the producer's log ---- */
+
+typedef struct stream_log stream_log_t;
+
+/* Open the log `name` in store (recovers its last seq). Caller owns it. */
+stream_log_t *stream_log_open(store_t *store, const char *name);
+void stream_log_destroy(stream_log_t **log);
+
+const char *stream_log_name(const stream_log_t *log);
+/* Highest committed sequence (0 if empty). */
+uint64_t stream_log_last(const stream_log_t *log);
+/* Lowest retained sequence (1 unless trimmed; last+1 if empty). */
+uint64_t stream_log_first(const stream_log_t *log);
+/* The sequence the next append will take (counts appends not yet committed),
+ * so a caller can write it into the record (Envelope.seq) before appending. */
+uint64_t stream_log_next(const stream_log_t *log);
+
+/* Append one record inside txn. It is visible once txn commits. The caller
+ * must commit (or exit) every txn it appended to: a txn discarded after an
+ * append leaves a gap, so a failed commit is fatal for a service. */
+int stream_log_append(stream_log_t *log, store_txn_t *txn, const void *data, size_t len,
+                      uint64_t *seq_out);
+/* Read record seq (malloc'd *data, caller frees). JIJU_ERR_NOT_FOUND if
+ * absent or trimmed. */
+int stream_log_read(stream_log_t *log, uint64_t seq, void **data, size_t *len);
+/* Delete records <= upto inside txn (retention, or after the archive acked). */
+int stream_log_trim(stream_log_t *log, store_txn_t *txn, uint64_t upto);
+
+/* ---- endpoints ---- */
+
+typedef struct stream_peer stream_peer_t;
+
+/* Apply one record from producer_id at seq inside txn. Return 0 when applied.
+ * Non-zero means "skip this record" (it is counted as applied so the stream
+ * moves on, and logged): the callback must not have written to txn then. */
+typedef int (*stream_apply_fn)(void *arg, const char *producer_id, uint64_t seq,
+                               const uint8_t *data, size_t len, store_txn_t *txn);
+
+/* Producer side of a bound endpoint: the log to serve to consumer_id asking
+ * for `stream`, or NULL to refuse with an ERROR. */
+typedef stream_log_t *(*stream_log_fn)(void *arg, const char *stream, const char *consumer_id);
+
+/* Optional: called after each group commit with the txn already committed
+ * (e.g. to coalesce work). May be NULL. */
+typedef void (*stream_committed_fn)(void *arg);
+
+typedef struct stream_opts {
+    const char *self_id;  /* our peer id in HELLO (instance id); required */
+    int heartbeat_ms;     /* default 1000 */
+    int timeout_ms;       /* silence before a peer is dead; default 5000 */
+    uint32_t credit;      /* window we grant as consumer; default 1000 */
+    uint32_t max_batch;   /* records applied per commit; default 5000 */
+} stream_opts;
+
+/* Bind a ROUTER at endpoint. Connecting consumers are served logs from
+ * log_fn; connecting producers' records are applied with apply_fn (NULL
+ * refuses that role). Caller owns the result. */
+stream_peer_t *stream_serve(svc_t *svc, store_t *store, const char *endpoint,
+                            const stream_opts *opts, stream_log_fn log_fn,
+                            stream_apply_fn apply_fn, void *arg);
+
+/* Connect to endpoint and push `log` to it as stream `stream_name`. */
+stream_peer_t *stream_push(svc_t *svc, store_t *store, const char *endpoint,
+                           const char *stream_name, const stream_opts *opts, stream_log_t *log);
+
+/* Connect to endpoint and consume its stream `stream_name` with apply_fn;
+ * the cursor is kept in store under (stream_name, producer id). */
+stream_peer_t *stream_follow(svc_t *svc, store_t *store, const char *endpoint,
+                             const char *stream_name, const stream_opts *opts,
+                             stream_apply_fn apply_fn, void *arg);
+
+/* Run fn(arg) after each commit of applied records on this peer. */
+void stream_on_committed(stream_peer_t *peer, stream_committed_fn fn, void *arg);
+
+/* Highest seq a consumer with id consumer_id has acknowledged on the log
+ * named log_name (persisted on the producer side; 0 if never). */
+uint64_t stream_acked(store_t *store, const char *log_name, const char *consumer_id);
+
+void stream_peer_destroy(stream_peer_t **peer);
+
+/* Last applied seq for (stream_name, producer_id) in a consumer's store. */
+uint64_t stream_cursor(store_t *store, const char *stream_name, const char *producer_id);
+
+#endif

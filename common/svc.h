@@ -1,0 +1,33 @@
+/* svc.h - the service loop, written once: a zmq_poll over registered
+ * sockets, interval timers, and after-turn hooks (where streams flush what
+ * the turn produced). Each service's main.c builds one, registers its
+ * handlers, and calls svc_run(). SIGINT/SIGTERM stop it cleanly. */
+#ifndef JIJU_SVC_H
+#define JIJU_SVC_H
+
+#include <stdint.h>
+
+typedef struct svc svc_t;
+typedef void (*svc_fn)(svc_t *svc, void *arg);
+
+/* Caller owns the result; creates the ZeroMQ context. */
+svc_t *svc_new(const char *name);
+void svc_destroy(svc_t **svc);
+
+const char *svc_name(const svc_t *svc);
+void *svc_zmq(svc_t *svc); /* the ZeroMQ context */
+
+/* Call fn when sock is readable (level-triggered; fn should drain it). */
+int svc_on_readable(svc_t *svc, void *sock, svc_fn fn, void *arg);
+/* Forget a socket (before closing it). */
+void svc_forget(svc_t *svc, void *sock);
+/* Call fn every interval_ms (monotonic). */
+int svc_every(svc_t *svc, int interval_ms, svc_fn fn, void *arg);
+/* Call fn after every loop turn. */
+int svc_after_turn(svc_t *svc, svc_fn fn, void *arg);
+
+/* Run until svc_stop() or SIGINT/SIGTERM. Returns 0. */
+int svc_run(svc_t *svc);
+void svc_stop(svc_t *svc);
+
+#endif
