@@ -1,0 +1,28 @@
+/* envelope.h - building, appending and reading jiju.v1.Envelope, the
+ * CloudEvents-attributed wrapper of every stream record. */
+#ifndef JIJU_ENVELOPE_H
+#define JIJU_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jiju/v1/envelope.pb-c.h"
+#include "store.h"
+#include "stream.h"
+
+/* CloudEvents type of the body, e.g. "jiju.v1.RankingPublished"; "" if none. */
+const char *envelope_type(const Jiju__V1__Envelope *env);
+
+/* Set seq (the log's next), id ("<source>/<seq>"), source ("/jiju/<source>"),
+ * type (from the body), time and time_ms (clock_now_ms) unless time_ms is
+ * already set, then pack and append to log inside txn. Subject, period,
+ * category and county are the caller's. *seq_out may be NULL. The caller
+ * keeps ownership of env. */
+int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
+                    Jiju__V1__Envelope *env, uint64_t *seq_out);
+
+/* Decode bytes (NULL on malformed input; caller frees with envelope_free). */
+Jiju__V1__Envelope *envelope_decode(const uint8_t *data, size_t len);
+void envelope_free(Jiju__V1__Envelope **env);
+
+#endif
