@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 
 typedef enum {
@@ -53,19 +54,38 @@ typedef int (*cfg_check_fn)(void *out, cfg_error *err);
 
 /* Load `path` (NULL: defaults only) into `out` following `specs` (n entries),
  * then apply overrides ("key=value" strings, n_over of them), then `check`
- * (may be NULL). Returns 0, or -1 with *err filled (err->file is set). */
+ * (may be NULL). Returns 0, or -1 with *err filled.
+ *
+ * Order: every spec's default first (def text parsed as a --set value would
+ * be; def NULL gives 0 / "" / false unchecked, and CFG_JSON's parse(NULL)),
+ * then the file, then the overrides, then check. Nested objects name dotted
+ * keys; flat "a.b" keys in the file are accepted too, but a key set twice
+ * either way is refused. An object or array is only accepted whole by a
+ * CFG_JSON spec of that key. Override values: CFG_INT strictly decimal,
+ * CFG_BOOL true/false, CFG_STRING verbatim, CFG_JSON as JSON text.
+ * err->file is the path, "--set" or "(defaults)"; a check refusal carries the
+ * path (or "(defaults)") and the key the check names. */
 int cfg_load(const char *path, const cfg_spec *specs, size_t n, const char *const *overrides,
              size_t n_over, cfg_check_fn check, void *out, cfg_error *err);
 
-/* "config_error file=F key=K reason=R" into buf. */
+/* `config_error file=F key=K reason="R"` into buf (truncated to cap); key is
+ * "-" when none applies (syntax error, missing file). Returns buf. */
 const char *cfg_error_format(const cfg_error *err, char *buf, size_t cap);
 
 /* Parse the common service command line:
- *   --config FILE   --set key=value (repeatable)   --help
- * into path/overrides (pointers into argv; overrides array caller-provided,
- * cap entries). Returns 0, 1 for --help, -1 on a bad flag (message in err). */
+ *   --config FILE   --set key=value (repeatable)   --help (or -h)
+ * ("--config=FILE" and "--set=key=value" also work) plus the service's own
+ * flags without values (extra_flags, e.g. "--rebuild-from-archive"):
+ * extra_seen[i] is set to 1 if extra_flags[i] is present, else 0. path and
+ * overrides point into argv; overrides is caller-provided with cap entries.
+ * *path (NULL if no --config) and *n_over are set only on success.
+ * Returns 0, 1 for --help, -1 on a bad or unknown argument (err names it,
+ * err->file = "(command line)"). */
 int cfg_parse_args(int argc, char **argv, const char **path, const char **overrides, size_t cap,
                    size_t *n_over, const char **extra_flags, size_t n_extra, int *extra_seen,
                    cfg_error *err);
+
+/* Usage line and one line per spec (key, type, default, range, help). */
+void cfg_print_help(FILE *out, const char *prog, const cfg_spec *specs, size_t n);
 
 #endif
