@@ -1,0 +1,356 @@
+/* store.c - RocksDB behind a small API. The only file that sees rocksdb_*
+ * errors: each becomes JIJU_ERR_STORE here. */
+#include "store.h"
+
+#include <rocksdb/c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+#define STORE_MAX_CFS 32
+#define STORE_MAX_HOOKS 16
+
+struct store {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_writeoptions_t *wsync;
+    rocksdb_writeoptions_t *wnosync;
+    rocksdb_readoptions_t *ropts;
+    rocksdb_column_family_handle_t *cf[STORE_MAX_CFS];
+    char *cf_name[STORE_MAX_CFS];
+    int n_cf;
+    char *dir;
+};
+
+struct store_txn {
+    store_t *s;
+    rocksdb_writebatch_wi_t *wb;
+    size_t count;
+    struct {
+        void (*fn)(void *);
+        void *arg;
+    } hooks[STORE_MAX_HOOKS];
+    int n_hooks;
+};
+
+struct store_iter {
+    rocksdb_iterator_t *it;
+};
+
+static int store_has_name(char **names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* RocksDB must be opened with every family that exists on disk, so the list
+ * is the union of what is on disk and what the service asks for. */
+static int store_collect_names(store_t *s, const char *dir, const char *const *cfs, size_t n_cfs)
+{
+    size_t n_disk = 0;
+    char *err = NULL;
+    char **disk = rocksdb_list_column_families(s->opts, dir, &n_disk, &err);
+
+    free(err); /* absent DB: nothing on disk yet */
+    s->cf_name[s->n_cf++] = strdup("default");
+    for (size_t i = 0; disk && i < n_disk; i++)
+        if (!store_has_name(s->cf_name, s->n_cf, disk[i]) && s->n_cf < STORE_MAX_CFS)
+            s->cf_name[s->n_cf++] = strdup(disk[i]);
+    if (disk)
+        rocksdb_list_column_families_destroy(disk, n_disk);
+    for (size_t i = 0; i < n_cfs; i++) {
+        if (store_has_name(s->cf_name, s->n_cf, cfs[i]))
+            continue;
+        if (s->n_cf >= STORE_MAX_CFS)
+            return -1;
+        s->cf_name[s->n_cf++] = strdup(cfs[i]);
+    }
+    return 0;
+}
+
+store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char *errbuf,
+                    size_t errcap)
+{
+    const rocksdb_options_t *cf_opts[STORE_MAX_CFS];
+    store_t *s = calloc(1, sizeof *s);
+    char *err = NULL;
+
+    if (!s)
+        return NULL;
+    s->dir = strdup(dir);
+    s->opts = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(s->opts, 1);
+    rocksdb_options_set_create_missing_column_families(s->opts, 1);
+    rocksdb_options_increase_parallelism(s->opts, 2);
+    rocksdb_options_set_max_open_files(s->opts, 256);
+    if (store_collect_names(s, dir, cfs, n_cfs) != 0) {
+        if (errbuf)
+            snprintf(errbuf, errcap, "too many column families");
+        goto out_free;
+    }
+    for (int i = 0; i < s->n_cf; i++)
+        cf_opts[i] = s->opts;
+    s->db = rocksdb_open_column_families(s->opts, dir, s->n_cf, (const char *const *)s->cf_name,
+                                         cf_opts, s->cf, &err);
+    if (err) {
+        if (errbuf)
+            snprintf(errbuf, errcap, "%s", err);
+        free(err);
+        goto out_free;
+    }
+    s->wsync = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_set_sync(s->wsync, 1);
+    s->wnosync = rocksdb_writeoptions_create();
+    s->ropts = rocksdb_readoptions_create();
+    return s;
+
+out_free:
+    store_close(&s);
+    return NULL;
+}
+
+void store_close(store_t **sp)
+{
+    store_t *s = sp ? *sp : NULL;
+
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_cf; i++) {
+        if (s->cf[i])
+            rocksdb_column_family_handle_destroy(s->cf[i]);
+        free(s->cf_name[i]);
+    }
+    if (s->db)
+        rocksdb_close(s->db);
+    if (s->wsync)
+        rocksdb_writeoptions_destroy(s->wsync);
+    if (s->wnosync)
+        rocksdb_writeoptions_destroy(s->wnosync);
+    if (s->ropts)
+        rocksdb_readoptions_destroy(s->ropts);
+    if (s->opts)
+        rocksdb_options_destroy(s->opts);
+    free(s->dir);
+    free(s);
+    *sp = NULL;
+}
+
+int store_cf(const store_t *s, const char *name)
+{
+    for (int i = 0; i < s->n_cf; i++)
+        if (strcmp(s->cf_name[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *store_dir(const store_t *s)
+{
+    return s->dir;
+}
+
+static int store_result(char *err, char *val, size_t len, void **out, size_t *outlen)
+{
+    if (err) {
+        free(err);
+        free(val);
+        return JIJU_ERR_STORE;
+    }
+    if (!val)
+        return JIJU_ERR_NOT_FOUND;
+    /* RocksDB's C API hands back malloc'd memory: the caller frees it. */
+    *out = val;
+    *outlen = len;
+    return JIJU_OK;
+}
+
+int store_get(store_t *s, int cf, const void *key, size_t klen, void **val, size_t *vlen)
+{
+    char *err = NULL;
+    size_t len = 0;
+    char *v;
+
+    if (cf < 0 || cf >= s->n_cf)
+        return JIJU_ERR_INVALID;
+    v = rocksdb_get_cf(s->db, s->ropts, s->cf[cf], key, klen, &len, &err);
+    return store_result(err, v, len, val, vlen);
+}
+
+store_txn_t *store_txn_new(store_t *s)
+{
+    store_txn_t *t = calloc(1, sizeof *t);
+
+    if (!t)
+        return NULL;
+    t->s = s;
+    /* overwrite_keys=1: the index keeps the latest write per key, which is
+     * what reading our own writes needs. */
+    t->wb = rocksdb_writebatch_wi_create(0, 1);
+    return t;
+}
+
+void store_txn_destroy(store_txn_t **tp)
+{
+    if (!tp || !*tp)
+        return;
+    rocksdb_writebatch_wi_destroy((*tp)->wb);
+    free(*tp);
+    *tp = NULL;
+}
+
+int store_txn_put(store_txn_t *t, int cf, const void *key, size_t klen, const void *val,
+                  size_t vlen)
+{
+    if (cf < 0 || cf >= t->s->n_cf)
+        return JIJU_ERR_INVALID;
+    rocksdb_writebatch_wi_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
+    t->count++;
+    return JIJU_OK;
+}
+
+int store_txn_del(store_txn_t *t, int cf, const void *key, size_t klen)
+{
+    if (cf < 0 || cf >= t->s->n_cf)
+        return JIJU_ERR_INVALID;
+    rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key, klen);
+    t->count++;
+    return JIJU_OK;
+}
+
+int store_txn_get(store_txn_t *t, int cf, const void *key, size_t klen, void **val, size_t *vlen)
+{
+    char *err = NULL;
+    size_t len = 0;
+    char *v;
+
+    if (cf < 0 || cf >= t->s->n_cf)
+        return JIJU_ERR_INVALID;
+    v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(t->wb, t->s->db, t->s->ropts,
+                                                        t->s->cf[cf], key, klen, &len, &err);
+    return store_result(err, v, len, val, vlen);
+}
+
+size_t store_txn_count(const store_txn_t *t)
+{
+    return t->count;
+}
+
+int store_txn_on_commit(store_txn_t *t, void (*fn)(void *), void *arg)
+{
+    for (int i = 0; i < t->n_hooks; i++)
+        if (t->hooks[i].fn == fn && t->hooks[i].arg == arg)
+            return JIJU_OK;
+    if (t->n_hooks >= STORE_MAX_HOOKS)
+        return JIJU_ERR_NOMEM;
+    t->hooks[t->n_hooks].fn = fn;
+    t->hooks[t->n_hooks].arg = arg;
+    t->n_hooks++;
+    return JIJU_OK;
+}
+
+int store_txn_commit(store_txn_t *t, bool sync)
+{
+    char *err = NULL;
+    int n_hooks = t->n_hooks;
+
+    if (t->count > 0) {
+        rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
+        if (err) {
+            free(err);
+            return JIJU_ERR_STORE;
+        }
+    }
+    rocksdb_writebatch_wi_clear(t->wb);
+    t->count = 0;
+    t->n_hooks = 0;
+    for (int i = 0; i < n_hooks; i++)
+        t->hooks[i].fn(t->hooks[i].arg);
+    return JIJU_OK;
+}
+
+store_iter_t *store_iter_new(store_t *s, int cf)
+{
+    store_iter_t *it;
+
+    if (cf < 0 || cf >= s->n_cf)
+        return NULL;
+    it = calloc(1, sizeof *it);
+    if (!it)
+        return NULL;
+    it->it = rocksdb_create_iterator_cf(s->db, s->ropts, s->cf[cf]);
+    return it;
+}
+
+void store_iter_destroy(store_iter_t **itp)
+{
+    if (!itp || !*itp)
+        return;
+    rocksdb_iter_destroy((*itp)->it);
+    free(*itp);
+    *itp = NULL;
+}
+
+void store_iter_seek(store_iter_t *it, const void *key, size_t klen)
+{
+    rocksdb_iter_seek(it->it, key, klen);
+}
+
+void store_iter_seek_prev(store_iter_t *it, const void *key, size_t klen)
+{
+    rocksdb_iter_seek_for_prev(it->it, key, klen);
+}
+
+void store_iter_seek_first(store_iter_t *it)
+{
+    rocksdb_iter_seek_to_first(it->it);
+}
+
+void store_iter_seek_last(store_iter_t *it)
+{
+    rocksdb_iter_seek_to_last(it->it);
+}
+
+bool store_iter_valid(const store_iter_t *it)
+{
+    return rocksdb_iter_valid(it->it) != 0;
+}
+
+void store_iter_next(store_iter_t *it)
+{
+    rocksdb_iter_next(it->it);
+}
+
+void store_iter_prev(store_iter_t *it)
+{
+    rocksdb_iter_prev(it->it);
+}
+
+const void *store_iter_key(const store_iter_t *it, size_t *klen)
+{
+    return rocksdb_iter_key(it->it, klen);
+}
+
+const void *store_iter_value(const store_iter_t *it, size_t *vlen)
+{
+    return rocksdb_iter_value(it->it, vlen);
+}
+
+void store_be64_put(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+uint64_t store_be64_get(const uint8_t in[8])
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}

@@ -1,0 +1,182 @@
+/* svc.c - the one poll loop every service runs. */
+#include "svc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "err.h"
+
+#define SVC_MAX_SOCKS 64
+#define SVC_MAX_TIMERS 16
+#define SVC_MAX_HOOKS 16
+
+typedef struct {
+    svc_fn fn;
+    void *arg;
+} svc_cb;
+
+struct svc {
+    char name[32];
+    void *zctx;
+    void *socks[SVC_MAX_SOCKS];
+    svc_cb sock_cb[SVC_MAX_SOCKS];
+    int n_socks;
+    struct {
+        svc_cb cb;
+        int interval_ms;
+        int64_t next_ms;
+    } timers[SVC_MAX_TIMERS];
+    int n_timers;
+    svc_cb hooks[SVC_MAX_HOOKS];
+    int n_hooks;
+    volatile int stop;
+};
+
+static volatile sig_atomic_t svc_signalled;
+
+static void svc_on_signal(int sig)
+{
+    (void)sig;
+    svc_signalled = 1;
+}
+
+svc_t *svc_new(const char *name)
+{
+    svc_t *svc = calloc(1, sizeof *svc);
+
+    if (!svc)
+        return NULL;
+    strncpy(svc->name, name, sizeof svc->name - 1);
+    svc->zctx = zmq_ctx_new();
+    if (!svc->zctx) {
+        free(svc);
+        return NULL;
+    }
+    return svc;
+}
+
+void svc_destroy(svc_t **svcp)
+{
+    if (!svcp || !*svcp)
+        return;
+    zmq_ctx_term((*svcp)->zctx);
+    free(*svcp);
+    *svcp = NULL;
+}
+
+const char *svc_name(const svc_t *svc)
+{
+    return svc->name;
+}
+
+void *svc_zmq(svc_t *svc)
+{
+    return svc->zctx;
+}
+
+int svc_on_readable(svc_t *svc, void *sock, svc_fn fn, void *arg)
+{
+    if (svc->n_socks >= SVC_MAX_SOCKS)
+        return JIJU_ERR_NOMEM;
+    svc->socks[svc->n_socks] = sock;
+    svc->sock_cb[svc->n_socks] = (svc_cb){fn, arg};
+    svc->n_socks++;
+    return JIJU_OK;
+}
+
+void svc_forget(svc_t *svc, void *sock)
+{
+    for (int i = 0; i < svc->n_socks; i++) {
+        if (svc->socks[i] != sock)
+            continue;
+        memmove(&svc->socks[i], &svc->socks[i + 1], (size_t)(svc->n_socks - i - 1) * sizeof(void *));
+        memmove(&svc->sock_cb[i], &svc->sock_cb[i + 1],
+                (size_t)(svc->n_socks - i - 1) * sizeof(svc_cb));
+        svc->n_socks--;
+        return;
+    }
+}
+
+int svc_every(svc_t *svc, int interval_ms, svc_fn fn, void *arg)
+{
+    if (svc->n_timers >= SVC_MAX_TIMERS || interval_ms <= 0)
+        return JIJU_ERR_INVALID;
+    svc->timers[svc->n_timers].cb = (svc_cb){fn, arg};
+    svc->timers[svc->n_timers].interval_ms = interval_ms;
+    svc->timers[svc->n_timers].next_ms = clock_mono_ms() + interval_ms;
+    svc->n_timers++;
+    return JIJU_OK;
+}
+
+int svc_after_turn(svc_t *svc, svc_fn fn, void *arg)
+{
+    if (svc->n_hooks >= SVC_MAX_HOOKS)
+        return JIJU_ERR_NOMEM;
+    svc->hooks[svc->n_hooks++] = (svc_cb){fn, arg};
+    return JIJU_OK;
+}
+
+void svc_stop(svc_t *svc)
+{
+    svc->stop = 1;
+}
+
+static long svc_poll_timeout(const svc_t *svc, int64_t now)
+{
+    long timeout = 1000;
+
+    for (int i = 0; i < svc->n_timers; i++) {
+        int64_t left = svc->timers[i].next_ms - now;
+        if (left < timeout)
+            timeout = left < 0 ? 0 : (long)left;
+    }
+    return timeout;
+}
+
+static void svc_run_timers(svc_t *svc)
+{
+    int64_t now = clock_mono_ms();
+
+    for (int i = 0; i < svc->n_timers; i++) {
+        if (now < svc->timers[i].next_ms)
+            continue;
+        svc->timers[i].next_ms = now + svc->timers[i].interval_ms;
+        svc->timers[i].cb.fn(svc, svc->timers[i].cb.arg);
+    }
+}
+
+int svc_run(svc_t *svc)
+{
+    zmq_pollitem_t items[SVC_MAX_SOCKS];
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = svc_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    while (!svc->stop && !svc_signalled) {
+        /* Handlers may add or forget sockets, so copy the set each turn. */
+        int n = svc->n_socks;
+        svc_cb cbs[SVC_MAX_SOCKS];
+
+        for (int i = 0; i < n; i++) {
+            items[i] = (zmq_pollitem_t){.socket = svc->socks[i], .events = ZMQ_POLLIN};
+            cbs[i] = svc->sock_cb[i];
+        }
+        if (zmq_poll(items, n, svc_poll_timeout(svc, clock_mono_ms())) < 0 && errno != EINTR)
+            return JIJU_ERR_ZMQ;
+        for (int i = 0; i < n; i++)
+            if (items[i].revents & ZMQ_POLLIN)
+                cbs[i].fn(svc, cbs[i].arg);
+        svc_run_timers(svc);
+        for (int i = 0; i < svc->n_hooks; i++)
+            svc->hooks[i].fn(svc, svc->hooks[i].arg);
+    }
+    return JIJU_OK;
+}
