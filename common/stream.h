@@ -55,6 +55,11 @@ int stream_log_read(stream_log_t *log, uint64_t seq, void **data, size_t *len);
 /* Delete records <= upto inside txn (retention, or after the archive acked). */
 int stream_log_trim(stream_log_t *log, store_txn_t *txn, uint64_t upto);
 
+/* Iterate a log from seq `from` (an iterator positioned there; a snapshot).
+ * stream_log_iter_seq gives the seq at the iterator, -1 past the log's end. */
+store_iter_t *stream_log_iter(stream_log_t *log, uint64_t from);
+int stream_log_iter_seq(const stream_log_t *log, store_iter_t *it, uint64_t *seq);
+
 /* ---- endpoints ---- */
 
 typedef struct stream_peer stream_peer_t;

@@ -120,6 +120,29 @@ int svc_after_turn(svc_t *svc, svc_fn fn, void *arg)
     return JIJU_OK;
 }
 
+void svc_cancel(svc_t *svc, void *arg)
+{
+    int j = 0;
+
+    for (int i = 0; i < svc->n_socks; i++) {
+        if (svc->sock_cb[i].arg == arg)
+            continue;
+        svc->socks[j] = svc->socks[i];
+        svc->sock_cb[j++] = svc->sock_cb[i];
+    }
+    svc->n_socks = j;
+    j = 0;
+    for (int i = 0; i < svc->n_timers; i++)
+        if (svc->timers[i].cb.arg != arg)
+            svc->timers[j++] = svc->timers[i];
+    svc->n_timers = j;
+    j = 0;
+    for (int i = 0; i < svc->n_hooks; i++)
+        if (svc->hooks[i].arg != arg)
+            svc->hooks[j++] = svc->hooks[i];
+    svc->n_hooks = j;
+}
+
 void svc_stop(svc_t *svc)
 {
     svc->stop = 1;

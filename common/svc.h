@@ -26,6 +26,10 @@ int svc_every(svc_t *svc, int interval_ms, svc_fn fn, void *arg);
 /* Call fn after every loop turn. */
 int svc_after_turn(svc_t *svc, svc_fn fn, void *arg);
 
+/* Remove every socket handler, timer and hook registered with this arg
+ * (before freeing the object they point at). */
+void svc_cancel(svc_t *svc, void *arg);
+
 /* Run until svc_stop() or SIGINT/SIGTERM. Returns 0. */
 int svc_run(svc_t *svc);
 void svc_stop(svc_t *svc);

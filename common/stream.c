@@ -1,0 +1,824 @@
+/* stream.c - the durable stream's endpoints: sessions, the handshake, credit,
+ * group commit of applied records with their cursors, heartbeats, reconnect.
+ * The wire protocol is documented in proto/jiju/v1/stream.proto. */
+#include "stream.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "err.h"
+#include "jiju/v1/stream.pb-c.h"
+#include "log.h"
+
+#define ID_MAX 128
+#define RID_MAX 256
+#define DRAIN_MAX 20000
+
+enum sess_state { SESS_WAIT_HELLO = 0, SESS_WAIT_RESUME, SESS_ACTIVE };
+enum sess_role { ROLE_PRODUCER = 1, ROLE_CONSUMER = 2 }; /* OUR role in the session */
+
+typedef struct session {
+    uint8_t rid[RID_MAX]; /* ROUTER routing id (server side only) */
+    size_t rid_len;
+    char peer_id[ID_MAX];
+    char stream[64];
+    int role;
+    int state;
+    int dead;
+    int64_t last_rx, last_tx;
+    /* producer side */
+    stream_log_t *log;
+    uint64_t next_send, acked, acked_saved;
+    uint32_t credit;
+    /* consumer side */
+    uint64_t applied;    /* committed cursor */
+    uint64_t pending;    /* applied in the open txn, not yet committed */
+    uint64_t last_resume; /* seq asked for by the last RESUME */
+    int64_t last_resume_at, last_record_at;
+    int need_ack;
+} session;
+
+struct stream_peer {
+    svc_t *svc;
+    store_t *store;
+    stream_opts o;
+    char self_id[ID_MAX];
+    char endpoint[256];
+    int is_server;
+    void *sock;
+    int cf_cursor, cf_acks;
+    stream_log_fn log_fn;
+    stream_apply_fn apply_fn;
+    void *arg;
+    stream_committed_fn committed_fn;
+    void *committed_arg;
+    session **sess; /* server: many; client: exactly one */
+    size_t n_sess, cap_sess;
+    store_txn_t *txn;
+    size_t txn_records;
+    int reconnect; /* client: rebuild the socket at the next timer */
+};
+
+/* ---- frames ---- */
+
+static int peer_send(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *f)
+{
+    uint8_t stackbuf[8192];
+    size_t len = jiju__v1__stream_frame__get_packed_size(f);
+    uint8_t *buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
+    int rc = 0;
+
+    if (!buf)
+        return JIJU_ERR_NOMEM;
+    jiju__v1__stream_frame__pack(f, buf);
+    if (p->is_server && zmq_send(p->sock, s->rid, s->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    if (rc == 0 && zmq_send(p->sock, buf, len, ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    if (buf != stackbuf)
+        free(buf);
+    if (rc < 0) {
+        if (errno == EAGAIN)
+            return JIJU_ERR_AGAIN;
+        s->dead = 1; /* EHOSTUNREACH with ROUTER_MANDATORY: the peer is gone */
+        return JIJU_ERR_ZMQ;
+    }
+    s->last_tx = clock_mono_ms();
+    return JIJU_OK;
+}
+
+static void send_hello(stream_peer_t *p, session *s)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Hello h = JIJU__V1__HELLO__INIT;
+
+    h.peer_id = p->self_id;
+    h.role = s->role == ROLE_PRODUCER ? JIJU__V1__STREAM_ROLE__PRODUCER
+                                      : JIJU__V1__STREAM_ROLE__CONSUMER;
+    h.stream = s->stream;
+    h.protocol_version = 1;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_HELLO;
+    f.hello = &h;
+    peer_send(p, s, &f);
+}
+
+static void send_resume(stream_peer_t *p, session *s, uint64_t next)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Resume r = JIJU__V1__RESUME__INIT;
+
+    r.next_seq = next;
+    r.credit = p->o.credit;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RESUME;
+    f.resume = &r;
+    s->last_resume = next;
+    s->last_resume_at = clock_mono_ms();
+    peer_send(p, s, &f);
+}
+
+static void send_ack(stream_peer_t *p, session *s)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Ack a = JIJU__V1__ACK__INIT;
+
+    a.seq = s->applied;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_ACK;
+    f.ack = &a;
+    if (peer_send(p, s, &f) == JIJU_OK)
+        s->need_ack = 0;
+}
+
+static void send_heartbeat(stream_peer_t *p, session *s)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Heartbeat h = JIJU__V1__HEARTBEAT__INIT;
+
+    h.position = s->role == ROLE_PRODUCER ? (s->log ? stream_log_last(s->log) : 0) : s->applied;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT;
+    f.heartbeat = &h;
+    peer_send(p, s, &f);
+}
+
+static void send_error(stream_peer_t *p, session *s, const char *code, const char *msg)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__StreamError e = JIJU__V1__STREAM_ERROR__INIT;
+
+    e.code = (char *)code;
+    e.message = (char *)msg;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_ERROR;
+    f.error = &e;
+    peer_send(p, s, &f);
+}
+
+/* ---- cursors and acks ---- */
+
+static size_t cursor_key(const char *stream, const char *producer, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s%c%s", stream, 0, producer);
+    return n < 0 || (size_t)n >= cap ? cap - 1 : (size_t)n;
+}
+
+static uint64_t read_u64(store_t *store, int cf, const char *key, size_t klen)
+{
+    void *v = NULL;
+    size_t vlen = 0;
+    uint64_t out = 0;
+
+    if (cf >= 0 && store_get(store, cf, key, klen, &v, &vlen) == JIJU_OK && vlen == 8)
+        out = store_be64_get(v);
+    free(v);
+    return out;
+}
+
+uint64_t stream_cursor(store_t *store, const char *stream_name, const char *producer_id)
+{
+    char key[256];
+    size_t klen = cursor_key(stream_name, producer_id, key, sizeof key);
+
+    return read_u64(store, store_cf(store, STORE_CF_CURSOR), key, klen);
+}
+
+uint64_t stream_acked(store_t *store, const char *log_name, const char *consumer_id)
+{
+    char key[256];
+    size_t klen = cursor_key(log_name, consumer_id, key, sizeof key);
+
+    return read_u64(store, store_cf(store, STORE_CF_ACKS), key, klen);
+}
+
+/* Read the cursor through the txn: a batch may hold several records of the
+ * same producer, and two sessions of one producer (an old one not yet timed
+ * out and its replacement) may deliver the same record. */
+static uint64_t txn_cursor(stream_peer_t *p, session *s)
+{
+    char key[256];
+    size_t klen = cursor_key(s->stream, s->peer_id, key, sizeof key);
+    void *v = NULL;
+    size_t vlen = 0;
+    uint64_t out = 0;
+
+    if (store_txn_get(p->txn, p->cf_cursor, key, klen, &v, &vlen) == JIJU_OK && vlen == 8)
+        out = store_be64_get(v);
+    free(v);
+    return out;
+}
+
+/* ---- sessions ---- */
+
+static session *session_add(stream_peer_t *p)
+{
+    session *s;
+
+    if (p->n_sess == p->cap_sess) {
+        size_t cap = p->cap_sess ? p->cap_sess * 2 : 8;
+        session **n = realloc(p->sess, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        p->sess = n;
+        p->cap_sess = cap;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->last_rx = s->last_tx = clock_mono_ms();
+    p->sess[p->n_sess++] = s;
+    return s;
+}
+
+static session *session_by_rid(stream_peer_t *p, const uint8_t *rid, size_t len)
+{
+    for (size_t i = 0; i < p->n_sess; i++)
+        if (p->sess[i]->rid_len == len && memcmp(p->sess[i]->rid, rid, len) == 0)
+            return p->sess[i];
+    return NULL;
+}
+
+/* Drop sessions marked dead (server side). Never called while the txn holds
+ * uncommitted records of a session. */
+static void sessions_reap(stream_peer_t *p)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < p->n_sess; i++) {
+        session *s = p->sess[i];
+        if (s->dead && p->is_server) {
+            log_info("stream_session_closed", "endpoint=%s peer=%s stream=%s", p->endpoint,
+                     s->peer_id, s->stream);
+            free(s);
+            continue;
+        }
+        p->sess[j++] = s;
+    }
+    p->n_sess = j;
+}
+
+/* ---- producer side ---- */
+
+static void producer_pump(stream_peer_t *p, session *s)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
+    store_iter_t *it;
+    uint64_t last = stream_log_last(s->log), seq;
+
+    if (s->state != SESS_ACTIVE || s->dead || s->next_send > last ||
+        s->next_send > s->acked + s->credit)
+        return;
+    it = stream_log_iter(s->log, s->next_send);
+    if (!it)
+        return;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RECORD;
+    f.record = &r;
+    while (s->next_send <= last && s->next_send <= s->acked + s->credit &&
+           stream_log_iter_seq(s->log, it, &seq) == 0 && seq <= last) {
+        size_t vlen;
+        const void *v = store_iter_value(it, &vlen);
+
+        r.seq = seq; /* seq > next_send only after trimming */
+        r.envelope.data = (uint8_t *)v;
+        r.envelope.len = vlen;
+        if (peer_send(p, s, &f) != JIJU_OK)
+            break;
+        s->next_send = seq + 1;
+        store_iter_next(it);
+    }
+    store_iter_destroy(&it);
+}
+
+static void producer_on_resume(stream_peer_t *p, session *s, const Jiju__V1__Resume *r)
+{
+    uint64_t next = r->next_seq;
+
+    if (next == 0)
+        next = stream_acked(p->store, stream_log_name(s->log), s->peer_id) + 1;
+    if (next < stream_log_first(s->log))
+        next = stream_log_first(s->log);
+    s->next_send = next;
+    s->acked = next - 1;
+    s->credit = r->credit ? r->credit : 1;
+    s->state = SESS_ACTIVE;
+    log_info("stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu", p->endpoint,
+             s->peer_id, s->stream, (unsigned long long)next,
+             (unsigned long long)stream_log_last(s->log));
+}
+
+static void producer_on_ack(session *s, uint64_t seq)
+{
+    if (seq > s->acked)
+        s->acked = seq;
+    if (s->next_send <= s->acked)
+        s->next_send = s->acked + 1;
+}
+
+/* Acks are advisory (resume point for store-less subscribers, trimming), so
+ * they are written without fsync: losing one means a redelivery with the
+ * same envelope id, never a loss. */
+static void producer_save_acks(stream_peer_t *p)
+{
+    store_txn_t *t = NULL;
+
+    for (size_t i = 0; i < p->n_sess; i++) {
+        session *s = p->sess[i];
+        char key[256];
+        uint8_t v[8];
+        size_t klen;
+
+        if (s->role != ROLE_PRODUCER || s->acked <= s->acked_saved || s->state != SESS_ACTIVE)
+            continue;
+        if (!t && !(t = store_txn_new(p->store)))
+            return;
+        klen = cursor_key(stream_log_name(s->log), s->peer_id, key, sizeof key);
+        store_be64_put(v, s->acked);
+        store_txn_put(t, p->cf_acks, key, klen, v, 8);
+        s->acked_saved = s->acked;
+    }
+    if (t) {
+        store_txn_commit(t, false);
+        store_txn_destroy(&t);
+    }
+}
+
+/* ---- consumer side ---- */
+
+static void consumer_commit(stream_peer_t *p)
+{
+    if (p->txn_records == 0)
+        return;
+    if (store_txn_commit(p->txn, true) != JIJU_OK) {
+        /* A failed fsync cannot be retried safely (the page cache may have
+         * dropped the dirty pages): stop, restart, and resume from the
+         * durable cursor. */
+        log_error("store_commit_failed", "endpoint=%s action=exit", p->endpoint);
+        exit(EXIT_FAILURE);
+    }
+    p->txn_records = 0;
+    for (size_t i = 0; i < p->n_sess; i++) {
+        session *s = p->sess[i];
+        if (s->role == ROLE_CONSUMER && s->pending > s->applied) {
+            s->applied = s->pending;
+            s->need_ack = 1;
+        }
+    }
+    if (p->committed_fn)
+        p->committed_fn(p->committed_arg);
+}
+
+static void consumer_on_record(stream_peer_t *p, session *s, const Jiju__V1__Record *r)
+{
+    uint64_t cur;
+    char key[256];
+    uint8_t v[8];
+    size_t klen;
+    int rc;
+
+    if (s->state != SESS_ACTIVE)
+        return;
+    s->last_record_at = clock_mono_ms();
+    cur = txn_cursor(p, s);
+    if (r->seq <= cur) { /* a duplicate: already applied */
+        s->need_ack = 1;
+        return;
+    }
+    if (r->seq != cur + 1) { /* a gap: ask again, once per gap and interval */
+        if (s->last_resume != cur + 1 || s->last_resume_at + p->o.heartbeat_ms < clock_mono_ms())
+            send_resume(p, s, cur + 1);
+        return;
+    }
+    rc = p->apply_fn(p->arg, s->peer_id, r->seq, r->envelope.data, r->envelope.len, p->txn);
+    if (rc != 0)
+        log_warn("stream_record_skipped", "endpoint=%s producer=%s seq=%llu rc=%d", p->endpoint,
+                 s->peer_id, (unsigned long long)r->seq, rc);
+    klen = cursor_key(s->stream, s->peer_id, key, sizeof key);
+    store_be64_put(v, r->seq);
+    store_txn_put(p->txn, p->cf_cursor, key, klen, v, 8);
+    s->pending = r->seq;
+    if (++p->txn_records >= p->o.max_batch)
+        consumer_commit(p);
+}
+
+static void consumer_start(stream_peer_t *p, session *s)
+{
+    s->applied = s->pending = stream_cursor(p->store, s->stream, s->peer_id);
+    s->state = SESS_ACTIVE;
+    send_resume(p, s, s->applied + 1);
+    log_info("stream_follow", "endpoint=%s producer=%s stream=%s from=%llu", p->endpoint,
+             s->peer_id, s->stream, (unsigned long long)(s->applied + 1));
+}
+
+/* ---- HELLO ---- */
+
+static void server_on_hello(stream_peer_t *p, session *s, const Jiju__V1__Hello *h)
+{
+    /* A peer that reconnects gets a new routing id: its old session is a
+     * zombie that would only time out later. */
+    for (size_t i = 0; i < p->n_sess; i++) {
+        session *o = p->sess[i];
+        if (o != s && !o->dead && strcmp(o->peer_id, h->peer_id) == 0 &&
+            strcmp(o->stream, h->stream) == 0 && o->role == s->role)
+            o->dead = 1;
+    }
+    if (s->role == ROLE_PRODUCER) {
+        s->log = p->log_fn ? p->log_fn(p->arg, s->stream, s->peer_id) : NULL;
+        if (!s->log) {
+            send_error(p, s, "E_STREAM_UNKNOWN_STREAM", "no such stream for this consumer");
+            s->dead = 1;
+            return;
+        }
+        s->state = SESS_WAIT_RESUME;
+        send_hello(p, s);
+        return;
+    }
+    if (!p->apply_fn) {
+        send_error(p, s, "E_STREAM_NOT_ACCEPTED", "this endpoint does not accept producers");
+        s->dead = 1;
+        return;
+    }
+    send_hello(p, s);
+    consumer_start(p, s);
+}
+
+static void client_on_hello(stream_peer_t *p, session *s, const Jiju__V1__Hello *h)
+{
+    snprintf(s->peer_id, sizeof s->peer_id, "%s", h->peer_id ? h->peer_id : "");
+    if (s->role == ROLE_CONSUMER)
+        consumer_start(p, s);
+    else
+        s->state = SESS_WAIT_RESUME;
+}
+
+/* ---- dispatch ---- */
+
+static void on_frame(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *f)
+{
+    s->last_rx = clock_mono_ms();
+    switch (f->kind_case) {
+    case JIJU__V1__STREAM_FRAME__KIND_HELLO:
+        if (p->is_server)
+            server_on_hello(p, s, f->hello);
+        else
+            client_on_hello(p, s, f->hello);
+        break;
+    case JIJU__V1__STREAM_FRAME__KIND_RESUME:
+        if (s->role == ROLE_PRODUCER && s->log)
+            producer_on_resume(p, s, f->resume);
+        break;
+    case JIJU__V1__STREAM_FRAME__KIND_RECORD:
+        if (s->role == ROLE_CONSUMER)
+            consumer_on_record(p, s, f->record);
+        break;
+    case JIJU__V1__STREAM_FRAME__KIND_ACK:
+        if (s->role == ROLE_PRODUCER)
+            producer_on_ack(s, f->ack->seq);
+        break;
+    case JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT:
+        if (s->role == ROLE_PRODUCER && s->state == SESS_ACTIVE)
+            producer_on_ack(s, f->heartbeat->position); /* repairs a lost ACK */
+        else if (s->role == ROLE_CONSUMER && s->state == SESS_ACTIVE &&
+                 f->heartbeat->position > s->pending &&
+                 s->last_record_at + p->o.heartbeat_ms < s->last_rx &&
+                 s->last_resume_at + p->o.heartbeat_ms < s->last_rx)
+            send_resume(p, s, s->pending + 1); /* records lost in a reconnect */
+        break;
+    case JIJU__V1__STREAM_FRAME__KIND_ERROR:
+        log_warn("stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint, s->peer_id,
+                 f->error->code ? f->error->code : "");
+        if (p->is_server)
+            s->dead = 1;
+        else
+            p->reconnect = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+/* A server frame from a routing id without a session must be a HELLO. */
+static session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t rid_len,
+                                   const Jiju__V1__StreamFrame *f)
+{
+    session *s = session_by_rid(p, rid, rid_len);
+    const Jiju__V1__Hello *h;
+
+    if (s && !(s->dead))
+        return s;
+    if (f->kind_case != JIJU__V1__STREAM_FRAME__KIND_HELLO) {
+        session tmp = {0};
+        memcpy(tmp.rid, rid, rid_len);
+        tmp.rid_len = rid_len;
+        send_error(p, &tmp, "E_STREAM_NO_SESSION", "say HELLO first");
+        return NULL;
+    }
+    h = f->hello;
+    if (!h->peer_id || !*h->peer_id || !h->stream || strlen(h->peer_id) >= ID_MAX ||
+        strlen(h->stream) >= 64)
+        return NULL;
+    if (!(s = session_add(p)))
+        return NULL;
+    memcpy(s->rid, rid, rid_len);
+    s->rid_len = rid_len;
+    snprintf(s->peer_id, sizeof s->peer_id, "%s", h->peer_id);
+    snprintf(s->stream, sizeof s->stream, "%s", h->stream);
+    /* our role is the opposite of the peer's */
+    s->role = h->role == JIJU__V1__STREAM_ROLE__CONSUMER ? ROLE_PRODUCER : ROLE_CONSUMER;
+    log_info("stream_session_open", "endpoint=%s peer=%s stream=%s our_role=%s", p->endpoint,
+             s->peer_id, s->stream, s->role == ROLE_PRODUCER ? "producer" : "consumer");
+    return s;
+}
+
+static int recv_part(void *sock, zmq_msg_t *m)
+{
+    zmq_msg_init(m);
+    if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(m);
+        return -1;
+    }
+    return 0;
+}
+
+/* Read one message; returns 0 if one was handled, -1 when drained. */
+static int peer_read_one(stream_peer_t *p)
+{
+    zmq_msg_t rid, body;
+    Jiju__V1__StreamFrame *f;
+    session *s = NULL;
+    int more = 0;
+
+    if (p->is_server) {
+        if (recv_part(p->sock, &rid) < 0)
+            return -1;
+        if (!zmq_msg_more(&rid)) { /* malformed: a single part on a ROUTER */
+            zmq_msg_close(&rid);
+            return 0;
+        }
+    }
+    if (recv_part(p->sock, &body) < 0) {
+        if (p->is_server)
+            zmq_msg_close(&rid);
+        return -1;
+    }
+    more = zmq_msg_more(&body);
+    while (more) { /* extra parts are not ours: discard */
+        zmq_msg_t extra;
+        if (recv_part(p->sock, &extra) < 0)
+            break;
+        more = zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+    }
+    f = jiju__v1__stream_frame__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
+    if (!f) {
+        log_warn("stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint, zmq_msg_size(&body));
+    } else if (p->is_server) {
+        s = server_session_for(p, zmq_msg_data(&rid), zmq_msg_size(&rid), f);
+    } else {
+        s = p->n_sess ? p->sess[0] : NULL;
+    }
+    if (f && s)
+        on_frame(p, s, f);
+    if (f)
+        jiju__v1__stream_frame__free_unpacked(f, NULL);
+    if (p->is_server)
+        zmq_msg_close(&rid);
+    zmq_msg_close(&body);
+    return 0;
+}
+
+static void peer_after_batch(stream_peer_t *p)
+{
+    consumer_commit(p);
+    for (size_t i = 0; i < p->n_sess; i++) {
+        session *s = p->sess[i];
+        if (s->role == ROLE_CONSUMER && s->need_ack && !s->dead)
+            send_ack(p, s);
+        else if (s->role == ROLE_PRODUCER && !s->dead)
+            producer_pump(p, s);
+    }
+    producer_save_acks(p);
+    sessions_reap(p);
+}
+
+static void peer_on_readable(svc_t *svc, void *arg)
+{
+    stream_peer_t *p = arg;
+
+    (void)svc;
+    for (int i = 0; i < DRAIN_MAX; i++)
+        if (peer_read_one(p) < 0)
+            break;
+    peer_after_batch(p);
+}
+
+/* After every loop turn: send what other handlers appended to our logs. */
+static void peer_after_turn(svc_t *svc, void *arg)
+{
+    stream_peer_t *p = arg;
+
+    (void)svc;
+    for (size_t i = 0; i < p->n_sess; i++)
+        if (p->sess[i]->role == ROLE_PRODUCER)
+            producer_pump(p, p->sess[i]);
+}
+
+/* ---- sockets ---- */
+
+static void *peer_socket(stream_peer_t *p)
+{
+    int type = p->is_server ? ZMQ_ROUTER : ZMQ_DEALER;
+    void *sock = zmq_socket(svc_zmq(p->svc), type);
+    int zero = 0, one = 1, hwm = 200000;
+
+    if (!sock)
+        return NULL;
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (p->is_server) {
+        zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        if (zmq_bind(sock, p->endpoint) < 0)
+            goto out_close;
+    } else if (zmq_connect(sock, p->endpoint) < 0) {
+        goto out_close;
+    }
+    if (svc_on_readable(p->svc, sock, peer_on_readable, p) != JIJU_OK)
+        goto out_close;
+    return sock;
+
+out_close:
+    zmq_close(sock);
+    return NULL;
+}
+
+static void client_connect(stream_peer_t *p)
+{
+    session *s = p->sess[0];
+
+    if (p->sock) {
+        svc_forget(p->svc, p->sock);
+        zmq_close(p->sock);
+    }
+    p->sock = peer_socket(p);
+    s->state = SESS_WAIT_HELLO;
+    s->dead = 0;
+    s->last_rx = s->last_tx = clock_mono_ms();
+    s->last_resume = 0;
+    s->pending = s->applied;
+    p->reconnect = 0;
+    if (p->sock)
+        send_hello(p, s);
+}
+
+static void peer_on_timer(svc_t *svc, void *arg)
+{
+    stream_peer_t *p = arg;
+    int64_t now = clock_mono_ms();
+
+    (void)svc;
+    for (size_t i = 0; i < p->n_sess; i++) {
+        session *s = p->sess[i];
+        if (now - s->last_rx > p->o.timeout_ms) {
+            if (p->is_server) {
+                s->dead = 1;
+            } else {
+                p->reconnect = 1;
+                log_warn("stream_peer_silent", "endpoint=%s peer=%s silent_ms=%lld",
+                         p->endpoint, s->peer_id, (long long)(now - s->last_rx));
+            }
+            continue;
+        }
+        if (now - s->last_tx >= p->o.heartbeat_ms && (s->state != SESS_WAIT_HELLO || p->is_server))
+            send_heartbeat(p, s);
+    }
+    if (!p->is_server && p->reconnect) {
+        consumer_commit(p);
+        client_connect(p);
+    }
+    sessions_reap(p);
+}
+
+static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
+                               const stream_opts *o, int is_server)
+{
+    stream_peer_t *p = calloc(1, sizeof *p);
+
+    if (!p)
+        return NULL;
+    p->svc = svc;
+    p->store = store;
+    p->o = *o;
+    if (!p->o.heartbeat_ms)
+        p->o.heartbeat_ms = 1000;
+    if (!p->o.timeout_ms)
+        p->o.timeout_ms = 5000;
+    if (!p->o.credit)
+        p->o.credit = 1000;
+    if (!p->o.max_batch)
+        p->o.max_batch = 5000;
+    snprintf(p->self_id, sizeof p->self_id, "%s", o->self_id ? o->self_id : "anonymous");
+    snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
+    p->is_server = is_server;
+    p->cf_cursor = store_cf(store, STORE_CF_CURSOR);
+    p->cf_acks = store_cf(store, STORE_CF_ACKS);
+    p->txn = store_txn_new(store);
+    if (p->cf_cursor < 0 || p->cf_acks < 0 || !p->txn ||
+        svc_every(svc, p->o.heartbeat_ms / 2 > 0 ? p->o.heartbeat_ms / 2 : 1, peer_on_timer, p) ||
+        svc_after_turn(svc, peer_after_turn, p)) {
+        svc_cancel(svc, p);
+        store_txn_destroy(&p->txn);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+stream_peer_t *stream_serve(svc_t *svc, store_t *store, const char *endpoint,
+                            const stream_opts *opts, stream_log_fn log_fn,
+                            stream_apply_fn apply_fn, void *arg)
+{
+    stream_peer_t *p = peer_new(svc, store, endpoint, opts, 1);
+
+    if (!p)
+        return NULL;
+    p->log_fn = log_fn;
+    p->apply_fn = apply_fn;
+    p->arg = arg;
+    p->sock = peer_socket(p);
+    if (!p->sock)
+        stream_peer_destroy(&p);
+    return p;
+}
+
+static stream_peer_t *client_new(svc_t *svc, store_t *store, const char *endpoint,
+                                 const char *stream_name, const stream_opts *opts, int role)
+{
+    stream_peer_t *p = peer_new(svc, store, endpoint, opts, 0);
+    session *s;
+
+    if (!p)
+        return NULL;
+    if (!(s = session_add(p))) {
+        stream_peer_destroy(&p);
+        return NULL;
+    }
+    s->role = role;
+    snprintf(s->stream, sizeof s->stream, "%s", stream_name);
+    snprintf(s->peer_id, sizeof s->peer_id, "%s", "?");
+    return p;
+}
+
+stream_peer_t *stream_push(svc_t *svc, store_t *store, const char *endpoint,
+                           const char *stream_name, const stream_opts *opts, stream_log_t *log)
+{
+    stream_peer_t *p = client_new(svc, store, endpoint, stream_name, opts, ROLE_PRODUCER);
+
+    if (!p)
+        return NULL;
+    p->sess[0]->log = log;
+    client_connect(p);
+    if (!p->sock)
+        stream_peer_destroy(&p);
+    return p;
+}
+
+stream_peer_t *stream_follow(svc_t *svc, store_t *store, const char *endpoint,
+                             const char *stream_name, const stream_opts *opts,
+                             stream_apply_fn apply_fn, void *arg)
+{
+    stream_peer_t *p = client_new(svc, store, endpoint, stream_name, opts, ROLE_CONSUMER);
+
+    if (!p)
+        return NULL;
+    p->apply_fn = apply_fn;
+    p->arg = arg;
+    client_connect(p);
+    if (!p->sock)
+        stream_peer_destroy(&p);
+    return p;
+}
+
+void stream_on_committed(stream_peer_t *peer, stream_committed_fn fn, void *arg)
+{
+    peer->committed_fn = fn;
+    peer->committed_arg = arg;
+}
+
+void stream_peer_destroy(stream_peer_t **pp)
+{
+    stream_peer_t *p = pp ? *pp : NULL;
+
+    if (!p)
+        return;
+    consumer_commit(p);
+    svc_cancel(p->svc, p);
+    if (p->sock)
+        zmq_close(p->sock);
+    for (size_t i = 0; i < p->n_sess; i++)
+        free(p->sess[i]);
+    free(p->sess);
+    store_txn_destroy(&p->txn);
+    free(p);
+    *pp = NULL;
+}
