@@ -87,4 +87,7 @@ typedef struct assess_config {
 int assess_config_load(const char *path, const char *const *overrides, size_t n_over,
                        assess_config *out, cfg_error *err);
 
+/* The settings table, for --help and docs (n set to its length). */
+const cfg_spec *assess_config_specs(size_t *n);
+
 #endif
