@@ -28,11 +28,11 @@ struct store_txn {
     store_t *s;
     rocksdb_writebatch_wi_t *wb;
     size_t count;
-    struct {
+    struct store_hook {
         void (*fn)(void *);
         void *arg;
-    } hooks[STORE_MAX_HOOKS];
-    int n_hooks;
+    } *hooks; /* grows: one txn may append to many logs (notification's fan-out) */
+    int n_hooks, cap_hooks;
 };
 
 struct store_iter {
@@ -197,6 +197,7 @@ void store_txn_destroy(store_txn_t **tp)
     if (!tp || !*tp)
         return;
     rocksdb_writebatch_wi_destroy((*tp)->wb);
+    free((*tp)->hooks);
     free(*tp);
     *tp = NULL;
 }
@@ -243,8 +244,14 @@ int store_txn_on_commit(store_txn_t *t, void (*fn)(void *), void *arg)
     for (int i = 0; i < t->n_hooks; i++)
         if (t->hooks[i].fn == fn && t->hooks[i].arg == arg)
             return JIJU_OK;
-    if (t->n_hooks >= STORE_MAX_HOOKS)
-        return JIJU_ERR_NOMEM;
+    if (t->n_hooks == t->cap_hooks) {
+        int cap = t->cap_hooks ? t->cap_hooks * 2 : STORE_MAX_HOOKS;
+        struct store_hook *h = realloc(t->hooks, (size_t)cap * sizeof *h);
+        if (!h)
+            return JIJU_ERR_NOMEM;
+        t->hooks = h;
+        t->cap_hooks = cap;
+    }
     t->hooks[t->n_hooks].fn = fn;
     t->hooks[t->n_hooks].arg = arg;
     t->n_hooks++;

@@ -47,7 +47,7 @@ int store_txn_get(store_txn_t *txn, int cf, const void *key, size_t klen, void *
 /* Number of puts and deletes so far. */
 size_t store_txn_count(const store_txn_t *txn);
 /* Run fn(arg) after a successful commit (e.g. make new log records visible).
- * Up to 16 hooks; hooks are dropped if the txn is destroyed uncommitted. */
+ * Any number of hooks (one per (fn, arg)); hooks are dropped if the txn is destroyed uncommitted. */
 int store_txn_on_commit(store_txn_t *txn, void (*fn)(void *arg), void *arg);
 /* Write the batch atomically; sync=true fsyncs the WAL before returning.
  * The txn is empty afterwards and may be reused. */
