@@ -1,0 +1,30 @@
+/* ingest_config.h - ingest's settings (deploy/config/ingest.json). */
+#ifndef JIJU_INGEST_CONFIG_H
+#define JIJU_INGEST_CONFIG_H
+
+#include <stdint.h>
+
+#include "cfg.h"
+#include "ingest_validate.h"
+
+typedef struct ingest_config {
+    char instance[64];            /* stable replica id; "" = the host name */
+    char data_dir[256];           /* RocksDB directory; "%s" is replaced by the instance id */
+    char submit_endpoint[128];    /* ROUTER for SubmitRequest */
+    char assessment_endpoint[128];/* assessment's stream endpoint: push reports, follow events */
+    char archive_endpoint[128];   /* archive's stream endpoint: push reports */
+    int64_t heartbeat_ms;
+    int64_t timeout_ms;
+    int64_t max_batch;            /* requests per group commit */
+    int64_t max_message_bytes;
+    int64_t min_employees_per_enterprise;
+    int64_t max_employees_per_enterprise;
+    int64_t revenue_jump_warn_pct;
+    int64_t revenue_drop_warn_pct;
+} ingest_config;
+
+int ingest_config_load(const char *path, const char *const *overrides, size_t n_over,
+                       ingest_config *out, cfg_error *err);
+ingest_limits ingest_config_limits(const ingest_config *c);
+
+#endif

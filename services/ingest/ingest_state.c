@@ -1,0 +1,352 @@
+/* ingest_state.c - accepted-report index and registry replica of one ingest
+ * replica. Every read goes through the caller's txn, so a batch that accepts
+ * revision 2 and then sees revision 2 again refuses the second one. */
+#include "ingest_state.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "err.h"
+#include "period.h"
+
+const char *const ingest_cfs[] = {"ingest_reports", "ingest_clusters", "ingest_periods",
+                                  "ingest_revisions"};
+const size_t ingest_n_cfs = sizeof ingest_cfs / sizeof ingest_cfs[0];
+
+struct ingest_state {
+    store_t *store;
+    int cf_reports, cf_clusters, cf_periods, cf_revisions;
+};
+
+typedef struct {
+    ingest_state_t *st;
+    store_txn_t *txn;
+} view_ctx;
+
+/* One view context per thread of control: ingest is single-threaded and a
+ * view lives only during one validation call. */
+static view_ctx current_view;
+
+ingest_state_t *ingest_state_new(store_t *store)
+{
+    ingest_state_t *st = calloc(1, sizeof *st);
+
+    if (!st)
+        return NULL;
+    st->store = store;
+    st->cf_reports = store_cf(store, "ingest_reports");
+    st->cf_clusters = store_cf(store, "ingest_clusters");
+    st->cf_periods = store_cf(store, "ingest_periods");
+    st->cf_revisions = store_cf(store, "ingest_revisions");
+    if (st->cf_reports < 0 || st->cf_clusters < 0 || st->cf_periods < 0 || st->cf_revisions < 0) {
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void ingest_state_destroy(ingest_state_t **st)
+{
+    if (!st || !*st)
+        return;
+    free(*st);
+    *st = NULL;
+}
+
+static size_t pair_key(const char *a, const char *b, char *out, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    if (la + 1 + lb > cap)
+        return 0;
+    memcpy(out, a, la);
+    out[la] = '\0';
+    memcpy(out + la + 1, b, lb);
+    return la + 1 + lb;
+}
+
+/* ---- the validation view ---- */
+
+static int view_cluster_status(void *arg, const char *id, Jiju__V1__ClusterStatus *out)
+{
+    view_ctx *v = arg;
+    void *val = NULL;
+    size_t len = 0;
+    Jiju__V1__Cluster *c;
+    int rc = store_txn_get(v->txn, v->st->cf_clusters, id, strlen(id), &val, &len);
+
+    if (rc != JIJU_OK)
+        return rc;
+    c = jiju__v1__cluster__unpack(NULL, len, val);
+    free(val);
+    if (!c)
+        return JIJU_ERR_CORRUPT;
+    *out = c->status;
+    jiju__v1__cluster__free_unpacked(c, NULL);
+    return JIJU_OK;
+}
+
+static int strs_equal(char **a, size_t na, char **b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return 1;
+}
+
+static int view_cluster_same(void *arg, const Jiju__V1__Cluster *want)
+{
+    view_ctx *v = arg;
+    void *val = NULL;
+    size_t len = 0;
+    Jiju__V1__Cluster *c;
+    int same;
+
+    if (store_txn_get(v->txn, v->st->cf_clusters, want->id, strlen(want->id), &val, &len) !=
+        JIJU_OK)
+        return 0;
+    c = jiju__v1__cluster__unpack(NULL, len, val);
+    free(val);
+    if (!c)
+        return 0;
+    same = strcmp(c->name, want->name) == 0 && c->category == want->category &&
+           strcmp(c->county, want->county) == 0 &&
+           strcmp(c->management_org, want->management_org) == 0 &&
+           strs_equal(c->leading_industries, c->n_leading_industries, want->leading_industries,
+                      want->n_leading_industries);
+    jiju__v1__cluster__free_unpacked(c, NULL);
+    return same;
+}
+
+static int view_period_closed(void *arg, const char *p)
+{
+    view_ctx *v = arg;
+    void *val = NULL;
+    size_t len = 0;
+    int rc = store_txn_get(v->txn, v->st->cf_periods, p, strlen(p), &val, &len);
+
+    free(val);
+    return rc == JIJU_OK;
+}
+
+/* revisions value: be32 revision, be64 revenue fen (as two's complement) */
+static int read_revision(view_ctx *v, const char *cluster, const char *p, uint32_t *rev,
+                         int64_t *revenue)
+{
+    char key[256];
+    size_t klen = pair_key(cluster, p, key, sizeof key);
+    void *val = NULL;
+    size_t len = 0;
+    uint8_t *b;
+
+    if (!klen || store_txn_get(v->txn, v->st->cf_revisions, key, klen, &val, &len) != JIJU_OK)
+        return JIJU_ERR_NOT_FOUND;
+    if (len != 12) {
+        free(val);
+        return JIJU_ERR_CORRUPT;
+    }
+    b = val;
+    *rev = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    *revenue = (int64_t)store_be64_get(b + 4);
+    free(val);
+    return JIJU_OK;
+}
+
+static uint32_t view_last_revision(void *arg, const char *cluster, const char *p)
+{
+    uint32_t rev = 0;
+    int64_t revenue;
+
+    return read_revision(arg, cluster, p, &rev, &revenue) == JIJU_OK ? rev : 0;
+}
+
+static int view_previous_revenue(void *arg, const char *cluster, const char *p, int64_t *fen)
+{
+    uint32_t rev;
+
+    return read_revision(arg, cluster, p, &rev, fen);
+}
+
+ingest_view ingest_state_view(ingest_state_t *st, store_txn_t *txn)
+{
+    ingest_view v = {0};
+
+    current_view.st = st;
+    current_view.txn = txn;
+    v.arg = &current_view;
+    v.cluster_status = view_cluster_status;
+    v.cluster_same = view_cluster_same;
+    v.period_closed = view_period_closed;
+    v.last_revision = view_last_revision;
+    v.previous_revenue = view_previous_revenue;
+    return v;
+}
+
+/* ---- accepted reports ---- */
+
+void ingest_report_digest(const Jiju__V1__Report *r, uint8_t out[32])
+{
+    size_t len = jiju__v1__report__get_packed_size(r);
+    uint8_t *buf = malloc(len ? len : 1);
+    unsigned int n = 32;
+
+    if (!buf) {
+        memset(out, 0, 32);
+        return;
+    }
+    jiju__v1__report__pack(r, buf);
+    EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL);
+    free(buf);
+}
+
+int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *report_id,
+                             uint64_t *seq, uint8_t digest[32])
+{
+    void *val = NULL;
+    size_t len = 0;
+    int rc = store_txn_get(txn, st->cf_reports, report_id, strlen(report_id), &val, &len);
+
+    if (rc != JIJU_OK)
+        return rc;
+    if (len != 40) {
+        free(val);
+        return JIJU_ERR_CORRUPT;
+    }
+    *seq = store_be64_get(val);
+    memcpy(digest, (uint8_t *)val + 8, 32);
+    free(val);
+    return JIJU_OK;
+}
+
+static int put_revision(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r)
+{
+    char key[256];
+    size_t klen = pair_key(r->cluster_id, r->period, key, sizeof key);
+    uint8_t v[12];
+    view_ctx ctx = {st, txn};
+    uint32_t old = 0;
+    int64_t revenue;
+    int64_t fen = r->revenue_present_case == JIJU__V1__REPORT__REVENUE_PRESENT_REVENUE_FEN
+                      ? r->revenue_fen
+                      : 0;
+
+    if (!klen)
+        return JIJU_ERR_INVALID;
+    if (read_revision(&ctx, r->cluster_id, r->period, &old, &revenue) == JIJU_OK &&
+        old >= r->revision)
+        return JIJU_OK; /* keep the highest revision only */
+    v[0] = (uint8_t)(r->revision >> 24);
+    v[1] = (uint8_t)(r->revision >> 16);
+    v[2] = (uint8_t)(r->revision >> 8);
+    v[3] = (uint8_t)r->revision;
+    store_be64_put(v + 4, (uint64_t)fen);
+    return store_txn_put(txn, st->cf_revisions, key, klen, v, sizeof v);
+}
+
+static int put_report_id(ingest_state_t *st, store_txn_t *txn, const char *report_id,
+                         uint64_t seq, const uint8_t digest[32])
+{
+    uint8_t v[40];
+
+    store_be64_put(v, seq);
+    memcpy(v + 8, digest, 32);
+    return store_txn_put(txn, st->cf_reports, report_id, strlen(report_id), v, sizeof v);
+}
+
+int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
+                               uint64_t seq, const uint8_t digest[32])
+{
+    int rc = put_report_id(st, txn, r->report_id, seq, digest);
+
+    return rc != JIJU_OK ? rc : put_revision(st, txn, r);
+}
+
+/* ---- the registry replica ---- */
+
+static int put_cluster(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Cluster *c)
+{
+    size_t len = jiju__v1__cluster__get_packed_size(c);
+    uint8_t *buf = malloc(len ? len : 1);
+    int rc;
+
+    if (!buf)
+        return JIJU_ERR_NOMEM;
+    jiju__v1__cluster__pack(c, buf);
+    rc = store_txn_put(txn, st->cf_clusters, c->id, strlen(c->id), buf, len);
+    free(buf);
+    return rc;
+}
+
+static int mark_eliminated(ingest_state_t *st, store_txn_t *txn, const char *id)
+{
+    void *val = NULL;
+    size_t len = 0;
+    Jiju__V1__Cluster *c;
+    int rc;
+
+    if (store_txn_get(txn, st->cf_clusters, id, strlen(id), &val, &len) != JIJU_OK)
+        return JIJU_OK;
+    c = jiju__v1__cluster__unpack(NULL, len, val);
+    free(val);
+    if (!c)
+        return JIJU_OK;
+    c->status = JIJU__V1__CLUSTER_STATUS__ELIMINATED;
+    rc = put_cluster(st, txn, c);
+    jiju__v1__cluster__free_unpacked(c, NULL);
+    return rc;
+}
+
+int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq,
+                             const uint8_t *data, size_t len, store_txn_t *txn)
+{
+    ingest_state_t *st = arg;
+    Jiju__V1__Envelope *env = envelope_decode(data, len);
+    const Jiju__V1__ReportAccepted *ra;
+    uint8_t digest[32];
+    int rc = JIJU_OK;
+
+    (void)producer_id;
+    (void)seq;
+    if (!env)
+        return JIJU_ERR_CORRUPT;
+    switch (env->body_case) {
+    case JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED:
+        if (env->cluster_registered->cluster)
+            rc = put_cluster(st, txn, env->cluster_registered->cluster);
+        break;
+    case JIJU__V1__ENVELOPE__BODY_CLUSTER_UPDATED:
+        if (env->cluster_updated->cluster)
+            rc = put_cluster(st, txn, env->cluster_updated->cluster);
+        break;
+    case JIJU__V1__ENVELOPE__BODY_CLUSTER_ELIMINATED:
+        rc = mark_eliminated(st, txn, env->cluster_eliminated->cluster_id);
+        break;
+    case JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED:
+        rc = store_txn_put(txn, st->cf_periods, env->period_closed->period,
+                           strlen(env->period_closed->period), "1", 1);
+        break;
+    case JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED:
+        /* reports other replicas accepted: learn their ids and revisions,
+         * so a resubmission here is answered DUPLICATE or refused */
+        ra = env->report_accepted;
+        if (ra->report && !ra->superseded) {
+            ingest_report_digest(ra->report, digest);
+            uint64_t old_seq;
+            uint8_t old_digest[32];
+            if (ingest_state_find_report(st, txn, ra->report->report_id, &old_seq, old_digest) !=
+                JIJU_OK)
+                rc = put_report_id(st, txn, ra->report->report_id, ra->ingest_seq, digest);
+            if (rc == JIJU_OK)
+                rc = put_revision(st, txn, ra->report);
+        }
+        break;
+    default:
+        break;
+    }
+    envelope_free(&env);
+    return rc == JIJU_OK ? 0 : rc;
+}

@@ -1,0 +1,39 @@
+/* ingest_state.h - what one ingest replica knows: the reports it accepted
+ * (for DUPLICATE/CONFLICT), and its replica of assessment's registry and
+ * periods (followed through assessment's "events" stream), so that unknown
+ * clusters and closed periods are refused synchronously. */
+#ifndef JIJU_INGEST_STATE_H
+#define JIJU_INGEST_STATE_H
+
+#include <stdint.h>
+
+#include "ingest_validate.h"
+#include "store.h"
+
+extern const char *const ingest_cfs[];
+extern const size_t ingest_n_cfs;
+
+typedef struct ingest_state ingest_state_t;
+
+ingest_state_t *ingest_state_new(store_t *store);
+void ingest_state_destroy(ingest_state_t **st);
+
+/* The validation view, reading through txn (sees the batch being built). */
+ingest_view ingest_state_view(ingest_state_t *st, store_txn_t *txn);
+
+/* A report id seen before: JIJU_OK with its seq and content digest, or
+ * JIJU_ERR_NOT_FOUND. */
+int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *report_id,
+                             uint64_t *seq, uint8_t digest[32]);
+/* Remember an accepted report (id, seq, digest, revision, revenue) in txn. */
+int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn,
+                               const Jiju__V1__Report *r, uint64_t seq, const uint8_t digest[32]);
+
+/* stream_apply_fn for assessment's "events": keeps the registry replica. */
+int ingest_state_apply_event(void *st, const char *producer_id, uint64_t seq,
+                             const uint8_t *data, size_t len, store_txn_t *txn);
+
+/* SHA-256 of a report's canonical bytes (its protobuf encoding). */
+void ingest_report_digest(const Jiju__V1__Report *r, uint8_t out[32]);
+
+#endif

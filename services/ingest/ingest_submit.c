@@ -1,0 +1,295 @@
+/* ingest_submit.c - SubmitRequest in, SubmitReply out, with group commit:
+ * every request read in one loop turn is validated into ONE txn, the txn is
+ * committed with fsync once, and only then are the replies sent. ACCEPTED
+ * therefore always means "on disk", at the cost of one fsync per batch
+ * instead of one per report. */
+#include "ingest_submit.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "err.h"
+#include "log.h"
+#include "problem.h"
+
+#define RID_MAX 256
+
+typedef struct pending_reply {
+    uint8_t rid[RID_MAX];
+    size_t rid_len;
+    int has_delim; /* a REQ client put an empty delimiter frame */
+    Jiju__V1__SubmitReply reply;
+    char request_id[INGEST_MAX_REQUEST_ID + 1];
+} pending_reply;
+
+struct ingest_submit {
+    svc_t *svc;
+    void *sock;
+    ingest_state_t *state;
+    stream_log_t *log;
+    store_txn_t *txn;
+    const ingest_config *cfg;
+    ingest_limits limits;
+    pending_reply *batch;
+    size_t n_batch;
+    uint64_t accepted, rejected, duplicates;
+};
+
+static void reply_set_problems(pending_reply *pr, problem_list *pl)
+{
+    problem_list_take(pl, &pr->reply.problems, &pr->reply.n_problems);
+}
+
+static void reject(pending_reply *pr, Jiju__V1__SubmitStatus status, problem_list *pl)
+{
+    pr->reply.status = status;
+    reply_set_problems(pr, pl);
+}
+
+/* Log the accepted report or command in the outbox (the "reports" log that
+ * assessment and archive consume), and index it. */
+static int accept_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Report *r,
+                         const uint8_t digest[32], problem_list *pl)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ReportAccepted ra = JIJU__V1__REPORT_ACCEPTED__INIT;
+    uint64_t seq = stream_log_next(is->log);
+    int rc;
+
+    ra.report = r;
+    ra.ingest_instance = (char *)is->cfg->instance;
+    ra.ingest_seq = seq;
+    problem_list_take(pl, &ra.warnings, &ra.n_warnings);
+    env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED;
+    env.report_accepted = &ra;
+    env.subject = r->cluster_id;
+    env.period = r->period;
+    rc = envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq);
+    if (rc == JIJU_OK)
+        rc = ingest_state_accept_report(is->state, is->txn, r, seq, digest);
+    pr->reply.status = JIJU__V1__SUBMIT_STATUS__ACCEPTED;
+    pr->reply.seq = seq;
+    /* the warnings travel with the report and are echoed to the reporter */
+    pr->reply.problems = ra.warnings;
+    pr->reply.n_problems = ra.n_warnings;
+    return rc;
+}
+
+static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Report *r,
+                          problem_list *pl)
+{
+    ingest_view view = ingest_state_view(is->state, is->txn);
+    uint8_t digest[32], old_digest[32];
+    uint64_t old_seq;
+
+    if (r->report_id && *r->report_id &&
+        ingest_state_find_report(is->state, is->txn, r->report_id, &old_seq, old_digest) ==
+            JIJU_OK) {
+        ingest_report_digest(r, digest);
+        if (memcmp(digest, old_digest, 32) == 0) {
+            pr->reply.status = JIJU__V1__SUBMIT_STATUS__DUPLICATE;
+            pr->reply.seq = old_seq;
+            is->duplicates++;
+            return;
+        }
+        problem_add(pl, JIJU__V1__SEVERITY__ERROR, "E_CONFLICT", "report.report_id", r->report_id,
+                    "报告编号 %s 已以不同内容提交", "report id %s was already accepted with different content",
+                    r->report_id);
+        reject(pr, JIJU__V1__SUBMIT_STATUS__CONFLICT, pl);
+        is->rejected++;
+        return;
+    }
+    ingest_validate_report(r, &view, &is->limits, clock_now_ms(), pl);
+    if (problem_list_count_errors(pl) > 0) {
+        reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
+        is->rejected++;
+        return;
+    }
+    ingest_report_digest(r, digest);
+    if (accept_report(is, pr, r, digest, pl) != JIJU_OK) {
+        log_error("store_failed", "action=exit report_id=%s", r->report_id);
+        exit(EXIT_FAILURE);
+    }
+    is->accepted++;
+}
+
+static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Command *c,
+                           problem_list *pl)
+{
+    ingest_view view = ingest_state_view(is->state, is->txn);
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    uint64_t seq;
+
+    ingest_validate_command(c, &view, pl);
+    if (problem_list_count_errors(pl) > 0) {
+        reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
+        is->rejected++;
+        return;
+    }
+    env.body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
+    env.command = c;
+    if (envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq) != JIJU_OK) {
+        log_error("store_failed", "action=exit command=%d", (int)c->kind_case);
+        exit(EXIT_FAILURE);
+    }
+    pr->reply.status = JIJU__V1__SUBMIT_STATUS__ACCEPTED;
+    pr->reply.seq = seq;
+    is->accepted++;
+}
+
+static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t *data,
+                           size_t len)
+{
+    Jiju__V1__SubmitRequest *req = NULL;
+    problem_list *pl = problem_list_new();
+
+    if (!pl)
+        return;
+    if (ingest_decode(data, len, &is->limits, &req, pl) != JIJU_OK || !req) {
+        reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
+        is->rejected++;
+        goto out;
+    }
+    snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id ? req->request_id : "");
+    if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT)
+        handle_report(is, pr, req->report, pl);
+    else
+        handle_command(is, pr, req->command, pl);
+out:
+    /* the reply owns copies of the problems; the request is no longer needed
+     * once its record is packed into the txn */
+    if (req)
+        jiju__v1__submit_request__free_unpacked(req, NULL);
+    problem_list_free(&pl);
+}
+
+static void send_reply(ingest_submit_t *is, pending_reply *pr)
+{
+    uint8_t stackbuf[4096];
+    size_t len;
+    uint8_t *buf;
+
+    pr->reply.request_id = pr->request_id;
+    pr->reply.instance = (char *)is->cfg->instance;
+    len = jiju__v1__submit_reply__get_packed_size(&pr->reply);
+    buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
+    if (buf) {
+        jiju__v1__submit_reply__pack(&pr->reply, buf);
+        zmq_send(is->sock, pr->rid, pr->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        if (pr->has_delim)
+            zmq_send(is->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(is->sock, buf, len, ZMQ_DONTWAIT);
+        if (buf != stackbuf)
+            free(buf);
+    }
+    for (size_t i = 0; i < pr->reply.n_problems; i++)
+        protobuf_c_message_free_unpacked(&pr->reply.problems[i]->base, NULL);
+    free(pr->reply.problems);
+}
+
+/* Read one request: [rid] [""]? [payload]. Returns 0 if read, -1 if none. */
+static int read_request(ingest_submit_t *is, pending_reply *pr)
+{
+    zmq_msg_t parts[3];
+    int n = 0, more = 1;
+
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, is->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        more = zmq_msg_more(&m);
+        if (n < 3)
+            parts[n++] = m;
+        else
+            zmq_msg_close(&m);
+    }
+    if (n == 0)
+        return -1;
+    memset(pr, 0, sizeof *pr);
+    jiju__v1__submit_reply__init(&pr->reply);
+    pr->rid_len = zmq_msg_size(&parts[0]) < RID_MAX ? zmq_msg_size(&parts[0]) : RID_MAX;
+    memcpy(pr->rid, zmq_msg_data(&parts[0]), pr->rid_len);
+    pr->has_delim = n == 3 && zmq_msg_size(&parts[1]) == 0;
+    if (n >= 2)
+        handle_request(is, pr, zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]));
+    else
+        handle_request(is, pr, (const uint8_t *)"", 0);
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&parts[i]);
+    return 0;
+}
+
+static void on_submit(svc_t *svc, void *arg)
+{
+    ingest_submit_t *is = arg;
+
+    (void)svc;
+    is->n_batch = 0;
+    while (is->n_batch < (size_t)is->cfg->max_batch &&
+           read_request(is, &is->batch[is->n_batch]) == 0)
+        is->n_batch++;
+    if (is->n_batch == 0)
+        return;
+    if (store_txn_commit(is->txn, true) != JIJU_OK) {
+        log_error("store_commit_failed", "action=exit batch=%zu", is->n_batch);
+        exit(EXIT_FAILURE);
+    }
+    for (size_t i = 0; i < is->n_batch; i++)
+        send_reply(is, &is->batch[i]);
+    log_debug("submit_batch", "n=%zu accepted_total=%llu rejected_total=%llu", is->n_batch,
+              (unsigned long long)is->accepted, (unsigned long long)is->rejected);
+}
+
+ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log_t *log,
+                                   store_t *store, const ingest_config *cfg)
+{
+    ingest_submit_t *is = calloc(1, sizeof *is);
+    int zero = 0, hwm = 100000;
+
+    if (!is)
+        return NULL;
+    is->svc = svc;
+    is->state = state;
+    is->log = log;
+    is->cfg = cfg;
+    is->limits = ingest_config_limits(cfg);
+    is->txn = store_txn_new(store);
+    is->batch = calloc((size_t)cfg->max_batch, sizeof *is->batch);
+    is->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER);
+    if (!is->txn || !is->batch || !is->sock)
+        goto out_free;
+    zmq_setsockopt(is->sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(is->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(is->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_bind(is->sock, cfg->submit_endpoint) < 0 ||
+        svc_on_readable(svc, is->sock, on_submit, is) != JIJU_OK)
+        goto out_free;
+    return is;
+
+out_free:
+    ingest_submit_destroy(&is);
+    return NULL;
+}
+
+void ingest_submit_destroy(ingest_submit_t **isp)
+{
+    ingest_submit_t *is = isp ? *isp : NULL;
+
+    if (!is)
+        return;
+    if (is->sock) {
+        svc_cancel(is->svc, is);
+        zmq_close(is->sock);
+    }
+    store_txn_destroy(&is->txn);
+    free(is->batch);
+    free(is);
+    *isp = NULL;
+}

@@ -1,0 +1,53 @@
+/* jiju-ingest: validates submissions, logs the accepted ones durably, and
+ * streams them to assessment and archive. Run as many replicas as needed. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ingest_config.h"
+#include "ingest_state.h"
+#include "ingest_submit.h"
+#include "log.h"
+#include "service.h"
+
+int main(int argc, char **argv)
+{
+    service_t srv;
+    ingest_config cfg;
+    stream_log_t *log = NULL;
+    ingest_state_t *state = NULL;
+    ingest_submit_t *submit = NULL;
+    stream_peer_t *to_assessment = NULL, *to_archive = NULL, *registry = NULL;
+    stream_opts so;
+    int rc = EXIT_FAILURE;
+
+    if (service_start(&srv, "ingest", argc, argv, NULL, 0, &cfg,
+                      (service_load_fn)ingest_config_load) != 0)
+        return srv.exit_code;
+    if (service_open_store(&srv, cfg.data_dir, ingest_cfs, ingest_n_cfs) != 0)
+        goto out;
+    so = (stream_opts){.self_id = cfg.instance, .heartbeat_ms = (int)cfg.heartbeat_ms,
+                       .timeout_ms = (int)cfg.timeout_ms};
+    log = stream_log_open(srv.store, "reports");
+    state = ingest_state_new(srv.store);
+    if (!log || !state || !(submit = ingest_submit_new(srv.svc, state, log, srv.store, &cfg)) ||
+        !(to_assessment =
+              stream_push(srv.svc, srv.store, cfg.assessment_endpoint, "reports", &so, log)) ||
+        !(to_archive = stream_push(srv.svc, srv.store, cfg.archive_endpoint, "reports", &so, log)) ||
+        !(registry = stream_follow(srv.svc, srv.store, cfg.assessment_endpoint, "events", &so,
+                                   ingest_state_apply_event, state))) {
+        log_error("start_failed", "instance=%s submit=%s", cfg.instance, cfg.submit_endpoint);
+        goto out;
+    }
+    log_info("started", "instance=%s submit=%s store=%s last_seq=%llu", cfg.instance,
+             cfg.submit_endpoint, cfg.data_dir, (unsigned long long)stream_log_last(log));
+    rc = service_run(&srv);
+out:
+    stream_peer_destroy(&registry);
+    stream_peer_destroy(&to_archive);
+    stream_peer_destroy(&to_assessment);
+    ingest_submit_destroy(&submit);
+    ingest_state_destroy(&state);
+    stream_log_destroy(&log);
+    service_stop(&srv);
+    return rc;
+}
