@@ -219,6 +219,53 @@ static void test_failover(void **state)
     zmq_ctx_term(ctx);
 }
 
+/* Many requests in flight on a silent endpoint: the first timeout renews
+ * that socket and moves all of them to the other endpoint; none fails. */
+static void test_pipelined_failover(void **state)
+{
+    void *ctx = zmq_ctx_new();
+    server a, b;
+    const char *eps[2];
+    int answered = 0;
+    rpc_t *r;
+
+    server_start(ctx, &a, MODE_ECHO);
+    server_start(ctx, &b, MODE_ECHO);
+    eps[0] = a.endpoint;
+    eps[1] = b.endpoint;
+    r = rpc_new(ctx, eps, 2, 500);
+    assert_non_null(r);
+    warm_up(r);
+    atomic_store(&a.mode, MODE_SILENT);
+    for (int i = 0; i < 200; i++) {
+        char id[16];
+
+        snprintf(id, sizeof id, "p%d", i);
+        assert_int_equal(rpc_send(r, id, id, strlen(id)), JIJU_OK);
+    }
+    while (rpc_pending(r) > 0) {
+        uint8_t *reply = NULL;
+        size_t len = 0;
+        int ep = -1;
+        char id[16];
+
+        assert_int_equal(rpc_recv(r, 10000, &reply, &len, &ep), JIJU_OK);
+        assert_int_equal(ep, 1);
+        assert_true(len < sizeof id);
+        memcpy(id, reply, len);
+        id[len] = '\0';
+        free(reply);
+        assert_int_equal(rpc_done(r, id), JIJU_OK);
+        answered++;
+    }
+    assert_int_equal(answered, 200);
+    assert_true(atomic_load(&a.received) >= 1);
+    rpc_destroy(&r);
+    server_stop(&a);
+    server_stop(&b);
+    zmq_ctx_term(ctx);
+}
+
 /* Wait until `id` is reported failed; every rpc_recv must time out. */
 static void expect_failed(rpc_t *r, const char *id)
 {
@@ -315,6 +362,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipelined),
         cmocka_unit_test(test_failover),
+        cmocka_unit_test(test_pipelined_failover),
         cmocka_unit_test(test_all_silent_fails),
         cmocka_unit_test(test_nothing_listening_fails),
         cmocka_unit_test(test_bad_arguments),
