@@ -284,6 +284,36 @@ static void test_target(void **state)
     assert_int_equal(s[1].score_micros, 55000000);
 }
 
+/* Every division rounds half away from zero. */
+static void test_rounding(void **state)
+{
+    assess_score_params p = default_params();
+    assess_row rows[4];
+    assess_scored s[4];
+
+    p.missing = MISSING_MEAN;
+    rows[0] = make_row("H-1", 1, 0, 1, 1, 1, 1, 10);
+    rows[1] = make_row("H-2", 1, 1, 1, 1, 1, 1, 11);
+    rows[2] = make_row("H-3", 1, 2000000, 1, 1, 1, 1, 1);
+    rows[3] = make_row("H-4", 1, 2000000, 1, 1, 1, 1, 1);
+    rows[3].present[IND_EMPLOYMENT] = false;
+    rows[2].present[IND_EMPLOYMENT] = false;
+    /* growth (1999999 - 2000000) / 2000000 = -0.5 millionths: -1 */
+    rows[0].value[IND_REVENUE] = 1999999;
+    set_prev_revenue(&rows[0], 2);
+    assert_int_equal(assess_score_run(&p, rows, 4, s), JIJU_OK);
+    for (int k = 0; k < 4; k++) {
+        const char *id = rows[s[k].row].cluster_id;
+
+        if (strcmp(id, "H-2") == 0) /* 1 / 2000000 = 0.5 millionths: 1 */
+            assert_int_equal(s[k].c[IND_ENTERPRISES].normalised_micros, 1);
+        if (strcmp(id, "H-3") == 0) /* mean of 10 and 11 */
+            assert_int_equal(s[k].c[IND_EMPLOYMENT].raw, 11);
+        if (strcmp(id, "H-1") == 0)
+            assert_int_equal(s[k].c[IND_GROWTH].raw, -1);
+    }
+}
+
 static void test_single_cluster(void **state)
 {
     assess_score_params p = default_params();
@@ -441,7 +471,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worked_example), cmocka_unit_test(test_ties),
         cmocka_unit_test(test_missing_policies), cmocka_unit_test(test_z_score),
-        cmocka_unit_test(test_target), cmocka_unit_test(test_single_cluster),
+        cmocka_unit_test(test_target), cmocka_unit_test(test_rounding), cmocka_unit_test(test_single_cluster),
         cmocka_unit_test(test_category_rank), cmocka_unit_test(test_many_rows),
         cmocka_unit_test(test_invalid), cmocka_unit_test(test_rank_entries),
         cmocka_unit_test(test_entries_destroy),
