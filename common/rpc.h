@@ -42,7 +42,8 @@ void rpc_destroy(rpc_t **r);
 /* Use ZeroMQ CURVE on every socket (Z85 keys, 40 characters each): the
  * servers' public key and this client's key pair. Only while nothing is
  * pending: the sockets are recreated with the keys. JIJU_ERR_INVALID if keys
- * are malformed or requests are pending, JIJU_ERR_ZMQ if libzmq lacks CURVE. */
+ * are malformed or requests are pending, JIJU_ERR_ZMQ if libzmq lacks CURVE
+ * or a socket cannot be reopened (then only rpc_destroy is safe). */
 int rpc_set_curve(rpc_t *r, const char *server_public, const char *client_public,
                   const char *client_secret);
 

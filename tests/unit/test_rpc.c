@@ -338,6 +338,46 @@ static void test_nothing_listening_fails(void **state)
     zmq_ctx_term(ctx);
 }
 
+/* CURVE: a server that requires it answers a client given the keys. */
+static void test_curve(void **state)
+{
+    void *ctx = zmq_ctx_new();
+    char spub[41], ssec[41], cpub[41], csec[41];
+    int one = 1;
+    uint8_t *reply = NULL;
+    size_t len = 0;
+    const char *eps[1];
+    server s;
+    rpc_t *r;
+
+    if (!zmq_has("curve")) {
+        zmq_ctx_term(ctx);
+        skip();
+    }
+    assert_int_equal(zmq_curve_keypair(spub, ssec), 0);
+    assert_int_equal(zmq_curve_keypair(cpub, csec), 0);
+    memset(&s, 0, sizeof s);
+    s.sock = zmq_socket(ctx, ZMQ_ROUTER);
+    assert_int_equal(zmq_setsockopt(s.sock, ZMQ_CURVE_SERVER, &one, sizeof one), 0);
+    assert_int_equal(zmq_setsockopt(s.sock, ZMQ_CURVE_SECRETKEY, ssec, 40), 0);
+    assert_int_equal(zmq_bind(s.sock, "tcp://127.0.0.1:*"), 0);
+    len = sizeof s.endpoint;
+    assert_int_equal(zmq_getsockopt(s.sock, ZMQ_LAST_ENDPOINT, s.endpoint, &len), 0);
+    assert_int_equal(pthread_create(&s.thread, NULL, server_main, &s), 0);
+    eps[0] = s.endpoint;
+    r = rpc_new(ctx, eps, 1, 5000);
+    assert_non_null(r);
+    assert_int_equal(rpc_set_curve(r, spub, cpub, csec), JIJU_OK);
+    assert_int_equal(rpc_call(r, "secret", 6, &reply, &len), JIJU_OK);
+    assert_int_equal(len, 6);
+    assert_memory_equal(reply, "secret", 6);
+    free(reply);
+    assert_int_equal(atomic_load(&s.received), 1);
+    rpc_destroy(&r);
+    server_stop(&s);
+    zmq_ctx_term(ctx);
+}
+
 static void test_bad_arguments(void **state)
 {
     void *ctx = zmq_ctx_new();
@@ -365,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_pipelined_failover),
         cmocka_unit_test(test_all_silent_fails),
         cmocka_unit_test(test_nothing_listening_fails),
+        cmocka_unit_test(test_curve),
         cmocka_unit_test(test_bad_arguments),
     };
 
