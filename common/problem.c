@@ -125,9 +125,9 @@ static int reserve(problem_list *list)
     return JIJU_OK;
 }
 
-int problem_add(problem_list *list, Jiju__V1__Severity severity, const char *code,
-                const char *field, const char *value, const char *message_zh,
-                const char *message_en, ...)
+int problem_addv(problem_list *list, Jiju__V1__Severity severity, const char *code,
+                 const char *field, const char *value, const char *message_zh,
+                 const char *message_en, va_list ap)
 {
     if (!list || !code || !message_zh || !message_en)
         return JIJU_ERR_INVALID;
@@ -141,13 +141,13 @@ int problem_add(problem_list *list, Jiju__V1__Severity severity, const char *cod
     p->code = utf8_sanitised(code);
     p->field = utf8_sanitised(field ? field : "");
     p->value = utf8_sanitised(value ? value : "");
-    va_list ap, ap2;
-    va_start(ap, message_en);
+    va_list ap1, ap2;
+    va_copy(ap1, ap);
     va_copy(ap2, ap);
-    p->message_zh = vformat(message_zh, ap);
+    p->message_zh = vformat(message_zh, ap1);
     p->message_en = vformat(message_en, ap2);
     va_end(ap2);
-    va_end(ap);
+    va_end(ap1);
     if (!p->code || !p->field || !p->value || !p->message_zh || !p->message_en)
         goto out_free_problem;
     list->items[list->count++] = p;
@@ -156,6 +156,17 @@ out_free_problem:
     /* free_unpacked skips NULL strings and frees the rest. */
     problem_free(p);
     return JIJU_ERR_NOMEM;
+}
+
+int problem_add(problem_list *list, Jiju__V1__Severity severity, const char *code,
+                const char *field, const char *value, const char *message_zh,
+                const char *message_en, ...)
+{
+    va_list ap;
+    va_start(ap, message_en);
+    int rc = problem_addv(list, severity, code, field, value, message_zh, message_en, ap);
+    va_end(ap);
+    return rc;
 }
 
 size_t problem_list_count_errors(const problem_list *list)
