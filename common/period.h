@@ -22,9 +22,9 @@ typedef enum period_kind {
 } period_kind;
 
 typedef struct period {
-    int year;         /* 2000..2999 */
+    int year; /* 2000..2999 */
     period_kind kind;
-    int index;        /* 0 for a year, quarter 1..4, month 1..12 */
+    int index; /* 0 for a year, quarter 1..4, month 1..12 */
 } period;
 
 /* Parse text into *out. JIJU_OK, or JIJU_ERR_INVALID (out untouched). */

@@ -40,14 +40,14 @@ void problem_list_free(problem_list **list);
 int problem_add(problem_list *list, Jiju__V1__Severity severity, const char *code,
                 const char *field, const char *value, const char *message_zh,
                 const char *message_en, ...)
-    __attribute__((format(printf, 6, 8))) __attribute__((format(printf, 7, 8)));
+    __attribute__((format(printf, 6, 8), format(printf, 7, 8)));
 
 /* problem_add with the format arguments as a va_list; each message formats
  * from its own va_copy, so ap itself is left unread. */
 int problem_addv(problem_list *list, Jiju__V1__Severity severity, const char *code,
                  const char *field, const char *value, const char *message_zh,
                  const char *message_en, va_list ap)
-    __attribute__((format(printf, 6, 0))) __attribute__((format(printf, 7, 0)));
+    __attribute__((format(printf, 6, 0), format(printf, 7, 0)));
 
 /* Number of findings with severity ERROR (those refuse the input). */
 size_t problem_list_count_errors(const problem_list *list);

@@ -42,7 +42,7 @@ typedef struct vctx {
     int err;
 } vctx;
 
-__attribute__((format(printf, 6, 8))) __attribute__((format(printf, 7, 8))) static void
+__attribute__((format(printf, 6, 8), format(printf, 7, 8))) static void
 add(vctx *v, Jiju__V1__Severity sev, const char *code, const char *field, const char *value,
     const char *zh, const char *en, ...)
 {
@@ -108,8 +108,7 @@ static text_state check_text(vctx *v, const char *field, const char *s, size_t m
     size_t chars = 0;
     if (!s || !*s) {
         if (required)
-            add(v, SEV_ERROR, "E_REQUIRED", field, "", "缺少必填字段 %s", "%s is required",
-                field);
+            add(v, SEV_ERROR, "E_REQUIRED", field, "", "缺少必填字段 %s", "%s is required", field);
         return TEXT_UNUSABLE;
     }
     int rc = utf8_chars(s, &chars);
@@ -140,8 +139,7 @@ static int check_id(vctx *v, const char *field, const char *s, size_t max)
         return 0;
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         if (*c < 0x21 || *c > 0x7e) {
-            add(v, SEV_ERROR, "E_BAD_ID", field, s,
-                "%s 只能由可打印 ASCII 字符组成且不含空格: %s",
+            add(v, SEV_ERROR, "E_BAD_ID", field, s, "%s 只能由可打印 ASCII 字符组成且不含空格: %s",
                 "%s must be printable ASCII without spaces: %s", field, s);
             return 0;
         }
@@ -157,8 +155,8 @@ static int check_period(vctx *v, const char *field, const char *s, period *out)
     if (period_parse(s, out) != JIJU_OK) {
         add(v, SEV_ERROR, "E_PERIOD_SYNTAX", field, s,
             "%s 应为 2023、2023Q1..2023Q4 或 2023-01..2023-12 (2000-2999 年), 实际为 %s",
-            "%s must be 2023, 2023Q1..2023Q4 or 2023-01..2023-12 (years 2000-2999), got %s",
-            field, s);
+            "%s must be 2023, 2023Q1..2023Q4 or 2023-01..2023-12 (years 2000-2999), got %s", field,
+            s);
         return 0;
     }
     return 1;
@@ -277,8 +275,8 @@ static void check_presence_and_sign(vctx *v, const indicator in[IND__COUNT])
             add(v, SEV_ERROR, "E_REQUIRED", d->field, "", "缺少必填指标 %s (%s)",
                 "%s is required (%s)", d->field, d->zh);
         else if (in[i].present && in[i].value < 0)
-            add(v, SEV_ERROR, "E_NEGATIVE", d->field, num(n, in[i].value),
-                "%s 不能为负数: %s", "%s must not be negative: %s", d->field, n);
+            add(v, SEV_ERROR, "E_NEGATIVE", d->field, num(n, in[i].value), "%s 不能为负数: %s",
+                "%s must not be negative: %s", d->field, n);
     }
 }
 
@@ -287,9 +285,9 @@ static void check_tax(vctx *v, const indicator in[IND__COUNT])
     const indicator *tax = &in[IND_TAX], *rev = &in[IND_REVENUE];
     char t[NUM_CAP], r[NUM_CAP];
     if (usable(tax) && usable(rev) && tax->value > rev->value)
-        add(v, SEV_ERROR, "E_TAX_ABOVE_REVENUE", INDICATORS[IND_TAX].field,
-            num(t, tax->value), "税收 %s 分不能高于营业收入 %s 分",
-            "tax %s fen must not exceed revenue %s fen", t, num(r, rev->value));
+        add(v, SEV_ERROR, "E_TAX_ABOVE_REVENUE", INDICATORS[IND_TAX].field, num(t, tax->value),
+            "税收 %s 分不能高于营业收入 %s 分", "tax %s fen must not exceed revenue %s fen", t,
+            num(r, rev->value));
 }
 
 /* employment / enterprises within [min, max], exactly, without overflow:
@@ -339,8 +337,8 @@ static void check_identity(vctx *v, const Jiju__V1__Report *r, int64_t now_ms, i
         char now[40];
         clock_format_ms(now_ms, now, sizeof now);
         add(v, SEV_ERROR, "E_PERIOD_FUTURE", "report.period", r->period,
-            "报告期 %s 尚未开始 (当前时间 %s)", "period %s has not started yet (now %s)",
-            r->period, now);
+            "报告期 %s 尚未开始 (当前时间 %s)", "period %s has not started yet (now %s)", r->period,
+            now);
     }
     if (r->revision < 1)
         add(v, SEV_ERROR, "E_REQUIRED", "report.revision", "0",
@@ -369,8 +367,8 @@ static void check_revision(vctx *v, const Jiju__V1__Report *r)
     if (r->revision <= last)
         add(v, SEV_ERROR, "E_REVISION_NOT_HIGHER", "report.revision", num(n, r->revision),
             "修订号 %s 必须高于已接受的修订号 %" PRIu32 " (%s, %s)",
-            "revision %s must be higher than the accepted revision %" PRIu32 " (%s, %s)", n,
-            last, r->cluster_id, r->period);
+            "revision %s must be higher than the accepted revision %" PRIu32 " (%s, %s)", n, last,
+            r->cluster_id, r->period);
 }
 
 /* Revenue against the previous period's accepted revenue. The percentages
@@ -480,8 +478,7 @@ static void check_industries(vctx *v, const char *prefix, const Jiju__V1__Cluste
         if (!*s || chars > INGEST_MAX_INDUSTRY)
             add(v, SEV_ERROR, "E_LEADING_INDUSTRIES", f, num(n, (int64_t)chars),
                 "每个主导产业名称应为 1 到 %d 个字符, 实际 %s 个",
-                "each leading industry must be 1 to %d characters, got %s",
-                INGEST_MAX_INDUSTRY, n);
+                "each leading industry must be 1 to %d characters, got %s", INGEST_MAX_INDUSTRY, n);
     }
 }
 
@@ -491,14 +488,14 @@ static int check_cluster_fields(vctx *v, const char *prefix, const Jiju__V1__Clu
     char f[FIELD_CAP];
     int id_ok = check_id(v, path(f, prefix, "id"), c->id, INGEST_MAX_CLUSTER_ID);
     check_text(v, path(f, prefix, "name"), c->name, INGEST_MAX_CLUSTER_NAME, 1);
-    check_enum(v, path(f, prefix, "category"), (int)c->category,
-               JIJU__V1__CATEGORY__LOGISTICS, JIJU__V1__CATEGORY__PRODUCTIVE_SERVICES, 1);
+    check_enum(v, path(f, prefix, "category"), (int)c->category, JIJU__V1__CATEGORY__LOGISTICS,
+               JIJU__V1__CATEGORY__PRODUCTIVE_SERVICES, 1);
     check_text(v, path(f, prefix, "county"), c->county, INGEST_MAX_COUNTY, 1);
     check_enum(v, path(f, prefix, "level"), (int)c->level, JIJU__V1__LEVEL__LEVEL_UNSPECIFIED,
                JIJU__V1__LEVEL__PROVINCIAL, 0);
     check_industries(v, prefix, c);
-    check_text(v, path(f, prefix, "management_org"), c->management_org,
-               INGEST_MAX_MANAGEMENT_ORG, 0);
+    check_text(v, path(f, prefix, "management_org"), c->management_org, INGEST_MAX_MANAGEMENT_ORG,
+               0);
     return id_ok;
 }
 
@@ -508,20 +505,18 @@ static void check_register(vctx *v, const Jiju__V1__RegisterCluster *b)
     char f[FIELD_CAP];
     Jiju__V1__ClusterStatus st;
     if (!b->cluster) {
-        add(v, SEV_ERROR, "E_REQUIRED", "command.register_cluster.cluster", "",
-            "缺少集聚区信息", "command.register_cluster.cluster is required");
+        add(v, SEV_ERROR, "E_REQUIRED", "command.register_cluster.cluster", "", "缺少集聚区信息",
+            "command.register_cluster.cluster is required");
         return;
     }
-    if (!check_cluster_fields(v, prefix, b->cluster) ||
-        lookup_cluster(v, b->cluster->id, &st) != 1)
+    if (!check_cluster_fields(v, prefix, b->cluster) || lookup_cluster(v, b->cluster->id, &st) != 1)
         return;
     /* Registering again with identical fields is a no-op (commands.proto). */
     if (v->view->cluster_same && v->view->cluster_same(v->view->arg, b->cluster) == 1)
         return;
     add(v, SEV_ERROR, "E_CLUSTER_EXISTS", path(f, prefix, "id"), b->cluster->id,
         "集聚区 %s 已登记且信息不同, 请使用 UpdateCluster",
-        "cluster %s is already registered with other fields; use UpdateCluster",
-        b->cluster->id);
+        "cluster %s is already registered with other fields; use UpdateCluster", b->cluster->id);
 }
 
 static void check_update(vctx *v, const Jiju__V1__UpdateCluster *b)
@@ -530,8 +525,8 @@ static void check_update(vctx *v, const Jiju__V1__UpdateCluster *b)
     char f[FIELD_CAP];
     Jiju__V1__ClusterStatus st;
     if (!b->cluster) {
-        add(v, SEV_ERROR, "E_REQUIRED", "command.update_cluster.cluster", "",
-            "缺少集聚区信息", "command.update_cluster.cluster is required");
+        add(v, SEV_ERROR, "E_REQUIRED", "command.update_cluster.cluster", "", "缺少集聚区信息",
+            "command.update_cluster.cluster is required");
         return;
     }
     if (check_cluster_fields(v, prefix, b->cluster) && lookup_cluster(v, b->cluster->id, &st) == 0)

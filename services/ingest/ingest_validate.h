@@ -77,8 +77,7 @@ int ingest_validate_report(const Jiju__V1__Report *r, const ingest_view *view,
                            const ingest_limits *lim, int64_t now_ms, problem_list *p);
 
 /* Check an administrative command. Same return values. */
-int ingest_validate_command(const Jiju__V1__Command *c, const ingest_view *view,
-                            problem_list *p);
+int ingest_validate_command(const Jiju__V1__Command *c, const ingest_view *view, problem_list *p);
 
 /* Limits on strings, in characters (code points), shared with docs/errors.md. */
 #define INGEST_MAX_REQUEST_ID 128

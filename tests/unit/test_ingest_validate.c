@@ -115,8 +115,7 @@ static int setup(void **state)
     fx->f.status[0] = JIJU__V1__CLUSTER_STATUS__ACTIVE;
     fx->f.ids[1] = "JL-SW-002";
     fx->f.status[1] = JIJU__V1__CLUSTER_STATUS__ELIMINATED;
-    fx->view = (ingest_view){&fx->f, fake_status, fake_same, fake_closed, fake_last,
-                             fake_previous};
+    fx->view = (ingest_view){&fx->f, fake_status, fake_same, fake_closed, fake_last, fake_previous};
     fx->lim = ingest_limits_default();
     valid_report(&fx->r);
     *state = fx;
@@ -211,18 +210,30 @@ static void test_required_ids(void **state)
 static void test_required_indicators(void **state)
 {
     fixture *fx = *state;
-    static const char *fields[] = {"report.enterprises",  "report.investment_fen",
+    static const char *fields[] = {"report.enterprises",      "report.investment_fen",
                                    "report.output_value_fen", "report.revenue_fen",
-                                   "report.tax_fen",      "report.employment"};
+                                   "report.tax_fen",          "report.employment"};
     for (int i = 0; i < 6; i++) {
         reset(fx);
         switch (i) {
-        case 0: fx->r.enterprises_present_case = 0; break;
-        case 1: fx->r.investment_present_case = 0; break;
-        case 2: fx->r.output_value_present_case = 0; break;
-        case 3: fx->r.revenue_present_case = 0; break;
-        case 4: fx->r.tax_present_case = 0; break;
-        case 5: fx->r.employment_present_case = 0; break;
+        case 0:
+            fx->r.enterprises_present_case = 0;
+            break;
+        case 1:
+            fx->r.investment_present_case = 0;
+            break;
+        case 2:
+            fx->r.output_value_present_case = 0;
+            break;
+        case 3:
+            fx->r.revenue_present_case = 0;
+            break;
+        case 4:
+            fx->r.tax_present_case = 0;
+            break;
+        case 5:
+            fx->r.employment_present_case = 0;
+            break;
         }
         expect_error(fx, run_report(fx), "E_REQUIRED", fields[i], "");
     }
@@ -250,8 +261,7 @@ static void test_period_future(void **state)
     fx->r.period = "2023Q3";
     assert_int_equal(ingest_validate_report(&fx->r, &fx->view, &fx->lim, MS_2023_07_01, fx->p),
                      JIJU_OK);
-    assert_int_equal(ingest_validate_report(&fx->r, &fx->view, &fx->lim, MS_2023_07_01 - 1,
-                                            fx->p),
+    assert_int_equal(ingest_validate_report(&fx->r, &fx->view, &fx->lim, MS_2023_07_01 - 1, fx->p),
                      JIJU_ERR_REJECTED);
     reset(fx);
     fx->r.period = "2023";
@@ -261,16 +271,25 @@ static void test_period_future(void **state)
 static void test_negative_every_field(void **state)
 {
     fixture *fx = *state;
-    static const char *fields[] = {
-        "report.enterprises", "report.investment_fen", "report.output_value_fen",
-        "report.revenue_fen", "report.tax_fen",        "report.employment",
-        "report.key_projects", "report.public_service_platforms",
-        "report.attracted_investment_fen"};
+    static const char *fields[] = {"report.enterprises",
+                                   "report.investment_fen",
+                                   "report.output_value_fen",
+                                   "report.revenue_fen",
+                                   "report.tax_fen",
+                                   "report.employment",
+                                   "report.key_projects",
+                                   "report.public_service_platforms",
+                                   "report.attracted_investment_fen"};
     for (int i = 0; i < 9; i++) {
         reset(fx);
-        int64_t *v[] = {&fx->r.enterprises, &fx->r.investment_fen, &fx->r.output_value_fen,
-                        &fx->r.revenue_fen, &fx->r.tax_fen, &fx->r.employment,
-                        &fx->r.key_projects, &fx->r.public_service_platforms,
+        int64_t *v[] = {&fx->r.enterprises,
+                        &fx->r.investment_fen,
+                        &fx->r.output_value_fen,
+                        &fx->r.revenue_fen,
+                        &fx->r.tax_fen,
+                        &fx->r.employment,
+                        &fx->r.key_projects,
+                        &fx->r.public_service_platforms,
                         &fx->r.attracted_investment_fen};
         *v[i] = -7;
         expect_error(fx, run_report(fx), "E_NEGATIVE", fields[i], "-7");
@@ -295,8 +314,7 @@ static void test_employees_per_enterprise(void **state)
     fixture *fx = *state;
     fx->r.enterprises = 2;
     fx->r.employment = 20001; /* 10000.5 per enterprise */
-    expect_error(fx, run_report(fx), "E_EMPLOYEES_PER_ENTERPRISE", "report.employment",
-                 "20001");
+    expect_error(fx, run_report(fx), "E_EMPLOYEES_PER_ENTERPRISE", "report.employment", "20001");
     reset(fx);
     fx->r.enterprises = 2;
     fx->r.employment = 20000;
@@ -573,12 +591,10 @@ static void test_leading_industries(void **state)
     assert_int_equal(run_cmd(fx, &m.c), JIJU_OK);
     char *long_industry = repeat("业", 33);
     m.industries[1] = long_industry;
-    expect_error(fx, run_cmd(fx, &m.c), "E_LEADING_INDUSTRIES", CL "leading_industries[1]",
-                 "33");
+    expect_error(fx, run_cmd(fx, &m.c), "E_LEADING_INDUSTRIES", CL "leading_industries[1]", "33");
     free(long_industry);
     m.industries[1] = "";
-    expect_error(fx, run_cmd(fx, &m.c), "E_LEADING_INDUSTRIES", CL "leading_industries[1]",
-                 "0");
+    expect_error(fx, run_cmd(fx, &m.c), "E_LEADING_INDUSTRIES", CL "leading_industries[1]", "0");
     m.industries[1] = "\xfe";
     expect_error(fx, run_cmd(fx, &m.c), "E_UTF8", CL "leading_industries[1]", "\\xFE");
 }
@@ -685,8 +701,7 @@ static void test_indicator_system(void **state)
     expect_error(fx, run_cmd(fx, &c), "E_DUPLICATE_INDICATOR",
                  "command.set_indicator_system.weights[2].indicator", "tax");
     s.n_weights = 0;
-    expect_error(fx, run_cmd(fx, &c), "E_WEIGHTS_SUM", "command.set_indicator_system.weights",
-                 "0");
+    expect_error(fx, run_cmd(fx, &c), "E_WEIGHTS_SUM", "command.set_indicator_system.weights", "0");
 }
 
 /* ---- decoding --------------------------------------------------------- */
@@ -868,16 +883,17 @@ static void test_problem_list(void **state)
     problem_list *l = problem_list_new();
     assert_non_null(l);
     for (int i = 0; i < 20; i++) /* past the first growth */
-        assert_int_equal(problem_add(l, i % 2 ? JIJU__V1__SEVERITY__WARNING
-                                              : JIJU__V1__SEVERITY__ERROR,
-                                     "E_X", "f", "v\xff", "值 %d: %s", "value %d: %s", i, "\xfe"),
-                         JIJU_OK);
+        assert_int_equal(
+            problem_add(l, i % 2 ? JIJU__V1__SEVERITY__WARNING : JIJU__V1__SEVERITY__ERROR, "E_X",
+                        "f", "v\xff", "值 %d: %s", "value %d: %s", i, "\xfe"),
+            JIJU_OK);
     assert_int_equal(l->count, 20);
     assert_int_equal(problem_list_count_errors(l), 10);
     assert_string_equal(l->items[3]->value, "v\\xFF");
     assert_string_equal(l->items[3]->message_zh, "值 3: \\xFE");
     assert_string_equal(l->items[3]->message_en, "value 3: \\xFE");
-    assert_int_equal(problem_add(NULL, JIJU__V1__SEVERITY__ERROR, "E", "", "", "x", "x"), JIJU_ERR_INVALID);
+    assert_int_equal(problem_add(NULL, JIJU__V1__SEVERITY__ERROR, "E", "", "", "x", "x"),
+                     JIJU_ERR_INVALID);
     assert_null(problem_list_find(l, "E_NONE", NULL));
 
     /* Hand the array to a reply, round-trip it, free it the protobuf-c way. */

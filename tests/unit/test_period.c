@@ -46,10 +46,10 @@ static void test_parse_strict(void **state)
 {
     (void)state;
     static const char *bad[] = {
-        "",        "202",      "20234",   "1999",     "3000",     "0023",   " 2023",
-        "2023 ",   "2023q1",   "2023Q0",  "2023Q5",   "2023Q",    "2023Q12", "2023-1",
-        "2023-00", "2023-13",  "2023-1a", "2023/01",  "2023-01-01", "+023", "2023M01",
-        "2023-001", "２０２３", "2023\n",  "2023Q1x",  "abcd",
+        "",         "202",      "20234",   "1999",    "3000",       "0023",    " 2023",
+        "2023 ",    "2023q1",   "2023Q0",  "2023Q5",  "2023Q",      "2023Q12", "2023-1",
+        "2023-00",  "2023-13",  "2023-1a", "2023/01", "2023-01-01", "+023",    "2023M01",
+        "2023-001", "２０２３", "2023\n",  "2023Q1x", "abcd",
     };
     period p = {1, PERIOD_YEAR, 0};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -64,8 +64,8 @@ static void test_parse_strict(void **state)
 static void test_format_roundtrip(void **state)
 {
     (void)state;
-    static const char *good[] = {"2023", "2023Q1", "2023Q4", "2023-01", "2023-09", "2023-12",
-                                 "2000", "2999-12"};
+    static const char *good[] = {"2023",    "2023Q1",  "2023Q4", "2023-01",
+                                 "2023-09", "2023-12", "2000",   "2999-12"};
     char buf[PERIOD_TEXT_CAP];
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         period p;
