@@ -44,6 +44,20 @@ int assess_indicator_from_name(const char *name)
     return -1;
 }
 
+/* Defaults of the CFG_JSON settings, shared by the table and by the parse
+ * callbacks (which cfg.h may hand NULL, meaning "the default"). */
+static const char DEF_WEIGHTS[] =
+    "{\"enterprises\":15,\"investment\":10,\"output_value\":15,\"revenue\":20,\"tax\":15,"
+    "\"employment\":10,\"contribution\":10,\"growth\":5}";
+static const char DEF_AMOUNTS[] = "[500000,300000,200000]";
+static const char DEF_TARGETS[] =
+    "{\"2022\":{\"clusters\":12,\"revenue_yuan\":5000000000,\"enterprises\":500,"
+    "\"employment\":18000},"
+    "\"2023\":{\"clusters\":13,\"revenue_yuan\":5500000000,\"enterprises\":550,"
+    "\"employment\":20000},"
+    "\"2024\":{\"clusters\":14,\"revenue_yuan\":6000000000,\"enterprises\":600,"
+    "\"employment\":22000}}";
+
 /* What the table loads into; assess_config_load copies .cfg out. */
 typedef struct assess_config_raw {
     assess_config cfg;
@@ -69,6 +83,19 @@ static int refuse(cfg_error *err, const char *key, const char *fmt, ...)
     return -1;
 }
 
+/* Run parse on the default text: what a NULL subtree means (cfg.h). */
+static int parse_default(cfg_parse_fn parse, const char *text, void *out, cfg_error *err)
+{
+    json_t *def = json_loads(text, 0, NULL);
+    int rc;
+
+    if (def == NULL)
+        return refuse(err, "", "out of memory");
+    rc = parse(def, out, err);
+    json_decref(def);
+    return rc;
+}
+
 /* "scoring.weights": {"indicator": points, ...}; an omitted indicator
  * weighs 0, so the map given is the whole indicator system. */
 static int parse_weights(const json_t *json, void *out, cfg_error *err)
@@ -78,6 +105,8 @@ static int parse_weights(const json_t *json, void *out, cfg_error *err)
     json_t *v;
     char key[128];
 
+    if (json == NULL)
+        return parse_default(parse_weights, DEF_WEIGHTS, out, err);
     if (!json_is_object(json))
         return refuse(err, "scoring.weights", "must be an object of indicator: weight");
     memset(raw->cfg.weights, 0, sizeof raw->cfg.weights);
@@ -106,6 +135,8 @@ static int parse_amounts(const json_t *json, void *out, cfg_error *err)
     size_t idx;
     json_t *v;
 
+    if (json == NULL)
+        return parse_default(parse_amounts, DEF_AMOUNTS, out, err);
     if (!json_is_array(json))
         return refuse(err, "awards.top_ranked.amounts_yuan", "must be an array of yuan amounts");
     if (json_array_size(json) > N_AMOUNTS)
@@ -175,6 +206,8 @@ static int parse_targets(const json_t *json, void *out, cfg_error *err)
     char key[128];
     int n = 0;
 
+    if (json == NULL)
+        return parse_default(parse_targets, DEF_TARGETS, out, err);
     if (!json_is_object(json))
         return refuse(err, "targets", "must be an object keyed by year");
     json_object_foreach((json_t *)json, k, v) {
@@ -213,10 +246,8 @@ static const cfg_spec assess_specs[] = {
      "peer considered dead after this silence"},
     {"query.endpoint", CFG_STRING, "tcp://127.0.0.1:7102", 0, 128, CFGF(query_endpoint), NULL,
      "query socket"},
-    {"scoring.weights", CFG_JSON,
-     "{\"enterprises\":15,\"investment\":10,\"output_value\":15,\"revenue\":20,\"tax\":15,"
-     "\"employment\":10,\"contribution\":10,\"growth\":5}",
-     0, 0, 0, parse_weights, "indicator weights in percentage points, sum 100"},
+    {"scoring.weights", CFG_JSON, DEF_WEIGHTS, 0, 0, 0, parse_weights,
+     "indicator weights in percentage points, sum 100"},
     {"scoring.normalisation", CFG_STRING, "min_max", 0, 16, RAW(normalisation), NULL,
      "min_max, z_score or target"},
     {"scoring.missing", CFG_STRING, "zero", 0, 16, RAW(missing), NULL,
@@ -239,8 +270,8 @@ static const cfg_spec assess_specs[] = {
      "revenue growth worth full marks, millionths"},
     {"awards.top_ranked.count", CFG_INT, "3", 0, (int64_t)N_AMOUNTS, CFGF(top_n), NULL,
      "TOP_RANKED awards per closed period"},
-    {"awards.top_ranked.amounts_yuan", CFG_JSON, "[500000,300000,200000]", 0, 0, 0,
-     parse_amounts, "TOP_RANKED amount by rank, yuan, each <= 500000 (seed 五.二)"},
+    {"awards.top_ranked.amounts_yuan", CFG_JSON, DEF_AMOUNTS, 0, 0, 0, parse_amounts,
+     "TOP_RANKED amount by rank, yuan, each <= 500000 (seed 五.二)"},
     {"awards.new_provincial.amount_yuan", CFG_INT, "1000000", 0, YUAN_MAX,
      CFGF(provincial_amount_yuan), NULL, "NEW_PROVINCIAL amount, yuan, <= 1000000 (seed 五.二)"},
     {"elimination.min_enterprises", CFG_INT, "10", 0, YUAN_MAX, CFGF(min_enterprises), NULL,
@@ -261,14 +292,8 @@ static const cfg_spec assess_specs[] = {
      "nominated from this many jobs"},
     {"nomination.consecutive_periods", CFG_INT, "2", 1, 100, CFGF(nominate_after), NULL,
      "nominated after this many consecutive qualifying periods"},
-    {"targets", CFG_JSON,
-     "{\"2022\":{\"clusters\":12,\"revenue_yuan\":5000000000,\"enterprises\":500,"
-     "\"employment\":18000},"
-     "\"2023\":{\"clusters\":13,\"revenue_yuan\":5500000000,\"enterprises\":550,"
-     "\"employment\":20000},"
-     "\"2024\":{\"clusters\":14,\"revenue_yuan\":6000000000,\"enterprises\":600,"
-     "\"employment\":22000}}",
-     0, 0, 0, parse_targets, "city targets by year (seed 一.二)"},
+    {"targets", CFG_JSON, DEF_TARGETS, 0, 0, 0, parse_targets,
+     "city targets by year (seed 一.二)"},
     {"reporting.deadline_days", CFG_INT, "15", 0, 366, CFGF(deadline_days), NULL,
      "days after a period's end before ReportOverdue (seed 五.三)"},
     {"ranking.coalesce_ms", CFG_INT, "1000", 0, 3600000, CFGF(ranking_coalesce_ms), NULL,
