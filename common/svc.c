@@ -182,6 +182,7 @@ int svc_run(svc_t *svc)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    svc->stop = 0; /* a loop may be run again after svc_stop (tests do) */
 
     while (!svc->stop && !svc_signalled) {
         /* Handlers may add or forget sockets, so copy the set each turn. */

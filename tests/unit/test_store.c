@@ -1,0 +1,155 @@
+/* test_store.c - the RocksDB store: column families, transactions that read
+ * their own writes, atomic commit, commit hooks, iteration, reopen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "store.h"
+
+static const char *const cfs[] = {"a", "b"};
+
+static store_t *open_tmp(char *dir)
+{
+    strcpy(dir, "/tmp/jiju-store-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return store_open(dir, cfs, 2, NULL, 0);
+}
+
+static void test_families_are_separate(void **state)
+{
+    char dir[64];
+    store_t *s = open_tmp(dir);
+    store_txn_t *t = store_txn_new(s);
+    void *v = NULL;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(store_cf(s, "default"), 0);
+    assert_true(store_cf(s, "a") > 0);
+    assert_int_equal(store_cf(s, "missing"), -1);
+    store_txn_put(t, store_cf(s, "a"), "k", 1, "va", 2);
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK);
+    assert_int_equal(store_get(s, store_cf(s, "b"), "k", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    assert_int_equal(store_get(s, store_cf(s, "a"), "k", 1, &v, &len), JIJU_OK);
+    assert_int_equal(len, 2);
+    assert_memory_equal(v, "va", 2);
+    free(v);
+    store_txn_destroy(&t);
+    assert_null(t);
+    store_close(&s);
+    assert_null(s);
+}
+
+static int hook_calls;
+static void hook(void *arg)
+{
+    (void)arg;
+    hook_calls++;
+}
+
+static void test_txn_reads_own_writes_and_is_atomic(void **state)
+{
+    char dir[64];
+    store_t *s = open_tmp(dir);
+    store_txn_t *t = store_txn_new(s);
+    int a = store_cf(s, "a");
+    void *v = NULL;
+    size_t len;
+
+    (void)state;
+    store_txn_put(t, a, "x", 1, "1", 1);
+    assert_int_equal(store_txn_get(t, a, "x", 1, &v, &len), JIJU_OK);
+    free(v);
+    /* not visible outside the txn before commit */
+    assert_int_equal(store_get(s, a, "x", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    store_txn_put(t, a, "x", 1, "2", 1);
+    store_txn_del(t, a, "gone", 4);
+    assert_int_equal(store_txn_count(t), 3);
+    store_txn_on_commit(t, hook, NULL);
+    store_txn_on_commit(t, hook, NULL); /* same hook once */
+    assert_int_equal(hook_calls, 0);
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK);
+    assert_int_equal(hook_calls, 1);
+    assert_int_equal(store_txn_count(t), 0);
+    assert_int_equal(store_get(s, a, "x", 1, &v, &len), JIJU_OK);
+    assert_memory_equal(v, "2", 1);
+    free(v);
+    /* a txn dropped without commit leaves nothing */
+    store_txn_put(t, a, "y", 1, "1", 1);
+    store_txn_destroy(&t);
+    assert_int_equal(store_get(s, a, "y", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    store_close(&s);
+}
+
+static void test_iteration_and_reopen(void **state)
+{
+    char dir[64];
+    store_t *s = open_tmp(dir);
+    store_txn_t *t = store_txn_new(s);
+    int b = store_cf(s, "b");
+    uint8_t key[8];
+    store_iter_t *it;
+    size_t klen;
+    int n = 0;
+
+    (void)state;
+    for (uint64_t i = 1; i <= 100; i++) {
+        store_be64_put(key, i * 10);
+        store_txn_put(t, b, key, 8, "v", 1);
+    }
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK);
+    store_txn_destroy(&t);
+    store_close(&s);
+
+    /* reopen asking for fewer families: the ones on disk still open */
+    const char *only_a[] = {"a"};
+    s = store_open(dir, only_a, 1, NULL, 0);
+    assert_non_null(s);
+    b = store_cf(s, "b");
+    assert_true(b > 0);
+    it = store_iter_new(s, b);
+    store_be64_put(key, 55);
+    store_iter_seek(it, key, 8);
+    assert_true(store_iter_valid(it));
+    assert_int_equal(store_be64_get(store_iter_key(it, &klen)), 60);
+    store_iter_seek_prev(it, key, 8);
+    assert_int_equal(store_be64_get(store_iter_key(it, &klen)), 50);
+    for (store_iter_seek_first(it); store_iter_valid(it); store_iter_next(it))
+        n++;
+    assert_int_equal(n, 100);
+    store_iter_seek_last(it);
+    assert_int_equal(store_be64_get(store_iter_key(it, &klen)), 1000);
+    store_iter_destroy(&it);
+    store_close(&s);
+}
+
+static void test_be64_sorts_numerically(void **state)
+{
+    uint8_t a[8], b[8];
+
+    (void)state;
+    store_be64_put(a, 255);
+    store_be64_put(b, 256);
+    assert_true(memcmp(a, b, 8) < 0);
+    assert_int_equal(store_be64_get(b), 256);
+    store_be64_put(a, UINT64_MAX);
+    assert_true(store_be64_get(a) == UINT64_MAX);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_families_are_separate),
+        cmocka_unit_test(test_txn_reads_own_writes_and_is_atomic),
+        cmocka_unit_test(test_iteration_and_reopen),
+        cmocka_unit_test(test_be64_sorts_numerically),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

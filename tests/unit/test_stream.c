@@ -1,0 +1,473 @@
+/* test_stream.c - the durable stream: exactly-once application across a
+ * duplicated RECORD, a lost ACK, a gap, a reconnect in the middle of a credit
+ * window, and a consumer restart. Real RocksDB stores, real ZeroMQ sockets on
+ * 127.0.0.1; each service loop runs in its own thread, and the test plays
+ * the other side with a raw DEALER where it needs to misbehave on purpose. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "err.h"
+#include "jiju/v1/stream.pb-c.h"
+#include "store.h"
+#include "stream.h"
+#include "svc.h"
+
+static const char *const cfs[] = {STORE_STREAM_CFS, "applied"};
+
+typedef struct node {
+    char dir[64];
+    store_t *store;
+    svc_t *svc;
+    pthread_t thread;
+    int running;
+    stream_log_t *log;
+    stream_peer_t *peer;
+} node;
+
+static void *loop_main(void *arg)
+{
+    svc_run(((node *)arg)->svc);
+    return NULL;
+}
+
+static void node_open(node *n, const char *dir)
+{
+    if (dir)
+        snprintf(n->dir, sizeof n->dir, "%s", dir);
+    else {
+        snprintf(n->dir, sizeof n->dir, "/tmp/jiju-stream-XXXXXX");
+        assert_non_null(mkdtemp(n->dir));
+    }
+    n->store = store_open(n->dir, cfs, 4, NULL, 0);
+    assert_non_null(n->store);
+    n->svc = svc_new("test");
+    assert_non_null(n->svc);
+}
+
+static void node_start(node *n)
+{
+    assert_int_equal(pthread_create(&n->thread, NULL, loop_main, n), 0);
+    n->running = 1;
+}
+
+static void node_pause(node *n)
+{
+    if (!n->running)
+        return;
+    svc_stop(n->svc);
+    pthread_join(n->thread, NULL);
+    n->running = 0;
+}
+
+static void node_close(node *n)
+{
+    node_pause(n);
+    stream_peer_destroy(&n->peer);
+    stream_log_destroy(&n->log);
+    svc_destroy(&n->svc);
+    store_close(&n->store);
+}
+
+/* The consumer's effect: count how many times each (producer, seq) was
+ * applied. Exactly-once means every count is 1. */
+static int apply_count(void *arg, const char *producer, uint64_t seq, const uint8_t *data,
+                       size_t len, store_txn_t *txn)
+{
+    node *n = arg;
+    char key[160];
+    void *v = NULL;
+    size_t vlen = 0;
+    uint8_t cnt[8];
+    uint64_t c = 0;
+    int cf = store_cf(n->store, "applied");
+    size_t klen = (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
+
+    (void)data;
+    (void)len;
+    if (store_txn_get(txn, cf, key, klen, &v, &vlen) == JIJU_OK && vlen == 8)
+        c = store_be64_get(v);
+    free(v);
+    store_be64_put(cnt, c + 1);
+    return store_txn_put(txn, cf, key, klen, cnt, 8);
+}
+
+static uint64_t applied_times(node *n, const char *producer, uint64_t seq)
+{
+    char key[160];
+    void *v = NULL;
+    size_t vlen = 0;
+    uint64_t c = 0;
+    size_t klen = (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
+
+    if (store_get(n->store, store_cf(n->store, "applied"), key, klen, &v, &vlen) == JIJU_OK)
+        c = store_be64_get(v);
+    free(v);
+    return c;
+}
+
+static void append_records(node *n, uint64_t count)
+{
+    store_txn_t *txn = store_txn_new(n->store);
+    char body[32];
+
+    for (uint64_t i = 0; i < count; i++) {
+        int len = snprintf(body, sizeof body, "record-%llu", (unsigned long long)i);
+        assert_int_equal(stream_log_append(n->log, txn, body, (size_t)len, NULL), JIJU_OK);
+    }
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    store_txn_destroy(&txn);
+}
+
+static int wait_cursor(node *n, const char *stream, const char *producer, uint64_t want)
+{
+    int64_t deadline = clock_mono_ms() + 20000;
+
+    while (clock_mono_ms() < deadline) {
+        if (stream_cursor(n->store, stream, producer) >= want)
+            return 1;
+        usleep(5000);
+    }
+    return 0;
+}
+
+static stream_log_t *serve_log(void *arg, const char *stream, const char *consumer)
+{
+    (void)consumer;
+    return strcmp(stream, "reports") == 0 ? ((node *)arg)->log : NULL;
+}
+
+static const char *endpoint(int port, char *buf)
+{
+    sprintf(buf, "tcp://127.0.0.1:%d", port);
+    return buf;
+}
+
+static int test_port(int k)
+{
+    return 20000 + (getpid() % 5000) * 4 + k;
+}
+
+/* ---- a real producer and a real consumer, consumer restarted ---- */
+
+static void test_follow_and_consumer_restart(void **state)
+{
+    node prod = {0}, cons = {0};
+    stream_opts o = {.self_id = "producer-a", .heartbeat_ms = 100, .timeout_ms = 1000,
+                     .credit = 100};
+    stream_opts oc = {.self_id = "consumer-b", .heartbeat_ms = 100, .timeout_ms = 1000,
+                      .credit = 100};
+    char ep[64], dir[64];
+
+    (void)state;
+    node_open(&prod, NULL);
+    prod.log = stream_log_open(prod.store, "reports");
+    append_records(&prod, 2000);
+    prod.peer = stream_serve(prod.svc, prod.store, endpoint(test_port(0), ep), &o, serve_log,
+                             NULL, &prod);
+    assert_non_null(prod.peer);
+    node_start(&prod);
+
+    node_open(&cons, NULL);
+    cons.peer = stream_follow(cons.svc, cons.store, ep, "reports", &oc, apply_count, &cons);
+    assert_non_null(cons.peer);
+    node_start(&cons);
+    assert_true(wait_cursor(&cons, "reports", "producer-a", 2000));
+
+    /* restart the consumer on the same directory while more records arrive */
+    snprintf(dir, sizeof dir, "%s", cons.dir);
+    node_close(&cons);
+    node_pause(&prod);
+    append_records(&prod, 1000);
+    node_start(&prod);
+    node_open(&cons, dir);
+    cons.peer = stream_follow(cons.svc, cons.store, ep, "reports", &oc, apply_count, &cons);
+    node_start(&cons);
+    assert_true(wait_cursor(&cons, "reports", "producer-a", 3000));
+    node_pause(&cons);
+    for (uint64_t s = 1; s <= 3000; s++)
+        assert_int_equal(applied_times(&cons, "producer-a", s), 1);
+    node_close(&cons);
+    node_close(&prod);
+}
+
+/* ---- raw frames: the test misbehaves on purpose ---- */
+
+static void raw_send(void *sock, const Jiju__V1__StreamFrame *f)
+{
+    uint8_t buf[1024];
+    size_t len = jiju__v1__stream_frame__pack(f, buf);
+
+    assert_true(zmq_send(sock, buf, len, 0) >= 0);
+}
+
+static void raw_hello(void *sock, const char *id, Jiju__V1__StreamRole role)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Hello h = JIJU__V1__HELLO__INIT;
+
+    h.peer_id = (char *)id;
+    h.role = role;
+    h.stream = "reports";
+    h.protocol_version = 1;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_HELLO;
+    f.hello = &h;
+    raw_send(sock, &f);
+}
+
+static void raw_record(void *sock, uint64_t seq)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
+
+    r.seq = seq;
+    r.envelope.data = (uint8_t *)"x";
+    r.envelope.len = 1;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RECORD;
+    f.record = &r;
+    raw_send(sock, &f);
+}
+
+static void raw_resume(void *sock, uint64_t next, uint32_t credit)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Resume r = JIJU__V1__RESUME__INIT;
+
+    r.next_seq = next;
+    r.credit = credit;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RESUME;
+    f.resume = &r;
+    raw_send(sock, &f);
+}
+
+static void raw_ack(void *sock, uint64_t seq)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Ack a = JIJU__V1__ACK__INIT;
+
+    a.seq = seq;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_ACK;
+    f.ack = &a;
+    raw_send(sock, &f);
+}
+
+/* Next frame of the given kind (others, e.g. heartbeats, are skipped), or
+ * NULL after timeout_ms. */
+static Jiju__V1__StreamFrame *raw_expect(void *sock, int kind, int timeout_ms)
+{
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    uint8_t buf[65536];
+
+    while (clock_mono_ms() < deadline) {
+        zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
+        int n;
+        Jiju__V1__StreamFrame *f;
+
+        if (zmq_poll(&it, 1, (long)(deadline - clock_mono_ms())) <= 0)
+            continue;
+        n = zmq_recv(sock, buf, sizeof buf, 0);
+        if (n < 0)
+            continue;
+        f = jiju__v1__stream_frame__unpack(NULL, (size_t)n, buf);
+        if (f && (int)f->kind_case == kind)
+            return f;
+        if (f)
+            jiju__v1__stream_frame__free_unpacked(f, NULL);
+    }
+    return NULL;
+}
+
+static void *raw_dealer(void *ctx, const char *ep)
+{
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0;
+
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(zmq_connect(s, ep), 0);
+    return s;
+}
+
+static uint64_t expect_ack(void *sock)
+{
+    Jiju__V1__StreamFrame *f = raw_expect(sock, JIJU__V1__STREAM_FRAME__KIND_ACK, 5000);
+    uint64_t seq;
+
+    assert_non_null(f);
+    seq = f->ack->seq;
+    jiju__v1__stream_frame__free_unpacked(f, NULL);
+    return seq;
+}
+
+static uint64_t expect_resume(void *sock)
+{
+    Jiju__V1__StreamFrame *f = raw_expect(sock, JIJU__V1__STREAM_FRAME__KIND_RESUME, 5000);
+    uint64_t next;
+
+    assert_non_null(f);
+    next = f->resume->next_seq;
+    jiju__v1__stream_frame__free_unpacked(f, NULL);
+    return next;
+}
+
+static void test_duplicate_lost_ack_and_gap(void **state)
+{
+    node cons = {0};
+    stream_opts o = {.self_id = "consumer", .heartbeat_ms = 100, .timeout_ms = 3000};
+    void *ctx = zmq_ctx_new();
+    char ep[64];
+    void *s;
+    uint64_t acked = 0;
+
+    (void)state;
+    node_open(&cons, NULL);
+    cons.peer = stream_serve(cons.svc, cons.store, endpoint(test_port(1), ep), &o, NULL,
+                             apply_count, &cons);
+    assert_non_null(cons.peer);
+    node_start(&cons);
+
+    s = raw_dealer(ctx, ep);
+    raw_hello(s, "raw-producer", JIJU__V1__STREAM_ROLE__PRODUCER);
+    assert_int_equal(expect_resume(s), 1);
+    for (uint64_t i = 1; i <= 5; i++)
+        raw_record(s, i);
+    while (acked < 5)
+        acked = expect_ack(s);
+    raw_record(s, 3); /* a duplicated RECORD: acknowledged, not applied again */
+    assert_int_equal(expect_ack(s), 5);
+    assert_int_equal(applied_times(&cons, "raw-producer", 3), 1);
+
+    /* a lost ACK: the producer never saw "5", reconnects and resends 4..6 */
+    zmq_close(s);
+    s = raw_dealer(ctx, ep);
+    raw_hello(s, "raw-producer", JIJU__V1__STREAM_ROLE__PRODUCER);
+    assert_int_equal(expect_resume(s), 6); /* the consumer says where it is */
+    raw_record(s, 4);
+    raw_record(s, 5);
+    raw_record(s, 6);
+    acked = 0;
+    while (acked < 6)
+        acked = expect_ack(s);
+
+    /* a gap: 7 and 8 were lost; the consumer asks for 7 again */
+    raw_record(s, 9);
+    assert_int_equal(expect_resume(s), 7);
+    raw_record(s, 7);
+    raw_record(s, 8);
+    raw_record(s, 9);
+    acked = 0;
+    while (acked < 9)
+        acked = expect_ack(s);
+    for (uint64_t i = 1; i <= 9; i++)
+        assert_int_equal(applied_times(&cons, "raw-producer", i), 1);
+
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    node_close(&cons);
+}
+
+static int count_records(void *sock, int timeout_ms, uint64_t *first, uint64_t *last)
+{
+    int n = 0;
+    Jiju__V1__StreamFrame *f;
+
+    while ((f = raw_expect(sock, JIJU__V1__STREAM_FRAME__KIND_RECORD, timeout_ms))) {
+        if (n == 0)
+            *first = f->record->seq;
+        *last = f->record->seq;
+        n++;
+        jiju__v1__stream_frame__free_unpacked(f, NULL);
+    }
+    return n;
+}
+
+static void test_credit_window_and_reconnect(void **state)
+{
+    node prod = {0};
+    stream_opts o = {.self_id = "producer", .heartbeat_ms = 100, .timeout_ms = 3000};
+    void *ctx = zmq_ctx_new();
+    uint64_t first = 0, last = 0;
+    char ep[64];
+    void *s;
+
+    (void)state;
+    node_open(&prod, NULL);
+    prod.log = stream_log_open(prod.store, "reports");
+    append_records(&prod, 100);
+    prod.peer = stream_serve(prod.svc, prod.store, endpoint(test_port(2), ep), &o, serve_log,
+                             NULL, &prod);
+    node_start(&prod);
+
+    s = raw_dealer(ctx, ep);
+    raw_hello(s, "raw-consumer", JIJU__V1__STREAM_ROLE__CONSUMER);
+    assert_non_null(raw_expect(s, JIJU__V1__STREAM_FRAME__KIND_HELLO, 5000));
+    raw_resume(s, 1, 10);
+    /* no more than the credit window while nothing is acknowledged */
+    assert_int_equal(count_records(s, 500, &first, &last), 10);
+    assert_int_equal(first, 1);
+    assert_int_equal(last, 10);
+    raw_ack(s, 5);
+    assert_int_equal(count_records(s, 500, &first, &last), 5);
+    assert_int_equal(first, 11);
+    assert_int_equal(last, 15);
+
+    /* reconnect in the middle of the window: 6..15 were sent, only 5 acked */
+    zmq_close(s);
+    s = raw_dealer(ctx, ep);
+    raw_hello(s, "raw-consumer", JIJU__V1__STREAM_ROLE__CONSUMER);
+    raw_resume(s, 0, 10); /* 0: "after the last ack you stored for me" */
+    assert_int_equal(count_records(s, 500, &first, &last), 10);
+    assert_int_equal(first, 6);
+    assert_int_equal(last, 15);
+
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    node_close(&prod);
+}
+
+static void test_log_survives_reopen(void **state)
+{
+    node n = {0};
+    char dir[64];
+    void *data = NULL;
+    size_t len = 0;
+
+    (void)state;
+    node_open(&n, NULL);
+    n.log = stream_log_open(n.store, "reports");
+    append_records(&n, 10);
+    snprintf(dir, sizeof dir, "%s", n.dir);
+    node_close(&n);
+    node_open(&n, dir);
+    n.log = stream_log_open(n.store, "reports");
+    assert_int_equal(stream_log_last(n.log), 10);
+    assert_int_equal(stream_log_next(n.log), 11);
+    assert_int_equal(stream_log_read(n.log, 10, &data, &len), JIJU_OK);
+    assert_memory_equal(data, "record-9", 8);
+    free(data);
+    /* another log in the same family does not see these records */
+    stream_log_t *other = stream_log_open(n.store, "reportsX");
+    assert_int_equal(stream_log_last(other), 0);
+    stream_log_destroy(&other);
+    node_close(&n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_log_survives_reopen),
+        cmocka_unit_test(test_follow_and_consumer_restart),
+        cmocka_unit_test(test_duplicate_lost_ack_and_gap),
+        cmocka_unit_test(test_credit_window_and_reconnect),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
