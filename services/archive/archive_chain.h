@@ -1,0 +1,50 @@
+/* archive_chain.h - appending records to the archive: each gets the next
+ * global archive sequence and its link in the SHA-256 hash chain (formula in
+ * proto/jiju/v1/archive.proto), and is written with its index entries and
+ * the new chain head into the caller's store_txn, so a commit holds whole
+ * records only.
+ *
+ * The head (last sequence and hash) is kept in memory and advanced by each
+ * append; the caller must commit every txn it appended to, in append order,
+ * or drop the chain (and its process) when a commit fails, as stream.h
+ * already requires of any log appender. */
+#ifndef JIJU_ARCHIVE_CHAIN_H
+#define JIJU_ARCHIVE_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archive_store.h"
+#include "store.h"
+
+typedef struct archive_chain archive_chain_t;
+
+/* Open the chain of an archive store (reads the head). NULL if the store
+ * lacks the archive's families or its head does not decode. Caller owns it. */
+archive_chain_t *archive_chain_open(store_t *s);
+void archive_chain_destroy(archive_chain_t **c);
+
+/* Sequence of the last appended record (0 if none) and its hash (32 zero
+ * bytes if none). */
+uint64_t archive_chain_head_seq(const archive_chain_t *c);
+const uint8_t *archive_chain_head_hash(const archive_chain_t *c);
+
+/* Append one record inside txn. stream is ARCHIVE_STREAM_REPORTS or
+ * ARCHIVE_STREAM_EVENTS; envelope is stored byte-exact. *seq_out (may be
+ * NULL) receives its archive sequence. On error nothing in memory changed,
+ * but txn may hold part of the record: the caller must discard txn. */
+int archive_chain_append(archive_chain_t *c, store_txn_t *txn, const char *stream,
+                         const char *producer_id, uint64_t source_seq, const uint8_t *envelope,
+                         size_t len, uint64_t *seq_out);
+
+/* H(seq) from H(seq-1) = prev and the record's parts, into out. */
+int archive_hash(const uint8_t prev[ARCHIVE_HASH_LEN], uint64_t seq, const char *stream,
+                 const char *producer_id, uint64_t source_seq, const uint8_t *envelope,
+                 size_t len, uint8_t out[ARCHIVE_HASH_LEN]);
+
+/* Read the head stored in the meta family: *seq and hash (32 zero bytes and
+ * 0 if the archive is empty). JIJU_ERR_CORRUPT if it does not decode. */
+int archive_head_read(store_t *s, const archive_cfs *cfs, uint64_t *seq,
+                      uint8_t hash[ARCHIVE_HASH_LEN]);
+
+#endif

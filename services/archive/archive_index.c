@@ -1,0 +1,116 @@
+/* archive_index.c - extracting indexed values from an Envelope and writing
+ * the index entries of one record. */
+#include "archive_index.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "err.h"
+
+static void archive_copy(char *dst, const char *src)
+{
+    snprintf(dst, ARCHIVE_INDEX_VALUE_MAX + 1, "%s", src ? src : "");
+}
+
+/* The Report inside a body that carries one, or NULL. */
+static const Jiju__V1__Report *archive_body_report(const Jiju__V1__Envelope *env)
+{
+    if (env->body_case == JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED && env->report_accepted)
+        return env->report_accepted->report;
+    if (env->body_case == JIJU__V1__ENVELOPE__BODY_REPORT_REJECTED && env->report_rejected)
+        return env->report_rejected->report;
+    return NULL;
+}
+
+int archive_fields_from_envelope(const uint8_t *data, size_t len, archive_fields *out)
+{
+    Jiju__V1__Envelope *env = envelope_decode(data, len);
+    const Jiju__V1__Report *rep;
+
+    memset(out, 0, sizeof *out);
+    if (!env)
+        return JIJU_ERR_CORRUPT;
+    rep = archive_body_report(env);
+    archive_copy(out->cluster, env->subject);
+    archive_copy(out->period, env->period);
+    archive_copy(out->type, env->type);
+    if (!out->type[0])
+        archive_copy(out->type, envelope_type(env));
+    if (rep) {
+        archive_copy(out->report_id, rep->report_id);
+        /* inputs from ingest may leave the routing attributes empty */
+        if (!out->cluster[0])
+            archive_copy(out->cluster, rep->cluster_id);
+        if (!out->period[0])
+            archive_copy(out->period, rep->period);
+    }
+    out->time_ms = env->time_ms;
+    out->has_time = true;
+    envelope_free(&env);
+    return JIJU_OK;
+}
+
+size_t archive_index_prefix(uint8_t *out, const char *value)
+{
+    size_t n = strlen(value);
+
+    if (n > ARCHIVE_INDEX_VALUE_MAX)
+        return 0;
+    out[0] = (uint8_t)n;
+    memcpy(out + 1, value, n);
+    return 1 + n;
+}
+
+size_t archive_index_key(uint8_t *out, const char *value, uint64_t seq)
+{
+    size_t n = archive_index_prefix(out, value);
+
+    if (n == 0)
+        return 0;
+    store_be64_put(out + n, seq);
+    return n + 8;
+}
+
+void archive_index_time_key(uint8_t out[16], int64_t time_ms, uint64_t seq)
+{
+    store_be64_put(out, (uint64_t)time_ms ^ (UINT64_C(1) << 63));
+    store_be64_put(out + 8, seq);
+}
+
+uint64_t archive_index_key_seq(const uint8_t *key, size_t klen)
+{
+    return klen < 8 ? 0 : store_be64_get(key + klen - 8);
+}
+
+/* One prefix-index entry; empty values are not indexed. */
+static int archive_index_one(store_txn_t *txn, int cf, const char *value, uint64_t seq)
+{
+    uint8_t key[ARCHIVE_INDEX_KEY_MAX];
+    size_t klen;
+
+    if (!value[0])
+        return JIJU_OK;
+    klen = archive_index_key(key, value, seq);
+    if (klen == 0)
+        return JIJU_OK;
+    return store_txn_put(txn, cf, key, klen, "", 0);
+}
+
+int archive_index_put(store_txn_t *txn, const archive_cfs *cfs, const archive_fields *f,
+                      const char *stream, uint64_t seq)
+{
+    uint8_t tkey[16];
+    int rc;
+
+    if ((rc = archive_index_one(txn, cfs->stream, stream, seq)) != JIJU_OK ||
+        (rc = archive_index_one(txn, cfs->cluster, f->cluster, seq)) != JIJU_OK ||
+        (rc = archive_index_one(txn, cfs->period, f->period, seq)) != JIJU_OK ||
+        (rc = archive_index_one(txn, cfs->type, f->type, seq)) != JIJU_OK ||
+        (rc = archive_index_one(txn, cfs->report, f->report_id, seq)) != JIJU_OK)
+        return rc;
+    if (!f->has_time)
+        return JIJU_OK;
+    archive_index_time_key(tkey, f->time_ms, seq);
+    return store_txn_put(txn, cfs->time, tkey, sizeof tkey, "", 0);
+}
