@@ -9,6 +9,11 @@
 #include "log.h"
 #include "service.h"
 
+static int load(const char *path, const char *const *over, size_t n, void *cfg, cfg_error *err)
+{
+    return ingest_config_load(path, over, n, cfg, err);
+}
+
 int main(int argc, char **argv)
 {
     service_t srv;
@@ -20,8 +25,7 @@ int main(int argc, char **argv)
     stream_opts so;
     int rc = EXIT_FAILURE;
 
-    if (service_start(&srv, "ingest", argc, argv, NULL, 0, &cfg,
-                      (service_load_fn)ingest_config_load) != 0)
+    if (service_start(&srv, "ingest", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
     if (service_open_store(&srv, cfg.data_dir, ingest_cfs, ingest_n_cfs) != 0)
         goto out;

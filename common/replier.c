@@ -1,0 +1,99 @@
+/* replier.c - ROUTER request/reply, one frame in, one frame out. */
+#include "replier.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "err.h"
+
+#define REPLIER_DRAIN 1000
+
+struct replier {
+    svc_t *svc;
+    void *sock;
+    replier_fn fn;
+    void *arg;
+};
+
+/* One request: [rid] [""]? [payload]; extra parts are dropped. */
+static int replier_one(replier_t *r)
+{
+    zmq_msg_t parts[3];
+    int n = 0, more = 1;
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, r->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        more = zmq_msg_more(&m);
+        if (n < 3)
+            parts[n++] = m;
+        else
+            zmq_msg_close(&m);
+    }
+    if (n == 0)
+        return -1;
+    if (n >= 2 && r->fn(r->arg, zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]), &reply,
+                        &reply_len) == 0) {
+        zmq_send(r->sock, zmq_msg_data(&parts[0]), zmq_msg_size(&parts[0]),
+                 ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        if (n == 3 && zmq_msg_size(&parts[1]) == 0)
+            zmq_send(r->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(r->sock, reply ? (void *)reply : (void *)"", reply_len, ZMQ_DONTWAIT);
+    }
+    free(reply);
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&parts[i]);
+    return 0;
+}
+
+static void replier_on_readable(svc_t *svc, void *arg)
+{
+    (void)svc;
+    for (int i = 0; i < REPLIER_DRAIN; i++)
+        if (replier_one(arg) < 0)
+            break;
+}
+
+replier_t *replier_new(svc_t *svc, const char *endpoint, replier_fn fn, void *arg)
+{
+    replier_t *r = calloc(1, sizeof *r);
+    int zero = 0;
+
+    if (!r)
+        return NULL;
+    r->svc = svc;
+    r->fn = fn;
+    r->arg = arg;
+    r->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER);
+    if (!r->sock)
+        goto out_free;
+    zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_bind(r->sock, endpoint) < 0 ||
+        svc_on_readable(svc, r->sock, replier_on_readable, r) != JIJU_OK)
+        goto out_free;
+    return r;
+
+out_free:
+    replier_destroy(&r);
+    return NULL;
+}
+
+void replier_destroy(replier_t **rp)
+{
+    replier_t *r = rp ? *rp : NULL;
+
+    if (!r)
+        return;
+    svc_cancel(r->svc, r);
+    if (r->sock)
+        zmq_close(r->sock);
+    free(r);
+    *rp = NULL;
+}

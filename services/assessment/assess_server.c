@@ -1,0 +1,120 @@
+/* assess_server.c - wiring assessment's state machine to the stream, the
+ * query endpoint and the clock. */
+#include "assess_server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "err.h"
+#include "jiju/v1/query.pb-c.h"
+#include "log.h"
+#include "replier.h"
+
+#define TICK_MS 200
+
+struct assess_server {
+    svc_t *svc;
+    store_t *store;
+    stream_log_t *events;
+    assess_t *a;
+    const assess_config *cfg;
+    stream_peer_t *stream;
+    replier_t *query;
+    store_txn_t *tick_txn;
+};
+
+/* Every consumer of this endpoint follows the one "events" log. */
+static stream_log_t *serve_events(void *arg, const char *stream, const char *consumer)
+{
+    assess_server_t *s = arg;
+
+    (void)consumer;
+    return strcmp(stream, "events") == 0 ? s->events : NULL;
+}
+
+static int apply_record(void *arg, const char *producer, uint64_t seq, const uint8_t *data,
+                        size_t len, store_txn_t *txn)
+{
+    assess_server_t *s = arg;
+
+    return assess_apply(s->a, producer, seq, data, len, txn);
+}
+
+static int on_query(void *arg, const uint8_t *req, size_t len, uint8_t **out, size_t *out_len)
+{
+    assess_server_t *s = arg;
+    Jiju__V1__QueryRequest *q = jiju__v1__query_request__unpack(NULL, len, req);
+    Jiju__V1__QueryReply reply = JIJU__V1__QUERY_REPLY__INIT;
+
+    if (!q) {
+        reply.ok = 0;
+        reply.error = "E_MALFORMED: not a jiju.v1.QueryRequest";
+    } else if (assess_query(s->a, q, &reply) != JIJU_OK && !reply.error) {
+        reply.ok = 0;
+        reply.error = "E_QUERY_FAILED";
+    }
+    reply.request_id = q && q->request_id ? q->request_id : "";
+    reply.instance = (char *)s->cfg->instance;
+    *out_len = jiju__v1__query_reply__get_packed_size(&reply);
+    *out = malloc(*out_len ? *out_len : 1);
+    if (*out)
+        jiju__v1__query_reply__pack(&reply, *out);
+    if (q) {
+        assess_reply_free(&reply);
+        jiju__v1__query_request__free_unpacked(q, NULL);
+    }
+    return *out ? 0 : -1;
+}
+
+static void on_tick(svc_t *svc, void *arg)
+{
+    assess_server_t *s = arg;
+
+    (void)svc;
+    if (assess_tick(s->a, s->tick_txn, clock_now_ms()) != JIJU_OK)
+        log_warn("tick_failed", "instance=%s", s->cfg->instance);
+    if (store_txn_count(s->tick_txn) > 0 && store_txn_commit(s->tick_txn, true) != JIJU_OK) {
+        log_error("store_commit_failed", "action=exit where=tick");
+        exit(EXIT_FAILURE);
+    }
+}
+
+assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *events,
+                                   assess_t *a, const assess_config *cfg)
+{
+    assess_server_t *s = calloc(1, sizeof *s);
+    stream_opts so = {.self_id = cfg->instance, .heartbeat_ms = (int)cfg->heartbeat_ms,
+                      .timeout_ms = (int)cfg->timeout_ms};
+
+    if (!s)
+        return NULL;
+    s->svc = svc;
+    s->store = store;
+    s->events = events;
+    s->a = a;
+    s->cfg = cfg;
+    s->tick_txn = store_txn_new(store);
+    s->stream = stream_serve(svc, store, cfg->stream_endpoint, &so, serve_events, apply_record, s);
+    s->query = replier_new(svc, cfg->query_endpoint, on_query, s);
+    if (!s->tick_txn || !s->stream || !s->query || svc_every(svc, TICK_MS, on_tick, s) != 0) {
+        assess_server_destroy(&s);
+        return NULL;
+    }
+    on_tick(svc, s); /* deadlines that passed while we were down */
+    return s;
+}
+
+void assess_server_destroy(assess_server_t **sp)
+{
+    assess_server_t *s = sp ? *sp : NULL;
+
+    if (!s)
+        return;
+    svc_cancel(s->svc, s);
+    stream_peer_destroy(&s->stream);
+    replier_destroy(&s->query);
+    store_txn_destroy(&s->tick_txn);
+    free(s);
+    *sp = NULL;
+}
