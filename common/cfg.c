@@ -97,21 +97,27 @@ static int cfg_set_json(cfg_ctx *c, const cfg_spec *s, const json_t *json)
     memset(&sub, 0, sizeof sub);
     if (s->parse(json, c->out, &sub) == 0)
         return 0;
-    return cfg_fail(c, sub.key[0] ? sub.key : s->key, "%s",
-                    sub.reason[0] ? sub.reason : "refused");
+    return cfg_fail(c, sub.key[0] ? sub.key : s->key, "%s", sub.reason[0] ? sub.reason : "refused");
 }
 
 static const char *cfg_json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a real number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a real number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
     }
     return "unknown";
 }
@@ -240,7 +246,8 @@ static int cfg_walk(cfg_ctx *c, const json_t *obj, const char *prefix)
     const char *k;
     json_t *v;
 
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         char full[sizeof c->err->key];
         int n = snprintf(full, sizeof full, "%s%s%s", prefix, prefix[0] ? "." : "", k);
 
@@ -434,18 +441,21 @@ int cfg_parse_args(int argc, char **argv, const char **path, const char **overri
 static const char *cfg_type_name(cfg_type t)
 {
     switch (t) {
-    case CFG_STRING: return "string";
-    case CFG_INT: return "integer";
-    case CFG_BOOL: return "bool";
-    case CFG_JSON: return "json";
+    case CFG_STRING:
+        return "string";
+    case CFG_INT:
+        return "integer";
+    case CFG_BOOL:
+        return "bool";
+    case CFG_JSON:
+        return "json";
     }
     return "?";
 }
 
 void cfg_print_help(FILE *out, const char *prog, const cfg_spec *specs, size_t n)
 {
-    fprintf(out, "usage: %s [--config FILE] [--set key=value]... [--help]\n\nsettings:\n",
-            prog);
+    fprintf(out, "usage: %s [--config FILE] [--set key=value]... [--help]\n\nsettings:\n", prog);
     for (size_t i = 0; i < n; i++) {
         const cfg_spec *s = &specs[i];
 

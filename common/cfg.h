@@ -17,10 +17,10 @@
 #ifndef JIJU_CFG_H
 #define JIJU_CFG_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <jansson.h>
 
 typedef enum {
     CFG_STRING, /* char[cap] inline at offset; cap in .max */
@@ -40,13 +40,13 @@ typedef struct cfg_error {
 typedef int (*cfg_parse_fn)(const json_t *json, void *out, cfg_error *err);
 
 typedef struct cfg_spec {
-    const char *key;       /* dotted path, e.g. "stream.heartbeat_ms" */
+    const char *key; /* dotted path, e.g. "stream.heartbeat_ms" */
     cfg_type type;
-    const char *def;       /* default as text ("5000", "true", "tcp://..."); NULL = "" / 0 */
-    int64_t min, max;      /* CFG_INT bounds; CFG_STRING: max = buffer capacity */
-    size_t offset;         /* offsetof(config struct, field) */
-    cfg_parse_fn parse;    /* CFG_JSON only */
-    const char *help;      /* one line for --help and docs */
+    const char *def;    /* default as text ("5000", "true", "tcp://..."); NULL = "" / 0 */
+    int64_t min, max;   /* CFG_INT bounds; CFG_STRING: max = buffer capacity */
+    size_t offset;      /* offsetof(config struct, field) */
+    cfg_parse_fn parse; /* CFG_JSON only */
+    const char *help;   /* one line for --help and docs */
 } cfg_spec;
 
 /* Whole-config check after all keys are set; fill err and return -1 to refuse. */

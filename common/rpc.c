@@ -206,10 +206,9 @@ static void *rpc_socket_open(rpc_t *r, const char *endpoint)
     if (zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
         zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one) != 0)
         goto out_close;
-    if (r->curve[0][0] &&
-        (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, r->curve[0], 40) != 0 ||
-         zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, r->curve[1], 40) != 0 ||
-         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, r->curve[2], 40) != 0))
+    if (r->curve[0][0] && (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, r->curve[0], 40) != 0 ||
+                           zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, r->curve[1], 40) != 0 ||
+                           zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, r->curve[2], 40) != 0))
         goto out_close;
     if (zmq_connect(s, endpoint) != 0)
         goto out_close;

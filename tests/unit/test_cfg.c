@@ -38,7 +38,8 @@ static int parse_weights(const json_t *json, void *out, cfg_error *err)
         snprintf(err->reason, sizeof err->reason, "must be an array of at most 3 integers");
         return -1;
     }
-    json_array_foreach(json, i, v) {
+    json_array_foreach(json, i, v)
+    {
         if (!json_is_integer(v)) {
             snprintf(err->key, sizeof err->key, "scoring.weights.%zu", i);
             snprintf(err->reason, sizeof err->reason, "must be an integer");
@@ -217,9 +218,9 @@ static void test_duplicate_key(void **state)
     assert_int_equal(load_text("{\"port\":80,\"port\":81}", NULL, 0, &c, &e), -1);
     assert_non_null(strstr(e.reason, "duplicate"));
     /* The same setting written flat and nested is also a duplicate. */
-    assert_int_equal(load_text("{\"stream.heartbeat_ms\":5,\"stream\":{\"heartbeat_ms\":6}}",
-                               NULL, 0, &c, &e),
-                     -1);
+    assert_int_equal(
+        load_text("{\"stream.heartbeat_ms\":5,\"stream\":{\"heartbeat_ms\":6}}", NULL, 0, &c, &e),
+        -1);
     assert_string_equal(e.key, "stream.heartbeat_ms");
     assert_string_equal(e.reason, "duplicate key");
 }
@@ -323,8 +324,8 @@ static void test_error_format(void **state)
 
 static void test_parse_args(void **state)
 {
-    char *argv[] = {"svc", "--config", "f.json", "--set", "port=1", "--health",
-                    "--set=name=x", NULL};
+    char *argv[] = {"svc",    "--config", "f.json",       "--set",
+                    "port=1", "--health", "--set=name=x", NULL};
     const char *extra[] = {"--rebuild-from-archive", "--health"};
     int seen[2] = {7, 7};
     const char *p = NULL;
