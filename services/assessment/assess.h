@@ -1,0 +1,40 @@
+/* assess.h - assessment's domain state machine: registry, periods, the
+ * highest revision of every report, scoring and rankings, awards,
+ * eliminations, nominations, target progress and overdue reports. Every
+ * state change and the events it causes go into the caller's txn, so they
+ * commit atomically with the stream cursor. */
+#ifndef JIJU_ASSESS_H
+#define JIJU_ASSESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "assess_config.h"
+#include "jiju/v1/query.pb-c.h"
+#include "store.h"
+#include "stream.h"
+
+typedef struct assess assess_t;
+
+/* Column families assessment needs besides STORE_STREAM_CFS. */
+extern const char *const assess_cfs[];
+extern const size_t assess_n_cfs;
+
+/* Load what is needed from store. Caller owns the result. */
+assess_t *assess_new(store_t *store, stream_log_t *events, const assess_config *cfg);
+void assess_destroy(assess_t **a);
+
+/* stream_apply_fn for records pushed by ingest replicas (an Envelope with a
+ * report_accepted or command body). Appends resulting events to `events`
+ * inside txn. Non-zero (with nothing written) skips a malformed record. */
+int assess_apply(void *assess, const char *producer_id, uint64_t seq, const uint8_t *data,
+                 size_t len, store_txn_t *txn);
+
+/* Deadlines (ReportOverdue) and coalesced RankingUpdated; appends into txn. */
+int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms);
+
+/* Answer a read-only query; free the reply's contents with assess_reply_free. */
+int assess_query(assess_t *a, const Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply *reply);
+void assess_reply_free(Jiju__V1__QueryReply *reply);
+
+#endif
