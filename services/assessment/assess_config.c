@@ -18,15 +18,22 @@
 #define N_AMOUNTS (sizeof(((assess_config *)0)->top_amount_yuan) / sizeof(int64_t))
 
 static const char *const indicator_names[IND__COUNT] = {
-    [IND_ENTERPRISES] = "enterprises", [IND_INVESTMENT] = "investment",
-    [IND_OUTPUT_VALUE] = "output_value", [IND_REVENUE] = "revenue",
-    [IND_TAX] = "tax", [IND_EMPLOYMENT] = "employment",
-    [IND_CONTRIBUTION] = "contribution", [IND_GROWTH] = "growth",
+    [IND_ENTERPRISES] = "enterprises",
+    [IND_INVESTMENT] = "investment",
+    [IND_OUTPUT_VALUE] = "output_value",
+    [IND_REVENUE] = "revenue",
+    [IND_TAX] = "tax",
+    [IND_EMPLOYMENT] = "employment",
+    [IND_CONTRIBUTION] = "contribution",
+    [IND_GROWTH] = "growth",
 };
 
 /* Whether each indicator is money (yuan in the file, fen in the struct). */
 static const int indicator_is_money[IND__COUNT] = {
-    [IND_INVESTMENT] = 1, [IND_OUTPUT_VALUE] = 1, [IND_REVENUE] = 1, [IND_TAX] = 1,
+    [IND_INVESTMENT] = 1,
+    [IND_OUTPUT_VALUE] = 1,
+    [IND_REVENUE] = 1,
+    [IND_TAX] = 1,
 };
 
 const char *assess_indicator_name(assess_indicator i)
@@ -110,7 +117,8 @@ static int parse_weights(const json_t *json, void *out, cfg_error *err)
     if (!json_is_object(json))
         return refuse(err, "scoring.weights", "must be an object of indicator: weight");
     memset(raw->cfg.weights, 0, sizeof raw->cfg.weights);
-    json_object_foreach((json_t *)json, k, v) {
+    json_object_foreach((json_t *)json, k, v)
+    {
         int i = assess_indicator_from_name(k);
 
         snprintf(key, sizeof key, "scoring.weights.%s", k);
@@ -143,10 +151,10 @@ static int parse_amounts(const json_t *json, void *out, cfg_error *err)
         return refuse(err, "awards.top_ranked.amounts_yuan", "at most %zu amounts, got %zu",
                       N_AMOUNTS, json_array_size(json));
     memset(raw->cfg.top_amount_yuan, 0, sizeof raw->cfg.top_amount_yuan);
-    json_array_foreach(json, idx, v) {
+    json_array_foreach(json, idx, v)
+    {
         snprintf(key, sizeof key, "awards.top_ranked.amounts_yuan[%zu]", idx);
-        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-            json_integer_value(v) > YUAN_MAX)
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > YUAN_MAX)
             return refuse(err, key, "must be a non-negative integer number of yuan");
         raw->cfg.top_amount_yuan[idx] = (int64_t)json_integer_value(v);
     }
@@ -156,8 +164,7 @@ static int parse_amounts(const json_t *json, void *out, cfg_error *err)
 
 /* One year of "targets": {"clusters", "revenue_yuan", "enterprises",
  * "employment"}, all required. */
-static int parse_target_year(const char *year, const json_t *obj, assess_target *t,
-                             cfg_error *err)
+static int parse_target_year(const char *year, const json_t *obj, assess_target *t, cfg_error *err)
 {
     static const char *const names[] = {"clusters", "revenue_yuan", "enterprises", "employment"};
     int64_t *dst[] = {&t->clusters, &t->revenue_fen, &t->enterprises, &t->employment};
@@ -168,7 +175,8 @@ static int parse_target_year(const char *year, const json_t *obj, assess_target 
     snprintf(key, sizeof key, "targets.%s", year);
     if (!json_is_object(obj))
         return refuse(err, key, "must be an object");
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         size_t i = 0;
 
         while (i < 4 && strcmp(names[i], k) != 0)
@@ -210,7 +218,8 @@ static int parse_targets(const json_t *json, void *out, cfg_error *err)
         return parse_default(parse_targets, DEF_TARGETS, out, err);
     if (!json_is_object(json))
         return refuse(err, "targets", "must be an object keyed by year");
-    json_object_foreach((json_t *)json, k, v) {
+    json_object_foreach((json_t *)json, k, v)
+    {
         char *end = NULL;
         long year = strtol(k, &end, 10);
 
@@ -254,12 +263,12 @@ static const cfg_spec assess_specs[] = {
      "missing-value policy: zero, min, mean or previous"},
     {"scoring.target_values.enterprises", CFG_INT, "50", 1, YUAN_MAX, TV(IND_ENTERPRISES), NULL,
      "enterprises worth full marks (target normalisation)"},
-    {"scoring.target_values.investment_yuan", CFG_INT, "100000000", 1, YUAN_MAX,
-     TV(IND_INVESTMENT), NULL, "investment worth full marks, yuan"},
+    {"scoring.target_values.investment_yuan", CFG_INT, "100000000", 1, YUAN_MAX, TV(IND_INVESTMENT),
+     NULL, "investment worth full marks, yuan"},
     {"scoring.target_values.output_value_yuan", CFG_INT, "500000000", 1, YUAN_MAX,
      TV(IND_OUTPUT_VALUE), NULL, "output value worth full marks, yuan"},
-    {"scoring.target_values.revenue_yuan", CFG_INT, "500000000", 1, YUAN_MAX, TV(IND_REVENUE),
-     NULL, "revenue worth full marks, yuan"},
+    {"scoring.target_values.revenue_yuan", CFG_INT, "500000000", 1, YUAN_MAX, TV(IND_REVENUE), NULL,
+     "revenue worth full marks, yuan"},
     {"scoring.target_values.tax_yuan", CFG_INT, "25000000", 1, YUAN_MAX, TV(IND_TAX), NULL,
      "tax worth full marks, yuan"},
     {"scoring.target_values.employment", CFG_INT, "1800", 1, YUAN_MAX, TV(IND_EMPLOYMENT), NULL,
@@ -276,8 +285,8 @@ static const cfg_spec assess_specs[] = {
      CFGF(provincial_amount_yuan), NULL, "NEW_PROVINCIAL amount, yuan, <= 1000000 (seed 五.二)"},
     {"elimination.min_enterprises", CFG_INT, "10", 0, YUAN_MAX, CFGF(min_enterprises), NULL,
      "unqualified below this many enterprises"},
-    {"elimination.min_revenue_yuan", CFG_INT, "100000000", 0, YUAN_MAX, RAW(min_revenue_yuan),
-     NULL, "unqualified below this annual revenue, yuan"},
+    {"elimination.min_revenue_yuan", CFG_INT, "100000000", 0, YUAN_MAX, RAW(min_revenue_yuan), NULL,
+     "unqualified below this annual revenue, yuan"},
     {"elimination.min_employment", CFG_INT, "300", 0, YUAN_MAX, CFGF(min_employment), NULL,
      "unqualified below this many jobs"},
     {"elimination.min_score_micros", CFG_INT, "0", 0, 100000000, CFGF(min_score_micros), NULL,
@@ -286,14 +295,13 @@ static const cfg_spec assess_specs[] = {
      "eliminated after this many consecutive unqualified periods"},
     {"nomination.min_enterprises", CFG_INT, "60", 0, YUAN_MAX, CFGF(nominate_enterprises), NULL,
      "nominated from this many enterprises"},
-    {"nomination.min_revenue_yuan", CFG_INT, "800000000", 0, YUAN_MAX,
-     RAW(nominate_revenue_yuan), NULL, "nominated from this annual revenue, yuan"},
+    {"nomination.min_revenue_yuan", CFG_INT, "800000000", 0, YUAN_MAX, RAW(nominate_revenue_yuan),
+     NULL, "nominated from this annual revenue, yuan"},
     {"nomination.min_employment", CFG_INT, "2500", 0, YUAN_MAX, CFGF(nominate_employment), NULL,
      "nominated from this many jobs"},
     {"nomination.consecutive_periods", CFG_INT, "2", 1, 100, CFGF(nominate_after), NULL,
      "nominated after this many consecutive qualifying periods"},
-    {"targets", CFG_JSON, DEF_TARGETS, 0, 0, 0, parse_targets,
-     "city targets by year (seed 一.二)"},
+    {"targets", CFG_JSON, DEF_TARGETS, 0, 0, 0, parse_targets, "city targets by year (seed 一.二)"},
     {"reporting.deadline_days", CFG_INT, "15", 0, 366, CFGF(deadline_days), NULL,
      "days after a period's end before ReportOverdue (seed 五.三)"},
     {"ranking.coalesce_ms", CFG_INT, "1000", 0, 3600000, CFGF(ranking_coalesce_ms), NULL,

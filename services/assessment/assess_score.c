@@ -103,8 +103,8 @@ static int score_derive(score_work *w)
         if (!row->prev_present[IND_REVENUE] || prev <= 0)
             continue;
         w->have[AT(w, r, IND_GROWTH)] = true;
-        if (narrow(div_round((rev - prev) * ASSESS_MICROS, prev),
-                   &w->val[AT(w, r, IND_GROWTH)]) != JIJU_OK)
+        if (narrow(div_round((rev - prev) * ASSESS_MICROS, prev), &w->val[AT(w, r, IND_GROWTH)]) !=
+            JIJU_OK)
             return JIJU_ERR_INVALID;
     }
     return JIJU_OK;
@@ -285,8 +285,13 @@ static int score_rank(const assess_row *rows, const assess_scored *tmp, size_t n
     for (size_t r = 0; r < n; r++) {
         bool has = rows[r].present[IND_REVENUE];
 
-        k[r] = (rank_key){tmp[r].score_micros, has ? rows[r].value[IND_REVENUE] : 0, has,
-                          rows[r].category, 0, rows[r].cluster_id, r};
+        k[r] = (rank_key){tmp[r].score_micros,
+                          has ? rows[r].value[IND_REVENUE] : 0,
+                          has,
+                          rows[r].category,
+                          0,
+                          rows[r].cluster_id,
+                          r};
     }
     qsort(k, n, sizeof *k, rank_cmp);
     for (size_t j = 0; j < n; j++) {

@@ -23,45 +23,45 @@
 
 /* One active cluster in the period. Strings are borrowed, not copied. */
 typedef struct assess_row {
-    const char *cluster_id;               /* required, unique among rows */
-    const char *cluster_name;             /* may be NULL */
-    int category;                         /* Jiju__V1__Category value */
-    int64_t value[ASSESS_N_REPORTED];     /* counts or fen, by assess_indicator */
-    bool present[ASSESS_N_REPORTED];      /* a missed report: all false */
+    const char *cluster_id;           /* required, unique among rows */
+    const char *cluster_name;         /* may be NULL */
+    int category;                     /* Jiju__V1__Category value */
+    int64_t value[ASSESS_N_REPORTED]; /* counts or fen, by assess_indicator */
+    bool present[ASSESS_N_REPORTED];  /* a missed report: all false */
     /* The cluster's previous period: prev[IND_REVENUE] gives growth (when
      * > 0); every prev[i] feeds MISSING_PREVIOUS. Derived indicators use
      * the units of Contribution.raw (millionths). */
     int64_t prev[IND__COUNT];
     bool prev_present[IND__COUNT];
-    bool has_prev_rank;                   /* previous period's overall rank known */
+    bool has_prev_rank; /* previous period's overall rank known */
     uint32_t prev_rank;
 } assess_row;
 
 /* How to score: a copy of the indicator system, so a SetIndicatorSystem
  * command can change it without touching the loaded configuration. */
 typedef struct assess_score_params {
-    int64_t weights[IND__COUNT];          /* percentage points, sum 100 */
+    int64_t weights[IND__COUNT]; /* percentage points, sum 100 */
     assess_norm normalisation;
     assess_missing missing;
-    int64_t target_values[IND__COUNT];    /* NORM_TARGET: value worth 100%, > 0 */
+    int64_t target_values[IND__COUNT]; /* NORM_TARGET: value worth 100%, > 0 */
 } assess_score_params;
 
 /* One indicator's part of a score; points_micros = weight * normalised_micros. */
 typedef struct assess_contrib {
-    int64_t raw;                          /* value scored: reported, derived or imputed */
-    int64_t normalised_micros;            /* 0..1,000,000 (min-max, target); z * 10^6 (z-score) */
-    int64_t points_micros;                /* millionths of a point */
-    bool imputed;                         /* raw was missing and imputed */
+    int64_t raw;               /* value scored: reported, derived or imputed */
+    int64_t normalised_micros; /* 0..1,000,000 (min-max, target); z * 10^6 (z-score) */
+    int64_t points_micros;     /* millionths of a point */
+    bool imputed;              /* raw was missing and imputed */
 } assess_contrib;
 
 /* One row's result. The contributions' points add up exactly to the score. */
 typedef struct assess_scored {
-    size_t row;                           /* index into the input rows */
-    int64_t score_micros;                 /* 0..100,000,000 for min-max and target */
-    uint32_t rank;                        /* 1-based, unique */
-    uint32_t category_rank;               /* 1-based, unique within the category */
-    bool has_previous;                    /* rank_change is meaningful */
-    int32_t rank_change;                  /* prev_rank - rank: positive = moved up */
+    size_t row;             /* index into the input rows */
+    int64_t score_micros;   /* 0..100,000,000 for min-max and target */
+    uint32_t rank;          /* 1-based, unique */
+    uint32_t category_rank; /* 1-based, unique within the category */
+    bool has_previous;      /* rank_change is meaningful */
+    int32_t rank_change;    /* prev_rank - rank: positive = moved up */
     assess_contrib c[IND__COUNT];
 } assess_scored;
 

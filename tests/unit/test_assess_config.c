@@ -52,8 +52,8 @@ static void expect_refused(const char *text, const char *key, const char *reason
 static void check_defaults(const assess_config *c)
 {
     static const int64_t w[IND__COUNT] = {15, 10, 15, 20, 15, 10, 10, 5};
-    static const int64_t t[IND__COUNT] = {50, 10000000000LL, 50000000000LL, 50000000000LL,
-                                          2500000000LL, 1800, 100000, 100000};
+    static const int64_t t[IND__COUNT] = {50,           10000000000LL, 50000000000LL, 50000000000LL,
+                                          2500000000LL, 1800,          100000,        100000};
 
     assert_string_equal(c->instance, "assessment");
     assert_string_equal(c->data_dir, "/var/lib/jiju/assessment");
@@ -239,8 +239,8 @@ static void test_targets_file(void **state)
 
 static void test_indicator_names(void **state)
 {
-    static const char *const names[IND__COUNT] = {"enterprises", "investment", "output_value",
-                                                  "revenue",     "tax",        "employment",
+    static const char *const names[IND__COUNT] = {"enterprises",  "investment", "output_value",
+                                                  "revenue",      "tax",        "employment",
                                                   "contribution", "growth"};
 
     for (int i = 0; i < IND__COUNT; i++) {
@@ -267,11 +267,11 @@ static void test_specs_listed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),         cmocka_unit_test(test_deploy_file),
-        cmocka_unit_test(test_weights_refused),  cmocka_unit_test(test_weights_partial),
-        cmocka_unit_test(test_award_caps),       cmocka_unit_test(test_award_at_caps),
-        cmocka_unit_test(test_other_refusals),   cmocka_unit_test(test_targets_file),
-        cmocka_unit_test(test_indicator_names),  cmocka_unit_test(test_specs_listed),
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_deploy_file),
+        cmocka_unit_test(test_weights_refused), cmocka_unit_test(test_weights_partial),
+        cmocka_unit_test(test_award_caps),      cmocka_unit_test(test_award_at_caps),
+        cmocka_unit_test(test_other_refusals),  cmocka_unit_test(test_targets_file),
+        cmocka_unit_test(test_indicator_names), cmocka_unit_test(test_specs_listed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

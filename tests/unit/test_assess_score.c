@@ -214,9 +214,9 @@ static void test_missing_policies(void **state)
     assert_int_equal(raw[IND_GROWTH], 0); /* nobody reported growth */
 
     run_missing(MISSING_MEAN, raw, &m);
-    assert_int_equal(raw[IND_ENTERPRISES], 23);    /* 70/3 = 23.33 */
-    assert_int_equal(raw[IND_EMPLOYMENT], 234);    /* 701/3 = 233.67 */
-    assert_int_equal(raw[IND_TAX], 23333333);      /* 70 万元 / 3, fen */
+    assert_int_equal(raw[IND_ENTERPRISES], 23);      /* 70/3 = 23.33 */
+    assert_int_equal(raw[IND_EMPLOYMENT], 234);      /* 701/3 = 233.67 */
+    assert_int_equal(raw[IND_TAX], 23333333);        /* 70 万元 / 3, fen */
     assert_int_equal(raw[IND_CONTRIBUTION], 333333); /* (142857+285714+571429)/3 */
 
     run_missing(MISSING_PREVIOUS, raw, &m);
@@ -357,7 +357,7 @@ static void test_many_rows(void **state)
     assess_score_params p = default_params();
     assess_row *rows = calloc(N, sizeof *rows);
     assess_scored *s = calloc(N, sizeof *s);
-    char (*ids)[16] = calloc(N, sizeof *ids);
+    char(*ids)[16] = calloc(N, sizeof *ids);
     uint32_t per_cat[10] = {0};
 
     assert_non_null(rows);
@@ -469,12 +469,12 @@ static void test_entries_destroy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_worked_example), cmocka_unit_test(test_ties),
+        cmocka_unit_test(test_worked_example),   cmocka_unit_test(test_ties),
         cmocka_unit_test(test_missing_policies), cmocka_unit_test(test_z_score),
-        cmocka_unit_test(test_target), cmocka_unit_test(test_rounding), cmocka_unit_test(test_single_cluster),
-        cmocka_unit_test(test_category_rank), cmocka_unit_test(test_many_rows),
-        cmocka_unit_test(test_invalid), cmocka_unit_test(test_rank_entries),
-        cmocka_unit_test(test_entries_destroy),
+        cmocka_unit_test(test_target),           cmocka_unit_test(test_rounding),
+        cmocka_unit_test(test_single_cluster),   cmocka_unit_test(test_category_rank),
+        cmocka_unit_test(test_many_rows),        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_rank_entries),     cmocka_unit_test(test_entries_destroy),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
