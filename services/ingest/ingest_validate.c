@@ -371,19 +371,29 @@ static void check_revision(vctx *v, const Jiju__V1__Report *r)
             r->cluster_id, r->period);
 }
 
-/* Revenue against the previous period's accepted revenue. The percentages
- * are exact: compare revenue*100 with previous*(100 +/- pct) in 128 bits. */
+/* |now - before| as a percentage of before with one decimal, truncated
+ * ("300.1"); before > 0. */
+static const char *change_pct(char buf[NUM_CAP], int64_t now, int64_t before)
+{
+    __int128 d = (__int128)now - before;
+    int64_t tenths = (int64_t)((d < 0 ? -d : d) * 1000 / before);
+    snprintf(buf, NUM_CAP, "%" PRId64 ".%" PRId64, tenths / 10, tenths % 10);
+    return buf;
+}
+
+/* Revenue against the previous period's accepted revenue. The comparison is
+ * exact: revenue*100 against previous*(100 +/- pct), in 128 bits. */
 static void check_revenue_change(vctx *v, const Jiju__V1__Report *r, const period *per,
                                  const indicator *rev, const ingest_limits *lim)
 {
     period prev;
-    char prev_text[PERIOD_TEXT_CAP], a[NUM_CAP], b[NUM_CAP];
+    char pt[PERIOD_TEXT_CAP], a[NUM_CAP], b[NUM_CAP], pct[NUM_CAP];
     int64_t before = 0;
     if (!v->view || !v->view->previous_revenue || v->err || !usable(rev) ||
         period_previous(per, &prev) != JIJU_OK)
         return;
-    period_format(&prev, prev_text, sizeof prev_text);
-    int rc = v->view->previous_revenue(v->view->arg, r->cluster_id, prev_text, &before);
+    period_format(&prev, pt, sizeof pt);
+    int rc = v->view->previous_revenue(v->view->arg, r->cluster_id, pt, &before);
     if (rc != JIJU_OK) {
         if (rc != JIJU_ERR_NOT_FOUND)
             v->err = rc;
@@ -392,19 +402,19 @@ static void check_revenue_change(vctx *v, const Jiju__V1__Report *r, const perio
     if (before <= 0) /* a change against zero has no percentage */
         return;
     __int128 now100 = (__int128)rev->value * 100;
-    int64_t pct = (int64_t)(((__int128)rev->value - before) * 100 / before);
     num(a, rev->value);
     num(b, before);
+    change_pct(pct, rev->value, before);
     if (now100 > (__int128)before * (100 + lim->revenue_jump_warn_pct))
         add(v, SEV_WARNING, "W_REVENUE_JUMP", "report.revenue_fen", a,
-            "营业收入 %s 分比上期 %s 的 %s 分增长 %" PRId64 "%%, 超过 %" PRId64 "%%",
-            "revenue %s fen is up on %s (%s fen) by %" PRId64 "%%, more than %" PRId64 "%%", a,
-            prev_text, b, pct, lim->revenue_jump_warn_pct);
+            "营业收入 %s 分比上期 %s 的 %s 分增长 %s%%, 超过 %" PRId64 "%%",
+            "revenue %s fen is up on %s (%s fen) by %s%%, more than %" PRId64 "%%", a, pt, b, pct,
+            lim->revenue_jump_warn_pct);
     else if (now100 < (__int128)before * (100 - lim->revenue_drop_warn_pct))
         add(v, SEV_WARNING, "W_REVENUE_DROP", "report.revenue_fen", a,
-            "营业收入 %s 分比上期 %s 的 %s 分下降 %" PRId64 "%%, 超过 %" PRId64 "%%",
-            "revenue %s fen is down on %s (%s fen) by %" PRId64 "%%, more than %" PRId64 "%%", a,
-            prev_text, b, -pct, lim->revenue_drop_warn_pct);
+            "营业收入 %s 分比上期 %s 的 %s 分下降 %s%%, 超过 %" PRId64 "%%",
+            "revenue %s fen is down on %s (%s fen) by %s%%, more than %" PRId64 "%%", a, pt, b, pct,
+            lim->revenue_drop_warn_pct);
 }
 
 int ingest_validate_report(const Jiju__V1__Report *r, const ingest_view *view,

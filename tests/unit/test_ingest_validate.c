@@ -443,6 +443,7 @@ static void test_revenue_warnings(void **state)
     fx->r.tax_fen = 0;
     fx->r.revenue_fen = 4001; /* +300.1 % */
     expect_warning(fx, "W_REVENUE_JUMP", "report.revenue_fen", "4001");
+    assert_non_null(strstr(fx->p->items[0]->message_en, "2022Q4 (1000 fen) by 300.1%"));
     assert_string_equal(fx->f.asked_period, "2022Q4"); /* the period before 2023Q1 */
     reset(fx);
     fx->r.tax_fen = 0;
@@ -451,6 +452,7 @@ static void test_revenue_warnings(void **state)
     assert_int_equal(fx->p->count, 0);
     fx->r.revenue_fen = 199; /* -80.1 % */
     expect_warning(fx, "W_REVENUE_DROP", "report.revenue_fen", "199");
+    assert_non_null(strstr(fx->p->items[0]->message_zh, "下降 80.1%, 超过 80%"));
     reset(fx);
     fx->r.tax_fen = 0;
     fx->r.revenue_fen = 200; /* exactly -80 % */
