@@ -28,7 +28,7 @@ typedef struct score_work {
     int64_t *norm; /* n * IND__COUNT: normalised micros */
 } score_work;
 
-#define AT(w, r, i) ((r) * (size_t)IND__COUNT + (size_t)(i))
+#define AT(r, i) ((r) * (size_t)IND__COUNT + (size_t)(i))
 
 /* num / den rounded half away from zero; den > 0. */
 static i128 div_round(i128 num, i128 den)
@@ -84,8 +84,8 @@ static int score_derive(score_work *w)
         if (row->cluster_id == NULL)
             return JIJU_ERR_INVALID;
         for (int i = 0; i < ASSESS_N_REPORTED; i++) {
-            w->have[AT(w, r, i)] = row->present[i];
-            w->val[AT(w, r, i)] = row->present[i] ? row->value[i] : 0;
+            w->have[AT(r, i)] = row->present[i];
+            w->val[AT(r, i)] = row->present[i] ? row->value[i] : 0;
         }
         if (row->present[IND_REVENUE])
             total += row->value[IND_REVENUE];
@@ -96,14 +96,14 @@ static int score_derive(score_work *w)
 
         if (!row->present[IND_REVENUE])
             continue;
-        w->have[AT(w, r, IND_CONTRIBUTION)] = true;
+        w->have[AT(r, IND_CONTRIBUTION)] = true;
         if (total > 0 && narrow(div_round(rev * ASSESS_MICROS, total),
-                                &w->val[AT(w, r, IND_CONTRIBUTION)]) != JIJU_OK)
+                                &w->val[AT(r, IND_CONTRIBUTION)]) != JIJU_OK)
             return JIJU_ERR_INVALID;
         if (!row->prev_present[IND_REVENUE] || prev <= 0)
             continue;
-        w->have[AT(w, r, IND_GROWTH)] = true;
-        if (narrow(div_round((rev - prev) * ASSESS_MICROS, prev), &w->val[AT(w, r, IND_GROWTH)]) !=
+        w->have[AT(r, IND_GROWTH)] = true;
+        if (narrow(div_round((rev - prev) * ASSESS_MICROS, prev), &w->val[AT(r, IND_GROWTH)]) !=
             JIJU_OK)
             return JIJU_ERR_INVALID;
     }
@@ -119,9 +119,9 @@ static void score_impute_one(score_work *w, int i)
     size_t k = 0;
 
     for (size_t r = 0; r < w->n; r++) {
-        int64_t v = w->val[AT(w, r, i)];
+        int64_t v = w->val[AT(r, i)];
 
-        if (!w->have[AT(w, r, i)])
+        if (!w->have[AT(r, i)])
             continue;
         mn = (k == 0 || v < mn) ? v : mn;
         sum += v;
@@ -136,29 +136,29 @@ static void score_impute_one(score_work *w, int i)
     for (size_t r = 0; r < w->n; r++) {
         const assess_row *row = &w->rows[r];
 
-        if (w->have[AT(w, r, i)])
+        if (w->have[AT(r, i)])
             continue;
         if (w->p->missing == MISSING_PREVIOUS)
             fill = row->prev_present[i] ? row->prev[i] : 0;
-        w->val[AT(w, r, i)] = fill;
+        w->val[AT(r, i)] = fill;
     }
 }
 
 /* Step 3, min-max: (x - min) / (max - min); all equal: everyone full marks. */
 static void score_norm_min_max(score_work *w, int i)
 {
-    int64_t mn = w->val[AT(w, 0, i)], mx = mn;
+    int64_t mn = w->val[AT(0, i)], mx = mn;
 
     for (size_t r = 1; r < w->n; r++) {
-        int64_t v = w->val[AT(w, r, i)];
+        int64_t v = w->val[AT(r, i)];
 
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
     }
     for (size_t r = 0; r < w->n; r++) {
-        i128 span = (i128)mx - mn, off = (i128)w->val[AT(w, r, i)] - mn;
+        i128 span = (i128)mx - mn, off = (i128)w->val[AT(r, i)] - mn;
 
-        w->norm[AT(w, r, i)] =
+        w->norm[AT(r, i)] =
             span == 0 ? ASSESS_MICROS : (int64_t)div_round(off * ASSESS_MICROS, span);
     }
 }
@@ -169,9 +169,9 @@ static void score_norm_target(score_work *w, int i)
     i128 t = w->p->target_values[i];
 
     for (size_t r = 0; r < w->n; r++) {
-        i128 q = div_round((i128)w->val[AT(w, r, i)] * ASSESS_MICROS, t);
+        i128 q = div_round((i128)w->val[AT(r, i)] * ASSESS_MICROS, t);
 
-        w->norm[AT(w, r, i)] = q < 0 ? 0 : q > ASSESS_MICROS ? ASSESS_MICROS : (int64_t)q;
+        w->norm[AT(r, i)] = q < 0 ? 0 : q > ASSESS_MICROS ? ASSESS_MICROS : (int64_t)q;
     }
 }
 
@@ -185,7 +185,7 @@ static int score_norm_z(score_work *w, int i)
     i128 s = 0, q = 0, nq, s2, d;
 
     for (size_t r = 0; r < w->n; r++) {
-        i128 v = w->val[AT(w, r, i)];
+        i128 v = w->val[AT(r, i)];
 
         s += v;
         if (__builtin_add_overflow(q, v * v, &q))
@@ -195,10 +195,10 @@ static int score_norm_z(score_work *w, int i)
         return JIJU_ERR_INVALID;
     d = nq - s2;
     for (size_t r = 0; r < w->n; r++) {
-        i128 num = (i128)w->n * w->val[AT(w, r, i)] - s;
+        i128 num = (i128)w->n * w->val[AT(r, i)] - s;
         double z = d > 0 ? (double)num / sqrt((double)d) : 0.0;
 
-        w->norm[AT(w, r, i)] = (int64_t)llround(z * (double)ASSESS_MICROS);
+        w->norm[AT(r, i)] = (int64_t)llround(z * (double)ASSESS_MICROS);
     }
     return JIJU_OK;
 }
@@ -225,9 +225,9 @@ static void score_row(const score_work *w, size_t r, assess_scored *s)
     for (int i = 0; i < IND__COUNT; i++) {
         assess_contrib *c = &s->c[i];
 
-        c->raw = w->val[AT(w, r, i)];
-        c->imputed = !w->have[AT(w, r, i)];
-        c->normalised_micros = w->norm[AT(w, r, i)];
+        c->raw = w->val[AT(r, i)];
+        c->imputed = !w->have[AT(r, i)];
+        c->normalised_micros = w->norm[AT(r, i)];
         c->points_micros = w->p->weights[i] * c->normalised_micros;
         s->score_micros += c->points_micros;
     }
