@@ -481,9 +481,14 @@ static void check_industries(vctx *v, const char *prefix, const Jiju__V1__Cluste
         const char *s = c->leading_industries[i];
         size_t chars = 0;
         snprintf(f, sizeof f, "%sleading_industries[%zu]", prefix, i);
-        if (*s && utf8_chars(s, &chars) == JIJU_ERR_INVALID) {
+        int rc = *s ? utf8_chars(s, &chars) : JIJU_OK;
+        if (rc == JIJU_ERR_INVALID) {
             check_text(v, f, s, INGEST_MAX_INDUSTRY, 1); /* reports E_UTF8 */
             continue;
+        }
+        if (rc != JIJU_OK) {
+            v->err = rc;
+            return;
         }
         if (!*s || chars > INGEST_MAX_INDUSTRY)
             add(v, SEV_ERROR, "E_LEADING_INDUSTRIES", f, num(n, (int64_t)chars),
