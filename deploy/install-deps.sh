@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install what building and testing Jiju needs, from Debian 12's packages only.
+set -eu
+PKGS="build-essential cmake pkg-config git ca-certificates
+      libzmq3-dev libprotobuf-c-dev protobuf-c-compiler librocksdb-dev
+      libcmocka-dev libjansson-dev libcsv-dev libcurl4-openssl-dev libssl-dev
+      python3 python3-zmq python3-protobuf protobuf-compiler"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "installing:$missing"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
