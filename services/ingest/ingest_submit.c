@@ -44,6 +44,24 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
     problem_list_take(pl, &pr->reply.problems, &pr->reply.n_problems);
 }
 
+/* One line per answered request: what, which, and the first problem code. */
+static void log_outcome(const pending_reply *pr, const char *what, const char *id)
+{
+    static const char *const names[] = {"unspecified", "accepted", "duplicate", "conflict",
+                                        "rejected"};
+    const char *status = pr->reply.status < 5 ? names[pr->reply.status] : "?";
+
+    if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
+        pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
+        log_info("submit", "kind=%s id=%s status=%s seq=%llu warnings=%zu", what, id, status,
+                 (unsigned long long)pr->reply.seq, pr->reply.n_problems);
+    else
+        log_info("submit", "kind=%s id=%s status=%s problems=%zu first=%s field=%s", what, id,
+                 status, pr->reply.n_problems,
+                 pr->reply.n_problems ? pr->reply.problems[0]->code : "-",
+                 pr->reply.n_problems ? pr->reply.problems[0]->field : "-");
+}
+
 static void reject(pending_reply *pr, Jiju__V1__SubmitStatus status, problem_list *pl)
 {
     pr->reply.status = status;
@@ -152,16 +170,18 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
     if (ingest_decode(data, len, &is->limits, &req, pl) != JIJU_OK || !req) {
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
-        goto out;
-    }
-    snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id ? req->request_id : "");
-    if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT)
+        log_outcome(pr, "malformed", "-");
+    } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
+        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
         handle_report(is, pr, req->report, pl);
-    else
+        log_outcome(pr, "report", req->report->report_id);
+    } else {
+        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
         handle_command(is, pr, req->command, pl);
-out:
-    /* the reply owns copies of the problems; the request is no longer needed
-     * once its record is packed into the txn */
+        log_outcome(pr, "command", pr->request_id);
+    }
+    /* the reply owns its problems; the request is no longer needed once its
+     * record is packed into the txn */
     if (req)
         jiju__v1__submit_request__free_unpacked(req, NULL);
     problem_list_free(&pl);

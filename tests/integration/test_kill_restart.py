@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The foundation's promise, tested on real processes: 10,000 reports flow
 through ingest -> assessment -> notification and ingest/assessment ->
 archive while each service in turn is killed with SIGKILL and restarted.
