@@ -168,6 +168,8 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
     if (!pl)
         return;
     if (ingest_decode(data, len, &is->limits, &req, pl) != JIJU_OK || !req) {
+        if (req && req->request_id) /* decoded but refused: still echo its id */
+            snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
         log_outcome(pr, "malformed", "-");
