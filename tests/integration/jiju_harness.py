@@ -186,13 +186,18 @@ class Submitter:
                 self._send(rid, data, (idx + 1) % len(self.socks))
 
     def submit_all(self, requests, on_progress=None):
-        """requests: iterable of SubmitRequest. Returns {request_id: reply}."""
+        """requests: iterable of SubmitRequest, or of (SubmitRequest, endpoint
+        index) to choose the replica. Returns {request_id: reply}."""
         for req in requests:
+            idx = None
+            if isinstance(req, tuple):
+                req, idx = req
             while len(self.pending) >= self.window:
                 self._poll(50)
             data = req.SerializeToString()
-            idx = self.next % len(self.socks)
-            self.next += 1
+            if idx is None:
+                idx = self.next % len(self.socks)
+                self.next += 1
             self._send(req.request_id, data, idx)
             if on_progress:
                 on_progress(len(self.replies))
