@@ -1,0 +1,100 @@
+/* notify_retention.c - trimming backlogs, and saying so. */
+#include "notify_retention.h"
+
+#include <stdlib.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "err.h"
+
+/* Time of record seq, or -1 if unreadable (treated as expired). */
+static int64_t record_time(notify_sub *sub, uint64_t seq)
+{
+    void *data = NULL;
+    size_t len = 0;
+    Jiju__V1__Envelope *env;
+    int64_t t = -1;
+
+    if (stream_log_read(sub->log, seq, &data, &len) != JIJU_OK)
+        return -1;
+    if ((env = envelope_decode(data, len))) {
+        t = env->time_ms;
+        envelope_free(&env);
+    }
+    free(data);
+    return t;
+}
+
+uint64_t notify_retention_upto(const notify_retention *rules, notify_sub *sub, int64_t now_ms)
+{
+    uint64_t first = stream_log_first(sub->log), last = stream_log_last(sub->log), upto = 0;
+
+    if (last < 2 || first >= last)
+        return 0; /* the last record always stays */
+    if (rules->max_records > 0 && last - first + 1 > (uint64_t)rules->max_records)
+        upto = last - (uint64_t)rules->max_records;
+    if (rules->max_age_ms > 0) {
+        /* events are roughly in time order: stop at the first young one */
+        for (uint64_t s = upto >= first ? upto + 1 : first; s < last; s++) {
+            int64_t t = record_time(sub, s);
+            if (t >= 0 && t >= now_ms - rules->max_age_ms)
+                break;
+            upto = s;
+        }
+    }
+    return upto >= last ? last - 1 : upto;
+}
+
+typedef struct {
+    notify_sub *sub;
+    uint64_t first, last;
+} drop;
+
+/* Trim one subscriber; records a drop in *d if unacked events went. */
+static int trim_one(notify_route *r, store_txn_t *txn, notify_sub *s, uint64_t upto, drop *d)
+{
+    store_t *store = notify_subs_store(r->subs);
+    uint64_t first = stream_log_first(s->log);
+    uint64_t acked = s->sub->webhook ? s->st.hook_cursor
+                                     : stream_acked(store, stream_log_name(s->log), s->id);
+    uint64_t lost_from = acked + 1 > first ? acked + 1 : first;
+    int rc = stream_log_trim(s->log, txn, upto);
+
+    d->sub = NULL;
+    if (rc != JIJU_OK || lost_from > upto)
+        return rc;
+    if (s->sub->webhook) { /* the worker moves on past what is gone */
+        s->st.hook_cursor = upto;
+        s->st.attempts = 0;
+        s->st.first_attempt_ms = s->st.next_attempt_ms = 0;
+    }
+    *d = (drop){s, lost_from, upto};
+    return notify_route_dropped(r, txn, s, lost_from, upto);
+}
+
+int notify_retention_run(notify_route *r, const notify_retention *rules, notify_dropped_fn fn,
+                         void *arg)
+{
+    store_txn_t *txn = store_txn_new(notify_subs_store(r->subs));
+    size_t n = notify_subs_slots(r->subs), nd = 0;
+    drop *drops = calloc(n ? n : 1, sizeof *drops);
+    int64_t now = clock_now_ms();
+    int rc = txn && drops ? JIJU_OK : JIJU_ERR_NOMEM;
+
+    for (size_t i = 0; i < n && rc == JIJU_OK; i++) {
+        notify_sub *s = notify_subs_slot(r->subs, i);
+        uint64_t upto;
+        if (!s->sub || !(upto = notify_retention_upto(rules, s, now)))
+            continue;
+        rc = trim_one(r, txn, s, upto, &drops[nd]);
+        if (drops[nd].sub)
+            nd++;
+    }
+    if (rc == JIJU_OK && store_txn_count(txn))
+        rc = store_txn_commit(txn, true);
+    for (size_t i = 0; rc == JIJU_OK && fn && i < nd; i++)
+        fn(arg, drops[i].sub, drops[i].first, drops[i].last);
+    store_txn_destroy(&txn);
+    free(drops);
+    return rc;
+}

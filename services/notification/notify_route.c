@@ -1,0 +1,123 @@
+/* notify_route.c - fan-out of events into per-subscriber logs. */
+#include "notify_route.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "err.h"
+
+int notify_route_append(notify_sub *sub, store_txn_t *txn, Jiju__V1__Envelope *env)
+{
+    uint8_t stackbuf[4096], *buf = stackbuf;
+    size_t len;
+    int rc;
+
+    env->seq = stream_log_next(sub->log);
+    len = jiju__v1__envelope__get_packed_size(env);
+    if (len > sizeof stackbuf && !(buf = malloc(len)))
+        return JIJU_ERR_NOMEM;
+    jiju__v1__envelope__pack(env, buf);
+    rc = stream_log_append(sub->log, txn, buf, len, NULL);
+    if (buf != stackbuf)
+        free(buf);
+    return rc;
+}
+
+int notify_route_apply(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data,
+                       size_t len, store_txn_t *txn)
+{
+    notify_route *r = arg;
+    Jiju__V1__Envelope *env = envelope_decode(data, len);
+    notify_sub **to;
+    size_t n;
+    int rc = JIJU_OK;
+
+    (void)producer_id;
+    (void)seq;
+    if (!env)
+        return JIJU_ERR_CORRUPT;
+    n = notify_subs_match(r->subs, env, &to);
+    if (n == (size_t)-1)
+        rc = JIJU_ERR_NOMEM;
+    for (size_t i = 0; rc == JIJU_OK && i < n; i++)
+        rc = notify_route_append(to[i], txn, env);
+    if (rc == JIJU_OK) {
+        r->events++;
+        r->deliveries += n;
+    }
+    envelope_free(&env);
+    return rc;
+}
+
+/* Our own event: CloudEvents attributes set here, body set by the caller. */
+static void own_envelope(notify_route *r, Jiju__V1__Envelope *env, char *id, size_t idcap,
+                         char *src, size_t srccap, char *when, const char *type,
+                         const char *sub_id, unsigned long long n)
+{
+    snprintf(id, idcap, "%s/%s/%s/%llu", r->instance, type, sub_id, n);
+    snprintf(src, srccap, "/jiju/%s", r->instance);
+    env->time_ms = clock_now_ms();
+    clock_format_ms(env->time_ms, when, 40);
+    env->id = id;
+    env->source = src;
+    env->time = when;
+}
+
+int notify_route_dropped(notify_route *r, store_txn_t *txn, notify_sub *sub, uint64_t first,
+                         uint64_t last)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__EventsDropped d = JIJU__V1__EVENTS_DROPPED__INIT;
+    char id[256], src[96], when[40];
+    int rc;
+
+    d.subscriber_id = sub->id;
+    d.first_seq = first;
+    d.last_seq = last;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_EVENTS_DROPPED;
+    env.events_dropped = &d;
+    env.type = (char *)"jiju.v1.EventsDropped";
+    /* the range is unique within this subscriber's sequence */
+    own_envelope(r, &env, id, sizeof id, src, sizeof src, when, "EventsDropped", sub->id,
+                 (unsigned long long)first);
+    rc = notify_route_append(sub, txn, &env);
+    if (rc != JIJU_OK)
+        return rc;
+    sub->st.dropped_total += last - first + 1;
+    sub->st.dropped_first = first;
+    sub->st.dropped_last = last;
+    sub->st.dropped_at_ms = env.time_ms;
+    return notify_subs_save_state(r->subs, txn, sub);
+}
+
+int notify_route_disabled(notify_route *r, store_txn_t *txn, notify_sub *sub, uint32_t failures)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__EndpointDisabled d = JIJU__V1__ENDPOINT_DISABLED__INIT;
+    notify_sub *alert = notify_subs_find(r->subs, r->alert_subscriber), **to;
+    char id[256], src[96], when[40];
+    size_t n;
+    int rc = JIJU_OK, alerted = 0;
+
+    d.subscriber_id = sub->id;
+    d.url = sub->sub && sub->sub->webhook ? sub->sub->webhook->url : (char *)"";
+    d.failures = failures;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_ENDPOINT_DISABLED;
+    env.endpoint_disabled = &d;
+    env.type = (char *)"jiju.v1.EndpointDisabled";
+    own_envelope(r, &env, id, sizeof id, src, sizeof src, when, "EndpointDisabled", sub->id,
+                 (unsigned long long)clock_now_ms());
+    n = notify_subs_match(r->subs, &env, &to);
+    if (n == (size_t)-1)
+        return JIJU_ERR_NOMEM;
+    for (size_t i = 0; i < n && rc == JIJU_OK; i++) {
+        alerted |= to[i] == alert;
+        rc = notify_route_append(to[i], txn, &env);
+    }
+    if (rc == JIJU_OK && alert && !alerted)
+        rc = notify_route_append(alert, txn, &env);
+    return rc;
+}

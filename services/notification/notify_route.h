@@ -1,0 +1,46 @@
+/* notify_route.h - fan-out: each event from assessment is appended, in the
+ * stream module's apply txn, to the log of every subscriber it matches, as
+ * the same Envelope (same id, source, type, time, body) with seq set to the
+ * subscriber's own sequence. A subscriber's log on disk is its backlog: a
+ * slow or absent subscriber delays no one.
+ *
+ * Notification's own events (EventsDropped, EndpointDisabled) are appended
+ * the same way, with ids of the form "<instance>/<Type>/<subscriber>/<n>". */
+#ifndef JIJU_NOTIFY_ROUTE_H
+#define JIJU_NOTIFY_ROUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jiju/v1/envelope.pb-c.h"
+#include "notify_subs.h"
+#include "store.h"
+
+typedef struct notify_route {
+    notify_subs_t *subs;
+    const char *instance;   /* CloudEvents source of our own events: "/jiju/<instance>" */
+    const char *alert_subscriber; /* always receives EndpointDisabled */
+    uint64_t events;        /* events routed since start */
+    uint64_t deliveries;    /* appends to subscriber logs since start */
+} notify_route;
+
+/* stream_apply_fn: route one record of assessment's events log. Returns
+ * non-zero (skip) for bytes that are not an Envelope; JIJU_ERR_* if an
+ * append failed (the stream module then skips; the service must stop). */
+int notify_route_apply(void *route, const char *producer_id, uint64_t seq, const uint8_t *data,
+                       size_t len, store_txn_t *txn);
+
+/* Append env to sub's log inside txn with seq set to the log's next
+ * (env->seq is changed; everything else is kept). */
+int notify_route_append(notify_sub *sub, store_txn_t *txn, Jiju__V1__Envelope *env);
+
+/* Raise EventsDropped for sub: records [first, last] of its log were trimmed
+ * before being acknowledged. Appended to sub's own log; state updated. */
+int notify_route_dropped(notify_route *r, store_txn_t *txn, notify_sub *sub, uint64_t first,
+                         uint64_t last);
+
+/* Raise EndpointDisabled for sub: appended to the alert subscriber and to
+ * every subscriber whose filters take it. */
+int notify_route_disabled(notify_route *r, store_txn_t *txn, notify_sub *sub, uint32_t failures);
+
+#endif
