@@ -178,8 +178,12 @@ void stream_sub_destroy(stream_sub_t **sp)
 
     if (!s)
         return;
-    if (s->sock)
+    if (s->sock) {
+        /* let the last ACK leave; a lost one would only mean redelivery */
+        int linger = s->heartbeat_ms < 500 ? s->heartbeat_ms : 500;
+        zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof linger);
         zmq_close(s->sock);
+    }
     free(s);
     *sp = NULL;
 }

@@ -58,7 +58,9 @@ const char *stream_sub_producer(const stream_sub_t *s);
 /* "CODE: message" of the last ERROR frame received, "" if none. */
 const char *stream_sub_last_error(const stream_sub_t *s);
 
-/* Close the socket (the producer's stored ack stays); accepts NULL, nulls *s. */
+/* Close the socket, giving a last ACK up to min(heartbeat_ms, 500) ms to
+ * leave (the zmq context's termination waits that long at most); the
+ * producer keeps the stored ack. Accepts NULL, nulls *s. */
 void stream_sub_destroy(stream_sub_t **s);
 
 #endif

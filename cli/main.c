@@ -1,0 +1,41 @@
+/* main.c - `jiju`: dispatch to the subcommands (cli.h). */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct cli_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} cli_cmd;
+
+static const cli_cmd commands[] = {
+    {"submit", cli_submit_main, "submit FILE.json: reports and commands to ingest"},
+    {"tail", cli_tail_main, "tail --subscriber ID: print delivered events as JSON lines"},
+};
+
+static int usage(FILE *out)
+{
+    fprintf(out, "usage: jiju COMMAND [ARGS]   (jiju COMMAND --help for details)\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].help);
+    return out == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    /* display widths of Chinese text (wcwidth) need a UTF-8 locale */
+    setlocale(LC_ALL, "C.UTF-8");
+    if (argc < 2)
+        return usage(stderr);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0)
+        return usage(stdout);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "jiju: unknown command \"%s\"\n", argv[1]);
+    return usage(stderr);
+}
