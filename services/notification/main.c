@@ -16,6 +16,7 @@
 #include "notify_route.h"
 #include "notify_seed.h"
 #include "notify_subs.h"
+#include "notify_webhook.h"
 #include "service.h"
 #include "stream.h"
 
@@ -27,6 +28,7 @@ typedef struct notify_app {
     notify_subs_t *subs;
     notify_route route;
     notify_retention rules;
+    notify_webhook_t *hooks;
     uint64_t logged_events;
 } notify_app;
 
@@ -69,6 +71,30 @@ static void retention_tick(svc_t *svc, void *arg)
 
     if (rc != JIJU_OK) { /* appends may be half-written: resume from disk */
         log_error("retention_failed", "err=\"%s\" action=exit", jiju_err_str(rc));
+        exit(EXIT_FAILURE);
+    }
+    (void)svc;
+}
+
+static void webhook_reported(void *arg, const notify_hook_report *r)
+{
+    static const char *const what[] = {"webhook_delivered", "webhook_failed", "webhook_dead_letter",
+                                       "endpoint_disabled"};
+
+    (void)arg;
+    log_at(r->what == NOTIFY_HOOK_DELIVERED ? LOG_DEBUG : LOG_WARN, what[r->what],
+           "subscriber=%s seq=%llu id=%s attempts=%u error=\"%s\" next_attempt_ms=%lld",
+           r->sub->id, (unsigned long long)r->seq, r->event_id, r->attempts, r->error,
+           (long long)r->next_attempt_ms);
+}
+
+static void webhook_tick(svc_t *svc, void *arg)
+{
+    notify_app *app = arg;
+    int rc = notify_webhook_tick(app->hooks);
+
+    if (rc != JIJU_OK) {
+        log_error("webhook_commit_failed", "err=\"%s\" action=exit", jiju_err_str(rc));
         exit(EXIT_FAILURE);
     }
     (void)svc;
@@ -121,14 +147,23 @@ static int start(notify_app *app, stream_peer_t **deliveries, stream_peer_t **ev
     app->route = (notify_route){.subs = app->subs, .instance = c->instance,
                                 .alert_subscriber = c->alert_subscriber};
     app->rules = (notify_retention){c->retention_max_records, c->retention_max_age_ms};
+    app->hooks = notify_webhook_new(&app->route,
+                                    &(notify_webhook_opts){c->webhook_timeout_ms,
+                                                           c->webhook_backoff_initial_ms,
+                                                           c->webhook_backoff_max_ms,
+                                                           c->webhook_horizon_ms,
+                                                           c->webhook_disable_after,
+                                                           c->webhook_max_in_flight},
+                                    webhook_reported, app);
     *deliveries = stream_serve(app->srv.svc, app->srv.store, c->deliveries_endpoint, &so,
                                deliveries_log, NULL, app);
     *events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream, &so,
                             notify_route_apply, &app->route);
     *admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->instance,
                               admin_changed, app);
-    if (!*deliveries || !*events || !*admin ||
-        svc_every(app->srv.svc, (int)c->retention_check_ms, retention_tick, app) != JIJU_OK) {
+    if (!*deliveries || !*events || !*admin || !app->hooks ||
+        svc_every(app->srv.svc, (int)c->retention_check_ms, retention_tick, app) != JIJU_OK ||
+        svc_every(app->srv.svc, (int)c->webhook_tick_ms, webhook_tick, app) != JIJU_OK) {
         log_error("start_failed", "deliveries=%s events=%s admin=%s", c->deliveries_endpoint,
                   c->events_endpoint, c->admin_endpoint);
         return -1;
@@ -164,6 +199,7 @@ int main(int argc, char **argv)
              app.cfg.events_endpoint, app.cfg.deliveries_endpoint, app.cfg.admin_endpoint);
     rc = service_run(&app.srv);
 out:
+    notify_webhook_destroy(&app.hooks);
     notify_admin_destroy(&admin);
     stream_peer_destroy(&events);
     stream_peer_destroy(&deliveries);

@@ -1,0 +1,378 @@
+/* notify_webhook.c - POSTing events to webhook subscriptions with libcurl's
+ * multi interface: attempts, backoff, dead letters, disabling. */
+#include "notify_webhook.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "envelope.h"
+#include "err.h"
+#include "notify_cloudevent.h"
+#include "notify_dead.h"
+#include "notify_sign.h"
+
+struct notify_webhook {
+    notify_route *route;
+    notify_webhook_opts o;
+    notify_hook_fn fn;
+    void *arg;
+    CURLM *multi;
+    size_t in_flight;
+    uint64_t rnd; /* xorshift state for jitter */
+};
+
+typedef struct hook_req {
+    notify_sub *sub;
+    uint64_t seq;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body;
+    uint8_t *env;      /* the log record, for a dead letter */
+    size_t env_len;
+    char event_id[256];
+    char type[64];
+    char errbuf[CURL_ERROR_SIZE];
+} hook_req;
+
+static uint64_t next_rand(notify_webhook_t *w)
+{
+    w->rnd ^= w->rnd << 13;
+    w->rnd ^= w->rnd >> 7;
+    w->rnd ^= w->rnd << 17;
+    return w->rnd;
+}
+
+int64_t notify_webhook_backoff(const notify_webhook_opts *o, uint32_t attempts, uint64_t rnd)
+{
+    int64_t delay = o->backoff_initial_ms;
+
+    for (uint32_t i = 1; i < attempts && delay < o->backoff_max_ms; i++)
+        delay *= 2;
+    if (delay > o->backoff_max_ms)
+        delay = o->backoff_max_ms;
+    /* "equal jitter": never sooner than half the delay, spread over the rest
+     * so that endpoints failing together do not retry together */
+    return delay / 2 + (int64_t)(rnd % (uint64_t)(delay - delay / 2 + 1));
+}
+
+static void req_free(hook_req **rp)
+{
+    hook_req *r = *rp;
+
+    if (!r)
+        return;
+    if (r->easy)
+        curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
+    free(r->body);
+    free(r->env);
+    free(r);
+    *rp = NULL;
+}
+
+static size_t discard_body(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
+
+/* ---- building a POST ---- */
+
+static int req_headers(hook_req *r, const char *secret, int64_t now_ms)
+{
+    char line[512], sig[128];
+    int64_t ts = now_ms / 1000;
+    const char *fixed[] = {"Content-Type: application/cloudevents+json", "Expect:",
+                           "User-Agent: jiju-notification"};
+
+    if (notify_sign(secret, r->event_id, ts, r->body, strlen(r->body), sig, sizeof sig) < 0)
+        return -1;
+    for (size_t i = 0; i < 3; i++) {
+        struct curl_slist *h = curl_slist_append(r->headers, fixed[i]);
+        if (!h)
+            return -1;
+        r->headers = h;
+    }
+    const char *fmt[] = {"webhook-id: %s", "webhook-timestamp: %lld", "webhook-signature: %s"};
+    for (int i = 0; i < 3; i++) {
+        struct curl_slist *h;
+        if (i == 0)
+            snprintf(line, sizeof line, fmt[0], r->event_id);
+        else if (i == 1)
+            snprintf(line, sizeof line, fmt[1], (long long)ts);
+        else
+            snprintf(line, sizeof line, fmt[2], sig);
+        if (!(h = curl_slist_append(r->headers, line)))
+            return -1;
+        r->headers = h;
+    }
+    return 0;
+}
+
+static int req_easy(notify_webhook_t *w, hook_req *r, const char *url)
+{
+    CURL *e = curl_easy_init();
+
+    if (!e)
+        return -1;
+    r->easy = e;
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)w->o.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_body);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+    return curl_multi_add_handle(w->multi, e) == CURLM_OK ? 0 : -1;
+}
+
+/* The request for sub's next event, or NULL (nothing readable, no memory). */
+static hook_req *req_new(notify_webhook_t *w, notify_sub *s, int64_t now)
+{
+    hook_req *r = calloc(1, sizeof *r);
+    Jiju__V1__Envelope *env = NULL;
+    void *data = NULL;
+
+    if (!r)
+        return NULL;
+    r->sub = s;
+    r->seq = s->st.hook_cursor + 1;
+    if (stream_log_read(s->log, r->seq, &data, &r->env_len) != JIJU_OK)
+        goto out_free;
+    r->env = data;
+    if (!(env = envelope_decode(r->env, r->env_len)))
+        goto out_free;
+    snprintf(r->event_id, sizeof r->event_id, "%s", env->id);
+    snprintf(r->type, sizeof r->type, "%s", env->type);
+    r->body = notify_cloudevent(env);
+    envelope_free(&env);
+    if (!r->body || req_headers(r, s->sub->webhook->secret, now) < 0 ||
+        req_easy(w, r, s->sub->webhook->url) < 0)
+        goto out_free;
+    return r;
+out_free:
+    req_free(&r);
+    return NULL;
+}
+
+static int due(notify_webhook_t *w, notify_sub *s, int64_t now)
+{
+    if (!s->sub || !s->sub->webhook || s->st.disabled || s->inflight)
+        return 0;
+    if (s->st.hook_cursor + 1 < stream_log_first(s->log)) /* trimmed: EventsDropped says so */
+        s->st.hook_cursor = stream_log_first(s->log) - 1;
+    return s->st.hook_cursor < stream_log_last(s->log) && now >= s->st.next_attempt_ms &&
+           w->in_flight < (size_t)w->o.max_in_flight;
+}
+
+static void start_due(notify_webhook_t *w)
+{
+    int64_t now = clock_now_ms();
+    size_t n = notify_subs_slots(w->route->subs);
+
+    for (size_t i = 0; i < n; i++) {
+        notify_sub *s = notify_subs_slot(w->route->subs, i);
+        hook_req *r;
+        if (!due(w, s, now))
+            continue;
+        if (!(r = req_new(w, s, now))) {
+            s->st.next_attempt_ms = now + w->o.backoff_initial_ms; /* try again later */
+            continue;
+        }
+        if (s->st.first_attempt_ms == 0)
+            s->st.first_attempt_ms = now;
+        s->inflight = r;
+        w->in_flight++;
+    }
+}
+
+/* ---- outcomes ---- */
+
+static void outcome_success(notify_sub *s, hook_req *r)
+{
+    s->st.hook_cursor = r->seq;
+    s->st.attempts = 0;
+    s->st.failures = 0;
+    s->st.first_attempt_ms = s->st.next_attempt_ms = 0;
+    s->st.last_error[0] = '\0';
+}
+
+/* Park the event as a dead letter inside txn and move on. */
+static int outcome_dead(notify_webhook_t *w, store_txn_t *txn, notify_sub *s, hook_req *r,
+                        int64_t now)
+{
+    Jiju__V1__DeadLetter dl = JIJU__V1__DEAD_LETTER__INIT;
+    int rc;
+
+    dl.seq = r->seq;
+    dl.event_id = r->event_id;
+    dl.type = r->type;
+    dl.attempts = s->st.attempts;
+    dl.last_error = s->st.last_error;
+    dl.first_attempt_ms = s->st.first_attempt_ms;
+    dl.dead_at_ms = now;
+    dl.envelope.data = r->env;
+    dl.envelope.len = r->env_len;
+    rc = notify_dead_park(w->route->subs, txn, s, &dl);
+    s->st.hook_cursor = r->seq;
+    s->st.attempts = 0;
+    s->st.first_attempt_ms = s->st.next_attempt_ms = 0;
+    return rc;
+}
+
+static void report(notify_webhook_t *w, notify_hook_outcome what, notify_sub *s, hook_req *r,
+                   uint32_t attempts)
+{
+    notify_hook_report rep = {what, s, r->seq, r->event_id, attempts, s->st.last_error,
+                              s->st.next_attempt_ms};
+
+    if (w->fn)
+        w->fn(w->arg, &rep);
+}
+
+/* A failed attempt: retry later, or dead-letter; maybe disable. */
+static int outcome_failure(notify_webhook_t *w, store_txn_t *txn, notify_sub *s, hook_req *r,
+                           int64_t now, int *flags)
+{
+    int rc = JIJU_OK;
+
+    s->st.attempts++;
+    s->st.failures++;
+    if (now - s->st.first_attempt_ms >= w->o.horizon_ms) {
+        *flags |= 1;
+        rc = outcome_dead(w, txn, s, r, now);
+    } else {
+        s->st.next_attempt_ms = now + notify_webhook_backoff(&w->o, s->st.attempts, next_rand(w));
+    }
+    if (rc == JIJU_OK && !s->st.disabled && s->st.failures >= (uint32_t)w->o.disable_after) {
+        *flags |= 2;
+        s->st.disabled = true;
+        rc = notify_route_disabled(w->route, txn, s, s->st.failures);
+    }
+    return rc;
+}
+
+static int finish(notify_webhook_t *w, hook_req *r, CURLcode res)
+{
+    notify_sub *s = r->sub;
+    store_txn_t *txn;
+    long code = 0;
+    int rc, flags = 0;
+    uint32_t attempts = s->st.attempts + 1;
+    int64_t now = clock_now_ms();
+
+    if (s->inflight == r)
+        s->inflight = NULL;
+    w->in_flight--;
+    /* removed, replaced by a ZeroMQ subscription, or moved on by retention */
+    if (!s->sub || !s->sub->webhook || s->st.hook_cursor + 1 != r->seq)
+        return JIJU_OK;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (!(txn = store_txn_new(notify_subs_store(w->route->subs))))
+        return JIJU_ERR_NOMEM;
+    if (res == CURLE_OK && code >= 200 && code < 300) {
+        outcome_success(s, r);
+        rc = JIJU_OK;
+    } else {
+        if (res != CURLE_OK)
+            snprintf(s->st.last_error, sizeof s->st.last_error, "%.150s",
+                     r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
+        else
+            snprintf(s->st.last_error, sizeof s->st.last_error, "HTTP %ld", code);
+        rc = outcome_failure(w, txn, s, r, now, &flags);
+    }
+    if (rc == JIJU_OK)
+        rc = notify_subs_save_state(w->route->subs, txn, s);
+    /* appends (EndpointDisabled) and dead letters are synced; progress alone
+     * is not: losing it only repeats a POST with the same webhook-id */
+    if (rc == JIJU_OK)
+        rc = store_txn_commit(txn, flags != 0);
+    store_txn_destroy(&txn);
+    if (rc != JIJU_OK)
+        return rc;
+    if (flags & 1)
+        report(w, NOTIFY_HOOK_DEAD, s, r, attempts);
+    else
+        report(w, s->st.attempts ? NOTIFY_HOOK_FAILED : NOTIFY_HOOK_DELIVERED, s, r, attempts);
+    if (flags & 2)
+        report(w, NOTIFY_HOOK_DISABLED, s, r, attempts);
+    return JIJU_OK;
+}
+
+int notify_webhook_tick(notify_webhook_t *w)
+{
+    CURLMsg *m;
+    int running = 0, left = 0, rc = JIJU_OK;
+
+    curl_multi_perform(w->multi, &running);
+    while ((m = curl_multi_info_read(w->multi, &left))) {
+        hook_req *r = NULL;
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        curl_multi_remove_handle(w->multi, m->easy_handle);
+        if (rc == JIJU_OK)
+            rc = finish(w, r, m->data.result);
+        req_free(&r);
+    }
+    if (rc == JIJU_OK) {
+        start_due(w);
+        curl_multi_perform(w->multi, &running);
+    }
+    return rc;
+}
+
+size_t notify_webhook_in_flight(const notify_webhook_t *w)
+{
+    return w->in_flight;
+}
+
+notify_webhook_t *notify_webhook_new(notify_route *route, const notify_webhook_opts *opts,
+                                     notify_hook_fn fn, void *arg)
+{
+    notify_webhook_t *w;
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(w = calloc(1, sizeof *w)))
+        return NULL;
+    w->route = route;
+    w->o = *opts;
+    w->fn = fn;
+    w->arg = arg;
+    w->rnd = (uint64_t)clock_mono_ms() * 2654435761u ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
+    if (!(w->multi = curl_multi_init())) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void notify_webhook_destroy(notify_webhook_t **wp)
+{
+    notify_webhook_t *w = wp ? *wp : NULL;
+    size_t n;
+
+    if (!w)
+        return;
+    n = notify_subs_slots(w->route->subs);
+    for (size_t i = 0; i < n; i++) {
+        notify_sub *s = notify_subs_slot(w->route->subs, i);
+        hook_req *r = s->inflight;
+        if (!r)
+            continue;
+        curl_multi_remove_handle(w->multi, r->easy);
+        req_free(&r);
+        s->inflight = NULL;
+    }
+    curl_multi_cleanup(w->multi);
+    free(w);
+    *wp = NULL;
+}
