@@ -1,10 +1,11 @@
 /* notify_cloudevent.h - an Envelope as a CloudEvents 1.0 structured-mode
  * JSON document, for webhooks (subscription.proto, message Webhook).
  *
- * data is the body rendered generically from the protobuf-c descriptors:
- * keys are the .proto field names, enums their names, 64-bit integers
- * decimal strings (the proto3 JSON mapping, so JavaScript loses nothing),
- * bytes base64, every field present (zero values included). */
+ * Members: specversion "1.0", id, source, type, time, subject,
+ * datacontenttype "application/json", jijuseq (the subscriber's sequence,
+ * a decimal string) and data: the body as cli_json_from_message renders it
+ * (.proto field names, zero values omitted, enums by name, 64-bit integers
+ * as JSON integers, bytes base64). */
 #ifndef JIJU_NOTIFY_CLOUDEVENT_H
 #define JIJU_NOTIFY_CLOUDEVENT_H
 
@@ -12,9 +13,6 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "jiju/v1/envelope.pb-c.h"
-
-/* msg as a JSON object; NULL on allocation failure. Caller owns. */
-json_t *notify_json_message(const ProtobufCMessage *msg);
 
 /* The CloudEvents document of env (compact JSON text, malloc'd, caller
  * frees); NULL on allocation failure. */
