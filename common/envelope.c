@@ -8,6 +8,15 @@
 #include "clock.h"
 #include "err.h"
 
+static char cause_producer[128];
+static uint64_t cause_seq;
+
+void envelope_set_cause(const char *producer, uint64_t seq)
+{
+    snprintf(cause_producer, sizeof cause_producer, "%s", producer ? producer : "");
+    cause_seq = producer ? seq : 0;
+}
+
 const char *envelope_type(const Jiju__V1__Envelope *env)
 {
     static char buf[64];
@@ -30,6 +39,7 @@ int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
     char id[96], src[80], when[40], type[64];
     uint8_t stackbuf[4096];
     uint8_t *buf = stackbuf;
+    char *saved_cause;
     size_t len;
     int rc;
 
@@ -50,6 +60,11 @@ int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
         env->period = (char *)"";
     if (!env->county)
         env->county = (char *)"";
+    saved_cause = env->cause_producer;
+    if (cause_producer[0] && (!env->cause_producer || !env->cause_producer[0])) {
+        env->cause_producer = cause_producer;
+        env->cause_seq = cause_seq;
+    }
 
     len = jiju__v1__envelope__get_packed_size(env);
     if (len > sizeof stackbuf && !(buf = malloc(len))) {
@@ -63,6 +78,7 @@ int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
 out_unset:
     /* the strings live on this stack frame: do not leave them in env */
     env->id = env->source = env->type = env->time = (char *)"";
+    env->cause_producer = saved_cause; /* never leave our static in a caller's message */
     return rc;
 }
 

@@ -21,6 +21,12 @@ const char *envelope_type(const Jiju__V1__Envelope *env);
 int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
                     Jiju__V1__Envelope *env, uint64_t *seq_out);
 
+/* Every envelope appended until the next call carries this cause
+ * (cause_producer, cause_seq): the input being applied. NULL clears it.
+ * Services are single-threaded; the cause is process state on purpose, so
+ * that code deep in a state machine need not thread it through. */
+void envelope_set_cause(const char *producer, uint64_t seq);
+
 /* Decode bytes (NULL on malformed input; caller frees with envelope_free). */
 Jiju__V1__Envelope *envelope_decode(const uint8_t *data, size_t len);
 void envelope_free(Jiju__V1__Envelope **env);

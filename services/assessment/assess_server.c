@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "envelope.h"
 #include "err.h"
 #include "jiju/v1/query.pb-c.h"
 #include "log.h"
@@ -37,8 +38,12 @@ static int apply_record(void *arg, const char *producer, uint64_t seq, const uin
                         size_t len, store_txn_t *txn)
 {
     assess_server_t *s = arg;
+    int rc;
 
-    return assess_apply(s->a, producer, seq, data, len, txn);
+    envelope_set_cause(producer, seq);
+    rc = assess_apply(s->a, producer, seq, data, len, txn);
+    envelope_set_cause(NULL, 0);
+    return rc;
 }
 
 static int on_query(void *arg, const uint8_t *req, size_t len, uint8_t **out, size_t *out_len)

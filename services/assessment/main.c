@@ -3,10 +3,13 @@
  * awards, warnings, eliminations, nominations, target progress and overdue
  * reports as one "events" log. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "assess.h"
 #include "assess_config.h"
+#include "assess_rebuild.h"
 #include "assess_server.h"
+#include "err.h"
 #include "log.h"
 #include "service.h"
 
@@ -15,8 +18,42 @@ static int load(const char *path, const char *const *over, size_t n, void *cfg, 
     return assess_config_load(path, over, n, cfg, err);
 }
 
+/* "--rebuild-from-archive DIR" takes a value, which the common flag parser
+ * does not; take it out of argv here. */
+static const char *take_rebuild_flag(int *argc, char **argv)
+{
+    for (int i = 1; i + 1 < *argc; i++) {
+        if (strcmp(argv[i], "--rebuild-from-archive") != 0)
+            continue;
+        const char *dir = argv[i + 1];
+        memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2) * sizeof *argv);
+        *argc -= 2;
+        return dir;
+    }
+    return NULL;
+}
+
+static int rebuild(store_t *store, stream_log_t *events, const assess_config *cfg,
+                   const char *archive_dir)
+{
+    assess_rebuild_stats st;
+    int rc = assess_rebuild(store, events, cfg, archive_dir, &st);
+
+    if (rc == JIJU_OK)
+        log_info("rebuilt", "archive=%s inputs=%llu events_restored=%llu decisions=%llu "
+                 "result=identical", archive_dir, (unsigned long long)st.inputs,
+                 (unsigned long long)st.events_copied, (unsigned long long)st.decisions);
+    else
+        log_error("rebuild_failed", "archive=%s reason=\"%s\" inputs=%llu", archive_dir,
+                  rc == JIJU_ERR_CONFLICT ? "re-derived decisions differ from the archived ones"
+                                          : jiju_err_str(rc),
+                  (unsigned long long)st.inputs);
+    return rc == JIJU_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
+    const char *rebuild_from = take_rebuild_flag(&argc, argv);
     service_t srv;
     assess_config cfg;
     stream_log_t *events = NULL;
@@ -28,8 +65,13 @@ int main(int argc, char **argv)
         return srv.exit_code;
     if (service_open_store(&srv, cfg.data_dir, assess_cfs, assess_n_cfs) != 0)
         goto out;
-    if (!(events = stream_log_open(srv.store, "events")) ||
-        !(a = assess_new(srv.store, events, &cfg)) ||
+    if (!(events = stream_log_open(srv.store, "events")))
+        goto out;
+    if (rebuild_from) { /* rebuild the store, then exit: start normally after */
+        rc = rebuild(srv.store, events, &cfg, rebuild_from);
+        goto out;
+    }
+    if (!(a = assess_new(srv.store, events, &cfg)) ||
         !(server = assess_server_new(srv.svc, srv.store, events, a, &cfg))) {
         log_error("start_failed", "stream=%s query=%s", cfg.stream_endpoint, cfg.query_endpoint);
         goto out;
