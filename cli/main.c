@@ -13,6 +13,7 @@ typedef struct cli_cmd {
 
 static const cli_cmd commands[] = {
     {"submit", cli_submit_main, "submit FILE.json: reports and commands to ingest"},
+    {"import", cli_import_main, "import FILE.csv: statistics reports from a CSV form"},
     {"tail", cli_tail_main, "tail --subscriber ID: print delivered events as JSON lines"},
 };
 
