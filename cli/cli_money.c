@@ -70,6 +70,11 @@ int cli_wan_to_fen(const char *text, int64_t *fen, const char **reason)
 
 const char *cli_fen_to_wan(int64_t fen, char *buf, size_t cap)
 {
+    return cli_millionths_text(fen, buf, cap);
+}
+
+const char *cli_millionths_text(int64_t fen, char *buf, size_t cap)
+{
     uint64_t mag = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
     char frac[WAN_DECIMALS + 1];
     int keep = WAN_DECIMALS;

@@ -22,6 +22,10 @@ int cli_wan_to_fen(const char *text, int64_t *fen, const char **reason);
  * "-5.00"). Returns buf. */
 const char *cli_fen_to_wan(int64_t fen, char *buf, size_t cap);
 
+/* Any fixed-point value in millionths (scores, percentages, fen as 万元) as
+ * exact decimal text with at least two decimals. Returns buf. */
+const char *cli_millionths_text(int64_t v, char *buf, size_t cap);
+
 /* Parse a strictly decimal integer "[-]DIGITS" into *out (untouched on
  * failure). JIJU_OK or JIJU_ERR_INVALID (syntax or out of int64). */
 int cli_parse_int64(const char *text, int64_t *out);

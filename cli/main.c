@@ -15,6 +15,11 @@ static const cli_cmd commands[] = {
     {"submit", cli_submit_main, "submit FILE.json: reports and commands to ingest"},
     {"import", cli_import_main, "import FILE.csv: statistics reports from a CSV form"},
     {"tail", cli_tail_main, "tail --subscriber ID: print delivered events as JSON lines"},
+    {"cluster", cli_cluster_main, "cluster register|update|list|recognise|eliminate"},
+    {"period", cli_period_main, "period open|close PERIOD"},
+    {"ranking", cli_ranking_main, "ranking show PERIOD [--category C]"},
+    {"targets", cli_targets_main, "targets YEAR: progress towards the city targets"},
+    {"ping", cli_ping_main, "ping ENDPOINT: health check of a query endpoint"},
 };
 
 static int usage(FILE *out)
