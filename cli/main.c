@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_archive.h"
+#include "cli_subscription.h"
 
 typedef struct cli_cmd {
     const char *name;
@@ -20,6 +22,8 @@ static const cli_cmd commands[] = {
     {"ranking", cli_ranking_main, "ranking show PERIOD [--category C]"},
     {"targets", cli_targets_main, "targets YEAR: progress towards the city targets"},
     {"ping", cli_ping_main, "ping ENDPOINT: health check of a query endpoint"},
+    {"archive", cli_archive_main, "archive query|export|verify: the tamper-evident history"},
+    {"subscription", cli_subscription_main, "subscription add|list|remove|...: deliveries"},
 };
 
 static int usage(FILE *out)
