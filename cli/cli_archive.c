@@ -210,7 +210,9 @@ static int ca_src_flag(ca_src *src, int opt, const char *arg)
 
 #define CA_SRC_OPTIONS                                                                             \
     {"endpoint", required_argument, NULL, 'E'}, {"store", required_argument, NULL, 'S'},           \
-        {"timeout-ms", required_argument, NULL, 'T'}
+    {                                                                                              \
+        "timeout-ms", required_argument, NULL, 'T'                                                 \
+    }
 
 /* ---- query ---- */
 
@@ -306,12 +308,11 @@ static int ca_print(void *arg, const Jiju__V1__ArchiveRecord *rec)
 
 static int ca_query_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: jiju archive query [--cluster C] [--period P] [--type T] [--report R]\n"
-            "         [--stream reports|events] [--from TIME] [--to TIME] [--newest]\n"
-            "         [--limit N] [--cursor HEX] [--all] [--format table|json]\n"
-            "         [--endpoint E]... [--store DIR] [--timeout-ms MS]\n"
-            "  TIME: ms since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)\n");
+    fprintf(out, "usage: jiju archive query [--cluster C] [--period P] [--type T] [--report R]\n"
+                 "         [--stream reports|events] [--from TIME] [--to TIME] [--newest]\n"
+                 "         [--limit N] [--cursor HEX] [--all] [--format table|json]\n"
+                 "         [--endpoint E]... [--store DIR] [--timeout-ms MS]\n"
+                 "  TIME: ms since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)\n");
     return out == stdout ? CA_OK : CA_USAGE;
 }
 
@@ -322,15 +323,31 @@ static int ca_query_flag(Jiju__V1__ArchiveQueryRequest *q, ca_out *o, bool *all,
     long n;
 
     switch (opt) {
-    case 'c': q->cluster_id = (char *)arg; return 0;
-    case 'p': q->period = (char *)arg; return 0;
-    case 't': q->type = (char *)arg; return 0;
-    case 'r': q->report_id = (char *)arg; return 0;
-    case 's': q->stream = (char *)arg; return 0;
-    case 'f': return ca_parse_time(arg, &q->from_time_ms);
-    case 'u': return ca_parse_time(arg, &q->to_time_ms);
-    case 'n': q->order = JIJU__V1__ARCHIVE_ORDER__NEWEST_FIRST; return 0;
-    case 'a': *all = true; return 0;
+    case 'c':
+        q->cluster_id = (char *)arg;
+        return 0;
+    case 'p':
+        q->period = (char *)arg;
+        return 0;
+    case 't':
+        q->type = (char *)arg;
+        return 0;
+    case 'r':
+        q->report_id = (char *)arg;
+        return 0;
+    case 's':
+        q->stream = (char *)arg;
+        return 0;
+    case 'f':
+        return ca_parse_time(arg, &q->from_time_ms);
+    case 'u':
+        return ca_parse_time(arg, &q->to_time_ms);
+    case 'n':
+        q->order = JIJU__V1__ARCHIVE_ORDER__NEWEST_FIRST;
+        return 0;
+    case 'a':
+        *all = true;
+        return 0;
     case 'l':
         n = atol(arg);
         q->limit = (uint32_t)n;
@@ -366,15 +383,21 @@ static void ca_query_summary(const ca_out *o, const Jiju__V1__ArchiveQueryReply 
 
 static int ca_query_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"cluster", required_argument, NULL, 'c'}, {"period", required_argument, NULL, 'p'},
-        {"type", required_argument, NULL, 't'},    {"report", required_argument, NULL, 'r'},
-        {"stream", required_argument, NULL, 's'},  {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 'u'},      {"newest", no_argument, NULL, 'n'},
-        {"limit", required_argument, NULL, 'l'},   {"cursor", required_argument, NULL, 'k'},
-        {"all", no_argument, NULL, 'a'},           {"format", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},          CA_SRC_OPTIONS,
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"cluster", required_argument, NULL, 'c'},
+                                         {"period", required_argument, NULL, 'p'},
+                                         {"type", required_argument, NULL, 't'},
+                                         {"report", required_argument, NULL, 'r'},
+                                         {"stream", required_argument, NULL, 's'},
+                                         {"from", required_argument, NULL, 'f'},
+                                         {"to", required_argument, NULL, 'u'},
+                                         {"newest", no_argument, NULL, 'n'},
+                                         {"limit", required_argument, NULL, 'l'},
+                                         {"cursor", required_argument, NULL, 'k'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         {"format", required_argument, NULL, 'F'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         CA_SRC_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
     Jiju__V1__ArchiveQueryRequest q = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
     Jiju__V1__ArchiveQueryReply *last = NULL;
     ca_src src = {.timeout_ms = 10000};
@@ -421,8 +444,7 @@ static int ca_export_add(void *arg, const Jiju__V1__ArchiveRecord *rec)
  * accepted inputs: each report exactly once, as ingest accepted it. */
 static int ca_export_run(ca_src *src, archive_export_t *x, const char *period)
 {
-    static const char *const name_types[] = {"jiju.v1.ClusterRegistered",
-                                             "jiju.v1.ClusterUpdated"};
+    static const char *const name_types[] = {"jiju.v1.ClusterRegistered", "jiju.v1.ClusterUpdated"};
     Jiju__V1__ArchiveQueryRequest q;
     int rc = CA_OK;
 
@@ -453,11 +475,13 @@ static int ca_export_usage(FILE *out)
 
 static int ca_export_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"period", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'F'},
-        {"all-revisions", no_argument, NULL, 'A'}, {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},          CA_SRC_OPTIONS,
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
+                                         {"format", required_argument, NULL, 'F'},
+                                         {"all-revisions", no_argument, NULL, 'A'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         CA_SRC_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
     const char *period = NULL, *format = "csv", *output = NULL;
     ca_src src = {.timeout_ms = 10000};
     archive_export_t *x = NULL;

@@ -87,8 +87,8 @@ static int archive_hash_text(EVP_MD_CTX *ctx, const char *text)
 }
 
 int archive_hash(const uint8_t prev[ARCHIVE_HASH_LEN], uint64_t seq, const char *stream,
-                 const char *producer_id, uint64_t source_seq, const uint8_t *envelope,
-                 size_t len, uint8_t out[ARCHIVE_HASH_LEN])
+                 const char *producer_id, uint64_t source_seq, const uint8_t *envelope, size_t len,
+                 uint8_t out[ARCHIVE_HASH_LEN])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     uint8_t be_seq[8], be_src[8];

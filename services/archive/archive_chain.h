@@ -39,8 +39,8 @@ int archive_chain_append(archive_chain_t *c, store_txn_t *txn, const char *strea
 
 /* H(seq) from H(seq-1) = prev and the record's parts, into out. */
 int archive_hash(const uint8_t prev[ARCHIVE_HASH_LEN], uint64_t seq, const char *stream,
-                 const char *producer_id, uint64_t source_seq, const uint8_t *envelope,
-                 size_t len, uint8_t out[ARCHIVE_HASH_LEN]);
+                 const char *producer_id, uint64_t source_seq, const uint8_t *envelope, size_t len,
+                 uint8_t out[ARCHIVE_HASH_LEN]);
 
 /* Read the head stored in the meta family: *seq and hash (32 zero bytes and
  * 0 if the archive is empty). JIJU_ERR_CORRUPT if it does not decode. */

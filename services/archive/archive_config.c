@@ -5,12 +5,19 @@
 #include <string.h>
 
 #define S(k, f, d, h)                                                                              \
-    {k, CFG_STRING, d, 0, sizeof(((archive_config *)0)->f), offsetof(archive_config, f), NULL, h}
-#define I(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, offsetof(archive_config, f), NULL, h}
+    {                                                                                              \
+        k, CFG_STRING, d, 0, sizeof(((archive_config *)0)->f), offsetof(archive_config, f), NULL,  \
+            h                                                                                      \
+    }
+#define I(k, f, d, lo, hi, h)                                                                      \
+    {                                                                                              \
+        k, CFG_INT, d, lo, hi, offsetof(archive_config, f), NULL, h                                \
+    }
 
 const cfg_spec archive_config_specs[] = {
     S("instance", instance, "archive", "our peer id on streams and in query replies"),
-    S("data_dir", data_dir, "data/archive", "RocksDB directory (one archive process per directory)"),
+    S("data_dir", data_dir, "data/archive",
+      "RocksDB directory (one archive process per directory)"),
     S("stream.endpoint", stream_endpoint, "tcp://127.0.0.1:7201",
       "ROUTER where every ingest replica pushes its \"reports\" log"),
     S("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),

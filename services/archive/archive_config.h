@@ -11,12 +11,12 @@
 #include "cfg.h"
 
 typedef struct archive_config {
-    char instance[64];          /* our peer id in HELLO, and in query replies */
-    char data_dir[256];         /* RocksDB directory */
-    char stream_endpoint[128];  /* our ROUTER: ingest replicas push "reports" here */
-    char events_endpoint[128];  /* assessment's stream ROUTER we follow */
-    char events_stream[64];     /* the stream followed there ("events") */
-    char query_endpoint[128];   /* our ROUTER: ArchiveQueryRequest/Reply */
+    char instance[64];         /* our peer id in HELLO, and in query replies */
+    char data_dir[256];        /* RocksDB directory */
+    char stream_endpoint[128]; /* our ROUTER: ingest replicas push "reports" here */
+    char events_endpoint[128]; /* assessment's stream ROUTER we follow */
+    char events_stream[64];    /* the stream followed there ("events") */
+    char query_endpoint[128];  /* our ROUTER: ArchiveQueryRequest/Reply */
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     int64_t credit;

@@ -108,8 +108,8 @@ static void ax_csv_field(FILE *out, const char *text, bool last)
 }
 
 static const char *const ax_head_before[] = {"集聚区编码", "报告期", "版本"};
-static const char *const ax_head_after[] = {"集聚区名称", "报告编号", "填报人", "受理实例",
-                                            "受理序号", "存档序号", "受理时间"};
+static const char *const ax_head_after[] = {"集聚区名称", "报告编号", "填报人",  "受理实例",
+                                            "受理序号",   "存档序号", "受理时间"};
 #define AX_N_AFTER (sizeof ax_head_after / sizeof ax_head_after[0])
 
 static void ax_csv_header(FILE *out)
@@ -212,16 +212,13 @@ static void ax_values(const Jiju__V1__Report *p, ax_row *r)
          p->employment},
         {p->investment_present_case == JIJU__V1__REPORT__INVESTMENT_PRESENT_INVESTMENT_FEN,
          p->investment_fen},
-        {p->output_value_present_case ==
-             JIJU__V1__REPORT__OUTPUT_VALUE_PRESENT_OUTPUT_VALUE_FEN,
+        {p->output_value_present_case == JIJU__V1__REPORT__OUTPUT_VALUE_PRESENT_OUTPUT_VALUE_FEN,
          p->output_value_fen},
         {p->key_projects_present_case == JIJU__V1__REPORT__KEY_PROJECTS_PRESENT_KEY_PROJECTS,
          p->key_projects},
-        {p->platforms_present_case ==
-             JIJU__V1__REPORT__PLATFORMS_PRESENT_PUBLIC_SERVICE_PLATFORMS,
+        {p->platforms_present_case == JIJU__V1__REPORT__PLATFORMS_PRESENT_PUBLIC_SERVICE_PLATFORMS,
          p->public_service_platforms},
-        {p->attracted_present_case ==
-             JIJU__V1__REPORT__ATTRACTED_PRESENT_ATTRACTED_INVESTMENT_FEN,
+        {p->attracted_present_case == JIJU__V1__REPORT__ATTRACTED_PRESENT_ATTRACTED_INVESTMENT_FEN,
          p->attracted_investment_fen},
     };
 

@@ -18,12 +18,12 @@ typedef struct aq_scan {
     archive_cfs cfs;
     const Jiju__V1__ArchiveQueryRequest *req;
     aq_kind kind;
-    int cf;                                   /* the family walked */
-    uint8_t prefix[ARCHIVE_INDEX_KEY_MAX];    /* AQ_PREFIX: length byte and value */
+    int cf;                                /* the family walked */
+    uint8_t prefix[ARCHIVE_INDEX_KEY_MAX]; /* AQ_PREFIX: length byte and value */
     size_t plen;
-    int driver;                               /* which filter the walk stands for */
+    int driver; /* which filter the walk stands for */
     bool newest;
-    bool post_filter;                         /* other filters to check per record */
+    bool post_filter; /* other filters to check per record */
 } aq_scan;
 
 enum { AQ_F_REPORT, AQ_F_CLUSTER, AQ_F_PERIOD, AQ_F_TYPE, AQ_F_STREAM, AQ_F_TIME, AQ_F_NONE };
@@ -31,12 +31,18 @@ enum { AQ_F_REPORT, AQ_F_CLUSTER, AQ_F_PERIOD, AQ_F_TYPE, AQ_F_STREAM, AQ_F_TIME
 static const char *aq_filter_value(const Jiju__V1__ArchiveQueryRequest *q, int f)
 {
     switch (f) {
-    case AQ_F_REPORT: return q->report_id;
-    case AQ_F_CLUSTER: return q->cluster_id;
-    case AQ_F_PERIOD: return q->period;
-    case AQ_F_TYPE: return q->type;
-    case AQ_F_STREAM: return q->stream;
-    default: return "";
+    case AQ_F_REPORT:
+        return q->report_id;
+    case AQ_F_CLUSTER:
+        return q->cluster_id;
+    case AQ_F_PERIOD:
+        return q->period;
+    case AQ_F_TYPE:
+        return q->type;
+    case AQ_F_STREAM:
+        return q->stream;
+    default:
+        return "";
     }
 }
 

@@ -24,6 +24,7 @@
  * refused request), or NULL when out of memory. Caller owns the reply and
  * frees it with jiju__v1__archive_query_reply__free_unpacked(reply, NULL).
  * request_id is copied; instance is left "" for the caller to set. */
-Jiju__V1__ArchiveQueryReply *archive_query_run(store_t *s, const Jiju__V1__ArchiveQueryRequest *req);
+Jiju__V1__ArchiveQueryReply *archive_query_run(store_t *s,
+                                               const Jiju__V1__ArchiveQueryRequest *req);
 
 #endif

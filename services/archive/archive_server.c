@@ -46,8 +46,8 @@ static int as_recv(void *sock, zmq_msg_t *frames)
 
 static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, zmq_msg_t *payload)
 {
-    Jiju__V1__ArchiveQueryRequest *req = jiju__v1__archive_query_request__unpack(
-        NULL, zmq_msg_size(payload), zmq_msg_data(payload));
+    Jiju__V1__ArchiveQueryRequest *req =
+        jiju__v1__archive_query_request__unpack(NULL, zmq_msg_size(payload), zmq_msg_data(payload));
     Jiju__V1__ArchiveQueryRequest bad = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
     Jiju__V1__ArchiveQueryReply *reply = archive_query_run(srv->store, req ? req : &bad);
 

@@ -30,8 +30,8 @@ int archive_cfs_resolve(const store_t *s, archive_cfs *out)
     c.report = store_cf(s, ARCHIVE_CF_REPORT);
     c.stream = store_cf(s, ARCHIVE_CF_STREAM);
     c.time = store_cf(s, ARCHIVE_CF_TIME);
-    if (c.record < 0 || c.meta < 0 || c.cluster < 0 || c.period < 0 || c.type < 0 ||
-        c.report < 0 || c.stream < 0 || c.time < 0)
+    if (c.record < 0 || c.meta < 0 || c.cluster < 0 || c.period < 0 || c.type < 0 || c.report < 0 ||
+        c.stream < 0 || c.time < 0)
         return JIJU_ERR_STORE;
     *out = c;
     return JIJU_OK;

@@ -12,10 +12,14 @@
 const char *archive_verify_status_str(archive_verify_status st)
 {
     switch (st) {
-    case ARCHIVE_VERIFY_OK: return "ok";
-    case ARCHIVE_VERIFY_ALTERED: return "altered";
-    case ARCHIVE_VERIFY_MISSING: return "missing";
-    case ARCHIVE_VERIFY_REORDERED: return "reordered";
+    case ARCHIVE_VERIFY_OK:
+        return "ok";
+    case ARCHIVE_VERIFY_ALTERED:
+        return "altered";
+    case ARCHIVE_VERIFY_MISSING:
+        return "missing";
+    case ARCHIVE_VERIFY_REORDERED:
+        return "reordered";
     }
     return "unknown";
 }
@@ -66,8 +70,8 @@ static int av_check(store_t *s, int cf, uint64_t pos, const uint8_t *val, size_t
     if (rec->archive_seq != pos) {
         uint64_t back = av_seq_at(s, cf, rec->archive_seq);
 
-        snprintf(why, sizeof why, "position %llu holds record %llu%s",
-                 (unsigned long long)pos, (unsigned long long)rec->archive_seq,
+        snprintf(why, sizeof why, "position %llu holds record %llu%s", (unsigned long long)pos,
+                 (unsigned long long)rec->archive_seq,
                  back == pos ? " (the two were swapped)" : "");
         av_fail(r, ARCHIVE_VERIFY_REORDERED, pos, why);
         r->found_seq = rec->archive_seq;

@@ -11,9 +11,9 @@
 #include "store.h"
 
 typedef enum {
-    ARCHIVE_VERIFY_OK = 0,    /* the chain from 1 to the head is intact */
-    ARCHIVE_VERIFY_ALTERED,   /* record `seq` does not hash to its stored link, or does not decode */
-    ARCHIVE_VERIFY_MISSING,   /* record `seq` is absent (a gap, or the tail before the head) */
+    ARCHIVE_VERIFY_OK = 0,  /* the chain from 1 to the head is intact */
+    ARCHIVE_VERIFY_ALTERED, /* record `seq` does not hash to its stored link, or does not decode */
+    ARCHIVE_VERIFY_MISSING, /* record `seq` is absent (a gap, or the tail before the head) */
     ARCHIVE_VERIFY_REORDERED, /* position `seq` holds record `found_seq` */
 } archive_verify_status;
 
@@ -24,7 +24,7 @@ typedef struct archive_verify_result {
     uint64_t checked;   /* records whose link was recomputed and matched */
     uint64_t head_seq;  /* the head recorded in the store */
     uint8_t head_hash[ARCHIVE_HASH_LEN]; /* the recomputed hash of the last good record */
-    char detail[256];   /* one line for people */
+    char detail[256];                    /* one line for people */
 } archive_verify_result;
 
 /* Walk the whole chain. Returns JIJU_OK with *out filled (whatever the

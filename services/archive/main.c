@@ -65,8 +65,10 @@ int main(int argc, char **argv)
         goto out;
     }
     reports.chain = events.chain = chain;
-    so = (stream_opts){.self_id = cfg.instance, .heartbeat_ms = (int)cfg.heartbeat_ms,
-                       .timeout_ms = (int)cfg.timeout_ms, .credit = (uint32_t)cfg.credit,
+    so = (stream_opts){.self_id = cfg.instance,
+                       .heartbeat_ms = (int)cfg.heartbeat_ms,
+                       .timeout_ms = (int)cfg.timeout_ms,
+                       .credit = (uint32_t)cfg.credit,
                        .max_batch = (uint32_t)cfg.max_batch};
     if (!(in = stream_serve(srv.svc, srv.store, cfg.stream_endpoint, &so, NULL, archive_apply,
                             &reports)) ||

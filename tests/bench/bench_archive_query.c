@@ -14,12 +14,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "../unit/test_archive_support.h"
 #include "archive_chain.h"
 #include "archive_query.h"
 #include "archive_store.h"
 #include "err.h"
 #include "jiju/v1/envelope.pb-c.h"
-#include "../unit/test_archive_support.h"
 
 #define BENCH_CLUSTERS 1000
 #define BENCH_BATCH 10000
@@ -86,7 +86,8 @@ static double time_query(store_t *s, const char *cluster, uint32_t page, int new
 
     q.cluster_id = (char *)cluster;
     q.limit = page;
-    q.order = newest ? JIJU__V1__ARCHIVE_ORDER__NEWEST_FIRST : JIJU__V1__ARCHIVE_ORDER__OLDEST_FIRST;
+    q.order =
+        newest ? JIJU__V1__ARCHIVE_ORDER__NEWEST_FIRST : JIJU__V1__ARCHIVE_ORDER__OLDEST_FIRST;
     t0 = now_ms();
     r = archive_query_run(s, &q);
     t0 = now_ms() - t0;
@@ -160,7 +161,8 @@ int main(int argc, char **argv)
         printf("query cluster first page, oldest first, same cluster:  median_ms=%.3f\n", ma);
         printf("query cluster first page, newest first, same cluster:  median_ms=%.3f\n", mb);
         printf("query cluster first page, oldest first, other cluster: median_ms=%.3f\n", mc);
-        printf("raw iterator seek + %u records:                         median_ms=%.3f\n", page, mr);
+        printf("raw iterator seek + %u records:                         median_ms=%.3f\n", page,
+               mr);
         printf("ratio query/raw: same=%.1f newest=%.1f other=%.1f\n", ma / mr, mb / mr, mc / mr);
     }
     store_close(&s);

@@ -1,10 +1,13 @@
 /* test_archive.c - the archive: hash chain, verification of altered, missing
  * and swapped records (changed directly in RocksDB), queries over every
  * index in both directions with pagination, and the replay used to rebuild. */
+/* cmocka.h needs these three first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <openssl/evp.h>
 
@@ -69,13 +72,12 @@ static int fx_setup(void **state)
         uint8_t *env;
 
         fx_record(m, i, src);
-        env = m->cluster[0]
-                  ? tas_report_env(m->report_id, m->cluster, m->period, 1, 1000000LL * i,
-                                   m->time_ms, &len)
-                  : tas_ranking_env(m->period, m->time_ms, &len);
-        assert_int_equal(archive_chain_append(c, t, m->stream, m->producer, m->source_seq, env,
-                                              len, &seq),
-                         JIJU_OK);
+        env = m->cluster[0] ? tas_report_env(m->report_id, m->cluster, m->period, 1, 1000000LL * i,
+                                             m->time_ms, &len)
+                            : tas_ranking_env(m->period, m->time_ms, &len);
+        assert_int_equal(
+            archive_chain_append(c, t, m->stream, m->producer, m->source_seq, env, len, &seq),
+            JIJU_OK);
         assert_int_equal(seq, (uint64_t)i + 1);
         free(env);
         if (i % 50 == 49)
@@ -347,8 +349,7 @@ static int fx_only_time(const Jiju__V1__ArchiveQueryRequest *q)
 
 /* Expected archive sequences in the order asked, from the fixture's list:
  * archive order, or (time, seq) when a time range is the only filter. */
-static size_t fx_expected(const fixture *fx, const Jiju__V1__ArchiveQueryRequest *q,
-                          uint64_t *out)
+static size_t fx_expected(const fixture *fx, const Jiju__V1__ArchiveQueryRequest *q, uint64_t *out)
 {
     size_t n = 0;
 
@@ -406,8 +407,8 @@ static void fx_check_query(const fixture *fx, Jiju__V1__ArchiveQueryRequest *q)
     size_t n_want, n_got, pages;
 
     for (int order = 0; order < 2; order++) {
-        q->order = order ? JIJU__V1__ARCHIVE_ORDER__NEWEST_FIRST
-                         : JIJU__V1__ARCHIVE_ORDER__OLDEST_FIRST;
+        q->order =
+            order ? JIJU__V1__ARCHIVE_ORDER__NEWEST_FIRST : JIJU__V1__ARCHIVE_ORDER__OLDEST_FIRST;
         n_want = fx_expected(fx, q, want);
         n_got = fx_query_all(fx, q, got, &pages);
         assert_int_equal(n_got, n_want);

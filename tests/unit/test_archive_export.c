@@ -1,10 +1,13 @@
 /* test_archive_export.c - the statistics bureau's export (CSV with Chinese
  * headers and a BOM, exact 万元; JSON lines in fen), and `jiju archive`
  * export / query / verify run offline on a store directory. */
+/* cmocka.h needs these three first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <jansson.h>
 
@@ -96,15 +99,17 @@ static void test_csv_bom_headers_latest_revision(void **state)
 {
     size_t rows;
     char *csv = run_export(ARCHIVE_EXPORT_CSV, false, &rows);
-    const char *head = "\xEF\xBB\xBF\"集聚区编码\",\"报告期\",\"版本\",\"营业收入(万元)\",\"税收(万元)\","
-                       "\"入驻企业(户)\",\"吸纳就业(人)\",\"投入(万元)\",\"产值(万元)\"";
+    const char *head =
+        "\xEF\xBB\xBF\"集聚区编码\",\"报告期\",\"版本\",\"营业收入(万元)\",\"税收(万元)\","
+        "\"入驻企业(户)\",\"吸纳就业(人)\",\"投入(万元)\",\"产值(万元)\"";
 
     (void)state;
     assert_int_equal(rows, 2);
     assert_memory_equal(csv, head, strlen(head));
     /* JL-A's highest revision (2), exact 万元, named; empty cells when absent */
-    assert_non_null(strstr(csv, "\r\n\"JL-A\",\"2023Q1\",\"2\",\"123.456789\",\"12.345678\",\"42\",\"\","
-                                "\"\",\"\",\"\",\"\",\"\",\"吉林物流园\",\"a2\""));
+    assert_non_null(strstr(csv,
+                           "\r\n\"JL-A\",\"2023Q1\",\"2\",\"123.456789\",\"12.345678\",\"42\",\"\","
+                           "\"\",\"\",\"\",\"\",\"\",\"吉林物流园\",\"a2\""));
     assert_non_null(strstr(csv, "\r\n\"JL-B\",\"2023Q1\",\"1\",\"250.00\",\"25.00\",\"42\""));
     assert_null(strstr(csv, "\"a1\""));
     assert_null(strstr(csv, "\"b9\""));
@@ -131,7 +136,8 @@ static void test_json_lines_all_revisions(void **state)
         if (n == 1) { /* fed order: b1, a2, a1 */
             assert_string_equal(json_string_value(json_object_get(o, "report_id")), "a2");
             assert_int_equal(json_integer_value(json_object_get(o, "revenue_fen")), 123456789);
-            assert_string_equal(json_string_value(json_object_get(o, "cluster_name")), "吉林物流园");
+            assert_string_equal(json_string_value(json_object_get(o, "cluster_name")),
+                                "吉林物流园");
         }
         json_decref(o);
         n++;
@@ -181,7 +187,8 @@ static void test_cli_offline_export_query_verify(void **state)
     make_store(dir);
     snprintf(out, sizeof out, "%s/out.csv", dir);
     {
-        const char *a[] = {"archive", "export", "--period", "2023Q1", "--store", dir, "--output", out};
+        const char *a[] = {"archive", "export", "--period", "2023Q1",
+                           "--store", dir,      "--output", out};
         assert_int_equal(cli(8, a), 0);
     }
     f = fopen(out, "rb");
@@ -197,8 +204,8 @@ static void test_cli_offline_export_query_verify(void **state)
         assert_int_equal(cli(4, a), 0);
     }
     {
-        const char *a[] = {"archive", "query", "--store", dir, "--cluster", "JL-A", "--newest",
-                           "--format", "json"};
+        const char *a[] = {"archive", "query",    "--store",  dir,   "--cluster",
+                           "JL-A",    "--newest", "--format", "json"};
         assert_int_equal(cli(9, a), 0);
     }
     {

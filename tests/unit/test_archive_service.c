@@ -2,10 +2,13 @@
  * pushes its "reports" log over a real stream; the archive acknowledges only
  * what it stored; records are queried over the query ROUTER; after kill -9
  * and a restart nothing is lost or stored twice and the chain verifies. */
+/* cmocka.h needs these three first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -38,9 +38,9 @@ static inline store_t *tas_open_tmp(char dir[64])
 
 /* A ReportAccepted envelope (as ingest logs it) packed into a malloc'd
  * buffer. Money in fen. */
-static inline uint8_t *tas_report_env(const char *report_id, const char *cluster, const char *period,
-                                      uint32_t revision, int64_t revenue_fen, int64_t time_ms,
-                                      size_t *len)
+static inline uint8_t *tas_report_env(const char *report_id, const char *cluster,
+                                      const char *period, uint32_t revision, int64_t revenue_fen,
+                                      int64_t time_ms, size_t *len)
 {
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__ReportAccepted ra = JIJU__V1__REPORT_ACCEPTED__INIT;
