@@ -1,0 +1,272 @@
+/* test_notify_subs.c - the subscription table in a real store: seeding,
+ * persistence across reopen, fan-out sequences, removal, retention raising
+ * EventsDropped, and the admin requests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "notify_admin.h"
+#include "notify_retention.h"
+#include "notify_route.h"
+#include "notify_seed.h"
+#include "notify_subs.h"
+
+typedef struct fx {
+    char dir[64];
+    store_t *store;
+    notify_subs_t *subs;
+    notify_route route;
+} fx;
+
+static void fx_open(fx *f)
+{
+    const char *cfs[] = {STORE_STREAM_CFS, NOTIFY_CFS};
+
+    f->store = store_open(f->dir, cfs, 7, NULL, 0);
+    assert_non_null(f->store);
+    f->subs = notify_subs_open(f->store);
+    assert_non_null(f->subs);
+    f->route = (notify_route){.subs = f->subs, .instance = "notification", .alert_subscriber = "fgw"};
+}
+
+static void fx_close(fx *f)
+{
+    notify_subs_destroy(&f->subs);
+    assert_null(f->subs);
+    store_close(&f->store);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    Jiju__V1__Subscription **subs;
+    size_t n;
+    char err[256];
+
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_notify_subs.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    fx_open(f);
+    assert_false(notify_subs_seeded(f->subs));
+    assert_int_equal(notify_seed_load(JIJU_SRC_DIR "/deploy/config/subscriptions.json", &subs, &n,
+                                      err, sizeof err),
+                     0);
+    assert_int_equal(notify_subs_put(f->subs, subs, n, false, true, err, sizeof err), 0);
+    free(subs);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    char cmd[128];
+
+    fx_close(f);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void emit(fx *f, uint64_t n, int category, const char *county, const char *type_body)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ReportOverdue ro = JIJU__V1__REPORT_OVERDUE__INIT;
+    Jiju__V1__PeriodClosed pc = JIJU__V1__PERIOD_CLOSED__INIT;
+    char id[64];
+    uint8_t buf[512];
+    store_txn_t *txn = store_txn_new(f->store);
+
+    snprintf(id, sizeof id, "assessment/%llu", (unsigned long long)n);
+    env.id = id;
+    env.time_ms = 1000 + (int64_t)n;
+    env.category = (Jiju__V1__Category)category;
+    env.county = (char *)county;
+    env.subject = "X-1";
+    if (strcmp(type_body, "overdue") == 0) {
+        env.type = "jiju.v1.ReportOverdue";
+        env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_OVERDUE;
+        env.report_overdue = &ro;
+    } else {
+        env.type = "jiju.v1.PeriodClosed";
+        env.body_case = JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED;
+        env.period_closed = &pc;
+    }
+    jiju__v1__envelope__pack(&env, buf);
+    assert_int_equal(notify_route_apply(&f->route, "assessment", n, buf,
+                                        jiju__v1__envelope__get_packed_size(&env), txn),
+                     0);
+    assert_int_equal(store_txn_commit(txn, true), 0);
+    store_txn_destroy(&txn);
+}
+
+static Jiju__V1__Envelope *read_env(notify_sub *s, uint64_t seq)
+{
+    void *data = NULL;
+    size_t len = 0;
+    Jiju__V1__Envelope *env;
+
+    assert_int_equal(stream_log_read(s->log, seq, &data, &len), 0);
+    env = jiju__v1__envelope__unpack(NULL, len, data);
+    free(data);
+    assert_non_null(env);
+    return env;
+}
+
+/* Each subscriber gets its own gap-free sequence; ids stay those of the event. */
+static void test_fanout_sequences(void **state)
+{
+    fx *f = *state;
+    notify_sub *fgw, *tjj, *jtj;
+    Jiju__V1__Envelope *env;
+
+    emit(f, 1, 1, "船营区", "closed");  /* fgw, jtj, county */
+    emit(f, 2, 2, "龙潭区", "overdue"); /* fgw, swj, tjj, county */
+    emit(f, 3, 1, "龙潭区", "overdue"); /* fgw, jtj, tjj, county */
+    fgw = notify_subs_find(f->subs, "fgw");
+    tjj = notify_subs_find(f->subs, "tjj");
+    jtj = notify_subs_find(f->subs, "jtj");
+    assert_int_equal(stream_log_last(fgw->log), 3);
+    assert_int_equal(stream_log_last(tjj->log), 2);
+    assert_int_equal(stream_log_last(jtj->log), 2);
+    env = read_env(tjj, 2);
+    assert_string_equal(env->id, "assessment/3");
+    assert_int_equal(env->seq, 2); /* the subscriber's own sequence */
+    jiju__v1__envelope__free_unpacked(env, NULL);
+    assert_int_equal(stream_log_last(notify_subs_find(f->subs, "county-龙潭区")->log), 2);
+    /* everything survives a restart, and seeding is not repeated */
+    fx_close(f);
+    fx_open(f);
+    assert_true(notify_subs_seeded(f->subs));
+    assert_int_equal(stream_log_last(notify_subs_find(f->subs, "tjj")->log), 2);
+    emit(f, 4, 2, "龙潭区", "overdue");
+    assert_int_equal(stream_log_last(notify_subs_find(f->subs, "tjj")->log), 3);
+}
+
+static void dropped_cb(void *arg, const notify_sub *s, uint64_t first, uint64_t last)
+{
+    uint64_t *seen = arg;
+
+    (void)s;
+    seen[0] = first;
+    seen[1] = last;
+}
+
+/* Retention keeps max_records and says what it dropped unacknowledged. */
+static void test_retention(void **state)
+{
+    fx *f = *state;
+    notify_retention rules = {5, 0};
+    uint64_t seen[2] = {0, 0};
+    notify_sub *tjj;
+    Jiju__V1__Envelope *env;
+
+    for (uint64_t i = 1; i <= 12; i++)
+        emit(f, i, 9, "磐石市", "overdue");
+    tjj = notify_subs_find(f->subs, "tjj");
+    assert_int_equal(stream_log_last(tjj->log), 12);
+    assert_int_equal(notify_retention_run(&f->route, &rules, dropped_cb, seen), 0);
+    assert_int_equal(stream_log_first(tjj->log), 8);
+    assert_int_equal(stream_log_last(tjj->log), 13); /* + EventsDropped */
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 7);
+    env = read_env(tjj, 13);
+    assert_int_equal(env->body_case, JIJU__V1__ENVELOPE__BODY_EVENTS_DROPPED);
+    assert_string_equal(env->events_dropped->subscriber_id, "tjj");
+    assert_int_equal(env->events_dropped->first_seq, 1);
+    assert_int_equal(env->events_dropped->last_seq, 7);
+    jiju__v1__envelope__free_unpacked(env, NULL);
+    assert_int_equal(tjj->st.dropped_total, 7);
+    /* by age: events older than now - max_age go, the last record stays */
+    rules = (notify_retention){0, 1};
+    assert_int_equal(notify_retention_run(&f->route, &rules, NULL, NULL), 0);
+    assert_true(stream_log_first(tjj->log) >= stream_log_last(tjj->log) - 1);
+}
+
+static Jiju__V1__SubscriptionReply *admin(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q)
+{
+    size_t len = jiju__v1__subscription_request__get_packed_size(q), rlen = 0;
+    uint8_t *buf = malloc(len + 1), *reply = NULL;
+    Jiju__V1__SubscriptionReply *rep;
+
+    jiju__v1__subscription_request__pack(q, buf);
+    assert_int_equal(notify_admin_handle(a, buf, len, &reply, &rlen), 0);
+    rep = jiju__v1__subscription_reply__unpack(NULL, rlen, reply);
+    assert_non_null(rep);
+    free(buf);
+    free(reply);
+    return rep;
+}
+
+static void test_admin(void **state)
+{
+    fx *f = *state;
+    notify_admin_t *a = notify_admin_new(NULL, NULL, &f->route, "notification", NULL, NULL);
+    Jiju__V1__SubscriptionRequest q = JIJU__V1__SUBSCRIPTION_REQUEST__INIT;
+    Jiju__V1__AddSubscription add = JIJU__V1__ADD_SUBSCRIPTION__INIT;
+    Jiju__V1__Subscription s = JIJU__V1__SUBSCRIPTION__INIT;
+    Jiju__V1__Filter fl = JIJU__V1__FILTER__INIT, *fp = &fl;
+    Jiju__V1__ListSubscriptions list = JIJU__V1__LIST_SUBSCRIPTIONS__INIT;
+    Jiju__V1__RemoveSubscription rm = JIJU__V1__REMOVE_SUBSCRIPTION__INIT;
+    Jiju__V1__SubscriptionReply *rep;
+    char *types[] = {"AwardGranted"};
+
+    assert_non_null(a);
+    fl.n_types = 1;
+    fl.types = types;
+    s.id = "audit";
+    s.n_filters = 1;
+    s.filters = &fp;
+    add.subscription = &s;
+    q.request_id = "r1";
+    q.kind_case = JIJU__V1__SUBSCRIPTION_REQUEST__KIND_ADD;
+    q.add = &add;
+    rep = admin(a, &q);
+    assert_true(rep->ok);
+    assert_string_equal(rep->request_id, "r1");
+    assert_int_equal(rep->n_subscriptions, 1);
+    assert_string_equal(rep->subscriptions[0]->subscription->filters[0]->types[0],
+                        "jiju.v1.AwardGranted"); /* stored in full form */
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    rep = admin(a, &q); /* again without replace: refused */
+    assert_false(rep->ok);
+    assert_non_null(strstr(rep->error, "E_SUB_EXISTS"));
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+
+    q.kind_case = JIJU__V1__SUBSCRIPTION_REQUEST__KIND_LIST;
+    q.list = &list;
+    rep = admin(a, &q);
+    assert_true(rep->ok);
+    assert_int_equal(rep->n_subscriptions, 18); /* 17 defaults + audit */
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+
+    rm.id = "audit";
+    q.kind_case = JIJU__V1__SUBSCRIPTION_REQUEST__KIND_REMOVE;
+    q.remove = &rm;
+    rep = admin(a, &q);
+    assert_true(rep->ok);
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    assert_null(notify_subs_find(f->subs, "audit"));
+    rep = admin(a, &q);
+    assert_false(rep->ok);
+    assert_non_null(strstr(rep->error, "E_SUB_NOT_FOUND"));
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    notify_admin_destroy(&a);
+    assert_null(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fanout_sequences, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
