@@ -10,9 +10,9 @@
  * column, a column given twice, or a missing 集聚区编码/cluster_id or
  * 报告期/period refuses the whole file.
  *
- * Rows are numbered as a spreadsheet shows them: the header is row 1, the
- * first data row is row 2 (a record with a quoted line break is still one
- * row). A row is refused, with every problem named by row, column and
+ * Rows are CSV records numbered as a spreadsheet shows them: the header is
+ * row 1, the first data row is row 2, a record with a quoted line break is
+ * still one row; blank lines are skipped and not counted. A row is refused, with every problem named by row, column and
  * reason, for: a bad amount (万元 with more than six decimals, not a
  * number), a bad integer, a bad period, an empty required cell, missing
  * cells or extra cells (wrong field count), bytes that are not UTF-8.
