@@ -48,8 +48,11 @@ class Subscriber:
     """
 
     def __init__(self, ctx, endpoint, sub_id, state_path, out_path, pb, credit=200,
-                 heartbeat_s=1.0, timeout_s=5.0, raw_path=None):
-        self.ctx, self.endpoint, self.sub_id = ctx, endpoint, sub_id
+                 heartbeat_s=1.0, timeout_s=5.0, raw_path=None, stream="deliveries", fsync=True,
+                 resume_from_ack=False):
+        self.ctx, self.endpoint, self.sub_id, self.stream = ctx, endpoint, sub_id, stream
+        self.fsync = fsync
+        self.resume_from_ack = resume_from_ack  # RESUME 0: trust the ack notification stored
         self.state_path, self.out_path, self.raw_path = state_path, out_path, raw_path
         self.envelope_pb2, self.stream_pb2 = pb
         self.credit, self.heartbeat_s, self.timeout_s = credit, heartbeat_s, timeout_s
@@ -77,14 +80,16 @@ class Subscriber:
 
     def save_state(self):
         self.out.flush()
-        os.fsync(self.out.fileno())
+        if self.fsync:
+            os.fsync(self.out.fileno())
         self.out_offset = self.out.tell()
         tmp = self.state_path + ".tmp"
         with open(tmp, "w") as f:
             json.dump({"applied": self.applied, "out_offset": self.out_offset,
                        "seen": self.seen[-SEEN_IDS_KEPT:]}, f)
             f.flush()
-            os.fsync(f.fileno())
+            if self.fsync:
+                os.fsync(f.fileno())
         os.replace(tmp, self.state_path)
         self.dirty = False
 
@@ -103,7 +108,7 @@ class Subscriber:
         self.last_rx = time.monotonic()
         self.resumed_for = None
         self.send(hello=self.stream_pb2.Hello(
-            peer_id=self.sub_id, role=self.stream_pb2.CONSUMER, stream="deliveries",
+            peer_id=self.sub_id, role=self.stream_pb2.CONSUMER, stream=self.stream,
             protocol_version=PROTOCOL_VERSION))
 
     def resume(self, next_seq):
@@ -124,10 +129,11 @@ class Subscriber:
         if self.raw:
             env = self.envelope_pb2.Envelope.FromString(rec.envelope)
             self.raw.write(("%d %s\n" % (rec.seq, env.id)).encode())
+            self.raw.flush()
         if rec.seq <= self.applied:
             return  # a duplicate of something already processed: just ack again
         if rec.seq != self.applied + 1:
-            if self.resumed_for == self.applied + 1 and rec.seq > self.applied + 1:
+            if self.resumed_for in (0, self.applied + 1) and rec.seq > self.applied + 1:
                 pass  # the producer restarted from our RESUME and still skips: trimmed
             else:
                 self.resume(self.applied + 1)
@@ -146,6 +152,7 @@ class Subscriber:
     def on_readable(self):
         """Drain the socket, commit once, then ACK (group commit)."""
         got = False
+        error = None
         while True:
             try:
                 data = self.sock.recv(zmq.NOBLOCK)
@@ -156,18 +163,25 @@ class Subscriber:
             f = self.stream_pb2.StreamFrame.FromString(data)
             kind = f.WhichOneof("kind")
             if kind == "hello":
-                self.resume(self.applied + 1 if self.applied else 0)
+                self.resume(0 if self.resume_from_ack or not self.applied else self.applied + 1)
             elif kind == "record":
                 self.last_record = self.last_rx
                 self.on_record(f.record)
             elif kind == "error":
-                print("subscriber=%s error=%s %s" % (self.sub_id, f.error.code, f.error.message),
-                      file=sys.stderr)
-                self.last_rx = 0  # reconnect at the next timer
+                error = f.error
                 break
         if self.dirty:
             self.save_state()
-        if got and self.last_rx:
+        if error is not None:
+            # E_STREAM_NO_SESSION: notification restarted and forgot us; say
+            # HELLO again now. Anything else (unknown subscriber): retry later.
+            if error.code != "E_STREAM_NO_SESSION":
+                print("subscriber=%s error=%s %s" % (self.sub_id, error.code, error.message),
+                      file=sys.stderr)
+                self.last_rx = time.monotonic() - self.timeout_s + 1.0
+            else:
+                self.connect()
+        elif got:
             self.send(ack=self.stream_pb2.Ack(seq=self.applied))
 
     def on_timer(self):
