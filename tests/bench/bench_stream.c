@@ -1,7 +1,10 @@
 /* bench_stream.c - durable stream throughput against the raw limits of the
  * same machine, in the same run. Not a test: run it by hand.
  *
- *   bench_stream [records (200000)] [record bytes (300)] [runs (5)]
+ *   bench_stream [records (200000)] [record bytes (300)] [runs (5)] [credit]
+ *
+ * credit is the consumer's window (stream_opts.credit; default: the
+ * stream's own default, 1000, which is what every service uses).
  *
  * Jiju: a producer's stream_log holds `records` records (appended before the
  * clock starts), served by stream_serve; a consumer in another thread
@@ -150,10 +153,11 @@ static double wait_done(progress *pg, double t0)
 }
 
 /* One Jiju run: records/s, and the consumer's average commit size. */
-static double run_jiju(long records, size_t bytes, int port, double *avg_batch)
+static double run_jiju(long records, size_t bytes, int port, uint32_t credit, double *avg_batch)
 {
     node prod = {0}, cons = {0};
-    stream_opts po = {.self_id = "bench-producer"}, co = {.self_id = "bench-consumer"};
+    stream_opts po = {.self_id = "bench-producer"};
+    stream_opts co = {.self_id = "bench-consumer", .credit = credit};
     stream_log_t *log = NULL;
     stream_peer_t *server = NULL, *follower = NULL;
     progress pg = {.n = &cons, .want = (uint64_t)records};
@@ -270,16 +274,17 @@ int main(int argc, char **argv)
     long records = argc > 1 ? atol(argv[1]) : 200000;
     size_t bytes = argc > 2 ? (size_t)atol(argv[2]) : 300;
     int runs = argc > 3 ? atoi(argv[3]) : 5;
+    uint32_t credit = argc > 4 ? (uint32_t)atol(argv[4]) : 0;
     double jiju[BENCH_MAX_RUNS], zmqr[BENCH_MAX_RUNS], rdb[BENCH_MAX_RUNS], batch[BENCH_MAX_RUNS];
 
     if (records < 1 || bytes < 1 || runs < 1 || runs > BENCH_MAX_RUNS) {
-        fprintf(stderr, "usage: bench_stream [records] [record bytes] [runs <= %d]\n",
+        fprintf(stderr, "usage: bench_stream [records] [record bytes] [runs <= %d] [credit]\n",
                 BENCH_MAX_RUNS);
         return 2;
     }
     printf("run  jiju_rec/s  zmq_rec/s  rocksdb_rec/s  consumer_batch\n");
     for (int r = 0; r < runs; r++) {
-        jiju[r] = run_jiju(records, bytes, bench_port(2 * r), &batch[r]);
+        jiju[r] = run_jiju(records, bytes, bench_port(2 * r), credit, &batch[r]);
         zmqr[r] = run_raw_zmq(records, bytes, bench_port(2 * r + 1));
         rdb[r] = bench_raw_rocksdb(records, batch[r] >= 1 ? (long)(batch[r] + 0.5) : 1, bytes);
         printf("%3d  %10.0f  %9.0f  %13.0f  %14.1f\n", r + 1, jiju[r], zmqr[r], rdb[r], batch[r]);
@@ -288,5 +293,6 @@ int main(int argc, char **argv)
             return 1;
     }
     print_table(records, bytes, runs, jiju, zmqr, rdb, batch);
+    printf("consumer credit (window): %u\n", credit ? credit : 1000u);
     return 0;
 }
