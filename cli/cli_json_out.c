@@ -189,7 +189,7 @@ char *cli_json_envelope_line(const Jiju__V1__Envelope *env)
                      env->type, "time", env->time, "subject", env->subject, "datacontenttype",
                      "application/json", "seq", (json_int_t)env->seq, "time_ms",
                      (json_int_t)env->time_ms, "period", env->period, "category",
-                     cat ? cat->name : "", "county", env->county, "data", body_json(env));
+                     cat && env->category ? cat->name : "", "county", env->county, "data", body_json(env));
     if (!line)
         return NULL;
     text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
