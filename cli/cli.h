@@ -62,8 +62,7 @@ int cli_submit_run(const cli_endpoints *eps, Jiju__V1__SubmitRequest *const *req
 
 /* The flags of submit and import: one FILE, --endpoint E (repeatable,
  * default $JIJU_INGEST or CLI_DEFAULT_INGEST), --timeout-ms MS. 0 or -1. */
-int cli_submit_flags(int argc, char **argv, cli_endpoints *eps, int *timeout_ms,
-                     const char **file);
+int cli_submit_flags(int argc, char **argv, cli_endpoints *eps, int *timeout_ms, const char **file);
 
 /* "LABEL STATUS seq=N instance=I" and one indented line per problem (severity,
  * code, field, value, message zh / en). */

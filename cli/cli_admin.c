@@ -34,24 +34,46 @@ typedef struct admin_flags {
 static int set_flag(admin_flags *f, int c, const char *arg)
 {
     switch (c) {
-    case 'i': f->id = arg; return 0;
-    case 'n': f->name = arg; return 0;
-    case 'c': f->category = arg; return 0;
-    case 'C': f->county = arg; return 0;
-    case 'l': f->level = arg; return 0;
-    case 'o': f->org = arg; return 0;
-    case 'f': f->file = arg; return 0;
-    case 'd': f->document = arg; return 0;
-    case 'r': f->reason = arg; return 0;
+    case 'i':
+        f->id = arg;
+        return 0;
+    case 'n':
+        f->name = arg;
+        return 0;
+    case 'c':
+        f->category = arg;
+        return 0;
+    case 'C':
+        f->county = arg;
+        return 0;
+    case 'l':
+        f->level = arg;
+        return 0;
+    case 'o':
+        f->org = arg;
+        return 0;
+    case 'f':
+        f->file = arg;
+        return 0;
+    case 'd':
+        f->document = arg;
+        return 0;
+    case 'r':
+        f->reason = arg;
+        return 0;
     case 'I':
         if (f->n_industries == MAX_INDUSTRIES)
             return -1;
         f->industries[f->n_industries++] = arg;
         return 0;
-    case 'e': return cli_endpoints_add(&f->ingest, arg) == JIJU_OK ? 0 : -1;
-    case 'q': return cli_endpoints_add(&f->query, arg) == JIJU_OK ? 0 : -1;
-    case 't': return (f->timeout_ms = atoi(arg)) > 0 ? 0 : -1;
-    default: return -1;
+    case 'e':
+        return cli_endpoints_add(&f->ingest, arg) == JIJU_OK ? 0 : -1;
+    case 'q':
+        return cli_endpoints_add(&f->query, arg) == JIJU_OK ? 0 : -1;
+    case 't':
+        return (f->timeout_ms = atoi(arg)) > 0 ? 0 : -1;
+    default:
+        return -1;
     }
 }
 
@@ -59,12 +81,12 @@ static int set_flag(admin_flags *f, int c, const char *arg)
 static int parse_admin(int argc, char **argv, admin_flags *f)
 {
     static const struct option opts[] = {
-        {"id", required_argument, NULL, 'i'},       {"name", required_argument, NULL, 'n'},
-        {"category", required_argument, NULL, 'c'}, {"county", required_argument, NULL, 'C'},
-        {"level", required_argument, NULL, 'l'},    {"industry", required_argument, NULL, 'I'},
-        {"org", required_argument, NULL, 'o'},      {"file", required_argument, NULL, 'f'},
-        {"document", required_argument, NULL, 'd'}, {"reason", required_argument, NULL, 'r'},
-        {"endpoint", required_argument, NULL, 'e'}, {"query", required_argument, NULL, 'q'},
+        {"id", required_argument, NULL, 'i'},         {"name", required_argument, NULL, 'n'},
+        {"category", required_argument, NULL, 'c'},   {"county", required_argument, NULL, 'C'},
+        {"level", required_argument, NULL, 'l'},      {"industry", required_argument, NULL, 'I'},
+        {"org", required_argument, NULL, 'o'},        {"file", required_argument, NULL, 'f'},
+        {"document", required_argument, NULL, 'd'},   {"reason", required_argument, NULL, 'r'},
+        {"endpoint", required_argument, NULL, 'e'},   {"query", required_argument, NULL, 'q'},
         {"timeout-ms", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
     };
     int c;
@@ -322,8 +344,8 @@ static void add_cluster_row(cli_table_t *t, const Jiju__V1__Cluster *c)
 
 static int cluster_list(const admin_flags *f)
 {
-    static const char *const headers[] = {"编码", "名称", "类别", "县区", "级别", "状态",
-                                          "主导产业"};
+    static const char *const headers[] = {"编码", "名称", "类别",    "县区",
+                                          "级别", "状态", "主导产业"};
     Jiju__V1__QueryRequest req = JIJU__V1__QUERY_REQUEST__INIT;
     Jiju__V1__ListClusters lc = JIJU__V1__LIST_CLUSTERS__INIT;
     Jiju__V1__QueryReply *rep;
@@ -381,8 +403,9 @@ static void rank_change_text(const Jiju__V1__RankEntry *e, char *buf, size_t cap
 static void add_rank_row(cli_table_t *t, const Jiju__V1__RankEntry *e)
 {
     char rank[16], crank[16], score[CLI_WAN_TEXT_CAP], change[16];
-    const char *cells[7] = {rank, e->cluster_id, e->cluster_name,
-                            cli_json_category_zh(e->category), crank, score, change};
+    const char *cells[7] = {
+        rank,  e->cluster_id, e->cluster_name, cli_json_category_zh(e->category),
+        crank, score,         change};
 
     snprintf(rank, sizeof rank, "%u", e->rank);
     snprintf(crank, sizeof crank, "%u", e->category_rank);
@@ -393,8 +416,8 @@ static void add_rank_row(cli_table_t *t, const Jiju__V1__RankEntry *e)
 
 static int ranking_table(const Jiju__V1__QueryReply *rep, const char *period, int category)
 {
-    static const char *const headers[] = {"排名", "编码", "名称", "类别", "类别排名", "得分",
-                                          "变化"};
+    static const char *const headers[] = {"排名",     "编码", "名称", "类别",
+                                          "类别排名", "得分", "变化"};
     cli_table_t *t = cli_table_new(7, headers);
     size_t shown = 0;
 

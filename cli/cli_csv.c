@@ -19,13 +19,20 @@ static const struct {
     const char *zh;
     const char *field;
 } zh_columns[] = {
-    {"报告编号", "report_id"},          {"集聚区编码", "cluster_id"},
-    {"报告期", "period"},               {"版本", "revision"},
-    {"填报人", "submitted_by"},         {"备注", "note"},
-    {"入驻企业(户)", "enterprises"},    {"投入(万元)", "investment_wan"},
-    {"产值(万元)", "output_value_wan"}, {"营业收入(万元)", "revenue_wan"},
-    {"税收(万元)", "tax_wan"},          {"吸纳就业(人)", "employment"},
-    {"重点项目(个)", "key_projects"},   {"公共服务平台(个)", "public_service_platforms"},
+    {"报告编号", "report_id"},
+    {"集聚区编码", "cluster_id"},
+    {"报告期", "period"},
+    {"版本", "revision"},
+    {"填报人", "submitted_by"},
+    {"备注", "note"},
+    {"入驻企业(户)", "enterprises"},
+    {"投入(万元)", "investment_wan"},
+    {"产值(万元)", "output_value_wan"},
+    {"营业收入(万元)", "revenue_wan"},
+    {"税收(万元)", "tax_wan"},
+    {"吸纳就业(人)", "employment"},
+    {"重点项目(个)", "key_projects"},
+    {"公共服务平台(个)", "public_service_platforms"},
     {"招商引资(万元)", "attracted_investment_wan"},
 };
 
@@ -34,7 +41,7 @@ static const char *const ignored_columns[] = {"集聚区名称", "cluster_name",
                                               "county"};
 
 typedef struct csv_col {
-    char name[64];                     /* as written (normalised) */
+    char name[64];                      /* as written (normalised) */
     const ProtobufCFieldDescriptor *fd; /* NULL: ignored column */
     int is_wan;
 } csv_col;

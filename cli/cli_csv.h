@@ -12,8 +12,8 @@
  *
  * Rows are CSV records numbered as a spreadsheet shows them: the header is
  * row 1, the first data row is row 2, a record with a quoted line break is
- * still one row; blank lines are skipped and not counted. A row is refused, with every problem named by row, column and
- * reason, for: a bad amount (万元 with more than six decimals, not a
+ * still one row; blank lines are skipped and not counted. A row is refused, with every problem
+ * named by row, column and reason, for: a bad amount (万元 with more than six decimals, not a
  * number), a bad integer, a bad period, an empty required cell, missing
  * cells or extra cells (wrong field count), bytes that are not UTF-8.
  *
@@ -30,19 +30,19 @@
 #include "jiju/v1/report.pb-c.h"
 
 typedef struct cli_csv_problem {
-    size_t row;        /* spreadsheet row (header = 1) */
-    char column[64];   /* the column as written in the header ("" if none) */
-    char reason[192];  /* what is wrong */
+    size_t row;       /* spreadsheet row (header = 1) */
+    char column[64];  /* the column as written in the header ("" if none) */
+    char reason[192]; /* what is wrong */
 } cli_csv_problem;
 
 typedef struct cli_csv_result {
     Jiju__V1__Report **reports; /* the good rows, in order */
     size_t *report_rows;        /* row of each report */
     size_t n_reports;
-    cli_csv_problem *problems;  /* every problem of every bad row, in order */
+    cli_csv_problem *problems; /* every problem of every bad row, in order */
     size_t n_problems;
-    size_t rows;                /* data rows read (good + bad) */
-    size_t bad_rows;            /* data rows refused */
+    size_t rows;     /* data rows read (good + bad) */
+    size_t bad_rows; /* data rows refused */
 } cli_csv_result;
 
 /* Parse CSV text. JIJU_OK with *out (caller frees with

@@ -43,8 +43,16 @@ const char *cli_json_error_format(const cli_json_error *err, char *buf, size_t c
 /* ---- enums ---- */
 
 static const char *const category_zh[] = {
-    "", "现代物流园", "商务综合服务区", "文化创意园", "科技创业园", "电子商务产业园",
-    "服务外包基地", "产品交易市场", "休闲旅游服务集聚区", "综合性生产服务集聚区",
+    "",
+    "现代物流园",
+    "商务综合服务区",
+    "文化创意园",
+    "科技创业园",
+    "电子商务产业园",
+    "服务外包基地",
+    "产品交易市场",
+    "休闲旅游服务集聚区",
+    "综合性生产服务集聚区",
 };
 
 const char *cli_json_category_zh(int category)
@@ -135,17 +143,21 @@ static int set_int(const ProtobufCFieldDescriptor *fd, void *slot, const json_t 
     uint64_t u = 0;
 
     switch (fd->type) {
-    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
         if (json_int(v, &i) || i < INT32_MIN || i > INT32_MAX)
             break;
         *(int32_t *)slot = (int32_t)i;
         return 0;
-    case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
         if (json_int(v, &i) || i < 0 || i > (int64_t)UINT32_MAX)
             break;
         *(uint32_t *)slot = (uint32_t)i;
         return 0;
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
         if (json_uint64(v, &u))
             break;
         *(uint64_t *)slot = u;
@@ -254,10 +266,15 @@ static int set_scalar(const ProtobufCFieldDescriptor *fd, void *slot, const json
 static size_t slot_size(const ProtobufCFieldDescriptor *fd)
 {
     switch (fd->type) {
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
         return 8;
-    case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
         return sizeof(void *);
     case PROTOBUF_C_TYPE_BYTES:
         return sizeof(ProtobufCBinaryData);
@@ -268,8 +285,8 @@ static size_t slot_size(const ProtobufCFieldDescriptor *fd)
     }
 }
 
-static int set_repeated(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd,
-                        const json_t *v, const char *path, cli_json_error *err)
+static int set_repeated(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd, const json_t *v,
+                        const char *path, cli_json_error *err)
 {
     size_t n = json_array_size(v), sz = slot_size(fd);
     size_t *count = (size_t *)((char *)msg + fd->quantifier_offset);
@@ -321,8 +338,8 @@ static int set_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd, 
 }
 
 /* "X_wan": an exact 万元 amount for the int64 field "X_fen". */
-static int set_wan(ProtobufCMessage *msg, const ProtobufCMessageDescriptor *desc,
-                   const char *key, const json_t *v, const char *path, cli_json_error *err)
+static int set_wan(ProtobufCMessage *msg, const ProtobufCMessageDescriptor *desc, const char *key,
+                   const json_t *v, const char *path, cli_json_error *err)
 {
     char name[128];
     size_t klen = strlen(key);
@@ -346,7 +363,8 @@ static int set_wan(ProtobufCMessage *msg, const ProtobufCMessageDescriptor *desc
         }
         fen *= CLI_FEN_PER_WAN;
     } else if (!json_is_string(v)) {
-        set_err(err, path, "a 万元 amount must be a string such as \"1234.56\" (exact, no floating point)");
+        set_err(err, path,
+                "a 万元 amount must be a string such as \"1234.56\" (exact, no floating point)");
         return -1;
     } else if (cli_wan_to_fen(json_string_value(v), &fen, &reason) != JIJU_OK) {
         set_err(err, path, "%s: \"%s\"", reason, json_string_value(v));
@@ -383,7 +401,8 @@ ProtobufCMessage *cli_json_to_message(const ProtobufCMessageDescriptor *desc, co
         return NULL;
     }
     protobuf_c_message_init(desc, msg);
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         const ProtobufCFieldDescriptor *fd =
             protobuf_c_message_descriptor_get_field_by_name(desc, key);
         size_t klen = strlen(key);
@@ -414,7 +433,7 @@ Jiju__V1__Report *cli_json_report(const json_t *obj, const char *path, cli_json_
     if (inner && json_object_size(obj) == 1) {
         join_path(sub, sizeof sub, path, "report");
         return (Jiju__V1__Report *)cli_json_to_message(&jiju__v1__report__descriptor, inner, sub,
-                                                      err);
+                                                       err);
     }
     return (Jiju__V1__Report *)cli_json_to_message(&jiju__v1__report__descriptor, obj, path, err);
 }
@@ -429,13 +448,14 @@ Jiju__V1__Command *cli_json_command(const json_t *obj, const char *path, cli_jso
 
     join_path(sub, sizeof sub, path, "command");
     name = json_string_value(json_object_get(obj, "command"));
-    fd = name ? protobuf_c_message_descriptor_get_field_by_name(&jiju__v1__command__descriptor,
-                                                                  name)
-              : NULL;
+    fd = name
+             ? protobuf_c_message_descriptor_get_field_by_name(&jiju__v1__command__descriptor, name)
+             : NULL;
     if (!fd) {
-        set_err(err, sub, "expected one of register_cluster, update_cluster, open_period, "
-                          "close_period, record_recognition, eliminate_cluster, "
-                          "set_indicator_system");
+        set_err(err, sub,
+                "expected one of register_cluster, update_cluster, open_period, "
+                "close_period, record_recognition, eliminate_cluster, "
+                "set_indicator_system");
         return NULL;
     }
     if (!(fields = json_deep_copy(obj)) || !(cmd = malloc(sizeof *cmd))) {
@@ -542,8 +562,7 @@ static void place_error(const char *text, size_t len, int is_array, size_t index
     }
 }
 
-static Jiju__V1__SubmitRequest *request_from(const json_t *item, size_t index,
-                                             cli_json_error *err)
+static Jiju__V1__SubmitRequest *request_from(const json_t *item, size_t index, cli_json_error *err)
 {
     Jiju__V1__SubmitRequest *req = malloc(sizeof *req);
     const char *label;

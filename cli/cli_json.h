@@ -32,10 +32,10 @@
 #include "jiju/v1/submit.pb-c.h"
 
 typedef struct cli_json_error {
-    int line;          /* 1-based, 0 if unknown */
-    int column;        /* 1-based (characters), 0 if unknown */
-    char path[160];    /* field path, e.g. "[2].revenue_wan"; "" for syntax errors */
-    char reason[256];  /* what is wrong */
+    int line;         /* 1-based, 0 if unknown */
+    int column;       /* 1-based (characters), 0 if unknown */
+    char path[160];   /* field path, e.g. "[2].revenue_wan"; "" for syntax errors */
+    char reason[256]; /* what is wrong */
 } cli_json_error;
 
 /* "LINE:COL: PATH: REASON" (parts omitted when unknown) into buf. Returns buf. */

@@ -32,13 +32,19 @@ static json_t *enum_json(const ProtobufCFieldDescriptor *fd, int value)
 static json_t *scalar_json(const ProtobufCFieldDescriptor *fd, const void *slot)
 {
     switch (fd->type) {
-    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
         return json_integer(*(const int32_t *)slot);
-    case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
         return json_integer(*(const uint32_t *)slot);
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
         return json_integer(*(const int64_t *)slot);
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: {
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
         uint64_t u = *(const uint64_t *)slot;
         char text[24];
         if (u <= (uint64_t)INT64_MAX)
@@ -55,8 +61,9 @@ static json_t *scalar_json(const ProtobufCFieldDescriptor *fd, const void *slot)
     case PROTOBUF_C_TYPE_BYTES:
         return bytes_json(slot);
     case PROTOBUF_C_TYPE_MESSAGE:
-        return *(ProtobufCMessage *const *)slot ? cli_json_from_message(*(ProtobufCMessage *const *)slot)
-                                                : json_object();
+        return *(ProtobufCMessage *const *)slot
+                   ? cli_json_from_message(*(ProtobufCMessage *const *)slot)
+                   : json_object();
     default: /* float, double: not in the contract */
         return json_null();
     }
@@ -76,8 +83,11 @@ static int is_default(const ProtobufCFieldDescriptor *fd, const void *slot)
         return ((const ProtobufCBinaryData *)slot)->len == 0;
     case PROTOBUF_C_TYPE_BOOL:
         return !*(const protobuf_c_boolean *)slot;
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
         return *(const uint64_t *)slot == 0;
     default:
         return *(const uint32_t *)slot == 0;
@@ -87,10 +97,15 @@ static int is_default(const ProtobufCFieldDescriptor *fd, const void *slot)
 static size_t elem_size(const ProtobufCFieldDescriptor *fd)
 {
     switch (fd->type) {
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
         return 8;
-    case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
         return sizeof(void *);
     case PROTOBUF_C_TYPE_BYTES:
         return sizeof(ProtobufCBinaryData);
@@ -184,12 +199,12 @@ char *cli_json_envelope_line(const Jiju__V1__Envelope *env)
     json_t *line;
     char *text;
 
-    line = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:s?, s:s, s:s?, s:o?}",
-                     "specversion", "1.0", "id", env->id, "source", env->source, "type",
-                     env->type, "time", env->time, "subject", env->subject, "datacontenttype",
-                     "application/json", "seq", (json_int_t)env->seq, "time_ms",
-                     (json_int_t)env->time_ms, "period", env->period, "category",
-                     cat && env->category ? cat->name : "", "county", env->county, "data", body_json(env));
+    line = json_pack(
+        "{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:s?, s:s, s:s?, s:o?}", "specversion",
+        "1.0", "id", env->id, "source", env->source, "type", env->type, "time", env->time,
+        "subject", env->subject, "datacontenttype", "application/json", "seq", (json_int_t)env->seq,
+        "time_ms", (json_int_t)env->time_ms, "period", env->period, "category",
+        cat && env->category ? cat->name : "", "county", env->county, "data", body_json(env));
     if (!line)
         return NULL;
     text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);

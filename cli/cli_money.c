@@ -100,8 +100,7 @@ int cli_parse_int64(const char *text, int64_t *out)
         neg = 1;
         p++;
     }
-    if (!*p || add_digits(p, p + strlen(p), &mag) != 0 ||
-        mag > (uint64_t)INT64_MAX + (uint64_t)neg)
+    if (!*p || add_digits(p, p + strlen(p), &mag) != 0 || mag > (uint64_t)INT64_MAX + (uint64_t)neg)
         return JIJU_ERR_INVALID;
     *out = neg ? (int64_t)(0 - mag) : (int64_t)mag;
     return JIJU_OK;

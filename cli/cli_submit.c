@@ -36,8 +36,8 @@ void cli_print_reply(FILE *out, const char *label, const Jiju__V1__SubmitReply *
     for (size_t i = 0; i < r->n_problems; i++) {
         const Jiju__V1__Problem *p = r->problems[i];
         fprintf(out, "  %s %s field=%s value=\"%s\" %s / %s\n",
-                p->severity == JIJU__V1__SEVERITY__WARNING ? "WARNING" : "ERROR", p->code,
-                p->field, p->value, p->message_zh, p->message_en);
+                p->severity == JIJU__V1__SEVERITY__WARNING ? "WARNING" : "ERROR", p->code, p->field,
+                p->value, p->message_zh, p->message_en);
     }
 }
 
@@ -88,8 +88,8 @@ static int send_one(rpc_t *r, const Jiju__V1__SubmitRequest *req)
 }
 
 /* Handle one reply frame; stray or stale replies are ignored. */
-static void on_reply(rpc_t *r, const uint8_t *buf, size_t len, size_t n, cli_reply_fn fn,
-                     void *arg, cli_tally *tally)
+static void on_reply(rpc_t *r, const uint8_t *buf, size_t len, size_t n, cli_reply_fn fn, void *arg,
+                     cli_tally *tally)
 {
     Jiju__V1__SubmitReply *rep = jiju__v1__submit_reply__unpack(NULL, len, buf);
     size_t idx;
@@ -173,16 +173,16 @@ static void print_submit_reply(void *arg, size_t index, const Jiju__V1__SubmitRe
 
 static int submit_usage(void)
 {
-    fprintf(stderr, "usage: jiju submit FILE.json [--endpoint tcp://HOST:PORT]... "
-                    "[--timeout-ms MS]\n"
-                    "  FILE holds a report or command object, or an array of them;\n"
-                    "  endpoints default to $JIJU_INGEST (comma-separated) or %s\n",
+    fprintf(stderr,
+            "usage: jiju submit FILE.json [--endpoint tcp://HOST:PORT]... "
+            "[--timeout-ms MS]\n"
+            "  FILE holds a report or command object, or an array of them;\n"
+            "  endpoints default to $JIJU_INGEST (comma-separated) or %s\n",
             CLI_DEFAULT_INGEST);
     return CLI_EXIT_USAGE;
 }
 
-int cli_submit_flags(int argc, char **argv, cli_endpoints *eps, int *timeout_ms,
-                     const char **file)
+int cli_submit_flags(int argc, char **argv, cli_endpoints *eps, int *timeout_ms, const char **file)
 {
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'},
@@ -324,8 +324,7 @@ static int import_submit(const cli_endpoints *eps, const cli_csv_result *res, in
     if ((ptrs = malloc((res->n_reports ? res->n_reports : 1) * sizeof *ptrs))) {
         for (size_t i = 0; i < res->n_reports; i++)
             ptrs[i] = &reqs[i];
-        rc = cli_submit_run(eps, ptrs, res->n_reports, timeout_ms, print_import_reply, &ctx,
-                            tally);
+        rc = cli_submit_run(eps, ptrs, res->n_reports, timeout_ms, print_import_reply, &ctx, tally);
         free(ptrs);
     }
     for (size_t i = 0; i < res->n_reports; i++)
@@ -338,8 +337,7 @@ static void print_row_problems(const cli_csv_result *res)
 {
     for (size_t i = 0; i < res->n_problems; i++) {
         const cli_csv_problem *p = &res->problems[i];
-        printf("row %zu:%s%s: %s\n", p->row, p->column[0] ? " column " : "", p->column,
-               p->reason);
+        printf("row %zu:%s%s: %s\n", p->row, p->column[0] ? " column " : "", p->column, p->reason);
     }
 }
 

@@ -22,10 +22,10 @@ typedef struct tail_opts {
     const char *stream;
     const char *subscriber;
     uint64_t from;
-    long count;      /* 0: unlimited */
-    int timeout_ms;  /* idle time before exiting; -1: never */
+    long count;     /* 0: unlimited */
+    int timeout_ms; /* idle time before exiting; -1: never */
     int heartbeat_ms;
-    int dead_ms;     /* producer silence before reconnecting */
+    int dead_ms; /* producer silence before reconnecting */
 } tail_opts;
 
 static int tail_usage(void)
@@ -55,10 +55,14 @@ static int parse_num(const char *text, long long min, long long *out)
 static int tail_flags(int argc, char **argv, tail_opts *o)
 {
     static const struct option opts[] = {
-        {"subscriber", required_argument, NULL, 's'}, {"endpoint", required_argument, NULL, 'e'},
-        {"stream", required_argument, NULL, 'S'},     {"from", required_argument, NULL, 'f'},
-        {"count", required_argument, NULL, 'n'},      {"timeout-ms", required_argument, NULL, 't'},
-        {"heartbeat-ms", required_argument, NULL, 'H'}, {"help", no_argument, NULL, 'h'},
+        {"subscriber", required_argument, NULL, 's'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"stream", required_argument, NULL, 'S'},
+        {"from", required_argument, NULL, 'f'},
+        {"count", required_argument, NULL, 'n'},
+        {"timeout-ms", required_argument, NULL, 't'},
+        {"heartbeat-ms", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long long v;

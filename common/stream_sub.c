@@ -22,9 +22,9 @@ struct stream_sub {
     char consumer_id[128];
     char producer[128];
     char last_error[256];
-    uint64_t from_seq;  /* asked for at open; 0 = producer's stored ack */
-    uint64_t delivered; /* last seq handed to the caller */
-    uint64_t acked;     /* last seq the caller acknowledged */
+    uint64_t from_seq;    /* asked for at open; 0 = producer's stored ack */
+    uint64_t delivered;   /* last seq handed to the caller */
+    uint64_t acked;       /* last seq the caller acknowledged */
     uint64_t last_rx_seq; /* last RECORD seq seen on this connection */
     uint32_t credit;
     int heartbeat_ms, timeout_ms;
@@ -290,8 +290,7 @@ static int on_frame(stream_sub_t *s, const Jiju__V1__StreamFrame *f, sub_out *ou
     s->last_rx = clock_mono_ms();
     switch (f->kind_case) {
     case JIJU__V1__STREAM_FRAME__KIND_HELLO:
-        snprintf(s->producer, sizeof s->producer, "%s",
-                 f->hello->peer_id ? f->hello->peer_id : "");
+        snprintf(s->producer, sizeof s->producer, "%s", f->hello->peer_id ? f->hello->peer_id : "");
         s->state = SUB_ACTIVE;
         send_resume(s);
         return JIJU_OK;
@@ -342,8 +341,7 @@ static void tick(stream_sub_t *s)
         send_heartbeat(s);
 }
 
-int stream_sub_next(stream_sub_t *s, int timeout_ms, uint64_t *seq, uint8_t **data,
-                    size_t *len)
+int stream_sub_next(stream_sub_t *s, int timeout_ms, uint64_t *seq, uint8_t **data, size_t *len)
 {
     int64_t deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
     sub_out out = {0};

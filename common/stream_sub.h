@@ -42,8 +42,7 @@ stream_sub_t *stream_sub_open(void *zctx, const char *endpoint, const char *stre
  * the producer refused the handshake with an ERROR (see
  * stream_sub_last_error; the next call tries again); JIJU_ERR_NOMEM,
  * JIJU_ERR_ZMQ. Outputs are set only on success. */
-int stream_sub_next(stream_sub_t *s, int timeout_ms, uint64_t *seq, uint8_t **data,
-                    size_t *len);
+int stream_sub_next(stream_sub_t *s, int timeout_ms, uint64_t *seq, uint8_t **data, size_t *len);
 
 /* Tell the producer that every record up to seq is processed. seq must not
  * exceed the last delivered one (JIJU_ERR_INVALID). Acks below the last one

@@ -190,9 +190,9 @@ static void test_header_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_import_25),       cmocka_unit_test(test_english_header),
-        cmocka_unit_test(test_wan_exactness),   cmocka_unit_test(test_chinese_header_variants),
-        cmocka_unit_test(test_row_problems),    cmocka_unit_test(test_header_refused),
+        cmocka_unit_test(test_import_25),     cmocka_unit_test(test_english_header),
+        cmocka_unit_test(test_wan_exactness), cmocka_unit_test(test_chinese_header_variants),
+        cmocka_unit_test(test_row_problems),  cmocka_unit_test(test_header_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,8 +14,7 @@
 #include "err.h"
 #include "jiju/v1/stream.pb-c.h"
 
-static int parse(const char *text, Jiju__V1__SubmitRequest ***reqs, size_t *n,
-                 cli_json_error *err)
+static int parse(const char *text, Jiju__V1__SubmitRequest ***reqs, size_t *n, cli_json_error *err)
 {
     return cli_json_parse_requests(text, strlen(text), reqs, n, err);
 }
@@ -26,12 +25,28 @@ static void test_wan_to_fen_exact(void **state)
         const char *text;
         int64_t fen;
     } good[] = {
-        {"1.23", 1230000},         {"0.000001", 1},     {"1", 1000000},
-        {"1234.56", 1234560000},   {"0.5", 500000},     {"-2.000001", -2000001},
-        {"9223372036854.775807", INT64_MAX},           {"0", 0},
+        {"1.23", 1230000},
+        {"0.000001", 1},
+        {"1", 1000000},
+        {"1234.56", 1234560000},
+        {"0.5", 500000},
+        {"-2.000001", -2000001},
+        {"9223372036854.775807", INT64_MAX},
+        {"0", 0},
     };
-    static const char *const bad[] = {"0.0000001", "", "1.", ".5", "1,5", "1e3", " 1", "1 ",
-                                      "abc", "--1", "9223372036854.775808", "1.2.3", "+1"};
+    static const char *const bad[] = {"0.0000001",
+                                      "",
+                                      "1.",
+                                      ".5",
+                                      "1,5",
+                                      "1e3",
+                                      " 1",
+                                      "1 ",
+                                      "abc",
+                                      "--1",
+                                      "9223372036854.775808",
+                                      "1.2.3",
+                                      "+1"};
     const char *reason;
     int64_t fen;
 
@@ -86,7 +101,8 @@ static void test_report_fields(void **state)
     r = reqs[0]->report;
     assert_string_equal(r->cluster_id, "JL-WL-001");
     assert_int_equal(r->revision, 2);
-    assert_int_equal(r->enterprises_present_case, JIJU__V1__REPORT__ENTERPRISES_PRESENT_ENTERPRISES);
+    assert_int_equal(r->enterprises_present_case,
+                     JIJU__V1__REPORT__ENTERPRISES_PRESENT_ENTERPRISES);
     assert_int_equal(r->enterprises, 40);
     assert_true(r->revenue_fen == INT64_C(1234560000));
     assert_true(r->tax_fen == INT64_C(123456789012));
@@ -166,7 +182,8 @@ static void test_enum_parse(void **state)
     (void)state;
     assert_int_equal(cli_json_enum_parse(&jiju__v1__category__descriptor, "LOGISTICS", &v), 0);
     assert_int_equal(v, 1);
-    assert_int_equal(cli_json_enum_parse(&jiju__v1__category__descriptor, "综合性生产服务集聚区", &v), 0);
+    assert_int_equal(
+        cli_json_enum_parse(&jiju__v1__category__descriptor, "综合性生产服务集聚区", &v), 0);
     assert_int_equal(v, 9);
     assert_int_equal(cli_json_enum_parse(&jiju__v1__category__descriptor, "ecommerce", &v), 0);
     assert_int_equal(v, 5);
@@ -265,9 +282,9 @@ static void test_envelope_line(void **state)
     assert_string_equal(json_string_value(json_object_get(js, "category")), "BUSINESS_SERVICES");
     assert_string_equal(json_string_value(json_object_get(js, "county")), "昌邑区");
     assert_int_equal(json_integer_value(json_object_get(js, "seq")), 7);
-    assert_true(json_integer_value(json_object_get(
-                    json_object_get(json_object_get(js, "data"), "report"), "revenue_fen")) ==
-                INT64_C(9000000000000));
+    assert_true(
+        json_integer_value(json_object_get(json_object_get(json_object_get(js, "data"), "report"),
+                                           "revenue_fen")) == INT64_C(9000000000000));
     assert_int_equal(json_integer_value(json_object_get(json_object_get(js, "data"), "ingest_seq")),
                      42);
     json_decref(js);
@@ -300,10 +317,14 @@ static void test_bytes_base64_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wan_to_fen_exact),  cmocka_unit_test(test_fen_to_wan_text),
-        cmocka_unit_test(test_report_fields),     cmocka_unit_test(test_report_round_trip),
-        cmocka_unit_test(test_commands),          cmocka_unit_test(test_enum_parse),
-        cmocka_unit_test(test_error_positions),   cmocka_unit_test(test_envelope_line),
+        cmocka_unit_test(test_wan_to_fen_exact),
+        cmocka_unit_test(test_fen_to_wan_text),
+        cmocka_unit_test(test_report_fields),
+        cmocka_unit_test(test_report_round_trip),
+        cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_enum_parse),
+        cmocka_unit_test(test_error_positions),
+        cmocka_unit_test(test_envelope_line),
         cmocka_unit_test(test_bytes_base64_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

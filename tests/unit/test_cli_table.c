@@ -1,10 +1,10 @@
 /* test_cli_table.c - tables stay aligned with Chinese text: widths are
  * display columns (wcwidth), not bytes. */
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

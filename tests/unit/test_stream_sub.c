@@ -1,5 +1,6 @@
 /* test_stream_sub.c - the store-less consumer against the real producer side
  * (stream_serve over a stream_log in a RocksDB store, run in a thread). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -48,8 +48,8 @@ static void append_n(producer *p, int n)
     assert_non_null(t);
     for (int i = 0; i < n; i++) {
         char rec[32];
-        int len = snprintf(rec, sizeof rec, "rec-%llu",
-                           (unsigned long long)stream_log_next(p->log));
+        int len =
+            snprintf(rec, sizeof rec, "rec-%llu", (unsigned long long)stream_log_next(p->log));
         assert_int_equal(stream_log_append(p->log, t, rec, (size_t)len, NULL), JIJU_OK);
     }
     assert_int_equal(store_txn_commit(t, true), JIJU_OK);
