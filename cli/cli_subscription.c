@@ -51,11 +51,14 @@ static int sub_call(const sub_common *c, Jiju__V1__SubscriptionRequest *req,
     void *z = zmq_ctx_new();
     const char *eps[1] = {c->endpoint};
     rpc_t *r = z ? rpc_new(z, eps, 1, c->timeout_ms) : NULL;
-    size_t len = jiju__v1__subscription_request__get_packed_size(req), rlen = 0;
-    uint8_t *buf = malloc(len ? len : 1), *reply = NULL;
-    int rc = r && buf ? JIJU_OK : JIJU_ERR_NOMEM;
+    size_t len, rlen = 0;
+    uint8_t *buf, *reply = NULL;
+    int rc;
 
-    req->request_id = (char *)"cli";
+    req->request_id = (char *)"cli"; /* before sizing: it is packed too */
+    len = jiju__v1__subscription_request__get_packed_size(req);
+    buf = malloc(len ? len : 1);
+    rc = r && buf ? JIJU_OK : JIJU_ERR_NOMEM;
     if (rc == JIJU_OK) {
         jiju__v1__subscription_request__pack(req, buf);
         rc = rpc_call(r, buf, len, &reply, &rlen);
@@ -130,7 +133,8 @@ static void print_filter(const Jiju__V1__Filter *f, size_t i)
 static void print_status(const Jiju__V1__Subscription *s, const Jiju__V1__SubscriptionStatus *st)
 {
     char when[40];
-    uint64_t backlog = st->last_seq > st->acked_seq ? st->last_seq - st->acked_seq : 0;
+    uint64_t from = st->acked_seq + 1 > st->first_seq ? st->acked_seq + 1 : st->first_seq;
+    uint64_t backlog = st->last_seq >= from ? st->last_seq - from + 1 : 0; /* retained, unacked */
 
     printf("    seq %llu..%llu retained, acked %llu, backlog %llu\n",
            (unsigned long long)st->first_seq, (unsigned long long)st->last_seq,
