@@ -46,6 +46,22 @@ static stream_log_t *deliveries_log(void *arg, const char *stream, const char *c
     return s->log;
 }
 
+/* A record that is not an Envelope is skipped (and logged by the stream
+ * module); any other failure may have left appends in the txn: exit before
+ * it commits and resume from the cursor. */
+static int route_apply(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data,
+                       size_t len, store_txn_t *txn)
+{
+    int rc = notify_route_apply(arg, producer_id, seq, data, len, txn);
+
+    if (rc != JIJU_OK && rc != JIJU_ERR_CORRUPT) {
+        log_error("route_failed", "producer=%s seq=%llu err=\"%s\" action=exit", producer_id,
+                  (unsigned long long)seq, jiju_err_str(rc));
+        exit(EXIT_FAILURE);
+    }
+    return rc;
+}
+
 static void routed(void *arg)
 {
     notify_app *app = arg;
@@ -158,7 +174,7 @@ static int start(notify_app *app, stream_peer_t **deliveries, stream_peer_t **ev
     *deliveries = stream_serve(app->srv.svc, app->srv.store, c->deliveries_endpoint, &so,
                                deliveries_log, NULL, app);
     *events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream, &so,
-                            notify_route_apply, &app->route);
+                            route_apply, &app->route);
     *admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->instance,
                               admin_changed, app);
     if (!*deliveries || !*events || !*admin || !app->hooks ||

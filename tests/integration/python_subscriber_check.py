@@ -157,7 +157,8 @@ def main():
             d.stop()
         if not ok:
             for name in ["notification", "assessment"]:
-                print(f"--- {name} log ---\n" + stack.logs(name), file=sys.stderr)
+                if os.path.exists(stack.procs[name].logpath):
+                    print(f"--- {name} log ---\n" + stack.logs(name), file=sys.stderr)
             for d in depts:
                 if os.path.exists(d.log):
                     print(f"--- {d.id} ---\n" + open(d.log).read()[-2000:], file=sys.stderr)
