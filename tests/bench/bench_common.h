@@ -36,13 +36,15 @@ static inline int bench_cmp_double(const void *a, const void *b)
 /* Median of v[0..n-1] (sorts a copy; the caller's order is kept). */
 static inline double bench_median(const double *v, int n)
 {
-    double tmp[64];
+    double *tmp = n > 0 ? malloc((size_t)n * sizeof *v) : NULL, m;
 
-    if (n <= 0 || n > 64)
+    if (!tmp)
         return 0;
     memcpy(tmp, v, (size_t)n * sizeof *v);
     qsort(tmp, (size_t)n, sizeof *tmp, bench_cmp_double);
-    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+    m = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+    free(tmp);
+    return m;
 }
 
 /* A fresh directory under $TMPDIR (default /tmp, i.e. the same disk as a
