@@ -291,6 +291,22 @@ store_iter_t *store_iter_new(store_t *s, int cf)
     return it;
 }
 
+store_iter_t *store_txn_iter_new(store_txn_t *t, int cf)
+{
+    store_iter_t *it;
+    rocksdb_iterator_t *base;
+
+    if (cf < 0 || cf >= t->s->n_cf)
+        return NULL;
+    it = calloc(1, sizeof *it);
+    if (!it)
+        return NULL;
+    base = rocksdb_create_iterator_cf(t->s->db, t->s->ropts, t->s->cf[cf]);
+    /* takes ownership of base */
+    it->it = rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wb, base, t->s->cf[cf]);
+    return it;
+}
+
 void store_iter_destroy(store_iter_t **itp)
 {
     if (!itp || !*itp)

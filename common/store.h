@@ -55,6 +55,10 @@ int store_txn_commit(store_txn_t *txn, bool sync);
 
 /* Iterators over one column family (a consistent snapshot of the DB). */
 store_iter_t *store_iter_new(store_t *s, int cf);
+/* An iterator over the DB with txn's own writes laid over it (puts seen,
+ * deletes hidden), for scans that must see earlier records of the same batch.
+ * Writing to txn while it is open invalidates it: collect, then write. */
+store_iter_t *store_txn_iter_new(store_txn_t *txn, int cf);
 void store_iter_destroy(store_iter_t **it);
 void store_iter_seek(store_iter_t *it, const void *key, size_t klen);      /* first >= key */
 void store_iter_seek_prev(store_iter_t *it, const void *key, size_t klen); /* last <= key */
