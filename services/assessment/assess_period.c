@@ -1,0 +1,130 @@
+/* assess_period.c - the life of an evaluation period: opened by OpenPeriod
+ * or by its first report, closed once by ClosePeriod (a second close emits
+ * nothing). The period's record also keeps the running sums of its reports,
+ * so target progress never rescans a period. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assess_state.h"
+#include "err.h"
+
+#define PERIOD_REC_VERSION 1
+#define PERIOD_REC_LEN (2 + 6 * 8)
+
+enum { PF_OPENED = 1, PF_CLOSED = 2, PF_OVERDUE_DONE = 4 };
+
+static void rec_encode(const assess_period_state *st, uint8_t out[PERIOD_REC_LEN])
+{
+    const int64_t v[6] = {st->deadline_ms, st->ranking_sent_ms, st->reports,
+                          st->revenue_fen, st->enterprises, st->employment};
+
+    out[0] = PERIOD_REC_VERSION;
+    out[1] = (uint8_t)((st->opened ? PF_OPENED : 0) | (st->closed ? PF_CLOSED : 0) |
+                       (st->overdue_done ? PF_OVERDUE_DONE : 0));
+    for (int i = 0; i < 6; i++)
+        store_be64_put(out + 2 + 8 * i, (uint64_t)v[i]);
+}
+
+static int rec_decode(const uint8_t *in, size_t len, assess_period_state *st)
+{
+    int64_t v[6];
+
+    if (len != PERIOD_REC_LEN || in[0] != PERIOD_REC_VERSION)
+        return JIJU_ERR_CORRUPT;
+    for (int i = 0; i < 6; i++)
+        v[i] = (int64_t)store_be64_get(in + 2 + 8 * i);
+    st->opened = in[1] & PF_OPENED;
+    st->closed = in[1] & PF_CLOSED;
+    st->overdue_done = in[1] & PF_OVERDUE_DONE;
+    st->deadline_ms = v[0];
+    st->ranking_sent_ms = v[1];
+    st->reports = v[2];
+    st->revenue_fen = v[3];
+    st->enterprises = v[4];
+    st->employment = v[5];
+    return JIJU_OK;
+}
+
+int assess_period_get(assess_t *a, store_txn_t *txn, const char *text, assess_period_state *out)
+{
+    void *v = NULL;
+    size_t len = 0;
+    int rc = store_txn_get(txn, a->cf[ACF_PERIODS], text, strlen(text), &v, &len);
+
+    memset(out, 0, sizeof *out);
+    if (rc == JIJU_ERR_NOT_FOUND)
+        return JIJU_OK;
+    if (rc != JIJU_OK)
+        return rc;
+    rc = rec_decode(v, len, out);
+    free(v);
+    return rc;
+}
+
+int assess_period_put(assess_t *a, store_txn_t *txn, const char *text,
+                      const assess_period_state *st)
+{
+    uint8_t rec[PERIOD_REC_LEN];
+
+    rec_encode(st, rec);
+    return store_txn_put(txn, a->cf[ACF_PERIODS], text, strlen(text), rec, sizeof rec);
+}
+
+int assess_period_open(assess_t *a, store_txn_t *txn, const char *text, const period *p,
+                       assess_period_state *st)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__PeriodOpened po = JIJU__V1__PERIOD_OPENED__INIT;
+    int rc;
+
+    if (st->opened || st->closed)
+        return JIJU_OK;
+    st->opened = true;
+    st->deadline_ms = period_end_ms(p) + a->cfg->deadline_days * ASSESS_DAY_MS;
+    if ((rc = assess_period_put(a, txn, text, st)) != JIJU_OK ||
+        (rc = assess_flag_put(a, txn, ACF_OPEN, text)) != JIJU_OK)
+        return rc;
+    po.period = (char *)text;
+    po.deadline_ms = st->deadline_ms;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_PERIOD_OPENED;
+    env.period_opened = &po;
+    return assess_emit(a, txn, &env, NULL, text);
+}
+
+static int emit_closed(assess_t *a, store_txn_t *txn, const char *text)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__PeriodClosed pc = JIJU__V1__PERIOD_CLOSED__INIT;
+
+    pc.period = (char *)text;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED;
+    env.period_closed = &pc;
+    return assess_emit(a, txn, &env, NULL, text);
+}
+
+int assess_period_close(assess_t *a, store_txn_t *txn, const char *text, const period *p)
+{
+    assess_period_state st;
+    int rc;
+
+    if ((rc = assess_period_get(a, txn, text, &st)) != JIJU_OK)
+        return rc;
+    if (st.closed)
+        return JIJU_OK; /* idempotent: the decisions were taken at the first close */
+    if ((rc = assess_period_open(a, txn, text, p, &st)) != JIJU_OK)
+        return rc;
+    /* Closed before deciding: a cluster eliminated below then leaves only
+     * the sums of the periods still open, while this period keeps the
+     * figures it was assessed on. */
+    st.closed = true;
+    if ((rc = assess_period_put(a, txn, text, &st)) != JIJU_OK ||
+        (rc = assess_flag_del(a, txn, ACF_OPEN, text)) != JIJU_OK ||
+        (rc = assess_flag_del(a, txn, ACF_DIRTY, text)) != JIJU_OK)
+        return rc;
+    if ((rc = assess_close_decide(a, txn, text, p)) != JIJU_OK)
+        return rc;
+    if ((rc = assess_period_get(a, txn, text, &st)) != JIJU_OK ||
+        (rc = assess_emit_targets(a, txn, text, p, &st, NULL)) != JIJU_OK)
+        return rc;
+    return emit_closed(a, txn, text);
+}

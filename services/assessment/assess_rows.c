@@ -1,0 +1,223 @@
+/* assess_rows.c - the scoring rows of one period: every active cluster, its
+ * latest report for the period (if any), its previous period's figures and
+ * published rank. Clusters, reports and ranks are all keyed so that one
+ * period is a prefix scan in cluster id order, so the rows are built by
+ * merging sorted scans: O(clusters + the period's reports). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assess_state.h"
+#include "err.h"
+
+static int push_cluster(assess_rows *r, size_t *cap, Jiju__V1__Cluster *c)
+{
+    if (r->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        Jiju__V1__Cluster **bigger = realloc(r->clusters, nc * sizeof *bigger);
+        if (!bigger)
+            return JIJU_ERR_NOMEM;
+        r->clusters = bigger;
+        *cap = nc;
+    }
+    r->clusters[r->n++] = c;
+    return JIJU_OK;
+}
+
+static int load_active(assess_t *a, store_txn_t *txn, assess_rows *r)
+{
+    store_iter_t *it = store_txn_iter_new(txn, a->cf[ACF_CLUSTERS]);
+    size_t cap = 0, len;
+    int rc = JIJU_OK;
+
+    if (!it)
+        return JIJU_ERR_NOMEM;
+    for (store_iter_seek_first(it); rc == JIJU_OK && store_iter_valid(it); store_iter_next(it)) {
+        const void *v = store_iter_value(it, &len);
+        Jiju__V1__Cluster *c = jiju__v1__cluster__unpack(NULL, len, v);
+        if (!c) {
+            rc = JIJU_ERR_CORRUPT;
+        } else if (c->status == JIJU__V1__CLUSTER_STATUS__ELIMINATED) {
+            jiju__v1__cluster__free_unpacked(c, NULL);
+        } else if ((rc = push_cluster(r, &cap, c)) != JIJU_OK) {
+            jiju__v1__cluster__free_unpacked(c, NULL);
+        }
+    }
+    store_iter_destroy(&it);
+    return rc;
+}
+
+typedef int (*merge_fn)(assess_rows *r, size_t row, const void *val, size_t len);
+
+/* Walk cf's keys "period\0<id>" alongside the rows (both in id order) and
+ * call fn for every id that is an active cluster. */
+static int merge(assess_t *a, store_txn_t *txn, int cf, const char *text, assess_rows *r,
+                 merge_fn fn)
+{
+    size_t plen = strlen(text) + 1, klen, vlen, row = 0;
+    store_iter_t *it = store_txn_iter_new(txn, a->cf[cf]);
+    int rc = JIJU_OK;
+
+    if (!it)
+        return JIJU_ERR_NOMEM;
+    store_iter_seek(it, text, plen); /* text's NUL is the separator */
+    for (; rc == JIJU_OK && store_iter_valid(it) && row < r->n; store_iter_next(it)) {
+        const char *k = store_iter_key(it, &klen);
+        int cmp = 1;
+        if (klen < plen || memcmp(k, text, plen) != 0)
+            break;
+        while (row < r->n) {
+            const char *id = r->clusters[row]->id;
+            size_t idl = strlen(id), n = idl < klen - plen ? idl : klen - plen;
+            cmp = memcmp(id, k + plen, n);
+            if (cmp == 0)
+                cmp = (idl > klen - plen) - (idl < klen - plen);
+            if (cmp >= 0)
+                break;
+            row++;
+        }
+        if (row < r->n && cmp == 0) {
+            const void *v = store_iter_value(it, &vlen); /* before vlen is read */
+            rc = fn(r, row, v, vlen);
+        }
+    }
+    store_iter_destroy(&it);
+    return rc;
+}
+
+/* The six reported figures of a report, with presence. */
+static void report_values(const Jiju__V1__Report *rep, int64_t v[ASSESS_N_REPORTED],
+                          bool present[ASSESS_N_REPORTED])
+{
+    present[IND_ENTERPRISES] = rep->enterprises_present_case != 0;
+    v[IND_ENTERPRISES] = present[IND_ENTERPRISES] ? rep->enterprises : 0;
+    present[IND_INVESTMENT] = rep->investment_present_case != 0;
+    v[IND_INVESTMENT] = present[IND_INVESTMENT] ? rep->investment_fen : 0;
+    present[IND_OUTPUT_VALUE] = rep->output_value_present_case != 0;
+    v[IND_OUTPUT_VALUE] = present[IND_OUTPUT_VALUE] ? rep->output_value_fen : 0;
+    present[IND_REVENUE] = rep->revenue_present_case != 0;
+    v[IND_REVENUE] = present[IND_REVENUE] ? rep->revenue_fen : 0;
+    present[IND_TAX] = rep->tax_present_case != 0;
+    v[IND_TAX] = present[IND_TAX] ? rep->tax_fen : 0;
+    present[IND_EMPLOYMENT] = rep->employment_present_case != 0;
+    v[IND_EMPLOYMENT] = present[IND_EMPLOYMENT] ? rep->employment : 0;
+}
+
+static int take_report(assess_rows *r, size_t row, const void *val, size_t len)
+{
+    Jiju__V1__Report *rep = jiju__v1__report__unpack(NULL, len, val);
+
+    if (!rep)
+        return JIJU_ERR_CORRUPT;
+    r->reports[row] = rep;
+    report_values(rep, r->rows[row].value, r->rows[row].present);
+    return JIJU_OK;
+}
+
+static int take_prev_report(assess_rows *r, size_t row, const void *val, size_t len)
+{
+    Jiju__V1__Report *rep = jiju__v1__report__unpack(NULL, len, val);
+    int64_t v[ASSESS_N_REPORTED];
+    bool present[ASSESS_N_REPORTED];
+
+    if (!rep)
+        return JIJU_ERR_CORRUPT;
+    report_values(rep, v, present);
+    for (int i = 0; i < ASSESS_N_REPORTED; i++) {
+        r->rows[row].prev[i] = v[i];
+        r->rows[row].prev_present[i] = present[i];
+    }
+    jiju__v1__report__free_unpacked(rep, NULL);
+    return JIJU_OK;
+}
+
+/* The previous published rank, and its derived figures where they were not
+ * imputed (for the "previous" missing policy). */
+static int take_prev_rank(assess_rows *r, size_t row, const void *val, size_t len)
+{
+    Jiju__V1__RankEntry *e = jiju__v1__rank_entry__unpack(NULL, len, val);
+    assess_row *w = &r->rows[row];
+
+    if (!e)
+        return JIJU_ERR_CORRUPT;
+    w->has_prev_rank = true;
+    w->prev_rank = e->rank;
+    for (size_t i = 0; i < e->n_contributions; i++) {
+        const Jiju__V1__Contribution *c = e->contributions[i];
+        int ind = assess_indicator_from_name(c->indicator);
+        if ((ind == IND_CONTRIBUTION || ind == IND_GROWTH) && !c->imputed) {
+            w->prev[ind] = c->raw;
+            w->prev_present[ind] = true;
+        }
+    }
+    jiju__v1__rank_entry__free_unpacked(e, NULL);
+    return JIJU_OK;
+}
+
+static int load_previous(assess_t *a, store_txn_t *txn, const period *p, assess_rows *r)
+{
+    period prev;
+    char text[PERIOD_TEXT_CAP];
+    int rc;
+
+    if (period_previous(p, &prev) != JIJU_OK || period_format(&prev, text, sizeof text) != JIJU_OK)
+        return JIJU_OK; /* the first period there can be: nothing before it */
+    if ((rc = merge(a, txn, ACF_REPORTS, text, r, take_prev_report)) != JIJU_OK)
+        return rc;
+    return merge(a, txn, ACF_RANKS, text, r, take_prev_rank);
+}
+
+int assess_rows_load(assess_t *a, store_txn_t *txn, const char *text, const period *p,
+                     assess_rows *out)
+{
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = load_active(a, txn, out)) != JIJU_OK)
+        goto out_free;
+    out->rows = calloc(out->n ? out->n : 1, sizeof *out->rows);
+    out->reports = calloc(out->n ? out->n : 1, sizeof *out->reports);
+    if (!out->rows || !out->reports) {
+        rc = JIJU_ERR_NOMEM;
+        goto out_free;
+    }
+    for (size_t i = 0; i < out->n; i++) {
+        out->rows[i].cluster_id = out->clusters[i]->id;
+        out->rows[i].cluster_name = out->clusters[i]->name;
+        out->rows[i].category = out->clusters[i]->category;
+    }
+    if ((rc = merge(a, txn, ACF_REPORTS, text, out, take_report)) != JIJU_OK ||
+        (rc = load_previous(a, txn, p, out)) != JIJU_OK)
+        goto out_free;
+    return JIJU_OK;
+out_free:
+    assess_rows_free(out);
+    return rc;
+}
+
+int assess_rows_score(assess_t *a, store_txn_t *txn, assess_rows *r)
+{
+    assess_score_params params;
+    int rc;
+
+    if ((rc = assess_params_get(a, txn, &params)) != JIJU_OK)
+        return rc;
+    free(r->scored);
+    r->scored = calloc(r->n ? r->n : 1, sizeof *r->scored);
+    if (!r->scored)
+        return JIJU_ERR_NOMEM;
+    return assess_score_run(&params, r->rows, r->n, r->scored);
+}
+
+void assess_rows_free(assess_rows *r)
+{
+    for (size_t i = 0; r->clusters && i < r->n; i++) {
+        jiju__v1__cluster__free_unpacked(r->clusters[i], NULL);
+        if (r->reports && r->reports[i])
+            jiju__v1__report__free_unpacked(r->reports[i], NULL);
+    }
+    free(r->clusters);
+    free(r->reports);
+    free(r->rows);
+    free(r->scored);
+    memset(r, 0, sizeof *r);
+}

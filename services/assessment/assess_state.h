@@ -1,0 +1,171 @@
+/* assess_state.h - what the parts of assessment's state machine share: the
+ * handle, the column families and their keys, the per-period record, and
+ * the helpers that read and write them through a txn.
+ *
+ * Every read goes through the caller's txn (store_txn_get, store_txn_iter_new),
+ * so records applied earlier in the same batch are seen; nothing mutable is
+ * cached in memory. Scans run in key order, never in hash order, so the same
+ * inputs produce the same events (determinism, issue 6).
+ *
+ * Keys (all strings are the ids and period texts as sent, no terminator
+ * unless shown):
+ *   assess_clusters   id                -> packed jiju.v1.Cluster
+ *   assess_runs       id                -> assess_runs record (consecutive counts)
+ *   assess_reports    period '\0' id    -> packed jiju.v1.Report (highest revision)
+ *   assess_report_ids report_id         -> "" (every report id applied or refused)
+ *   assess_periods    period            -> assess_period_state record
+ *   assess_open       period            -> "" (periods opened and not closed)
+ *   assess_dirty      period            -> "" (provisional ranking to send)
+ *   assess_ranks      period '\0' id    -> packed jiju.v1.RankEntry (published)
+ *   assess_awards     award id          -> packed jiju.v1.AwardGranted
+ *   assess_meta       "active"          -> be64 number of active clusters
+ *                     "params"          -> the indicator system in force */
+#ifndef JIJU_ASSESS_STATE_H
+#define JIJU_ASSESS_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "assess.h"
+#include "assess_score.h"
+#include "jiju/v1/envelope.pb-c.h"
+#include "period.h"
+
+enum {
+    ACF_CLUSTERS = 0,
+    ACF_RUNS,
+    ACF_REPORTS,
+    ACF_REPORT_IDS,
+    ACF_PERIODS,
+    ACF_OPEN,
+    ACF_DIRTY,
+    ACF_RANKS,
+    ACF_AWARDS,
+    ACF_META,
+    ACF__COUNT
+};
+
+struct assess {
+    store_t *store;
+    stream_log_t *events;
+    const assess_config *cfg;
+    int cf[ACF__COUNT];
+};
+
+#define ASSESS_KEY_CAP 192 /* period '\0' id: ids are at most 32 bytes, kept generous */
+#define ASSESS_DAY_MS 86400000LL
+
+/* ---- periods (assess_period.c) ---- */
+
+typedef struct assess_period_state {
+    bool opened, closed, overdue_done;
+    int64_t deadline_ms;
+    int64_t ranking_sent_ms; /* last RankingUpdated, 0 if none */
+    int64_t reports;         /* active clusters with an applied report */
+    int64_t revenue_fen, enterprises, employment; /* sums over those reports */
+} assess_period_state;
+
+/* The state of period text (all zero and JIJU_OK if never seen). */
+int assess_period_get(assess_t *a, store_txn_t *txn, const char *text, assess_period_state *out);
+int assess_period_put(assess_t *a, store_txn_t *txn, const char *text,
+                      const assess_period_state *st);
+/* Open text if it is neither open nor closed: PeriodOpened, st updated and
+ * stored. *st must hold the period's current state. */
+int assess_period_open(assess_t *a, store_txn_t *txn, const char *text, const period *p,
+                       assess_period_state *st);
+/* Close text (idempotent): the whole of assess_close.c, then PeriodClosed. */
+int assess_period_close(assess_t *a, store_txn_t *txn, const char *text, const period *p);
+
+/* ---- small helpers (assess.c) ---- */
+
+/* Append env to the events log, routed to subject (may be NULL) and period
+ * (may be NULL). The caller keeps ownership of env. */
+int assess_emit(assess_t *a, store_txn_t *txn, Jiju__V1__Envelope *env,
+                const Jiju__V1__Cluster *subject, const char *ptext);
+/* key = period '\0' id; returns its length, 0 if it does not fit. */
+size_t assess_pkey(char *key, const char *ptext, const char *id);
+/* Every key of cf that starts with prefix, in key order, malloc'd and NUL
+ * terminated (period texts, ids). Collect before writing: a txn iterator
+ * does not survive writes to the txn. */
+int assess_keys(assess_t *a, store_txn_t *txn, int cf, const char *prefix, size_t plen,
+                char ***keys, size_t *n);
+void assess_keys_free(char ***keys, size_t n);
+int assess_flag_put(assess_t *a, store_txn_t *txn, int cf, const char *key);
+int assess_flag_del(assess_t *a, store_txn_t *txn, int cf, const char *key);
+bool assess_flag_has(assess_t *a, store_txn_t *txn, int cf, const char *key);
+
+/* ---- registry (assess_registry.c) ---- */
+
+/* The cluster (caller frees with jiju__v1__cluster__free_unpacked), or NULL
+ * when unknown. */
+Jiju__V1__Cluster *assess_cluster_get(assess_t *a, store_txn_t *txn, const char *id);
+int assess_cluster_put(assess_t *a, store_txn_t *txn, const Jiju__V1__Cluster *c);
+int64_t assess_active_count(assess_t *a, store_txn_t *txn);
+/* Take c out of the active set: status, count, the sums of every open period,
+ * then ClusterEliminated for period ("" when by command) with reasons. */
+int assess_cluster_eliminate(assess_t *a, store_txn_t *txn, Jiju__V1__Cluster *c,
+                             const char *ptext, char **reasons, size_t n_reasons);
+int assess_registry_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__Command *cmd,
+                          int64_t input_ms);
+
+/* ---- awards (assess_awards.c) ---- */
+
+/* "NEW_PROVINCIAL/<cluster>" or "TOP_RANKED/<cluster>/<period>". */
+int assess_award_id(char *out, size_t cap, Jiju__V1__AwardKind kind, const char *cluster,
+                    const char *ptext);
+/* Grant unless already granted (or amount_fen <= 0): store and AwardGranted. */
+int assess_award_grant(assess_t *a, store_txn_t *txn, Jiju__V1__AwardKind kind,
+                       const Jiju__V1__Cluster *c, const char *ptext, int64_t amount_fen,
+                       uint32_t rank);
+
+/* ---- reports and targets (assess_reports.c) ---- */
+
+int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAccepted *ra,
+                        const char *producer_id, uint64_t seq);
+/* The report stored for (period, id), or NULL. */
+Jiju__V1__Report *assess_report_get(assess_t *a, store_txn_t *txn, const char *ptext,
+                                    const char *id);
+/* Add (sign 1) or take away (sign -1) r's figures and count from st. */
+void assess_period_sums(assess_period_state *st, const Jiju__V1__Report *r, int sign);
+/* Fill tp (strings borrowed from period) for year from st. */
+void assess_target_fill(assess_t *a, store_txn_t *txn, int year, const char *ptext,
+                        const assess_period_state *st, Jiju__V1__TargetProgress *tp);
+int assess_emit_targets(assess_t *a, store_txn_t *txn, const char *text, const period *p,
+                        const assess_period_state *st, const Jiju__V1__Cluster *subject);
+
+/* ---- scoring rows of one period (assess_rows.c) ---- */
+
+typedef struct assess_rows {
+    size_t n;
+    assess_row *rows;             /* in cluster id order */
+    Jiju__V1__Cluster **clusters; /* owned, parallel to rows */
+    Jiju__V1__Report **reports;   /* owned, NULL where the cluster did not report */
+    assess_scored *scored;        /* after assess_rows_score: best first */
+} assess_rows;
+
+/* The active clusters with their reports for text and the previous period's
+ * figures and published ranks. */
+int assess_rows_load(assess_t *a, store_txn_t *txn, const char *text, const period *p,
+                     assess_rows *out);
+/* Score out->rows with the indicator system in force. */
+int assess_rows_score(assess_t *a, store_txn_t *txn, assess_rows *r);
+void assess_rows_free(assess_rows *r);
+
+/* ---- the indicator system (assess_params.c) ---- */
+
+/* The indicator system in force (the config's until SetIndicatorSystem). */
+int assess_params_get(assess_t *a, store_txn_t *txn, assess_score_params *out);
+/* SetIndicatorSystem: refused (JIJU_ERR_INVALID, nothing written) unless the
+ * indicators are known and the weights sum to 100; IndicatorSystemChanged. */
+int assess_params_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__SetIndicatorSystem *s);
+
+/* ---- close: ranking, awards, elimination, nomination (assess_close.c) ---- */
+
+int assess_close_decide(assess_t *a, store_txn_t *txn, const char *text, const period *p);
+
+/* ---- time: overdue reports and provisional rankings (assess_tick.c) ---- */
+
+int assess_ranking_update(assess_t *a, store_txn_t *txn, const char *text, int64_t now_ms);
+
+#endif

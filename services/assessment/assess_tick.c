@@ -1,0 +1,110 @@
+/* assess_tick.c - what time decides: ReportOverdue at each open period's
+ * deadline (seed 五.三), once per period and so once per (cluster, period),
+ * and the provisional RankingUpdated of each period whose reports changed,
+ * at most once per period per ranking_coalesce_ms. now_ms is the caller's
+ * (clock_now_ms, injectable), and also the events' time, so a test with a
+ * fixed clock gets the same bytes every run. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "assess_state.h"
+#include "err.h"
+
+static int emit_overdue(assess_t *a, store_txn_t *txn, const char *text,
+                        const Jiju__V1__Cluster *c, int64_t deadline_ms, int64_t now_ms)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ReportOverdue ro = JIJU__V1__REPORT_OVERDUE__INIT;
+
+    ro.cluster_id = c->id;
+    ro.period = (char *)text;
+    ro.deadline_ms = deadline_ms;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_OVERDUE;
+    env.report_overdue = &ro;
+    env.time_ms = now_ms;
+    return assess_emit(a, txn, &env, c, text);
+}
+
+/* Every active cluster without an accepted report for the period. */
+static int overdue(assess_t *a, store_txn_t *txn, const char *text, assess_period_state *st,
+                   int64_t now_ms)
+{
+    assess_rows r;
+    period p;
+    int rc;
+
+    if (period_parse(text, &p) != JIJU_OK)
+        return JIJU_ERR_CORRUPT;
+    if ((rc = assess_rows_load(a, txn, text, &p, &r)) != JIJU_OK)
+        return rc;
+    for (size_t i = 0; rc == JIJU_OK && i < r.n; i++)
+        if (!r.reports[i])
+            rc = emit_overdue(a, txn, text, r.clusters[i], st->deadline_ms, now_ms);
+    assess_rows_free(&r);
+    if (rc != JIJU_OK)
+        return rc;
+    st->overdue_done = true;
+    return assess_period_put(a, txn, text, st);
+}
+
+int assess_ranking_update(assess_t *a, store_txn_t *txn, const char *text, int64_t now_ms)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__RankingUpdated ru = JIJU__V1__RANKING_UPDATED__INIT;
+    assess_period_state st;
+    assess_rows r;
+    period p;
+    int rc;
+
+    if ((rc = assess_period_get(a, txn, text, &st)) != JIJU_OK)
+        return rc;
+    if (st.closed || period_parse(text, &p) != JIJU_OK)
+        return assess_flag_del(a, txn, ACF_DIRTY, text); /* published instead */
+    if (st.ranking_sent_ms != 0 && now_ms - st.ranking_sent_ms < a->cfg->ranking_coalesce_ms)
+        return JIJU_OK; /* stays dirty for a later tick */
+    if ((rc = assess_rows_load(a, txn, text, &p, &r)) != JIJU_OK)
+        return rc;
+    if ((rc = assess_rows_score(a, txn, &r)) == JIJU_OK && r.n > 0 &&
+        !(ru.entries = assess_score_entries_new(r.rows, r.scored, r.n)))
+        rc = JIJU_ERR_NOMEM;
+    if (rc == JIJU_OK) {
+        ru.period = (char *)text;
+        ru.n_entries = r.n;
+        env.body_case = JIJU__V1__ENVELOPE__BODY_RANKING_UPDATED;
+        env.ranking_updated = &ru;
+        env.time_ms = now_ms;
+        rc = assess_emit(a, txn, &env, NULL, text);
+    }
+    assess_score_entries_destroy(&ru.entries, ru.n_entries);
+    assess_rows_free(&r);
+    if (rc != JIJU_OK)
+        return rc;
+    st.ranking_sent_ms = now_ms;
+    if ((rc = assess_period_put(a, txn, text, &st)) != JIJU_OK)
+        return rc;
+    return assess_flag_del(a, txn, ACF_DIRTY, text);
+}
+
+int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms)
+{
+    assess_period_state st;
+    char **keys = NULL;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = assess_keys(a, txn, ACF_OPEN, "", 0, &keys, &n)) != JIJU_OK)
+        return rc;
+    for (size_t i = 0; rc == JIJU_OK && i < n; i++) {
+        if ((rc = assess_period_get(a, txn, keys[i], &st)) != JIJU_OK)
+            break;
+        if (!st.overdue_done && !st.closed && now_ms >= st.deadline_ms)
+            rc = overdue(a, txn, keys[i], &st, now_ms);
+    }
+    assess_keys_free(&keys, n);
+    if (rc != JIJU_OK || (rc = assess_keys(a, txn, ACF_DIRTY, "", 0, &keys, &n)) != JIJU_OK)
+        return rc;
+    for (size_t i = 0; rc == JIJU_OK && i < n; i++)
+        rc = assess_ranking_update(a, txn, keys[i], now_ms);
+    assess_keys_free(&keys, n);
+    return rc;
+}
