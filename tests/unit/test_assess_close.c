@@ -1,0 +1,299 @@
+/* test_assess_close.c - assessment's close of a period and what time
+ * decides: awards exactly once (close twice, restart and close again),
+ * overdue reports at the deadline of an injected clock, warnings and
+ * elimination over three periods, nomination runs, rank changes, and a
+ * close of 10,000 clusters. Real RocksDB, no sockets, no sleeping. */
+#include <time.h>
+
+#include "test_assess_support.h"
+
+#define BODY(x) JIJU__V1__ENVELOPE__BODY_##x
+#define Y2022_MS 1640995200000LL /* 2022-01-01T00:00:00Z */
+#define Y2023_MS 1672531200000LL
+#define Y2024_MS 1704067200000LL
+#define DAYS_15 (15 * 86400000LL)
+
+static void test_close_twice_and_after_restart_awards_once(void **state)
+{
+    fixture *fx = fx_new();
+    Jiju__V1__Envelope *e;
+
+    (void)state;
+    fx_register(fx, "A", 1, 1);
+    fx_register(fx, "B", 2, 1);
+    fx_register(fx, "C", 3, 1);
+    fx_report(fx, "RA", "A", "2023", 1, GOOD);
+    fx_report(fx, "RB", "B", "2023", 1, STRONG);
+    fx_events(fx);
+    assert_int_equal(fx_period_cmd(fx, "2023", 1), 0);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(RANKING_PUBLISHED)), 1);
+    assert_int_equal(fx_count(fx, BODY(AWARD_GRANTED)), 2); /* C did not report */
+    e = fx_find(fx, BODY(AWARD_GRANTED), 0);
+    assert_string_equal(e->award_granted->award_id, "TOP_RANKED/B/2023");
+    assert_int_equal(e->award_granted->amount_fen, 500000 * FEN_PER_YUAN);
+    assert_int_equal(e->award_granted->rank, 1);
+    assert_string_equal(e->subject, "B");
+    assert_string_equal(e->period, "2023");
+    e = fx_find(fx, BODY(AWARD_GRANTED), 1);
+    assert_string_equal(e->award_granted->award_id, "TOP_RANKED/A/2023");
+    assert_int_equal(e->award_granted->amount_fen, 300000 * FEN_PER_YUAN);
+    /* the last two events of a close */
+    assert_int_equal(fx->ev[fx->n_ev - 1]->body_case, BODY(PERIOD_CLOSED));
+    assert_int_equal(fx->ev[fx->n_ev - 2]->body_case, BODY(TARGET_PROGRESS));
+
+    assert_int_equal(fx_period_cmd(fx, "2023", 1), 0); /* idempotent */
+    assert_int_equal(fx_events(fx), 0);
+    fx_close_store(fx);
+    fx_open_store(fx);
+    assert_int_equal(fx_period_cmd(fx, "2023", 1), 0);
+    assert_int_equal(fx_events(fx), 0);
+    /* reopening a closed period does nothing either */
+    assert_int_equal(fx_period_cmd(fx, "2023", 0), 0);
+    assert_int_equal(fx_events(fx), 0);
+    fx_free(&fx);
+}
+
+static void test_open_period_deadline(void **state)
+{
+    fixture *fx = fx_new();
+    Jiju__V1__Envelope *e;
+
+    (void)state;
+    assert_int_equal(fx_period_cmd(fx, "2023Q2", 0), 0);
+    assert_int_equal(fx_period_cmd(fx, "2023Q2", 0), 0);
+    fx_events(fx);
+    assert_int_equal(fx->n_ev, 1);
+    e = fx_find(fx, BODY(PERIOD_OPENED), 0);
+    /* 2023-07-01T00:00:00Z + 15 days */
+    assert_int_equal(e->period_opened->deadline_ms, 1688169600000LL + DAYS_15);
+    assert_string_equal(e->period, "2023Q2");
+    assert_int_not_equal(fx_period_cmd(fx, "2023Q9", 0), 0);
+    assert_int_equal(fx_events(fx), 0);
+    fx_free(&fx);
+}
+
+static void expect_warning(fixture *fx, size_t k, const char *id, uint32_t consecutive,
+                           const char *first_reason)
+{
+    Jiju__V1__Envelope *e = fx_find(fx, BODY(ELIMINATION_WARNING), k);
+
+    assert_non_null(e);
+    assert_string_equal(e->elimination_warning->cluster_id, id);
+    assert_int_equal(e->elimination_warning->consecutive, consecutive);
+    assert_string_equal(e->elimination_warning->reasons[0], first_reason);
+}
+
+/* A reports well throughout; B is poor, then good, then poor again (its run
+ * restarts); C never reports: overdue, warned, then eliminated. */
+static void test_overdue_and_elimination_over_three_periods(void **state)
+{
+    fixture *fx = fx_new();
+    const int64_t deadline_2021 = Y2022_MS + DAYS_15;
+    Jiju__V1__Envelope *e;
+
+    (void)state;
+    fx_register(fx, "A", 1, 1);
+    fx_register(fx, "B", 2, 1);
+    fx_register(fx, "C", 3, 1);
+    fx_period_cmd(fx, "2021", 0);
+    fx_report(fx, "A21", "A", "2021", 1, GOOD);
+    fx_report(fx, "B21", "B", "2021", 1, POOR);
+    fx_events(fx);
+    assert_int_equal(fx_tick(fx, deadline_2021 - 1), JIJU_OK);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(REPORT_OVERDUE)), 0);
+    assert_int_equal(fx_tick(fx, deadline_2021), JIJU_OK);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(REPORT_OVERDUE)), 1);
+    e = fx_find(fx, BODY(REPORT_OVERDUE), 0);
+    assert_string_equal(e->report_overdue->cluster_id, "C");
+    assert_int_equal(e->report_overdue->deadline_ms, deadline_2021);
+    assert_string_equal(e->subject, "C");
+    assert_string_equal(e->cause_producer, ""); /* caused by time */
+    assert_int_equal(fx_tick(fx, deadline_2021 + 1000), JIJU_OK); /* once */
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(REPORT_OVERDUE)), 0);
+
+    fx_period_cmd(fx, "2021", 1);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(ELIMINATION_WARNING)), 2);
+    expect_warning(fx, 0, "B", 1, "enterprises 5 < minimum 10");
+    assert_int_equal(fx_find(fx, BODY(ELIMINATION_WARNING), 0)->elimination_warning->n_reasons, 3);
+    expect_warning(fx, 1, "C", 1, "no report");
+    assert_int_equal(fx_count(fx, BODY(CLUSTER_ELIMINATED)), 0);
+
+    fx_report(fx, "A22", "A", "2022", 1, GOOD);
+    fx_report(fx, "B22", "B", "2022", 1, GOOD);
+    assert_int_equal(fx_tick(fx, Y2023_MS + DAYS_15), JIJU_OK);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(REPORT_OVERDUE)), 1);
+    fx_period_cmd(fx, "2022", 1);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(ELIMINATION_WARNING)), 1);
+    expect_warning(fx, 0, "C", 2, "no report");
+    assert_int_equal(fx_count(fx, BODY(CLUSTER_ELIMINATED)), 1);
+    e = fx_find(fx, BODY(CLUSTER_ELIMINATED), 0);
+    assert_string_equal(e->cluster_eliminated->cluster_id, "C");
+    assert_string_equal(e->cluster_eliminated->period, "2022");
+    assert_string_equal(e->cluster_eliminated->reasons[0], "no report");
+    e = fx_find(fx, BODY(TARGET_PROGRESS), 0);
+    assert_int_equal(e->target_progress->active_clusters, 2);
+
+    fx_report(fx, "A23", "A", "2023", 1, GOOD);
+    fx_report(fx, "B23", "B", "2023", 1, POOR);
+    fx_report(fx, "C23", "C", "2023", 1, GOOD);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(REPORT_REJECTED)), 1);
+    assert_int_equal(fx_tick(fx, Y2024_MS + DAYS_15), JIJU_OK);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(REPORT_OVERDUE)), 0); /* C left the active set */
+    fx_period_cmd(fx, "2023", 1);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(ELIMINATION_WARNING)), 1);
+    expect_warning(fx, 0, "B", 1, "enterprises 5 < minimum 10"); /* the run restarted */
+    assert_int_equal(fx_count(fx, BODY(CLUSTER_ELIMINATED)), 0);
+    e = fx_find(fx, BODY(RANKING_PUBLISHED), 0);
+    assert_int_equal(e->ranking_published->n_entries, 2);
+    assert_true(e->ranking_published->entries[0]->has_previous);
+    fx_free(&fx);
+}
+
+static void test_nomination_once_per_run(void **state)
+{
+    fixture *fx = fx_new();
+    static const char *years[] = {"2021", "2022", "2023"};
+    Jiju__V1__Envelope *e;
+
+    (void)state;
+    fx_register(fx, "CITY", 1, JIJU__V1__LEVEL__CITY);
+    fx_register(fx, "PROV", 2, JIJU__V1__LEVEL__PROVINCIAL);
+    for (int y = 0; y < 3; y++) {
+        char rid[32];
+        snprintf(rid, sizeof rid, "C%s", years[y]);
+        fx_report(fx, rid, "CITY", years[y], 1, STRONG);
+        snprintf(rid, sizeof rid, "P%s", years[y]);
+        fx_report(fx, rid, "PROV", years[y], 1, STRONG);
+        fx_events(fx);
+        fx_period_cmd(fx, years[y], 1);
+        fx_events(fx);
+        /* default: two consecutive qualifying years; provincial ones are not nominated */
+        assert_int_equal(fx_count(fx, BODY(NOMINATION_RECOMMENDED)), y == 1);
+        if (y == 1) {
+            e = fx_find(fx, BODY(NOMINATION_RECOMMENDED), 0);
+            assert_string_equal(e->nomination_recommended->cluster_id, "CITY");
+            assert_string_equal(e->nomination_recommended->period, "2022");
+            assert_int_equal(e->nomination_recommended->consecutive, 2);
+        }
+    }
+    /* quarters keep their own runs */
+    fx_report(fx, "Q1", "CITY", "2024Q1", 1, STRONG);
+    fx_period_cmd(fx, "2024Q1", 1);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(NOMINATION_RECOMMENDED)), 0);
+    fx_free(&fx);
+}
+
+/* A period closed with nobody reporting: every active cluster is warned. */
+static void test_close_unopened_period(void **state)
+{
+    fixture *fx = fx_new();
+
+    (void)state;
+    fx_register(fx, "A", 1, 1);
+    fx_events(fx);
+    assert_int_equal(fx_period_cmd(fx, "2020", 1), 0);
+    fx_events(fx);
+    assert_int_equal(fx->ev[0]->body_case, BODY(PERIOD_OPENED));
+    assert_int_equal(fx->ev[1]->body_case, BODY(RANKING_PUBLISHED));
+    assert_int_equal(fx_count(fx, BODY(AWARD_GRANTED)), 0);
+    assert_int_equal(fx_count(fx, BODY(ELIMINATION_WARNING)), 1);
+    fx_free(&fx);
+}
+
+/* Apply records in batches of one txn each, as the stream does. */
+static void apply_batch(fixture *fx, Jiju__V1__Envelope **envs, size_t n)
+{
+    store_txn_t *txn = store_txn_new(fx->store);
+
+    for (size_t i = 0; i < n; i++) {
+        uint8_t buf[1024];
+        size_t len = jiju__v1__envelope__pack(envs[i], buf);
+        assert_true(len < sizeof buf);
+        assert_int_equal(assess_apply(fx->a, "ingest-1", ++fx->in_seq, buf, len, txn), 0);
+    }
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    store_txn_destroy(&txn);
+}
+
+static void test_close_10000_clusters(void **state)
+{
+    enum { N = 10000, BATCH = 1000 };
+    fixture *fx = fx_new();
+    Jiju__V1__Envelope env[BATCH], *envs[BATCH];
+    Jiju__V1__Command cmd[BATCH];
+    Jiju__V1__RegisterCluster reg[BATCH];
+    Jiju__V1__Cluster cl[BATCH];
+    Jiju__V1__ReportAccepted ra[BATCH];
+    Jiju__V1__Report rep[BATCH];
+    char ids[BATCH][16], rids[BATCH][16];
+    struct timespec t0, t1;
+
+    (void)state;
+    for (int pass = 0; pass < 2; pass++)
+        for (int b = 0; b < N; b += BATCH) {
+            for (int i = 0; i < BATCH; i++) {
+                jiju__v1__envelope__init(&env[i]);
+                envs[i] = &env[i];
+                snprintf(ids[i], sizeof ids[i], "C%05d", b + i);
+                if (pass == 0) {
+                    jiju__v1__command__init(&cmd[i]);
+                    jiju__v1__register_cluster__init(&reg[i]);
+                    jiju__v1__cluster__init(&cl[i]);
+                    cl[i].id = ids[i];
+                    cl[i].name = "集聚区";
+                    cl[i].category = 1 + (b + i) % 9;
+                    reg[i].cluster = &cl[i];
+                    cmd[i].kind_case = JIJU__V1__COMMAND__KIND_REGISTER_CLUSTER;
+                    cmd[i].register_cluster = &reg[i];
+                    env[i].body_case = BODY(COMMAND);
+                    env[i].command = &cmd[i];
+                } else {
+                    figures f = {20 + (b + i) % 50, YI_YUAN_FEN + (b + i) * 1000000LL,
+                                 400 + (b + i) % 900};
+                    snprintf(rids[i], sizeof rids[i], "R%05d", b + i);
+                    fx_fill_report(&rep[i], rids[i], ids[i], "2023", 1, f);
+                    jiju__v1__report_accepted__init(&ra[i]);
+                    ra[i].report = &rep[i];
+                    env[i].body_case = BODY(REPORT_ACCEPTED);
+                    env[i].report_accepted = &ra[i];
+                }
+            }
+            apply_batch(fx, envs, BATCH);
+        }
+    fx_events(fx);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fx_period_cmd(fx, "2023", 1), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(RANKING_PUBLISHED)), 1);
+    assert_int_equal(fx_find(fx, BODY(RANKING_PUBLISHED), 0)->ranking_published->n_entries, N);
+    assert_int_equal(fx_count(fx, BODY(AWARD_GRANTED)), 3);
+    assert_int_equal(fx_count(fx, BODY(ELIMINATION_WARNING)), 0);
+    print_message("close of %d clusters: %.0f ms\n", N,
+                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    fx_free(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_close_twice_and_after_restart_awards_once),
+        cmocka_unit_test(test_open_period_deadline),
+        cmocka_unit_test(test_overdue_and_elimination_over_three_periods),
+        cmocka_unit_test(test_nomination_once_per_run),
+        cmocka_unit_test(test_close_unopened_period),
+        cmocka_unit_test(test_close_10000_clusters),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
