@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jiju_harness as h  # noqa: E402
 from test_kill_restart import count_reports, periods  # noqa: E402
 
-N_CLUSTERS = 100
+N_CLUSTERS = 300
 N_REPORTS = int(os.environ.get("JIJU_REPORTS", "30000"))
 N_TWICE = N_REPORTS // 30
 

@@ -64,11 +64,12 @@ def main():
         t.start()
         # kill each service in turn while reports flow
         for i, name in enumerate(["ingest-1", "assessment", "archive", "notification"]):
-            h.wait_until(lambda: progress["n"] >= (i + 1) * N_REPORTS // 5 or not t.is_alive(),
+            at = (15 + 20 * i) * N_REPORTS // 100
+            h.wait_until(lambda: progress["n"] >= at or not t.is_alive(),
                          300, what=f"progress before killing {name}")
             stack.procs[name].kill9()
             print(f"killed {name} at {progress['n']} replies", flush=True)
-            time.sleep(0.5)
+            time.sleep(0.2)
             stack.procs[name].start()
         t.join()
         replies = result["replies"]
