@@ -12,8 +12,8 @@
 #include "err.h"
 
 const char *const assess_cfs[] = {
-    "assess_clusters", "assess_runs", "assess_reports", "assess_report_ids", "assess_periods",
-    "assess_open",     "assess_dirty", "assess_ranks",  "assess_awards",     "assess_meta",
+    "assess_clusters", "assess_runs",  "assess_reports", "assess_report_ids", "assess_periods",
+    "assess_open",     "assess_dirty", "assess_ranks",   "assess_awards",     "assess_meta",
 };
 const size_t assess_n_cfs = sizeof assess_cfs / sizeof assess_cfs[0];
 
@@ -186,8 +186,8 @@ static int apply_command(assess_t *a, store_txn_t *txn, const Jiju__V1__Command 
     }
 }
 
-int assess_apply(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data,
-                 size_t len, store_txn_t *txn)
+int assess_apply(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data, size_t len,
+                 store_txn_t *txn)
 {
     assess_t *a = arg;
     Jiju__V1__Envelope *env = envelope_decode(data, len);

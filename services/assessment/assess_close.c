@@ -141,8 +141,7 @@ static void reason(verdict *v, const char *what, bool present, int64_t value, in
     if (min <= 0 || (present && value >= min) || v->n == MAX_REASONS)
         return;
     if (present)
-        snprintf(v->text[v->n], REASON_CAP, "%s %" PRId64 " < minimum %" PRId64, what, value,
-                 min);
+        snprintf(v->text[v->n], REASON_CAP, "%s %" PRId64 " < minimum %" PRId64, what, value, min);
     else
         snprintf(v->text[v->n], REASON_CAP, "%s not reported (minimum %" PRId64 ")", what, min);
     v->reasons[v->n] = v->text[v->n];
@@ -150,8 +149,8 @@ static void reason(verdict *v, const char *what, bool present, int64_t value, in
 }
 
 /* The reasons row is unqualified for (none: qualified). */
-static void judge(const assess_config *cfg, const assess_row *row, bool reported,
-                  int64_t score, verdict *v)
+static void judge(const assess_config *cfg, const assess_row *row, bool reported, int64_t score,
+                  verdict *v)
 {
     v->n = 0;
     if (!reported) {
@@ -171,13 +170,14 @@ static void judge(const assess_config *cfg, const assess_row *row, bool reported
 
 static bool meets_nomination(const assess_config *cfg, const assess_row *row)
 {
-    return row->present[IND_ENTERPRISES] && row->value[IND_ENTERPRISES] >= cfg->nominate_enterprises &&
-           row->present[IND_REVENUE] && row->value[IND_REVENUE] >= cfg->nominate_revenue_fen &&
-           row->present[IND_EMPLOYMENT] && row->value[IND_EMPLOYMENT] >= cfg->nominate_employment;
+    return row->present[IND_ENTERPRISES] &&
+           row->value[IND_ENTERPRISES] >= cfg->nominate_enterprises && row->present[IND_REVENUE] &&
+           row->value[IND_REVENUE] >= cfg->nominate_revenue_fen && row->present[IND_EMPLOYMENT] &&
+           row->value[IND_EMPLOYMENT] >= cfg->nominate_employment;
 }
 
-static int emit_warning(assess_t *a, store_txn_t *txn, const char *text,
-                        const Jiju__V1__Cluster *c, verdict *v, uint32_t consecutive)
+static int emit_warning(assess_t *a, store_txn_t *txn, const char *text, const Jiju__V1__Cluster *c,
+                        verdict *v, uint32_t consecutive)
 {
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__EliminationWarning w = JIJU__V1__ELIMINATION_WARNING__INIT;
@@ -208,8 +208,8 @@ static int emit_nomination(assess_t *a, store_txn_t *txn, const char *text,
 
 /* One cluster's verdict: warning and maybe elimination, or a step towards
  * nomination (recommended once per run, when the run reaches its length). */
-static int decide_one(assess_t *a, store_txn_t *txn, const char *text, int kind,
-                      assess_rows *r, size_t row, int64_t score)
+static int decide_one(assess_t *a, store_txn_t *txn, const char *text, int kind, assess_rows *r,
+                      size_t row, int64_t score)
 {
     const assess_config *cfg = a->cfg;
     Jiju__V1__Cluster *c = r->clusters[row];
@@ -266,7 +266,8 @@ int assess_close_decide(assess_t *a, store_txn_t *txn, const char *text, const p
 
     if ((rc = assess_rows_load(a, txn, text, p, &r)) != JIJU_OK)
         return rc;
-    if ((rc = assess_rows_score(a, txn, &r)) == JIJU_OK && (rc = publish(a, txn, text, &r)) == JIJU_OK &&
+    if ((rc = assess_rows_score(a, txn, &r)) == JIJU_OK &&
+        (rc = publish(a, txn, text, &r)) == JIJU_OK &&
         (rc = award_top(a, txn, text, &r)) == JIJU_OK)
         rc = decide_all(a, txn, text, p, &r);
     assess_rows_free(&r);

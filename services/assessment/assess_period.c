@@ -16,7 +16,7 @@ enum { PF_OPENED = 1, PF_CLOSED = 2, PF_OVERDUE_DONE = 4 };
 static void rec_encode(const assess_period_state *st, uint8_t out[PERIOD_REC_LEN])
 {
     const int64_t v[6] = {st->deadline_ms, st->ranking_sent_ms, st->reports,
-                          st->revenue_fen, st->enterprises, st->employment};
+                          st->revenue_fen, st->enterprises,     st->employment};
 
     out[0] = PERIOD_REC_VERSION;
     out[1] = (uint8_t)((st->opened ? PF_OPENED : 0) | (st->closed ? PF_CLOSED : 0) |

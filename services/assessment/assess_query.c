@@ -99,8 +99,7 @@ static int provisional(assess_t *a, store_txn_t *txn, const char *text, const pe
     return rc;
 }
 
-static int get_ranking(assess_t *a, store_txn_t *txn, const char *text,
-                       Jiju__V1__QueryReply *reply)
+static int get_ranking(assess_t *a, store_txn_t *txn, const char *text, Jiju__V1__QueryReply *reply)
 {
     assess_period_state st;
     period p;

@@ -77,8 +77,7 @@ static int emit_cluster(assess_t *a, store_txn_t *txn, Jiju__V1__Cluster *c, boo
     return assess_emit(a, txn, &env, c, NULL);
 }
 
-static int do_register(assess_t *a, store_txn_t *txn, const Jiju__V1__Cluster *in,
-                       int64_t input_ms)
+static int do_register(assess_t *a, store_txn_t *txn, const Jiju__V1__Cluster *in, int64_t input_ms)
 {
     Jiju__V1__Cluster *old, c;
     int rc;
@@ -175,8 +174,8 @@ static int leave_open_period(assess_t *a, store_txn_t *txn, const char *text, co
     return rc == JIJU_OK ? assess_flag_put(a, txn, ACF_DIRTY, text) : rc;
 }
 
-int assess_cluster_eliminate(assess_t *a, store_txn_t *txn, Jiju__V1__Cluster *c,
-                             const char *ptext, char **reasons, size_t n_reasons)
+int assess_cluster_eliminate(assess_t *a, store_txn_t *txn, Jiju__V1__Cluster *c, const char *ptext,
+                             char **reasons, size_t n_reasons)
 {
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__ClusterEliminated ce = JIJU__V1__CLUSTER_ELIMINATED__INIT;

@@ -209,7 +209,8 @@ int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAcc
     if (!c || c->status == JIJU__V1__CLUSTER_STATUS__ELIMINATED || st.closed) {
         rc = emit_rejected(a, txn, r, c,
                            st.closed ? "E_PERIOD_CLOSED"
-                                     : c ? "E_CLUSTER_ELIMINATED" : "E_UNKNOWN_CLUSTER");
+                           : c       ? "E_CLUSTER_ELIMINATED"
+                                     : "E_UNKNOWN_CLUSTER");
         goto out;
     }
     if ((rc = assess_period_open(a, txn, r->period, &p, &st)) != JIJU_OK)

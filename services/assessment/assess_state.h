@@ -61,8 +61,8 @@ struct assess {
 typedef struct assess_period_state {
     bool opened, closed, overdue_done;
     int64_t deadline_ms;
-    int64_t ranking_sent_ms; /* last RankingUpdated, 0 if none */
-    int64_t reports;         /* active clusters with an applied report */
+    int64_t ranking_sent_ms;                      /* last RankingUpdated, 0 if none */
+    int64_t reports;                              /* active clusters with an applied report */
     int64_t revenue_fen, enterprises, employment; /* sums over those reports */
 } assess_period_state;
 
@@ -104,8 +104,8 @@ int assess_cluster_put(assess_t *a, store_txn_t *txn, const Jiju__V1__Cluster *c
 int64_t assess_active_count(assess_t *a, store_txn_t *txn);
 /* Take c out of the active set: status, count, the sums of every open period,
  * then ClusterEliminated for period ("" when by command) with reasons. */
-int assess_cluster_eliminate(assess_t *a, store_txn_t *txn, Jiju__V1__Cluster *c,
-                             const char *ptext, char **reasons, size_t n_reasons);
+int assess_cluster_eliminate(assess_t *a, store_txn_t *txn, Jiju__V1__Cluster *c, const char *ptext,
+                             char **reasons, size_t n_reasons);
 int assess_registry_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__Command *cmd,
                           int64_t input_ms);
 

@@ -10,8 +10,8 @@
 #include "assess_state.h"
 #include "err.h"
 
-static int emit_overdue(assess_t *a, store_txn_t *txn, const char *text,
-                        const Jiju__V1__Cluster *c, int64_t deadline_ms, int64_t now_ms)
+static int emit_overdue(assess_t *a, store_txn_t *txn, const char *text, const Jiju__V1__Cluster *c,
+                        int64_t deadline_ms, int64_t now_ms)
 {
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__ReportOverdue ro = JIJU__V1__REPORT_OVERDUE__INIT;

@@ -335,7 +335,7 @@ static void test_batch_in_one_txn(void **state)
     env.report_accepted = &ra;
     ra.report = &r;
     for (int i = 0; i < 3; i++) {
-        char rid[8];
+        char rid[16];
         snprintf(rid, sizeof rid, "R%d", i);
         fx_fill_report(&r, rid, ids[i], "2023", 1, i == 1 ? STRONG : GOOD);
         len[i] = jiju__v1__envelope__pack(&env, buf[i]);
@@ -347,7 +347,8 @@ static void test_batch_in_one_txn(void **state)
     env.command = &cmd;
     len[3] = jiju__v1__envelope__pack(&env, buf[3]);
     for (int i = 0; i < 4; i++)
-        assert_int_equal(assess_apply(fx->a, "ingest-1", (uint64_t)(10 + i), buf[i], len[i], txn), 0);
+        assert_int_equal(assess_apply(fx->a, "ingest-1", (uint64_t)(10 + i), buf[i], len[i], txn),
+                         0);
     assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
     store_txn_destroy(&txn);
     fx_events(fx);

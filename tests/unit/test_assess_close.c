@@ -110,7 +110,7 @@ static void test_overdue_and_elimination_over_three_periods(void **state)
     assert_string_equal(e->report_overdue->cluster_id, "C");
     assert_int_equal(e->report_overdue->deadline_ms, deadline_2021);
     assert_string_equal(e->subject, "C");
-    assert_string_equal(e->cause_producer, ""); /* caused by time */
+    assert_string_equal(e->cause_producer, "");                   /* caused by time */
     assert_int_equal(fx_tick(fx, deadline_2021 + 1000), JIJU_OK); /* once */
     fx_events(fx);
     assert_int_equal(fx_count(fx, BODY(REPORT_OVERDUE)), 0);

@@ -5,9 +5,10 @@
 #ifndef JIJU_TEST_ASSESS_SUPPORT_H
 #define JIJU_TEST_ASSESS_SUPPORT_H
 
-#include <setjmp.h>
+#include <setjmp.h> /* cmocka needs these three first */
 #include <stdarg.h>
 #include <stddef.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -259,7 +260,7 @@ typedef struct figures {
 } figures;
 
 FX void fx_fill_report(Jiju__V1__Report *r, const char *report_id, const char *cluster,
-                           const char *period_text, uint32_t revision, figures f)
+                       const char *period_text, uint32_t revision, figures f)
 {
     jiju__v1__report__init(r);
     r->report_id = (char *)report_id;
@@ -280,8 +281,8 @@ FX void fx_fill_report(Jiju__V1__Report *r, const char *report_id, const char *c
     r->employment = f.employment;
 }
 
-FX int fx_report(fixture *fx, const char *report_id, const char *cluster,
-                     const char *period_text, uint32_t revision, figures f)
+FX int fx_report(fixture *fx, const char *report_id, const char *cluster, const char *period_text,
+                 uint32_t revision, figures f)
 {
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__ReportAccepted ra = JIJU__V1__REPORT_ACCEPTED__INIT;
