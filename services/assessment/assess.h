@@ -33,6 +33,12 @@ int assess_apply(void *assess, const char *producer_id, uint64_t seq, const uint
 /* Deadlines (ReportOverdue) and coalesced RankingUpdated; appends into txn. */
 int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms);
 
+/* Rebuild support: take note of an event this assessment emitted before
+ * (assess_rebuild copies them back from the archive), so that what time
+ * decided is not decided again after a rebuild: a ReportOverdue marks its
+ * period's deadline as handled. Other events change nothing. Inside txn. */
+int assess_restore_event(assess_t *a, store_txn_t *txn, const uint8_t *data, size_t len);
+
 /* Answer a read-only query; free the reply's contents with assess_reply_free. */
 int assess_query(assess_t *a, const Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply *reply);
 void assess_reply_free(Jiju__V1__QueryReply *reply);

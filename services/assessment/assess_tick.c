@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "assess_state.h"
+#include "envelope.h"
 #include "err.h"
 
 static int emit_overdue(assess_t *a, store_txn_t *txn, const char *text, const Jiju__V1__Cluster *c,
@@ -106,5 +107,26 @@ int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms)
     for (size_t i = 0; rc == JIJU_OK && i < n; i++)
         rc = assess_ranking_update(a, txn, keys[i], now_ms);
     assess_keys_free(&keys, n);
+    return rc;
+}
+
+int assess_restore_event(assess_t *a, store_txn_t *txn, const uint8_t *data, size_t len)
+{
+    Jiju__V1__Envelope *env = envelope_decode(data, len);
+    assess_period_state st;
+    const char *text;
+    int rc = JIJU_OK;
+
+    if (!env)
+        return JIJU_ERR_CORRUPT;
+    if (env->body_case == JIJU__V1__ENVELOPE__BODY_REPORT_OVERDUE) {
+        text = env->report_overdue->period;
+        rc = assess_period_get(a, txn, text, &st);
+        if (rc == JIJU_OK && st.opened && !st.overdue_done) {
+            st.overdue_done = true;
+            rc = assess_period_put(a, txn, text, &st);
+        }
+    }
+    envelope_free(&env);
     return rc;
 }

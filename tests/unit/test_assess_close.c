@@ -194,6 +194,39 @@ static void test_nomination_once_per_run(void **state)
     fx_free(&fx);
 }
 
+/* After a rebuild from the archive, the ReportOverdue events copied back
+ * keep the deadline from being handled a second time. */
+static void test_restored_overdue_is_not_raised_again(void **state)
+{
+    fixture *fx[2] = {fx_new(), NULL};
+    void *data = NULL;
+    size_t len = 0;
+    store_txn_t *txn;
+
+    (void)state;
+    fx_register(fx[0], "A", 1, 1);
+    fx_period_cmd(fx[0], "2023", 0);
+    fx_tick(fx[0], Y2024_MS + DAYS_15);
+    fx_events(fx[0]);
+    assert_int_equal(fx_count(fx[0], BODY(REPORT_OVERDUE)), 1);
+    assert_int_equal(stream_log_read(fx[0]->events, stream_log_last(fx[0]->events), &data, &len),
+                     JIJU_OK);
+    fx[1] = fx_new(); /* the rebuilt store: the same inputs, then the old events */
+    fx_register(fx[1], "A", 1, 1);
+    fx_period_cmd(fx[1], "2023", 0);
+    txn = store_txn_new(fx[1]->store);
+    assert_int_equal(assess_restore_event(fx[1]->a, txn, data, len), JIJU_OK);
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    store_txn_destroy(&txn);
+    free(data);
+    fx_events(fx[1]);
+    fx_tick(fx[1], Y2024_MS + DAYS_15 + 1000);
+    fx_events(fx[1]);
+    assert_int_equal(fx_count(fx[1], BODY(REPORT_OVERDUE)), 0);
+    fx_free(&fx[1]);
+    fx_free(&fx[0]);
+}
+
 /* A period closed with nobody reporting: every active cluster is warned. */
 static void test_close_unopened_period(void **state)
 {
@@ -292,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_open_period_deadline),
         cmocka_unit_test(test_overdue_and_elimination_over_three_periods),
         cmocka_unit_test(test_nomination_once_per_run),
+        cmocka_unit_test(test_restored_overdue_is_not_raised_again),
         cmocka_unit_test(test_close_unopened_period),
         cmocka_unit_test(test_close_10000_clusters),
     };
