@@ -249,6 +249,10 @@ static int copy_event(void *arg, const archive_entry *e)
         return JIJU_ERR_CORRUPT;
     }
     rc = stream_log_append(c->events, c->txn, e->envelope, e->len, &seq);
+    /* what the event said happened (e.g. a ReportOverdue raised) must not be
+     * raised again by the rebuilt state machine */
+    if (rc == JIJU_OK)
+        rc = assess_restore_event(c->a, c->txn, e->envelope, e->len);
     if (rc != JIJU_OK)
         return rc;
     c->copied++;

@@ -31,8 +31,11 @@ uint64_t notify_retention_upto(const notify_retention *rules, notify_sub *sub, i
 
     if (last < 2 || first >= last)
         return 0; /* the last record always stays */
+    /* one place is left for the EventsDropped record the trim appends, or
+     * that record would push the backlog over again and be trimmed at the
+     * next run, and the next, and so on */
     if (rules->max_records > 0 && last - first + 1 > (uint64_t)rules->max_records)
-        upto = last - (uint64_t)rules->max_records;
+        upto = last - (uint64_t)rules->max_records + 1;
     if (rules->max_age_ms > 0) {
         /* events are roughly in time order: stop at the first young one */
         for (uint64_t s = upto >= first ? upto + 1 : first; s < last; s++) {
@@ -54,10 +57,12 @@ typedef struct {
 static int trim_one(notify_route *r, store_txn_t *txn, notify_sub *s, uint64_t upto, drop *d)
 {
     store_t *store = notify_subs_store(r->subs);
-    uint64_t first = stream_log_first(s->log);
     uint64_t acked = s->sub->webhook ? s->st.hook_cursor
                                      : stream_acked(store, stream_log_name(s->log), s->id);
-    uint64_t lost_from = acked + 1 > first ? acked + 1 : first;
+    /* everything after the last ack that is no longer retained, including
+     * what earlier trims dropped: the newest EventsDropped alone then tells
+     * the whole loss, even after older EventsDropped records were trimmed */
+    uint64_t lost_from = acked + 1;
     int rc = stream_log_trim(s->log, txn, upto);
 
     d->sub = NULL;

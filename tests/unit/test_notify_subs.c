@@ -158,7 +158,9 @@ static void dropped_cb(void *arg, const notify_sub *s, uint64_t first, uint64_t 
     seen[1] = last;
 }
 
-/* Retention keeps max_records and says what it dropped unacknowledged. */
+/* Retention keeps max_records, counting the EventsDropped record it adds
+ * (so the next run does not trim again), and says what it dropped
+ * unacknowledged. */
 static void test_retention(void **state)
 {
     fx *f = *state;
@@ -172,17 +174,22 @@ static void test_retention(void **state)
     tjj = notify_subs_find(f->subs, "tjj");
     assert_int_equal(stream_log_last(tjj->log), 12);
     assert_int_equal(notify_retention_run(&f->route, &rules, dropped_cb, seen), 0);
-    assert_int_equal(stream_log_first(tjj->log), 8);
-    assert_int_equal(stream_log_last(tjj->log), 13); /* + EventsDropped */
+    assert_int_equal(stream_log_first(tjj->log), 9);
+    assert_int_equal(stream_log_last(tjj->log), 13); /* 4 kept + EventsDropped = 5 */
     assert_int_equal(seen[0], 1);
-    assert_int_equal(seen[1], 7);
+    assert_int_equal(seen[1], 8);
     env = read_env(tjj, 13);
     assert_int_equal(env->body_case, JIJU__V1__ENVELOPE__BODY_EVENTS_DROPPED);
     assert_string_equal(env->events_dropped->subscriber_id, "tjj");
     assert_int_equal(env->events_dropped->first_seq, 1);
-    assert_int_equal(env->events_dropped->last_seq, 7);
+    assert_int_equal(env->events_dropped->last_seq, 8);
     jiju__v1__envelope__free_unpacked(env, NULL);
-    assert_int_equal(tjj->st.dropped_total, 7);
+    assert_int_equal(tjj->st.dropped_total, 8);
+    /* a second run finds the backlog at the limit and leaves it alone */
+    seen[0] = seen[1] = 0;
+    assert_int_equal(notify_retention_run(&f->route, &rules, dropped_cb, seen), 0);
+    assert_int_equal(stream_log_last(tjj->log), 13);
+    assert_int_equal(seen[1], 0);
     /* by age: events older than now - max_age go, the last record stays */
     rules = (notify_retention){0, 1};
     assert_int_equal(notify_retention_run(&f->route, &rules, NULL, NULL), 0);
