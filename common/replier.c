@@ -16,18 +16,18 @@ struct replier {
     void *arg;
 };
 
-/* One request: [rid] [""]? [payload]; extra parts are dropped. */
-static int replier_one(replier_t *r)
+int replier_read(void *sock, void (*fn)(void *arg, const replier_route *route,
+                                        const uint8_t *payload, size_t len),
+                 void *arg)
 {
     zmq_msg_t parts[3];
+    replier_route route;
     int n = 0, more = 1;
-    uint8_t *reply = NULL;
-    size_t reply_len = 0;
 
-    while (more) {
+    while (more) { /* [rid] [""]? [payload]; further parts are dropped */
         zmq_msg_t m;
         zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, r->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+        if (zmq_msg_recv(&m, sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
             zmq_msg_close(&m);
             break;
         }
@@ -39,25 +39,44 @@ static int replier_one(replier_t *r)
     }
     if (n == 0)
         return -1;
-    if (n >= 2 && r->fn(r->arg, zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]), &reply,
-                        &reply_len) == 0) {
-        zmq_send(r->sock, zmq_msg_data(&parts[0]), zmq_msg_size(&parts[0]),
-                 ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        if (n == 3 && zmq_msg_size(&parts[1]) == 0)
-            zmq_send(r->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        zmq_send(r->sock, reply ? (void *)reply : (void *)"", reply_len, ZMQ_DONTWAIT);
-    }
-    free(reply);
+    route.rid_len = zmq_msg_size(&parts[0]) < REPLIER_RID_MAX ? zmq_msg_size(&parts[0])
+                                                               : REPLIER_RID_MAX;
+    memcpy(route.rid, zmq_msg_data(&parts[0]), route.rid_len);
+    route.has_delim = n == 3 && zmq_msg_size(&parts[1]) == 0;
+    if (n >= 2)
+        fn(arg, &route, zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]));
+    else
+        fn(arg, &route, (const uint8_t *)"", 0);
     for (int i = 0; i < n; i++)
         zmq_msg_close(&parts[i]);
     return 0;
+}
+
+void replier_send(void *sock, const replier_route *route, const void *data, size_t len)
+{
+    zmq_send(sock, route->rid, route->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (route->has_delim)
+        zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(sock, len ? data : "", len, ZMQ_DONTWAIT);
+}
+
+static void replier_answer(void *arg, const replier_route *route, const uint8_t *req,
+                           size_t len)
+{
+    replier_t *r = arg;
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+
+    if (r->fn(r->arg, req, len, &reply, &reply_len) == 0)
+        replier_send(r->sock, route, reply, reply_len);
+    free(reply);
 }
 
 static void replier_on_readable(svc_t *svc, void *arg)
 {
     (void)svc;
     for (int i = 0; i < REPLIER_DRAIN; i++)
-        if (replier_one(arg) < 0)
+        if (replier_read(((replier_t *)arg)->sock, replier_answer, arg) < 0)
             break;
 }
 

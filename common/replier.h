@@ -17,6 +17,26 @@ typedef struct replier replier_t;
 typedef int (*replier_fn)(void *arg, const uint8_t *req, size_t len, uint8_t **reply,
                           size_t *reply_len);
 
+/* The routing of one request on a ROUTER: who asked, and whether a REQ
+ * client put an empty delimiter frame that the reply must repeat. Kept so an
+ * endpoint can answer later (ingest answers after its group commit). */
+#define REPLIER_RID_MAX 256
+typedef struct replier_route {
+    unsigned char rid[REPLIER_RID_MAX];
+    size_t rid_len;
+    int has_delim;
+} replier_route;
+
+/* Read one request without blocking: fn(arg, route, payload, len) is called
+ * with it (payload "" if the message had no payload frame). Returns 0 if a
+ * request was read, -1 if none was waiting. */
+int replier_read(void *sock, void (*fn)(void *arg, const replier_route *route,
+                                        const uint8_t *payload, size_t len),
+                 void *arg);
+
+/* Send one reply frame along route (non-blocking; dropped if the peer left). */
+void replier_send(void *sock, const replier_route *route, const void *data, size_t len);
+
 /* Bind endpoint and register with svc. NULL on failure. Caller owns it. */
 replier_t *replier_new(svc_t *svc, const char *endpoint, replier_fn fn, void *arg);
 void replier_destroy(replier_t **r);

@@ -15,13 +15,10 @@
 #include "err.h"
 #include "log.h"
 #include "problem.h"
-
-#define RID_MAX 256
+#include "replier.h"
 
 typedef struct pending_reply {
-    uint8_t rid[RID_MAX];
-    size_t rid_len;
-    int has_delim; /* a REQ client put an empty delimiter frame */
+    replier_route route; /* answered after the batch's fsync */
     Jiju__V1__SubmitReply reply;
     char request_id[INGEST_MAX_REQUEST_ID + 1];
 } pending_reply;
@@ -201,10 +198,7 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
     buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
     if (buf) {
         jiju__v1__submit_reply__pack(&pr->reply, buf);
-        zmq_send(is->sock, pr->rid, pr->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        if (pr->has_delim)
-            zmq_send(is->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        zmq_send(is->sock, buf, len, ZMQ_DONTWAIT);
+        replier_send(is->sock, &pr->route, buf, len);
         if (buf != stackbuf)
             free(buf);
     }
@@ -213,39 +207,15 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
     free(pr->reply.problems);
 }
 
-/* Read one request: [rid] [""]? [payload]. Returns 0 if read, -1 if none. */
-static int read_request(ingest_submit_t *is, pending_reply *pr)
+static void on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len)
 {
-    zmq_msg_t parts[3];
-    int n = 0, more = 1;
+    ingest_submit_t *is = arg;
+    pending_reply *pr = &is->batch[is->n_batch];
 
-    while (more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, is->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
-            zmq_msg_close(&m);
-            break;
-        }
-        more = zmq_msg_more(&m);
-        if (n < 3)
-            parts[n++] = m;
-        else
-            zmq_msg_close(&m);
-    }
-    if (n == 0)
-        return -1;
     memset(pr, 0, sizeof *pr);
     jiju__v1__submit_reply__init(&pr->reply);
-    pr->rid_len = zmq_msg_size(&parts[0]) < RID_MAX ? zmq_msg_size(&parts[0]) : RID_MAX;
-    memcpy(pr->rid, zmq_msg_data(&parts[0]), pr->rid_len);
-    pr->has_delim = n == 3 && zmq_msg_size(&parts[1]) == 0;
-    if (n >= 2)
-        handle_request(is, pr, zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]));
-    else
-        handle_request(is, pr, (const uint8_t *)"", 0);
-    for (int i = 0; i < n; i++)
-        zmq_msg_close(&parts[i]);
-    return 0;
+    pr->route = *route;
+    handle_request(is, pr, data, len);
 }
 
 static void on_submit(svc_t *svc, void *arg)
@@ -255,7 +225,7 @@ static void on_submit(svc_t *svc, void *arg)
     (void)svc;
     is->n_batch = 0;
     while (is->n_batch < (size_t)is->cfg->max_batch &&
-           read_request(is, &is->batch[is->n_batch]) == 0)
+           replier_read(is->sock, on_request, is) == 0)
         is->n_batch++;
     if (is->n_batch == 0)
         return;
