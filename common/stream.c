@@ -611,6 +611,15 @@ void stream_on_committed(stream_peer_t *peer, stream_committed_fn fn, void *arg)
     peer->committed_arg = arg;
 }
 
+uint64_t stream_peer_acked(const stream_peer_t *p)
+{
+    const session *s = p->n_sess ? p->sess[0] : NULL;
+
+    if (p->is_server || !s || s->role != ROLE_PRODUCER || s->state != SESS_ACTIVE)
+        return 0;
+    return s->acked;
+}
+
 void stream_peer_destroy(stream_peer_t **pp)
 {
     stream_peer_t *p = pp ? *pp : NULL;

@@ -110,6 +110,12 @@ void stream_on_committed(stream_peer_t *peer, stream_committed_fn fn, void *arg)
  * named log_name (persisted on the producer side; 0 if never). */
 uint64_t stream_acked(store_t *store, const char *log_name, const char *consumer_id);
 
+/* For a connector pushing a log (stream_push): the highest seq the consumer
+ * at the other end has acknowledged on this connection, or 0 while no
+ * consumer is connected. Producers trim their logs up to what every
+ * consumer acknowledged. */
+uint64_t stream_peer_acked(const stream_peer_t *peer);
+
 void stream_peer_destroy(stream_peer_t **peer);
 
 /* Last applied seq for (stream_name, producer_id) in a consumer's store. */

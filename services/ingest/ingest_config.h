@@ -16,6 +16,8 @@ typedef struct ingest_config {
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     int64_t max_batch;            /* requests per group commit */
+    int trim_acked;               /* trim the log once assessment and archive acknowledged */
+    int64_t trim_interval_ms;
     int64_t max_message_bytes;
     int64_t min_employees_per_enterprise;
     int64_t max_employees_per_enterprise;

@@ -6,6 +6,7 @@
 #include "ingest_config.h"
 #include "ingest_state.h"
 #include "ingest_submit.h"
+#include "ingest_trim.h"
 #include "log.h"
 #include "service.h"
 
@@ -21,6 +22,7 @@ int main(int argc, char **argv)
     stream_log_t *log = NULL;
     ingest_state_t *state = NULL;
     ingest_submit_t *submit = NULL;
+    ingest_trim_t *trim = NULL;
     stream_peer_t *to_assessment = NULL, *to_archive = NULL, *registry = NULL;
     stream_opts so;
     int rc = EXIT_FAILURE;
@@ -42,10 +44,14 @@ int main(int argc, char **argv)
         log_error("start_failed", "instance=%s submit=%s", cfg.instance, cfg.submit_endpoint);
         goto out;
     }
+    if (cfg.trim_acked && !(trim = ingest_trim_new(srv.svc, srv.store, log, to_assessment,
+                                                   to_archive, (int)cfg.trim_interval_ms)))
+        goto out;
     log_info("started", "instance=%s submit=%s store=%s last_seq=%llu", cfg.instance,
              cfg.submit_endpoint, cfg.data_dir, (unsigned long long)stream_log_last(log));
     rc = service_run(&srv);
 out:
+    ingest_trim_destroy(&trim);
     stream_peer_destroy(&registry);
     stream_peer_destroy(&to_archive);
     stream_peer_destroy(&to_assessment);

@@ -63,7 +63,8 @@ class Proc:
 class Stack:
     """The four services on 127.0.0.1 ports base..base+9, stores in workdir."""
 
-    def __init__(self, base_port=None, ingest_replicas=1, workdir=None, extra_env=None):
+    def __init__(self, base_port=None, ingest_replicas=1, workdir=None, extra_env=None,
+                 ingest_args=()):
         self.work = workdir or tempfile.mkdtemp(prefix="jiju-it-")
         self.base = base_port or (21000 + (os.getpid() % 400) * 20)
         generate_proto(self.work)
@@ -109,7 +110,7 @@ class Stack:
                 "--set", f"data_dir={d}/ingest-{i + 1}",
                 "--set", f"submit.endpoint={ep}",
                 "--set", f"assessment.endpoint={self.ep['assessment_stream']}",
-                "--set", f"archive.endpoint={self.ep['archive_stream']}"] + hb)
+                "--set", f"archive.endpoint={self.ep['archive_stream']}"] + hb + list(ingest_args))
 
     def _add(self, name, argv):
         self.procs[name] = Proc(name, argv, os.path.join(self.work, f"{name}.log"), self.env)
