@@ -443,9 +443,12 @@ static void *peer_socket(stream_peer_t *p)
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     if (p->is_server) {
+        size_t len = sizeof p->endpoint;
         zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         if (zmq_bind(sock, p->endpoint) < 0)
             goto out_close;
+        /* "tcp://127.0.0.1:*" binds a free port: remember which */
+        zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, p->endpoint, &len);
     } else if (zmq_connect(sock, p->endpoint) < 0) {
         goto out_close;
     }
@@ -609,6 +612,11 @@ void stream_on_committed(stream_peer_t *peer, stream_committed_fn fn, void *arg)
 {
     peer->committed_fn = fn;
     peer->committed_arg = arg;
+}
+
+const char *stream_peer_endpoint(const stream_peer_t *p)
+{
+    return p->endpoint;
 }
 
 uint64_t stream_peer_acked(const stream_peer_t *p)

@@ -116,6 +116,9 @@ uint64_t stream_acked(store_t *store, const char *log_name, const char *consumer
  * consumer acknowledged. */
 uint64_t stream_peer_acked(const stream_peer_t *peer);
 
+/* The endpoint as bound (a "tcp://host:*" endpoint shows its actual port). */
+const char *stream_peer_endpoint(const stream_peer_t *peer);
+
 void stream_peer_destroy(stream_peer_t **peer);
 
 /* Last applied seq for (stream_name, producer_id) in a consumer's store. */

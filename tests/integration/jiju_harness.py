@@ -31,6 +31,30 @@ def generate_proto(workdir):
         sys.path.insert(0, out)
 
 
+def free_base(span=20):
+    """A block of `span` ports that are free now, in 10000-20000: below the
+    kernel's ephemeral range, so no outgoing connection takes one of them
+    while the stack runs, and apart from other tests' ranges."""
+    import random
+    import socket
+    rng = random.Random(os.getpid() ^ int(time.time() * 1000))
+    for _ in range(200):
+        base = 10000 + rng.randrange(500) * span
+        socks = []
+        try:
+            for p in range(base, base + span):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free block of ports")
+
+
 class Proc:
     """One service process with its command line, restartable."""
 
@@ -66,7 +90,7 @@ class Stack:
     def __init__(self, base_port=None, ingest_replicas=1, workdir=None, extra_env=None,
                  ingest_args=()):
         self.work = workdir or tempfile.mkdtemp(prefix="jiju-it-")
-        self.base = base_port or (21000 + (os.getpid() % 400) * 20)
+        self.base = base_port or free_base()
         generate_proto(self.work)
         env = dict(os.environ)
         env.update(extra_env or {})

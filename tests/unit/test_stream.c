@@ -146,16 +146,8 @@ static stream_log_t *serve_log(void *arg, const char *stream, const char *consum
     return strcmp(stream, "reports") == 0 ? ((node *)arg)->log : NULL;
 }
 
-static const char *endpoint(int port, char *buf)
-{
-    sprintf(buf, "tcp://127.0.0.1:%d", port);
-    return buf;
-}
-
-static int test_port(int k)
-{
-    return 20000 + (getpid() % 5000) * 4 + k;
-}
+/* Bind a free port; the test connects to what stream_serve actually bound. */
+#define ANY_PORT "tcp://127.0.0.1:*"
 
 /* ---- a real producer and a real consumer, consumer restarted ---- */
 
@@ -172,9 +164,10 @@ static void test_follow_and_consumer_restart(void **state)
     node_open(&prod, NULL);
     prod.log = stream_log_open(prod.store, "reports");
     append_records(&prod, 2000);
-    prod.peer = stream_serve(prod.svc, prod.store, endpoint(test_port(0), ep), &o, serve_log,
+    prod.peer = stream_serve(prod.svc, prod.store, ANY_PORT, &o, serve_log,
                              NULL, &prod);
     assert_non_null(prod.peer);
+    snprintf(ep, sizeof ep, "%s", stream_peer_endpoint(prod.peer));
     node_start(&prod);
 
     node_open(&cons, NULL);
@@ -329,9 +322,10 @@ static void test_duplicate_lost_ack_and_gap(void **state)
 
     (void)state;
     node_open(&cons, NULL);
-    cons.peer = stream_serve(cons.svc, cons.store, endpoint(test_port(1), ep), &o, NULL,
+    cons.peer = stream_serve(cons.svc, cons.store, ANY_PORT, &o, NULL,
                              apply_count, &cons);
     assert_non_null(cons.peer);
+    snprintf(ep, sizeof ep, "%s", stream_peer_endpoint(cons.peer));
     node_start(&cons);
 
     s = raw_dealer(ctx, ep);
@@ -402,8 +396,10 @@ static void test_credit_window_and_reconnect(void **state)
     node_open(&prod, NULL);
     prod.log = stream_log_open(prod.store, "reports");
     append_records(&prod, 100);
-    prod.peer = stream_serve(prod.svc, prod.store, endpoint(test_port(2), ep), &o, serve_log,
+    prod.peer = stream_serve(prod.svc, prod.store, ANY_PORT, &o, serve_log,
                              NULL, &prod);
+    assert_non_null(prod.peer);
+    snprintf(ep, sizeof ep, "%s", stream_peer_endpoint(prod.peer));
     node_start(&prod);
 
     s = raw_dealer(ctx, ep);
