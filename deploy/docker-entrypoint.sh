@@ -2,7 +2,7 @@
 # docker-entrypoint.sh - what the Jiju image runs (deploy/Dockerfile).
 #
 #   docker-entrypoint.sh jiju-ingest [--set k=v]...  an ingest replica (below)
-#   docker-entrypoint.sh health PORT                 the container's health probe
+#   docker-entrypoint.sh health PORT [MODE]          the container's health probe
 #   docker-entrypoint.sh jiju-SERVICE [ARGS]...      a service, after JIJU_WAIT_FOR
 #   docker-entrypoint.sh COMMAND [ARGS]...           anything else, exec'd as is
 #
@@ -67,25 +67,40 @@ ingest() {
     die no_free_slot "dir=$DATA/.slots"
 }
 
-# probe HOST PORT [tcp]: does the service at HOST:PORT answer?
+# probe HOST PORT [MODE]: does the service at HOST:PORT answer? MODE:
+#   ping     `jiju ping`: a Ping QueryRequest (assessment's query endpoint)
+#   archive  `jiju archive query --limit 1` (archive's query endpoint; one seek)
+#   tcp      a TCP connect only
+# ping and archive fall back to tcp when this CLI lacks the command (exit 2).
 probe() {
-    local host=$1 port=$2 rc
-    if [ "${3:-}" != tcp ] && jiju --help 2>/dev/null | grep -q '^ *ping '; then
-        rc=0
-        timeout 8 jiju ping "tcp://$host:$port" >/dev/null 2>&1 || rc=$?
-        [ "$rc" -ne 2 ] && return "$rc" # 2 = usage: this endpoint cannot be pinged
-    fi
+    local host=$1 port=$2 mode=${3:-ping} rc=0
+    case $mode in
+    ping) timeout 8 jiju ping "tcp://$host:$port" --timeout-ms 3000 >/dev/null 2>&1 || rc=$? ;;
+    archive)
+        timeout 8 jiju archive query --endpoint "tcp://$host:$port" --limit 1 --timeout-ms 3000 \
+            >/dev/null 2>&1 || rc=$?
+        ;;
+    tcp) rc=2 ;;
+    *) die bad_probe_mode "mode=$mode" ;;
+    esac
+    [ "$rc" -ne 2 ] && return "$rc"
     timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null
 }
 
 # Start order by health, the same under docker-compose and Swarm (which
-# ignores depends_on): wait until every HOST:PORT of JIJU_WAIT_FOR answers the
-# probe its own health check uses, at most JIJU_WAIT_TIMEOUT seconds (120);
-# then start anyway, since every stream reconnects by itself.
+# ignores depends_on): on a container's first start, wait until every
+# HOST:PORT[/MODE] of JIJU_WAIT_FOR answers the probe its own health check
+# uses, at most JIJU_WAIT_TIMEOUT seconds (120) in all, then start anyway:
+# every stream reconnects by itself. A restart (crash, restart policy) does
+# not wait: ingest accepts reports with assessment or archive down.
 wait_for_peers() {
-    local peer deadline=$((SECONDS + ${JIJU_WAIT_TIMEOUT:-120}))
+    local peer addr mode deadline=$((SECONDS + ${JIJU_WAIT_TIMEOUT:-120}))
+    local mark=/tmp/.jiju-started # in the container's own layer: kept across restarts
+    [ -e "$mark" ] && return 0
     for peer in ${JIJU_WAIT_FOR:-}; do
-        until probe "${peer%:*}" "${peer##*:}"; do
+        addr=${peer%%/*} mode=ping
+        [[ $peer == */* ]] && mode=${peer#*/}
+        until probe "${addr%:*}" "${addr##*:}" "$mode"; do
             if [ "$SECONDS" -ge "$deadline" ]; then
                 say warn peer_not_ready "peer=$peer action=starting_anyway"
                 return 0
@@ -94,13 +109,17 @@ wait_for_peers() {
         done
         say info peer_ready "peer=$peer"
     done
+    : >"$mark" 2>/dev/null || true
 }
 
-# The probe asks the service itself: `jiju ping` on its query/admin endpoint
-# when the CLI has it; a plain TCP connect otherwise (and for ingest, whose
-# submit protocol has no ping: a connect proves the ROUTER is bound).
+# The container's health probe asks the service itself, a request answered by
+# its own poll loop: `jiju ping` on assessment's query endpoint, a one-record
+# `jiju archive query` on archive's. Ingest's submit protocol and
+# notification's admin protocol have no ping yet, so theirs is `tcp`, a TCP
+# connect: it proves the process is alive with its socket bound, not that its
+# loop is responsive.
 health() {
-    probe 127.0.0.1 "${1:?usage: health PORT [tcp]}" "${2:-}"
+    probe 127.0.0.1 "${1:?usage: health PORT [MODE]}" "${2:-ping}"
 }
 
 case ${1:-} in

@@ -1,0 +1,368 @@
+#!/bin/bash
+# test-compose.sh - issue 7: the compose deployment, tested on a real engine.
+#
+# As root on Debian 12, with no registry: installs docker.io, docker-compose
+# and debootstrap if missing, starts dockerd if no engine answers (and stops
+# it at the end), makes a bookworm base image with debootstrap (kept as the
+# image jiju-base:bookworm for later runs), builds deploy/Dockerfile on it,
+# brings docker-compose.yml up with three ingest replicas and checks, from
+# outside the containers:
+#   - every container becomes healthy; the replicas run as distinct instances
+#     with separate stores in the one ingest volume;
+#   - clusters registered and reports submitted through the published submit
+#     ports are accepted, while `docker kill` takes assessment down mid-stream
+#     (then started again) and one ingest replica crashes (SIGKILL from the
+#     host, restarted by the restart policy on its own slot);
+#   - assessment's events stream holds one ReportAccepted per accepted report
+#     (nothing lost, nothing applied twice); the archive holds each once, as an
+#     input and as an event (through its published query port);
+#   - after the period is closed, subscriber fgw (everything) receives every
+#     report once, RankingPublished and AwardGranted, and czj AwardGranted,
+#     through the published deliveries port;
+#   - re-created ingest containers adopt the stores of the ones they replace;
+# then tears everything down (containers, network, volumes).
+#
+#   deploy/test-compose.sh               build from the working tree
+#   JIJU_FROM_GIT=1 deploy/test-compose.sh   build from `git archive HEAD`
+#   JIJU_BASE_IMAGE=debian:bookworm-slim deploy/test-compose.sh  (with a registry)
+#   JIJU_REPORTS=3000 (reports in the kill test)  JIJU_KEEP=1 (leave it running)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+T0=$SECONDS
+
+DOCKER=/usr/bin/docker # Debian's client, matching Debian's engine
+PROJECT=${JIJU_PROJECT:-jijuci}
+IMAGE=${JIJU_TEST_IMAGE:-jiju:ci}
+BASE=${JIJU_BASE_IMAGE:-jiju-base:bookworm}
+WORK=$(mktemp -d /tmp/jiju-compose.XXXXXX)
+DOCKERD_PID=""
+# Host ports away from the defaults, so a stack run on the host does not clash.
+export JIJU_IMAGE=$IMAGE JIJU_PUBLISH_ADDR=127.0.0.1
+export JIJU_INGEST_PORTS=127.0.0.1:17001-17010 JIJU_ARCHIVE_PORT=17202 JIJU_DELIVERIES_PORT=17301
+COMPOSE=(docker-compose -p "$PROJECT" -f "$ROOT/docker-compose.yml")
+
+log() { printf '[test-compose %4ds] %s\n' $((SECONDS - T0)) "$*"; }
+fail() {
+    log "FAIL: $*"
+    exit 1
+}
+
+teardown() {
+    local rc=$?
+    set +e
+    if [ "$rc" -ne 0 ] && [ -n "${STACK_UP:-}" ]; then
+        log "logs of the stack (last 40 lines per container, per-request lines left out):"
+        "${COMPOSE[@]}" ps
+        for c in $("${COMPOSE[@]}" ps -q); do
+            echo "---- $($DOCKER inspect -f '{{.Name}}' "$c")"
+            $DOCKER logs "$c" 2>&1 | grep -v 'event=submit ' | tail -40
+        done
+    fi
+    if [ -n "${STACK_UP:-}" ] && [ -z "${JIJU_KEEP:-}" ]; then
+        log "tearing down"
+        "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1
+    fi
+    if [ -n "$DOCKERD_PID" ] && [ -z "${JIJU_KEEP:-}" ]; then
+        log "stopping the dockerd this script started (pid $DOCKERD_PID)"
+        kill "$DOCKERD_PID" 2>/dev/null
+        for _ in $(seq 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
+    fi
+    rm -rf "$WORK"
+    [ "$rc" -eq 0 ] && log "PASS (total $((SECONDS - T0))s)" || log "FAILED (rc=$rc)"
+    exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+# ---- 1. tools ----
+need=""
+for p in docker.io docker-compose debootstrap python3-zmq python3-protobuf protobuf-compiler; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
+done
+if [ -n "$need" ]; then
+    log "installing:$need"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+for t in $DOCKER dockerd docker-compose debootstrap protoc /usr/bin/python3; do
+    command -v "$t" >/dev/null || fail "$t is not installed"
+done
+"${COMPOSE[@]}" config -q || fail "docker-compose.yml does not validate"
+log "docker-compose.yml validates"
+
+# ---- 2. the engine ----
+if ! $DOCKER info >/dev/null 2>&1; then
+    log "no engine answers: starting dockerd"
+    dockerd >"$WORK/dockerd.log" 2>&1 &
+    DOCKERD_PID=$!
+    for _ in $(seq 60); do $DOCKER info >/dev/null 2>&1 && break; sleep 1; done
+    $DOCKER info >/dev/null 2>&1 || { tail -20 "$WORK/dockerd.log"; fail "dockerd did not start"; }
+fi
+log "engine: $($DOCKER version -f '{{.Server.Version}}')"
+
+# ---- 3. a base image without a registry ----
+if ! $DOCKER image inspect "$BASE" >/dev/null 2>&1; then
+    [ "$BASE" = jiju-base:bookworm ] || $DOCKER pull "$BASE" || fail "no base image $BASE"
+fi
+if ! $DOCKER image inspect "$BASE" >/dev/null 2>&1; then
+    mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+    [ -n "$mirror" ] || fail "no URIs: line in /etc/apt/sources.list.d/debian.sources"
+    log "debootstrap --variant=minbase bookworm (once; kept as $BASE)"
+    debootstrap --variant=minbase bookworm "$WORK/rootfs" "$mirror" >"$WORK/debootstrap.log" 2>&1 ||
+        { tail -20 "$WORK/debootstrap.log"; fail "debootstrap failed"; }
+    rm -rf "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/var/lib/apt/lists/*
+    tar -C "$WORK/rootfs" -c . | $DOCKER import - "$BASE" >/dev/null
+    rm -rf "$WORK/rootfs"
+fi
+log "base image $BASE"
+
+# ---- 4. the image ----
+context=${JIJU_CONTEXT:-$ROOT} # another source tree to build, e.g. an export
+if [ -n "${JIJU_FROM_GIT:-}" ]; then
+    context=$WORK/src
+    mkdir -p "$context"
+    git archive HEAD | tar -x -C "$context"
+    log "building from git HEAD $(git rev-parse --short HEAD)"
+fi
+t=$SECONDS
+$DOCKER build -q -f "$context/deploy/Dockerfile" --build-arg BASE_IMAGE="$BASE" -t "$IMAGE" \
+    "$context" >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "image build"; }
+log "built $IMAGE in $((SECONDS - t))s ($($DOCKER image inspect -f '{{.Size}}' "$IMAGE" |
+    awk '{printf "%d MB", $1 / 1e6}'))"
+[ "$($DOCKER run --rm --entrypoint id "$IMAGE" -u)" != 0 ] || fail "the image runs as root"
+
+# ---- 5. up, with three ingest replicas ----
+"${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+STACK_UP=1
+t=$SECONDS
+"${COMPOSE[@]}" up -d --scale ingest=3 >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log"; fail "up"; }
+cids() { "${COMPOSE[@]}" ps -q "$@"; }
+healthy_all() {
+    local c n=0
+    for c in $(cids); do
+        [ "$($DOCKER inspect -f '{{.State.Health.Status}}' "$c")" = healthy ] || return 1
+        n=$((n + 1))
+    done
+    [ "$n" -eq 6 ]
+}
+for _ in $(seq 120); do healthy_all && break; sleep 1; done
+healthy_all || fail "not every container became healthy"
+log "6 containers healthy $((SECONDS - t))s after up"
+
+instances() { # the instance each running ingest container claimed, sorted
+    local c
+    for c in $(cids ingest); do
+        $DOCKER logs "$c" 2>&1 | sed -n 's/.*event=slot_claimed instance=\([^ ]*\).*/\1/p' | tail -1
+    done | sort
+}
+[ "$(instances | tr '\n' ' ')" = "ingest-1 ingest-2 ingest-3 " ] ||
+    fail "ingest instances are not distinct: $(instances | tr '\n' ' ')"
+stores=$($DOCKER run --rm --entrypoint ls -v "${PROJECT}_ingest-data:/v" "$IMAGE" /v | tr '\n' ' ')
+[ "$stores" = "ingest-1 ingest-2 ingest-3 " ] || fail "ingest stores: $stores"
+log "ingest replicas: instances and stores ingest-1 ingest-2 ingest-3"
+
+# ---- 6. the scenario, from outside the containers ----
+ingest_eps=""
+for k in 1 2 3; do
+    ingest_eps="$ingest_eps tcp://$("${COMPOSE[@]}" port --index=$k ingest 7001)"
+done
+export INGEST_EPS=$ingest_eps
+export ARCHIVE_EP=tcp://127.0.0.1:$JIJU_ARCHIVE_PORT DELIVERIES_EP=tcp://127.0.0.1:$JIJU_DELIVERIES_PORT
+export ASSESSMENT_CID=$(cids assessment) INGEST_CIDS="$(cids ingest | tr '\n' ' ')"
+export DOCKER PROJECT JIJU_SRC_DIR=$ROOT
+log "submit endpoints:$INGEST_EPS"
+t=$SECONDS
+/usr/bin/python3 - "$WORK" <<'PY' || fail "end-to-end scenario"
+import os, subprocess, sys, threading, time
+sys.path.insert(0, os.path.join(os.environ["JIJU_SRC_DIR"], "tests", "integration"))
+import jiju_harness as h
+import archive_check
+
+h.generate_proto(sys.argv[1])
+DOCKER = os.environ["DOCKER"]
+N = int(os.environ.get("JIJU_REPORTS", "3000"))
+T0 = time.monotonic()
+
+
+def say(msg):
+    print(f"  [{time.monotonic() - T0:6.1f}s] {msg}", flush=True)
+
+
+def docker(*args):
+    return subprocess.run([DOCKER, *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def events_ep():
+    """assessment's events stream is not published: reach it at the
+    container's address on the compose network (the host routes to it)."""
+    ip = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+                os.environ["ASSESSMENT_CID"]).split()[0]
+    return f"tcp://{ip}:7101"
+
+
+COUNTIES = ["昌邑区", "龙潭区", "船营区", "丰满区", "永吉县", "蛟河市", "桦甸市"]
+clusters = [f"JL-CI-{i:03d}" for i in range(14)]
+sub = h.Submitter(os.environ["INGEST_EPS"].split(), window=300, timeout=3.0)
+
+regs = sub.submit_all(h.register_request(c, f"集聚区{c}", category=1 + i % 9,
+                                         county=COUNTIES[i % len(COUNTIES)])
+                      for i, c in enumerate(clusters))
+bad = {k: v for k, v in regs.items() if v.status not in (1, 2)}
+assert not bad, f"registrations refused: {bad}"
+tail = h.StreamTail(events_ep(), "events", "ci-registry")
+seen = set()
+
+
+def registered():
+    for _, env in tail.poll(100):
+        if env.WhichOneof("body") == "cluster_registered":
+            seen.add(env.cluster_registered.cluster.id)
+    return len(seen) == len(clusters)
+
+
+h.wait_until(registered, 60, what="ClusterRegistered for every cluster")
+tail.close()
+time.sleep(2.0)  # every replica follows the same events to learn the registry
+say(f"{len(clusters)} clusters registered through the published submit ports")
+
+# The annual period the city will close, revenue ranked by cluster; then a
+# stream of monthly reports while assessment and an ingest replica die.
+reqs = [h.report_request(f"A2023-{c}", c, "2023", revenue_fen=(2 + i) * 10_000_000_000,
+                         enterprises=30 + i, employment=1000 + 50 * i)
+        for i, c in enumerate(clusters)]
+months = [f"{2000 + m // 12}-{1 + m % 12:02d}" for m in range(N // len(clusters) + 1)]
+reqs += [h.report_request(f"M{k:06d}", clusters[k % len(clusters)], months[k // len(clusters)],
+                          revenue_fen=1_000_000_000 + 1_000 * k)
+         for k in range(N)]
+progress, result = {"n": 0}, {}
+
+
+def paced(reqs, per_s):
+    """Reports at about per_s a second, so they are still flowing while
+    containers die (the submitter alone sends thousands a second)."""
+    start = time.monotonic()
+    for i, r in enumerate(reqs):
+        while (ahead := i / per_s - (time.monotonic() - start)) > 0:
+            sub._poll(max(1, int(ahead * 1000)))  # take replies while waiting
+        yield r
+
+
+def run():
+    result["replies"] = sub.submit_all(paced(reqs, len(reqs) / 15.0),
+                                       lambda n: progress.__setitem__("n", n))
+
+
+th = threading.Thread(target=run)
+th.start()
+h.wait_until(lambda: progress["n"] >= len(reqs) * 3 // 10 or not th.is_alive(), 300,
+             what="30% submitted")
+docker("kill", os.environ["ASSESSMENT_CID"])
+say(f"docker kill assessment at {progress['n']} replies")
+time.sleep(2.0)
+docker("start", os.environ["ASSESSMENT_CID"])
+say("assessment started again")
+h.wait_until(lambda: progress["n"] >= len(reqs) * 6 // 10 or not th.is_alive(), 300,
+             what="60% submitted")
+victim = os.environ["INGEST_CIDS"].split()[1]
+restarts = int(docker("inspect", "-f", "{{.RestartCount}}", victim))
+pid = int(docker("inspect", "-f", "{{.State.Pid}}", victim))
+os.kill(pid, 9)  # a crash, as far as the engine knows: the restart policy applies
+say(f"ingest container {victim[:12]} crashed (SIGKILL to host pid {pid}) at {progress['n']} replies")
+th.join()
+replies = result["replies"]
+bad = {k: v for k, v in replies.items() if v.status not in (1, 2)}
+assert not bad, f"refused: {list(bad.items())[:3]}"
+accepted = {r.report.report_id for r in reqs}
+assert accepted <= set(replies), "some reports got no answer"
+say(f"{len(accepted)} reports accepted")
+h.wait_until(lambda: int(docker("inspect", "-f", "{{.RestartCount}}", victim)) > restarts and
+             docker("inspect", "-f", "{{.State.Running}}", victim) == "true", 60,
+             what="the restart policy to restart the crashed ingest replica")
+say("the crashed ingest replica was restarted by its restart policy")
+
+# Every accepted report applied by assessment exactly once.
+tail = h.StreamTail(events_ep(), "events", "ci-exactly-once", from_seq=1)
+counts, rejected = {}, {}
+
+
+def all_applied():
+    for _, env in tail.poll(200):
+        body = env.WhichOneof("body")
+        if body == "report_accepted":
+            rid = env.report_accepted.report.report_id
+            counts[rid] = counts.get(rid, 0) + 1
+        elif body == "report_rejected":
+            rejected[env.report_rejected.report.report_id] = env.report_rejected
+    return accepted <= set(counts) | set(rejected)
+
+
+h.wait_until(all_applied, 240, what="assessment to apply every accepted report")
+end = time.monotonic() + 2
+while time.monotonic() < end:
+    all_applied()
+tail.close()
+assert not rejected, f"assessment rejected: {list(rejected.items())[:3]}"
+twice = {k: v for k, v in counts.items() if v != 1}
+assert not twice, f"applied more than once: {list(twice.items())[:5]}"
+assert set(counts) == accepted, f"applied but never accepted: {list(set(counts) - accepted)[:5]}"
+say(f"assessment events: {len(counts)} ReportAccepted, each report exactly once")
+
+
+class Ep:  # what archive_check needs of a stack
+    ep = {"archive_query": os.environ["ARCHIVE_EP"]}
+
+
+archive_check.check(Ep, accepted)
+
+# Close the period: rankings and awards reach the subscribers.
+r = sub.submit_all([h.command_request("close_period", period="2023")])
+assert all(v.status in (1, 2) for v in r.values()), r
+say("period 2023 closed")
+sub.close()
+fgw = h.StreamTail(os.environ["DELIVERIES_EP"], "deliveries", "fgw", from_seq=1)
+czj = h.StreamTail(os.environ["DELIVERIES_EP"], "deliveries", "czj", from_seq=1)
+got = {"fgw": {}, "czj": {}}
+ids, fgw_reports = set(), {}
+
+
+def delivered():
+    for name, t in (("fgw", fgw), ("czj", czj)):
+        for _, env in t.poll(100):
+            if name == "fgw":
+                if env.id in ids:
+                    continue  # a redelivery after a lost ack carries the same id
+                ids.add(env.id)
+                if env.WhichOneof("body") == "report_accepted":
+                    rid = env.report_accepted.report.report_id
+                    fgw_reports[rid] = fgw_reports.get(rid, 0) + 1
+            got[name][env.type] = got[name].get(env.type, 0) + 1
+    return (got["fgw"].get("jiju.v1.RankingPublished") and got["fgw"].get("jiju.v1.AwardGranted")
+            and got["czj"].get("jiju.v1.AwardGranted") and accepted <= set(fgw_reports))
+
+
+h.wait_until(delivered, 240, what="RankingPublished and AwardGranted at fgw and czj")
+fgw.close()
+czj.close()
+assert all(v == 1 for v in fgw_reports.values()), "fgw: a report delivered twice"
+assert set(got["czj"]) == {"jiju.v1.AwardGranted"}, f"czj got {got['czj']}"
+say(f"fgw received {len(fgw_reports)} reports once each, "
+    f"{got['fgw']['jiju.v1.RankingPublished']} RankingPublished, "
+    f"{got['fgw']['jiju.v1.AwardGranted']} AwardGranted; czj {got['czj']}")
+PY
+log "end-to-end scenario passed in $((SECONDS - t))s"
+
+# ---- 7. re-created replicas adopt the stores they replace ----
+t=$SECONDS
+"${COMPOSE[@]}" up -d --no-deps --force-recreate --scale ingest=3 ingest >"$WORK/recreate.log" 2>&1 ||
+    { cat "$WORK/recreate.log"; fail "re-create ingest"; }
+[ "$(instances | tr '\n' ' ')" = "ingest-1 ingest-2 ingest-3 " ] ||
+    fail "after re-create: $(instances | tr '\n' ' ')"
+for c in $(cids ingest); do
+    for _ in $(seq 30); do $DOCKER logs "$c" 2>&1 | grep -q "event=started" && break; sleep 1; done
+    $DOCKER logs "$c" 2>&1 | grep "event=started" | grep -q "last_seq=[1-9]" ||
+        fail "re-created container $c started on an empty store"
+done
+stores=$($DOCKER run --rm --entrypoint ls -v "${PROJECT}_ingest-data:/v" "$IMAGE" /v | tr '\n' ' ')
+[ "$stores" = "ingest-1 ingest-2 ingest-3 " ] || fail "ingest stores after re-create: $stores"
+log "re-created ingest containers took over ingest-1..3 and their logs in $((SECONDS - t))s"
