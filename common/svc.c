@@ -33,6 +33,7 @@ struct svc {
     int n_timers;
     svc_cb hooks[SVC_MAX_HOOKS];
     int n_hooks;
+    struct zap *zap;
     volatile int stop;
 };
 
@@ -76,6 +77,16 @@ const char *svc_name(const svc_t *svc)
 void *svc_zmq(svc_t *svc)
 {
     return svc->zctx;
+}
+
+void svc_set_zap(svc_t *svc, struct zap *zap)
+{
+    svc->zap = zap;
+}
+
+struct zap *svc_zap(svc_t *svc)
+{
+    return svc ? svc->zap : NULL;
 }
 
 int svc_on_readable(svc_t *svc, void *sock, svc_fn fn, void *arg)

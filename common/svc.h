@@ -26,6 +26,13 @@ int svc_every(svc_t *svc, int interval_ms, svc_fn fn, void *arg);
 /* Call fn after every loop turn. */
 int svc_after_turn(svc_t *svc, svc_fn fn, void *arg);
 
+/* The process's CURVE security (zap.h), NULL in plain mode. Not owned:
+ * zap_attach sets it, and every module that binds or connects a socket in
+ * this loop's context asks for it. */
+struct zap;
+void svc_set_zap(svc_t *svc, struct zap *zap);
+struct zap *svc_zap(svc_t *svc);
+
 /* Remove every socket handler, timer and hook registered with this arg
  * (before freeing the object they point at). */
 void svc_cancel(svc_t *svc, void *arg);
