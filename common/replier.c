@@ -1,11 +1,13 @@
 /* replier.c - ROUTER request/reply, one frame in, one frame out. */
 #include "replier.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "err.h"
+#include "zap.h"
 
 #define REPLIER_DRAIN 1000
 
@@ -22,6 +24,7 @@ int replier_read(void *sock, void (*fn)(void *arg, const replier_route *route,
 {
     zmq_msg_t parts[3];
     replier_route route;
+    const char *user;
     int n = 0, more = 1;
 
     while (more) { /* [rid] [""]? [payload]; further parts are dropped */
@@ -43,6 +46,8 @@ int replier_read(void *sock, void (*fn)(void *arg, const replier_route *route,
                                                                : REPLIER_RID_MAX;
     memcpy(route.rid, zmq_msg_data(&parts[0]), route.rid_len);
     route.has_delim = n == 3 && zmq_msg_size(&parts[1]) == 0;
+    user = zmq_msg_gets(&parts[n - 1], "User-Id");
+    snprintf(route.user_id, sizeof route.user_id, "%s", user ? user : "");
     if (n >= 2)
         fn(arg, &route, zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]));
     else
@@ -94,7 +99,7 @@ replier_t *replier_new(svc_t *svc, const char *endpoint, replier_fn fn, void *ar
     if (!r->sock)
         goto out_free;
     zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_bind(r->sock, endpoint) < 0 ||
+    if (zap_server_socket(svc_zap(svc), r->sock) != JIJU_OK || zmq_bind(r->sock, endpoint) < 0 ||
         svc_on_readable(svc, r->sock, replier_on_readable, r) != JIJU_OK)
         goto out_free;
     return r;

@@ -21,10 +21,15 @@ typedef int (*replier_fn)(void *arg, const uint8_t *req, size_t len, uint8_t **r
  * client put an empty delimiter frame that the reply must repeat. Kept so an
  * endpoint can answer later (ingest answers after its group commit). */
 #define REPLIER_RID_MAX 256
+#define REPLIER_USER_MAX 64
 typedef struct replier_route {
     unsigned char rid[REPLIER_RID_MAX];
     size_t rid_len;
     int has_delim;
+    /* With CURVE: the name of the client's key (the ZAP User-Id of the
+     * payload frame, zap.h), so the endpoint can check the key's role. ""
+     * in plain mode. */
+    char user_id[REPLIER_USER_MAX];
 } replier_route;
 
 /* Read one request without blocking: fn(arg, route, payload, len) is called
@@ -37,7 +42,9 @@ int replier_read(void *sock, void (*fn)(void *arg, const replier_route *route,
 /* Send one reply frame along route (non-blocking; dropped if the peer left). */
 void replier_send(void *sock, const replier_route *route, const void *data, size_t len);
 
-/* Bind endpoint and register with svc. NULL on failure. Caller owns it. */
+/* Bind endpoint (a CURVE server when svc has security: then only
+ * allow-listed keys get through) and register with svc. NULL on failure.
+ * Caller owns it. */
 replier_t *replier_new(svc_t *svc, const char *endpoint, replier_fn fn, void *arg);
 void replier_destroy(replier_t **r);
 

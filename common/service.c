@@ -32,8 +32,8 @@ static int mkdir_p(const char *dir)
     return mkdir(path, 0750) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int service_start(service_t *s, const char *name, int argc, char **argv,
-                  const char **extra_flags, size_t n_extra, void *cfg, service_load_fn load)
+int service_start(service_t *s, const char *name, int argc, char **argv, const char **extra_flags,
+                  size_t n_extra, void *cfg, service_load_fn load)
 {
     const char *overrides[SERVICE_MAX_OVERRIDES];
     const char *path = NULL;
@@ -64,11 +64,81 @@ int service_start(service_t *s, const char *name, int argc, char **argv,
         fprintf(stderr, "jiju-%s: %s\n", name, msg);
         return -1;
     }
+    s->config_path = path;
     s->svc = svc_new(name);
     if (!s->svc) {
         s->exit_code = EXIT_FAILURE;
         return -1;
     }
+    return 0;
+}
+
+static int service_refuse(service_t *s, const cfg_error *err)
+{
+    char msg[1024];
+
+    cfg_error_format(err, msg, sizeof msg);
+    log_error("config_refused", "%s", msg);
+    fprintf(stderr, "jiju-%s: %s\n", s->name, msg);
+    s->exit_code = 2;
+    return -1;
+}
+
+/* Security is all or nothing: a key pair, an allow-list, and every peer's
+ * public key. Returns the setting to blame and the reason, or NULL. */
+static const char *service_security_gap(const char *secret_key_file, const char *keys_file,
+                                        const service_peer_key *peers, size_t n_peers,
+                                        const char **reason)
+{
+    if (!*secret_key_file) {
+        *reason = "required once any security.* setting is given (the key pair of this service)";
+        return "security.secret_key_file";
+    }
+    if (!*keys_file) {
+        *reason = "required with security.secret_key_file (the allow-list of client keys)";
+        return "security.keys_file";
+    }
+    for (size_t i = 0; i < n_peers; i++) {
+        if (!peers[i].value[0]) {
+            *reason = "required with security.secret_key_file (Z85 public key of that service)";
+            return peers[i].setting;
+        }
+        if (!keys_z85_valid(peers[i].value)) {
+            *reason = "not a Z85 CURVE public key (40 characters)";
+            return peers[i].setting;
+        }
+    }
+    return NULL;
+}
+
+int service_secure(service_t *s, const char *secret_key_file, const char *keys_file,
+                   const service_peer_key *peers, size_t n_peers)
+{
+    cfg_error err;
+    const char *key, *reason = "";
+    int any = secret_key_file[0] || keys_file[0];
+
+    memset(&err, 0, sizeof err);
+    for (size_t i = 0; i < n_peers; i++)
+        any |= peers[i].value[0] != '\0';
+    if (!any) {
+        log_warn("security", "mode=plain note=\"plain TCP: local demo only\"");
+        return 0;
+    }
+    if ((key = service_security_gap(secret_key_file, keys_file, peers, n_peers, &reason))) {
+        snprintf(err.file, sizeof err.file, "%s", s->config_path ? s->config_path : "(defaults)");
+        snprintf(err.key, sizeof err.key, "%s", key);
+        snprintf(err.reason, sizeof err.reason, "%s", reason);
+        return service_refuse(s, &err);
+    }
+    if (!(s->zap = zap_new(svc_zmq(s->svc), secret_key_file, keys_file, &err)))
+        return service_refuse(s, &err);
+    if (zap_attach(s->zap, s->svc) != JIJU_OK) {
+        s->exit_code = EXIT_FAILURE;
+        return -1;
+    }
+    log_info("security", "mode=curve public=%s keys=%zu keys_file=%s", zap_public(s->zap),
+             keys_count(zap_keys(s->zap)), keys_file);
     return 0;
 }
 
@@ -103,5 +173,6 @@ int service_run(service_t *s)
 void service_stop(service_t *s)
 {
     store_close(&s->store);
+    zap_destroy(&s->zap); /* its socket must close before the context ends */
     svc_destroy(&s->svc);
 }

@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "store.h"
 #include "svc.h"
+#include "zap.h"
 
 #define SERVICE_MAX_EXTRA 4
 
@@ -20,15 +21,32 @@ typedef struct service {
     const char *name;
     svc_t *svc;
     store_t *store;
-    int exit_code;                       /* what main returns when start fails */
-    int extra_seen[SERVICE_MAX_EXTRA];   /* flags from service_start's extra list */
+    int exit_code;                     /* what main returns when start fails */
+    int extra_seen[SERVICE_MAX_EXTRA]; /* flags from service_start's extra list */
+    const char *config_path;           /* --config, NULL for defaults only */
+    zap_t *zap;                        /* CURVE security, NULL in plain mode */
 } service_t;
+
+/* A setting naming the public key of a service we connect to, e.g.
+ * {"security.assessment_public_key", cfg.assessment_public_key}. */
+typedef struct service_peer_key {
+    const char *setting;
+    const char *value;
+} service_peer_key;
 
 /* Parse argv (--config, --set, --help and up to SERVICE_MAX_EXTRA extra
  * flags), load cfg with load(), init logging, create the loop. Returns 0, or
  * -1 with s->exit_code set (0 after --help, 2 for a refused config). */
-int service_start(service_t *s, const char *name, int argc, char **argv,
-                  const char **extra_flags, size_t n_extra, void *cfg, service_load_fn load);
+int service_start(service_t *s, const char *name, int argc, char **argv, const char **extra_flags,
+                  size_t n_extra, void *cfg, service_load_fn load);
+
+/* After service_start, before any socket: plain mode when no security
+ * setting is given (one warning line says so), else CURVE with the key pair
+ * in secret_key_file, the allow-list in keys_file and a ZAP handler in the
+ * loop; then every peer key is required and must be valid Z85. Returns 0,
+ * or -1 with s->exit_code 2 after logging the refusal (file, key, reason). */
+int service_secure(service_t *s, const char *secret_key_file, const char *keys_file,
+                   const service_peer_key *peers, size_t n_peers);
 
 /* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS. */
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs);
@@ -36,7 +54,7 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
 /* Run the loop until SIGTERM/SIGINT; returns EXIT_SUCCESS or EXIT_FAILURE. */
 int service_run(service_t *s);
 
-/* Close the store and the loop (NULL-safe, idempotent). */
+/* Close the store, the security and the loop (NULL-safe, idempotent). */
 void service_stop(service_t *s);
 
 #endif

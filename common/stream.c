@@ -13,6 +13,7 @@
 #include "err.h"
 #include "log.h"
 #include "stream_int.h"
+#include "zap.h"
 
 /* ---- sessions ---- */
 
@@ -303,26 +304,42 @@ static void on_frame(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *
     }
 }
 
-/* A server frame from a routing id without a session must be a HELLO. */
+/* Answer a routing id that has no session (and gets none). */
+static void send_error_to(stream_peer_t *p, const uint8_t *rid, size_t rid_len, const char *code,
+                          const char *msg)
+{
+    session tmp = {0};
+
+    memcpy(tmp.rid, rid, rid_len);
+    tmp.rid_len = rid_len;
+    send_error(p, &tmp, code, msg);
+}
+
+/* A server frame from a routing id without a session must be a HELLO, from
+ * a key allowed to open that session. */
 static session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t rid_len,
-                                   const Jiju__V1__StreamFrame *f)
+                                   const Jiju__V1__StreamFrame *f, const char *user)
 {
     session *s = session_by_rid(p, rid, rid_len);
     const Jiju__V1__Hello *h;
+    char why[256];
 
     if (s && !(s->dead))
         return s;
     if (f->kind_case != JIJU__V1__STREAM_FRAME__KIND_HELLO) {
-        session tmp = {0};
-        memcpy(tmp.rid, rid, rid_len);
-        tmp.rid_len = rid_len;
-        send_error(p, &tmp, "E_STREAM_NO_SESSION", "say HELLO first");
+        send_error_to(p, rid, rid_len, "E_STREAM_NO_SESSION", "say HELLO first");
         return NULL;
     }
     h = f->hello;
     if (!h->peer_id || !*h->peer_id || !h->stream || strlen(h->peer_id) >= ID_MAX ||
         strlen(h->stream) >= 64)
         return NULL;
+    if (!stream_authorize(p, h, user, why, sizeof why)) {
+        log_warn("stream_forbidden", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
+                 p->endpoint, user ? user : "-", h->peer_id, h->stream, why);
+        send_error_to(p, rid, rid_len, "E_STREAM_FORBIDDEN", why);
+        return NULL;
+    }
     if (!(s = session_add(p)))
         return NULL;
     memcpy(s->rid, rid, rid_len);
@@ -379,7 +396,8 @@ static int peer_read_one(stream_peer_t *p)
     if (!f) {
         log_warn("stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint, zmq_msg_size(&body));
     } else if (p->is_server) {
-        s = server_session_for(p, zmq_msg_data(&rid), zmq_msg_size(&rid), f);
+        s = server_session_for(p, zmq_msg_data(&rid), zmq_msg_size(&rid), f,
+                               zmq_msg_gets(&body, "User-Id"));
     } else {
         s = p->n_sess ? p->sess[0] : NULL;
     }
@@ -445,11 +463,13 @@ static void *peer_socket(stream_peer_t *p)
     if (p->is_server) {
         size_t len = sizeof p->endpoint;
         zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-        if (zmq_bind(sock, p->endpoint) < 0)
+        if (zap_server_socket(svc_zap(p->svc), sock) != JIJU_OK ||
+            zmq_bind(sock, p->endpoint) < 0)
             goto out_close;
         /* "tcp://127.0.0.1:*" binds a free port: remember which */
         zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, p->endpoint, &len);
-    } else if (zmq_connect(sock, p->endpoint) < 0) {
+    } else if (zap_client_socket(svc_zap(p->svc), sock, p->server_key) != JIJU_OK ||
+               zmq_connect(sock, p->endpoint) < 0) {
         goto out_close;
     }
     if (svc_on_readable(p->svc, sock, peer_on_readable, p) != JIJU_OK)
@@ -528,6 +548,8 @@ static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
         p->o.max_batch = 5000;
     snprintf(p->self_id, sizeof p->self_id, "%s", o->self_id ? o->self_id : "anonymous");
     snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
+    snprintf(p->server_key, sizeof p->server_key, "%s", o->server_key ? o->server_key : "");
+    p->o.server_key = NULL; /* the caller's string need not outlive this call */
     p->is_server = is_server;
     p->cf_cursor = store_cf(store, STORE_CF_CURSOR);
     p->cf_acks = store_cf(store, STORE_CF_ACKS);

@@ -84,11 +84,18 @@ typedef struct stream_opts {
     int timeout_ms;       /* silence before a peer is dead; default 5000 */
     uint32_t credit;      /* window we grant as consumer; default 1000 */
     uint32_t max_batch;   /* records applied per commit; default 5000 */
+    const char *server_key; /* connectors, when the loop has CURVE (svc_zap): the
+                               Z85 public key of the endpoint's service */
 } stream_opts;
 
 /* Bind a ROUTER at endpoint. Connecting consumers are served logs from
  * log_fn; connecting producers' records are applied with apply_fn (NULL
- * refuses that role). Caller owns the result. */
+ * refuses that role). Caller owns the result.
+ *
+ * With CURVE (svc_zap) the endpoint is a CURVE server and a HELLO is
+ * refused with E_STREAM_FORBIDDEN unless the client's key has role
+ * "service", or role "subscriber" and it follows stream "deliveries" as its
+ * own subscriber id (stream_auth.c). */
 stream_peer_t *stream_serve(svc_t *svc, store_t *store, const char *endpoint,
                             const stream_opts *opts, stream_log_fn log_fn,
                             stream_apply_fn apply_fn, void *arg);

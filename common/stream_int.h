@@ -43,6 +43,7 @@ struct stream_peer {
     stream_opts o;
     char self_id[ID_MAX];
     char endpoint[256];
+    char server_key[41]; /* client with CURVE: the server's public key */
     int is_server;
     void *sock;
     int cf_cursor, cf_acks;
@@ -57,6 +58,11 @@ struct stream_peer {
     size_t txn_records;
     int reconnect; /* client: rebuild the socket at the next timer */
 };
+
+/* stream_auth.c: may the key named user (ZAP User-Id, NULL in plain mode)
+ * open this HELLO's session? 1 yes; 0 no, with the reason in why. */
+int stream_authorize(stream_peer_t *p, const Jiju__V1__Hello *h, const char *user, char *why,
+                     size_t cap);
 
 /* stream_wire.c: frames and cursors */
 int peer_send(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *f);

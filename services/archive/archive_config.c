@@ -28,6 +28,11 @@ const cfg_spec archive_config_specs[] = {
     I("stream.timeout_ms", timeout_ms, "5000", 50, 3600000, "silence before a peer is dead"),
     I("stream.credit", credit, "1000", 1, 1000000, "window granted to each producer"),
     I("stream.max_batch", max_batch, "5000", 1, 1000000, "records applied per synced commit"),
+    S("security.secret_key_file", secret_key_file, "",
+      "CURVE key pair of the archive (\"\" = plain TCP, local demo only)"),
+    S("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
+    S("security.assessment_public_key", assessment_public_key, "",
+      "assessment's public key (Z85)"),
 };
 const size_t archive_config_n_specs = sizeof archive_config_specs / sizeof archive_config_specs[0];
 

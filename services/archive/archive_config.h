@@ -21,6 +21,9 @@ typedef struct archive_config {
     int64_t timeout_ms;
     int64_t credit;
     int64_t max_batch;
+    char secret_key_file[256];      /* CURVE key pair; "" = plain TCP (local demo) */
+    char keys_file[256];            /* allow-list of client keys and roles */
+    char assessment_public_key[64]; /* Z85, for following assessment's events */
 } archive_config;
 
 extern const cfg_spec archive_config_specs[];

@@ -6,7 +6,9 @@
 #include <zmq.h>
 
 #include "archive_query.h"
+#include "err.h"
 #include "jiju/v1/archive.pb-c.h"
+#include "zap.h"
 
 #define ARCHIVE_SERVER_MAX_FRAMES 8
 
@@ -115,7 +117,8 @@ archive_server_t *archive_server_new(svc_t *svc, store_t *store, const char *end
     if (!(srv->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER)))
         goto out_free;
     zmq_setsockopt(srv->sock, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_bind(srv->sock, endpoint) != 0)
+    /* readers need any allow-listed key: the ZAP handler lets no other in */
+    if (zap_server_socket(svc_zap(svc), srv->sock) != JIJU_OK || zmq_bind(srv->sock, endpoint) != 0)
         goto out_close;
     if (svc_on_readable(svc, srv->sock, as_on_readable, srv) != 0)
         goto out_close;

@@ -58,6 +58,13 @@ int main(int argc, char **argv)
 
     if (service_start(&srv, "archive", argc, argv, NULL, 0, &cfg, archive_config_load) != 0)
         return srv.exit_code;
+    if (service_secure(&srv, cfg.secret_key_file, cfg.keys_file,
+                       (service_peer_key[]){{"security.assessment_public_key",
+                                             cfg.assessment_public_key}},
+                       1) != 0) {
+        rc = srv.exit_code;
+        goto out;
+    }
     if (service_open_store(&srv, cfg.data_dir, archive_cf_names, archive_n_cfs) != 0)
         goto out;
     if (!(chain = archive_chain_open(srv.store))) {
@@ -69,7 +76,8 @@ int main(int argc, char **argv)
                        .heartbeat_ms = (int)cfg.heartbeat_ms,
                        .timeout_ms = (int)cfg.timeout_ms,
                        .credit = (uint32_t)cfg.credit,
-                       .max_batch = (uint32_t)cfg.max_batch};
+                       .max_batch = (uint32_t)cfg.max_batch,
+                       .server_key = cfg.assessment_public_key};
     if (!(in = stream_serve(srv.svc, srv.store, cfg.stream_endpoint, &so, NULL, archive_apply,
                             &reports)) ||
         !(ev = stream_follow(srv.svc, srv.store, cfg.events_endpoint, cfg.events_stream, &so,

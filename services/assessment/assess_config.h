@@ -47,6 +47,8 @@ typedef struct assess_config {
     char data_dir[256];         /* RocksDB directory */
     char stream_endpoint[128];  /* ROUTER: ingest pushes reports, consumers follow "events" */
     char query_endpoint[128];   /* ROUTER: QueryRequest/QueryReply */
+    char secret_key_file[256];  /* CURVE key pair; "" = plain TCP (local demo) */
+    char keys_file[256];        /* allow-list of client keys and roles */
     int64_t heartbeat_ms;
     int64_t timeout_ms;
 

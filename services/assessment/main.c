@@ -63,6 +63,10 @@ int main(int argc, char **argv)
 
     if (service_start(&srv, "assessment", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
+    if (!rebuild_from && service_secure(&srv, cfg.secret_key_file, cfg.keys_file, NULL, 0) != 0) {
+        rc = srv.exit_code;
+        goto out;
+    }
     if (service_open_store(&srv, cfg.data_dir, assess_cfs, assess_n_cfs) != 0)
         goto out;
     if (!(events = stream_log_open(srv.store, "events")))

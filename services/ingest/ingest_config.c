@@ -34,6 +34,12 @@ static const cfg_spec ingest_specs[] = {
         "warn when revenue grows more than this % on the previous period"),
     INT("limits.revenue_drop_warn_pct", revenue_drop_warn_pct, "80", 1, 100,
         "warn when revenue falls more than this %"),
+    STR("security.secret_key_file", secret_key_file, "",
+        "CURVE key pair of this replica (\"\" = plain TCP, local demo only)"),
+    STR("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
+    STR("security.assessment_public_key", assessment_public_key, "",
+        "assessment's public key (Z85)"),
+    STR("security.archive_public_key", archive_public_key, "", "archive's public key (Z85)"),
 };
 
 static int ingest_config_check(void *out, cfg_error *err)

@@ -23,6 +23,10 @@ typedef struct ingest_config {
     int64_t max_employees_per_enterprise;
     int64_t revenue_jump_warn_pct;
     int64_t revenue_drop_warn_pct;
+    char secret_key_file[256];       /* CURVE key pair; "" = plain TCP (local demo) */
+    char keys_file[256];             /* allow-list of client keys and roles */
+    char assessment_public_key[64];  /* Z85, for the stream to assessment */
+    char archive_public_key[64];     /* Z85, for the stream to the archive */
 } ingest_config;
 
 int ingest_config_load(const char *path, const char *const *overrides, size_t n_over,

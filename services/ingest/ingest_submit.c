@@ -13,9 +13,11 @@
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
+#include "ingest_authz.h"
 #include "log.h"
 #include "problem.h"
 #include "replier.h"
+#include "zap.h"
 
 typedef struct pending_reply {
     replier_route route; /* answered after the batch's fsync */
@@ -156,6 +158,21 @@ static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Com
     is->accepted++;
 }
 
+/* With CURVE, the role of the sender's key (route->user_id) decides first. */
+static int forbidden(ingest_submit_t *is, pending_reply *pr, const Jiju__V1__SubmitRequest *req,
+                     problem_list *pl)
+{
+    const zap_t *z = svc_zap(is->svc);
+
+    if (!z ||
+        ingest_authorize(keys_by_name(zap_keys(z), pr->route.user_id), pr->route.user_id, req,
+                         pl) == 0)
+        return 0;
+    reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
+    is->rejected++;
+    return 1;
+}
+
 static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t *data,
                            size_t len)
 {
@@ -170,6 +187,9 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
         log_outcome(pr, "malformed", "-");
+    } else if (forbidden(is, pr, req, pl)) {
+        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        log_outcome(pr, "forbidden", pr->route.user_id[0] ? pr->route.user_id : "-");
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
         snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
         handle_report(is, pr, req->report, pl);
@@ -260,7 +280,8 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
     zmq_setsockopt(is->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(is->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(is->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_bind(is->sock, cfg->submit_endpoint) < 0 ||
+    if (zap_server_socket(svc_zap(svc), is->sock) != JIJU_OK ||
+        zmq_bind(is->sock, cfg->submit_endpoint) < 0 ||
         svc_on_readable(svc, is->sock, on_submit, is) != JIJU_OK)
         goto out_free;
     return is;

@@ -24,22 +24,36 @@ int main(int argc, char **argv)
     ingest_submit_t *submit = NULL;
     ingest_trim_t *trim = NULL;
     stream_peer_t *to_assessment = NULL, *to_archive = NULL, *registry = NULL;
-    stream_opts so;
+    stream_opts so, to_a, to_b;
     int rc = EXIT_FAILURE;
 
     if (service_start(&srv, "ingest", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
+    if (service_secure(&srv, cfg.secret_key_file, cfg.keys_file,
+                       (service_peer_key[]){{"security.assessment_public_key",
+                                             cfg.assessment_public_key},
+                                            {"security.archive_public_key",
+                                             cfg.archive_public_key}},
+                       2) != 0) {
+        rc = srv.exit_code;
+        goto out;
+    }
     if (service_open_store(&srv, cfg.data_dir, ingest_cfs, ingest_n_cfs) != 0)
         goto out;
     so = (stream_opts){.self_id = cfg.instance, .heartbeat_ms = (int)cfg.heartbeat_ms,
                        .timeout_ms = (int)cfg.timeout_ms};
+    to_a = so;
+    to_a.server_key = cfg.assessment_public_key;
+    to_b = so;
+    to_b.server_key = cfg.archive_public_key;
     log = stream_log_open(srv.store, "reports");
     state = ingest_state_new(srv.store);
     if (!log || !state || !(submit = ingest_submit_new(srv.svc, state, log, srv.store, &cfg)) ||
         !(to_assessment =
-              stream_push(srv.svc, srv.store, cfg.assessment_endpoint, "reports", &so, log)) ||
-        !(to_archive = stream_push(srv.svc, srv.store, cfg.archive_endpoint, "reports", &so, log)) ||
-        !(registry = stream_follow(srv.svc, srv.store, cfg.assessment_endpoint, "events", &so,
+              stream_push(srv.svc, srv.store, cfg.assessment_endpoint, "reports", &to_a, log)) ||
+        !(to_archive =
+              stream_push(srv.svc, srv.store, cfg.archive_endpoint, "reports", &to_b, log)) ||
+        !(registry = stream_follow(srv.svc, srv.store, cfg.assessment_endpoint, "events", &to_a,
                                    ingest_state_apply_event, state))) {
         log_error("start_failed", "instance=%s submit=%s", cfg.instance, cfg.submit_endpoint);
         goto out;

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "notify_dead.h"
+#include "zap.h"
 
 struct notify_admin {
     svc_t *svc;
@@ -200,8 +201,10 @@ static int dispatch(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q, reply_b
     }
 }
 
-int notify_admin_handle(notify_admin_t *a, const uint8_t *req, size_t len, uint8_t **reply,
-                        size_t *rlen)
+/* forbidden: NULL, or why the sender may not manage subscriptions (then the
+ * request is answered with E_SUB_FORBIDDEN and not carried out). */
+static int admin_answer(notify_admin_t *a, const uint8_t *req, size_t len, const char *forbidden,
+                        uint8_t **reply, size_t *rlen)
 {
     Jiju__V1__SubscriptionRequest *q = jiju__v1__subscription_request__unpack(NULL, len, req);
     reply_buf b;
@@ -213,7 +216,10 @@ int notify_admin_handle(notify_admin_t *a, const uint8_t *req, size_t len, uint8
     b.rep.instance = a->instance;
     if (!q)
         fail(&b, "E_SUB_BAD_REQUEST: not a SubscriptionRequest%s", NULL);
-    else {
+    else if (forbidden) {
+        b.rep.request_id = q->request_id;
+        fail(&b, "E_SUB_FORBIDDEN: %s", forbidden);
+    } else {
         b.rep.request_id = q->request_id;
         rc = dispatch(a, q, &b);
     }
@@ -230,11 +236,36 @@ int notify_admin_handle(notify_admin_t *a, const uint8_t *req, size_t len, uint8
     return rc;
 }
 
+int notify_admin_handle(notify_admin_t *a, const uint8_t *req, size_t len, uint8_t **reply,
+                        size_t *rlen)
+{
+    return admin_answer(a, req, len, NULL, reply, rlen);
+}
+
+/* With CURVE only an admin key manages subscriptions (DESIGN.md
+ * "Security"): a department's subscriber key must not add, remove or
+ * redeliver, nor list others' webhooks. NULL if part's sender may. */
+static const char *admin_refusal(notify_admin_t *a, zmq_msg_t *part, char *why, size_t cap)
+{
+    const zap_t *z = svc_zap(a->svc);
+    const key_entry *k;
+
+    if (!z)
+        return NULL;
+    if ((k = zap_sender(z, part)) && k->role == KEY_ROLE_ADMIN)
+        return NULL;
+    snprintf(why, cap, "key %s (role %s) may not manage subscriptions: an admin key is needed",
+             k ? k->name : "-", k ? key_role_name(k->role) : "-");
+    return why;
+}
+
 /* One request: [routing id] ([empty]) [request]. */
 static void admin_read_one(notify_admin_t *a, zmq_msg_t *rid)
 {
     zmq_msg_t part;
     int delim = 0;
+    char why[256];
+    const char *forbidden;
     uint8_t *reply = NULL;
     size_t rlen = 0;
 
@@ -257,7 +288,11 @@ static void admin_read_one(notify_admin_t *a, zmq_msg_t *rid)
         if (!more)
             break;
     }
-    if (notify_admin_handle(a, zmq_msg_data(&part), zmq_msg_size(&part), &reply, &rlen) != JIJU_OK)
+    forbidden = admin_refusal(a, &part, why, sizeof why);
+    if (forbidden)
+        a->fn(a->arg, "any", "-", JIJU_ERR_REJECTED, forbidden);
+    if (admin_answer(a, zmq_msg_data(&part), zmq_msg_size(&part), forbidden, &reply, &rlen) !=
+        JIJU_OK)
         goto out_part;
     if (zmq_send(a->sock, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
         (!delim || zmq_send(a->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0))
@@ -303,7 +338,8 @@ notify_admin_t *notify_admin_new(svc_t *svc, const char *endpoint, notify_route 
     if (!(a->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER)))
         goto out_free;
     zmq_setsockopt(a->sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_bind(a->sock, endpoint) < 0 || svc_on_readable(svc, a->sock, admin_on_readable, a))
+    if (zap_server_socket(svc_zap(svc), a->sock) != JIJU_OK || zmq_bind(a->sock, endpoint) < 0 ||
+        svc_on_readable(svc, a->sock, admin_on_readable, a))
         goto out_close;
     return a;
 out_close:

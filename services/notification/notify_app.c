@@ -138,7 +138,8 @@ static int start(notify_app *app)
 {
     notify_config *c = &app->cfg;
     stream_opts so = {.self_id = c->instance, .heartbeat_ms = (int)c->heartbeat_ms,
-                      .timeout_ms = (int)c->timeout_ms, .credit = (uint32_t)c->credit};
+                      .timeout_ms = (int)c->timeout_ms, .credit = (uint32_t)c->credit,
+                      .server_key = c->assessment_public_key};
 
     app->route = (notify_route){.subs = app->subs, .instance = c->instance,
                                 .alert_subscriber = c->alert_subscriber};
@@ -176,9 +177,6 @@ int notify_app_start(notify_app *app)
     }
     if (seed(app) < 0 || start(app) < 0)
         return -1;
-    if (strncmp(app->cfg.deliveries_endpoint, "tcp://", 6) == 0)
-        log_warn("plain_tcp", "endpoint=%s note=\"no CURVE: local demo only\"",
-                 app->cfg.deliveries_endpoint);
     log_info("started", "instance=%s store=%s subscribers=%zu events=%s deliveries=%s admin=%s",
              app->cfg.instance, app->cfg.data_dir, notify_subs_slots(app->subs),
              app->cfg.events_endpoint, app->cfg.deliveries_endpoint, app->cfg.admin_endpoint);

@@ -38,6 +38,11 @@ const cfg_spec notify_config_specs[] = {
     I("webhook.disable_after", webhook_disable_after, "50", 1, 1000000,
       "consecutive failed attempts that disable an endpoint"),
     I("webhook.max_in_flight", webhook_max_in_flight, "64", 1, 4096, "concurrent POSTs"),
+    S("security.secret_key_file", secret_key_file, "",
+      "CURVE key pair of notification (\"\" = plain TCP, local demo only)"),
+    S("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
+    S("security.assessment_public_key", assessment_public_key, "",
+      "assessment's public key (Z85)"),
 };
 const size_t notify_config_n_specs = sizeof notify_config_specs / sizeof notify_config_specs[0];
 

@@ -34,6 +34,10 @@ typedef struct notify_config {
     int64_t webhook_horizon_ms;       /* retry this long after the first attempt, then dead-letter */
     int64_t webhook_disable_after;    /* consecutive failed attempts that disable an endpoint */
     int64_t webhook_max_in_flight;    /* concurrent POSTs over all endpoints */
+
+    char secret_key_file[256];      /* CURVE key pair; "" = plain TCP (local demo) */
+    char keys_file[256];            /* allow-list of client keys and roles */
+    char assessment_public_key[64]; /* Z85, for following assessment's events */
 } notify_config;
 
 extern const cfg_spec notify_config_specs[];
