@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "jiju/v1/submit.pb-c.h"
+#include "rpc.h"
+#include "stream_sub.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_REFUSED 1
@@ -29,6 +31,7 @@ int cli_period_main(int argc, char **argv);
 int cli_ranking_main(int argc, char **argv);
 int cli_targets_main(int argc, char **argv);
 int cli_ping_main(int argc, char **argv);
+int cli_keygen_main(int argc, char **argv);
 
 /* A list of endpoints from repeated flags, each possibly "a,b,c". */
 typedef struct cli_endpoints {
@@ -42,6 +45,28 @@ int cli_endpoints_add(cli_endpoints *e, const char *text);
 /* If none was given: from the environment variable env (if set), else def. */
 int cli_endpoints_default(cli_endpoints *e, const char *env, const char *def);
 void cli_endpoints_clear(cli_endpoints *e);
+
+/* CURVE for the CLI's connections (docs/operations.md "Security"): the key
+ * pair file in $JIJU_CLIENT_KEY_FILE, and the server's public key in the
+ * service's own variable (CLI_KEY_INGEST, ...) or else $JIJU_SERVER_KEY.
+ * Without JIJU_CLIENT_KEY_FILE the connection is plain (local demo). */
+#define CLI_KEY_INGEST "JIJU_INGEST_SERVER_KEY"
+#define CLI_KEY_ASSESSMENT "JIJU_ASSESSMENT_SERVER_KEY"
+#define CLI_KEY_ARCHIVE "JIJU_ARCHIVE_SERVER_KEY"
+#define CLI_KEY_NOTIFICATION "JIJU_NOTIFICATION_SERVER_KEY"
+
+typedef struct cli_curve {
+    int on; /* 0: plain */
+    char server[41], pub[41], sec[41];
+} cli_curve;
+
+/* Read the keys for a server whose key variable is server_env. 0 (c->on
+ * tells whether CURVE is wanted), or -1 after saying why on stderr. */
+int cli_curve_from_env(cli_curve *c, const char *server_env);
+/* cli_curve_from_env, then rpc_set_curve / stream_sub_set_curve when on.
+ * 0, or -1 after saying why on stderr. */
+int cli_curve_rpc(rpc_t *r, const char *server_env);
+int cli_curve_sub(stream_sub_t *s, const char *server_env);
 
 /* Outcome counts of a submission run. */
 typedef struct cli_tally {

@@ -297,7 +297,9 @@ static Jiju__V1__QueryReply *query(const cli_endpoints *eps, Jiju__V1__QueryRequ
     Jiju__V1__QueryReply *rep = NULL;
     int rc = JIJU_ERR_NOMEM;
 
-    if (r && buf) {
+    if (r && cli_curve_rpc(r, CLI_KEY_ASSESSMENT) != 0)
+        rc = JIJU_ERR_CONFIG;
+    else if (r && buf) {
         jiju__v1__query_request__pack(req, buf);
         rc = rpc_call(r, buf, len, &reply, &rlen);
     }

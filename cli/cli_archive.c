@@ -16,6 +16,7 @@
 #include "archive_query.h"
 #include "archive_store.h"
 #include "archive_verify.h"
+#include "cli.h"
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
@@ -58,7 +59,7 @@ static int ca_src_open(ca_src *src)
         fprintf(stderr, "jiju archive: cannot connect to %s\n", src->endpoints[0]);
         return -1;
     }
-    return 0;
+    return cli_curve_rpc(src->rpc, CLI_KEY_ARCHIVE);
 }
 
 static void ca_src_close(ca_src *src)

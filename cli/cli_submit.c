@@ -129,6 +129,10 @@ int cli_submit_run(const cli_endpoints *eps, Jiju__V1__SubmitRequest *const *req
         rc = z ? JIJU_ERR_INVALID : JIJU_ERR_ZMQ;
         goto out_ctx;
     }
+    if (cli_curve_rpc(r, CLI_KEY_INGEST) != 0) {
+        rc = JIJU_ERR_CONFIG;
+        goto out_rpc;
+    }
     while (rc == JIJU_OK && (next < n || rpc_pending(r) > 0)) {
         uint8_t *buf = NULL;
         size_t len = 0;
@@ -147,6 +151,7 @@ int cli_submit_run(const cli_endpoints *eps, Jiju__V1__SubmitRequest *const *req
         }
         take_failed(r, n, fn, arg, tally);
     }
+out_rpc:
     rpc_destroy(&r);
 out_ctx:
     if (z)

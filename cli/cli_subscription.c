@@ -59,6 +59,8 @@ static int sub_call(const sub_common *c, Jiju__V1__SubscriptionRequest *req,
     len = jiju__v1__subscription_request__get_packed_size(req);
     buf = malloc(len ? len : 1);
     rc = r && buf ? JIJU_OK : JIJU_ERR_NOMEM;
+    if (rc == JIJU_OK && cli_curve_rpc(r, CLI_KEY_NOTIFICATION) != 0)
+        rc = JIJU_ERR_CONFIG;
     if (rc == JIJU_OK) {
         jiju__v1__subscription_request__pack(req, buf);
         rc = rpc_call(r, buf, len, &reply, &rlen);

@@ -160,6 +160,11 @@ int cli_tail_main(int argc, char **argv)
         zmq_ctx_term(z);
         return CLI_EXIT_USAGE;
     }
+    if (cli_curve_sub(s, CLI_KEY_NOTIFICATION) != 0) {
+        stream_sub_destroy(&s);
+        zmq_ctx_term(z);
+        return CLI_EXIT_USAGE;
+    }
     rc = tail_loop(s, &o);
     stream_sub_destroy(&s);
     zmq_ctx_term(z);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "keys.h"
 
 int cli_endpoints_add(cli_endpoints *e, const char *text)
 {
@@ -44,6 +45,67 @@ void cli_endpoints_clear(cli_endpoints *e)
     for (size_t i = 0; i < e->n; i++)
         free(e->list[i]);
     e->n = 0;
+}
+
+int cli_curve_from_env(cli_curve *c, const char *server_env)
+{
+    const char *file = getenv("JIJU_CLIENT_KEY_FILE");
+    const char *server = server_env ? getenv(server_env) : NULL;
+    const char *which = server_env;
+    cfg_error err;
+
+    memset(c, 0, sizeof *c);
+    if (!file || !*file)
+        return 0;
+    if (!server || !*server) {
+        server = getenv("JIJU_SERVER_KEY");
+        which = "JIJU_SERVER_KEY";
+    }
+    if (!server || !*server) {
+        fprintf(stderr, "jiju: JIJU_CLIENT_KEY_FILE is set but neither %s nor JIJU_SERVER_KEY is\n",
+                server_env);
+        return -1;
+    }
+    if (!keys_z85_valid(server)) {
+        fprintf(stderr, "jiju: %s is not a Z85 CURVE public key (40 characters)\n", which);
+        return -1;
+    }
+    memset(&err, 0, sizeof err);
+    if (keys_pair_load(file, "JIJU_CLIENT_KEY_FILE", c->pub, c->sec, &err) != 0) {
+        fprintf(stderr, "jiju: %s (JIJU_CLIENT_KEY_FILE): %s\n", err.file, err.reason);
+        return -1;
+    }
+    snprintf(c->server, sizeof c->server, "%s", server);
+    c->on = 1;
+    return 0;
+}
+
+int cli_curve_rpc(rpc_t *r, const char *server_env)
+{
+    cli_curve c;
+    int rc;
+
+    if (cli_curve_from_env(&c, server_env) != 0)
+        return -1;
+    rc = c.on ? rpc_set_curve(r, c.server, c.pub, c.sec) : JIJU_OK;
+    explicit_bzero(&c, sizeof c);
+    if (rc != JIJU_OK)
+        fprintf(stderr, "jiju: cannot use CURVE: %s\n", jiju_err_str(rc));
+    return rc == JIJU_OK ? 0 : -1;
+}
+
+int cli_curve_sub(stream_sub_t *s, const char *server_env)
+{
+    cli_curve c;
+    int rc;
+
+    if (cli_curve_from_env(&c, server_env) != 0)
+        return -1;
+    rc = c.on ? stream_sub_set_curve(s, c.server, c.pub, c.sec) : JIJU_OK;
+    explicit_bzero(&c, sizeof c);
+    if (rc != JIJU_OK)
+        fprintf(stderr, "jiju: cannot use CURVE: %s\n", jiju_err_str(rc));
+    return rc == JIJU_OK ? 0 : -1;
 }
 
 char *cli_read_file(const char *path, size_t *len)

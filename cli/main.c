@@ -24,6 +24,7 @@ static const cli_cmd commands[] = {
     {"ping", cli_ping_main, "ping ENDPOINT: health check of a query endpoint"},
     {"archive", cli_archive_main, "archive query|export|verify: the tamper-evident history"},
     {"subscription", cli_subscription_main, "subscription add|list|remove|...: deliveries"},
+    {"keygen", cli_keygen_main, "keygen [--name N] [--out FILE]: a CURVE key pair (Z85)"},
 };
 
 static int usage(FILE *out)

@@ -11,6 +11,8 @@
 #include "clock.h"
 #include "err.h"
 #include "jiju/v1/stream.pb-c.h"
+#include "keys.h"
+#include "zap.h"
 
 enum sub_state { SUB_WAIT_HELLO = 0, SUB_ACTIVE };
 
@@ -32,6 +34,7 @@ struct stream_sub {
     int gap_resume; /* a RESUME for a gap is outstanding */
     int reconnect;
     int64_t last_rx, last_tx, last_resume_at, last_record_at;
+    char curve[3][41]; /* server public, our public, our secret; "" = plain */
 };
 
 /* A record handed out by handle_record, owned by the caller of next(). */
@@ -132,7 +135,9 @@ static int sub_connect(stream_sub_t *s)
     if (!s->sock)
         return JIJU_ERR_ZMQ;
     zmq_setsockopt(s->sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_connect(s->sock, s->endpoint) < 0) {
+    if ((s->curve[0][0] &&
+         zap_curve_client(s->sock, s->curve[0], s->curve[1], s->curve[2]) != JIJU_OK) ||
+        zmq_connect(s->sock, s->endpoint) < 0) {
         zmq_close(s->sock);
         s->sock = NULL;
         return JIJU_ERR_ZMQ;
@@ -172,6 +177,21 @@ stream_sub_t *stream_sub_open(void *zctx, const char *endpoint, const char *stre
     return s;
 }
 
+int stream_sub_set_curve(stream_sub_t *s, const char *server_public, const char *client_public,
+                         const char *client_secret)
+{
+    const char *keys[3] = {server_public, client_public, client_secret};
+
+    for (int k = 0; k < 3; k++)
+        if (!keys_z85_valid(keys[k]))
+            return JIJU_ERR_INVALID;
+    if (!zmq_has("curve"))
+        return JIJU_ERR_ZMQ;
+    for (int k = 0; k < 3; k++)
+        memcpy(s->curve[k], keys[k], 41);
+    return sub_connect(s);
+}
+
 void stream_sub_destroy(stream_sub_t **sp)
 {
     stream_sub_t *s = sp ? *sp : NULL;
@@ -184,6 +204,7 @@ void stream_sub_destroy(stream_sub_t **sp)
         zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof linger);
         zmq_close(s->sock);
     }
+    explicit_bzero(s->curve, sizeof s->curve);
     free(s);
     *sp = NULL;
 }

@@ -36,6 +36,13 @@ stream_sub_t *stream_sub_open(void *zctx, const char *endpoint, const char *stre
                               const char *consumer_id, uint64_t from_seq, uint32_t credit,
                               int heartbeat_ms, int timeout_ms);
 
+/* Speak CURVE to the producer (Z85 keys, 40 characters each): its service's
+ * public key and our key pair. Reconnects at once with a fresh socket and a
+ * new HELLO. JIJU_ERR_INVALID if a key is malformed, JIJU_ERR_ZMQ if libzmq
+ * lacks CURVE or the socket cannot be reopened. */
+int stream_sub_set_curve(stream_sub_t *s, const char *server_public, const char *client_public,
+                         const char *client_secret);
+
 /* Wait up to timeout_ms (negative: forever) for the next record. On success
  * *seq, *data (the serialized Envelope; caller owns, free()) and *len are
  * set. JIJU_ERR_TIMEOUT when nothing came in time; JIJU_ERR_PROTOCOL when
