@@ -189,7 +189,9 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
         log_outcome(pr, "malformed", "-");
     } else if (forbidden(is, pr, req, pl)) {
         snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
-        log_outcome(pr, "forbidden", pr->route.user_id[0] ? pr->route.user_id : "-");
+        log_info("submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
+                 pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
+                 pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
         snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
         handle_report(is, pr, req->report, pl);

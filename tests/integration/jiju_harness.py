@@ -6,6 +6,7 @@ The Python protobuf classes are generated from proto/ with protoc into the
 test's work directory, exactly as a department system would do.
 """
 import glob
+import json
 import os
 import shutil
 import signal
@@ -55,6 +56,31 @@ def free_base(span=20):
     raise RuntimeError("no free block of ports")
 
 
+# ---- CURVE (docs/operations.md "Security") ----
+
+def keygen(path, name):
+    """A key pair file made by `jiju keygen`; returns the public key (Z85)."""
+    return subprocess.check_output([f"{BIN}/cli/jiju", "keygen", "--name", name,
+                                    "--out", path]).decode().strip()
+
+
+def client_keys():
+    """A client key pair as a department system makes it with pyzmq:
+    (public, secret), Z85 text."""
+    pub, sec = zmq.curve_keypair()
+    return pub.decode(), sec.decode()
+
+
+def set_curve(sock, curve):
+    """curve: None (plain) or (server_public, client_public, client_secret).
+    Set before connect."""
+    if curve:
+        server, public, secret = curve
+        sock.curve_serverkey = server.encode()
+        sock.curve_publickey = public.encode()
+        sock.curve_secretkey = secret.encode()
+
+
 class Proc:
     """One service process with its command line, restartable."""
 
@@ -88,7 +114,10 @@ class Stack:
     """The four services on 127.0.0.1 ports base..base+9, stores in workdir."""
 
     def __init__(self, base_port=None, ingest_replicas=1, workdir=None, extra_env=None,
-                 ingest_args=()):
+                 ingest_args=(), security=None):
+        """security: None for plain TCP, or a list of client key entries
+        (keys file format) to allow besides the services' own keys; then
+        every service gets a key pair (self.public[name]) and the keys file."""
         self.work = workdir or tempfile.mkdtemp(prefix="jiju-it-")
         self.base = base_port or free_base()
         generate_proto(self.work)
@@ -108,25 +137,30 @@ class Stack:
         self.ingest_eps = [f"tcp://127.0.0.1:{b + 10 + i}" for i in range(ingest_replicas)]
         d = self.work
         self.procs = {}
+        self.public = {}
+        sec = self._security(security) if security is not None else {}
         self._add("assessment", [
             f"{BIN}/services/assessment/jiju-assessment",
             "--config", f"{SRC}/deploy/config/assessment.json",
             "--set", f"data_dir={d}/assessment",
             "--set", f"stream.endpoint={self.ep['assessment_stream']}",
-            "--set", f"query.endpoint={self.ep['assessment_query']}"] + hb)
+            "--set", f"query.endpoint={self.ep['assessment_query']}"] + hb +
+            sec.get("assessment", []))
         self._add("archive", [
             f"{BIN}/services/archive/jiju-archive",
             "--set", f"data_dir={d}/archive",
             "--set", f"stream.endpoint={self.ep['archive_stream']}",
             "--set", f"events.endpoint={self.ep['assessment_stream']}",
-            "--set", f"query.endpoint={self.ep['archive_query']}"] + hb)
+            "--set", f"query.endpoint={self.ep['archive_query']}"] + hb +
+            sec.get("archive", []))
         self._add("notification", [
             f"{BIN}/services/notification/jiju-notification",
             "--set", f"data_dir={d}/notification",
             "--set", f"subscriptions_file={SRC}/deploy/config/subscriptions.json",
             "--set", f"events.endpoint={self.ep['assessment_stream']}",
             "--set", f"deliveries.endpoint={self.ep['deliveries']}",
-            "--set", f"admin.endpoint={self.ep['notify_admin']}"] + hb)
+            "--set", f"admin.endpoint={self.ep['notify_admin']}"] + hb +
+            sec.get("notification", []))
         for i, ep in enumerate(self.ingest_eps):
             self._add(f"ingest-{i + 1}", [
                 f"{BIN}/services/ingest/jiju-ingest",
@@ -134,7 +168,32 @@ class Stack:
                 "--set", f"data_dir={d}/ingest-{i + 1}",
                 "--set", f"submit.endpoint={ep}",
                 "--set", f"assessment.endpoint={self.ep['assessment_stream']}",
-                "--set", f"archive.endpoint={self.ep['archive_stream']}"] + hb + list(ingest_args))
+                "--set", f"archive.endpoint={self.ep['archive_stream']}"] + hb +
+                sec.get("ingest", []) + list(ingest_args))
+
+    def _security(self, clients):
+        """Key pairs for the services (the ingest replicas share one), one
+        keys file for all, and each service's --set security.* flags."""
+        keydir = os.path.join(self.work, "keys")
+        os.makedirs(keydir, exist_ok=True)
+        entries = []
+        for name in ("assessment", "archive", "notification", "ingest"):
+            self.public[name] = keygen(os.path.join(keydir, f"{name}.key"), name)
+            entries.append({"public": self.public[name], "name": name, "role": "service"})
+        self.keys_file = os.path.join(keydir, "keys.json")
+        with open(self.keys_file, "w") as f:
+            json.dump({"keys": entries + list(clients)}, f, indent=1)
+
+        def flags(name, peers):
+            out = ["--set", f"security.secret_key_file={keydir}/{name}.key",
+                   "--set", f"security.keys_file={self.keys_file}"]
+            for peer in peers:
+                out += ["--set", f"security.{peer}_public_key={self.public[peer]}"]
+            return out
+        return {"assessment": flags("assessment", []),
+                "archive": flags("archive", ["assessment"]),
+                "notification": flags("notification", ["assessment"]),
+                "ingest": flags("ingest", ["assessment", "archive"])}
 
     def _add(self, name, argv):
         self.procs[name] = Proc(name, argv, os.path.join(self.work, f"{name}.log"), self.env)
@@ -170,7 +229,7 @@ class Submitter:
     next endpoint). Safe because ingest answers DUPLICATE for a report id it
     already accepted."""
 
-    def __init__(self, endpoints, window=500, timeout=3.0):
+    def __init__(self, endpoints, window=500, timeout=3.0, curve=None):
         from jiju.v1 import submit_pb2  # noqa: F401
         self.ctx = zmq.Context.instance()
         self.eps = endpoints
@@ -178,6 +237,7 @@ class Submitter:
         for ep in endpoints:
             s = self.ctx.socket(zmq.DEALER)
             s.setsockopt(zmq.LINGER, 0)
+            set_curve(s, curve)
             s.connect(ep)
             self.socks.append(s)
         self.window, self.timeout = window, timeout
@@ -282,9 +342,11 @@ class StreamTail:
     HELLO, RESUME, RECORDs, ACK after handling, heartbeats, reconnect on
     silence. Records are handed over as (seq, Envelope)."""
 
-    def __init__(self, endpoint, stream, consumer_id, from_seq=1, credit=2000, timeout=3.0):
+    def __init__(self, endpoint, stream, consumer_id, from_seq=1, credit=2000, timeout=3.0,
+                 curve=None):
         from jiju.v1 import stream_pb2  # noqa: F401
-        self.ep, self.stream, self.id = endpoint, stream, consumer_id
+        self.ep, self.stream, self.id, self.curve = endpoint, stream, consumer_id, curve
+        self.last_error = None  # "CODE: message" of the last ERROR frame
         self.next_seq, self.credit, self.timeout = from_seq, credit, timeout
         self.ctx = zmq.Context.instance()
         self.sock = None
@@ -300,6 +362,7 @@ class StreamTail:
             self.sock.close()
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
+        set_curve(self.sock, self.curve)
         self.sock.connect(self.ep)
         self.sock.send(self._frame(hello=stream_pb2.Hello(
             peer_id=self.id, role=stream_pb2.CONSUMER, stream=self.stream, protocol_version=1)))
@@ -341,6 +404,7 @@ class StreamTail:
                     out.append((f.record.seq, env))
                     self.next_seq = f.record.seq + 1
                 elif kind == "error":
+                    self.last_error = f"{f.error.code}: {f.error.message}"
                     self._connect()
                     return out
         if out:
