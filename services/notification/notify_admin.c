@@ -290,7 +290,7 @@ static void admin_read_one(notify_admin_t *a, zmq_msg_t *rid)
     }
     forbidden = admin_refusal(a, &part, why, sizeof why);
     if (forbidden)
-        a->fn(a->arg, "any", "-", JIJU_ERR_REJECTED, forbidden);
+        a->fn(a->arg, "forbidden", "-", JIJU_ERR_REJECTED, forbidden);
     if (admin_answer(a, zmq_msg_data(&part), zmq_msg_size(&part), forbidden, &reply, &rlen) !=
         JIJU_OK)
         goto out_part;

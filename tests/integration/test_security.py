@@ -164,7 +164,27 @@ def check_cli(stack):
                           stack.ep["assessment_query"]], env=env, capture_output=True, text=True,
                          timeout=30)
     assert out.returncode == 0 and "JL-WL-002" in out.stdout, out.stdout + out.stderr
-    print("cli over CURVE: ok")
+    # a reporter's key pair file in jiju keygen's JSON form
+    repfile = os.path.join(stack.work, "keys", "cli-reporter.key")
+    with open(repfile, "w") as f:
+        json.dump({"public": REPORTER[0], "secret": REPORTER[1]}, f)
+    env_rep = dict(os.environ, JIJU_CLIENT_KEY_FILE=repfile, JIJU_SERVER_KEY=stack.public["ingest"])
+    out = subprocess.run([f"{h.BIN}/cli/jiju", "period", "close", "2023", "--endpoint",
+                          stack.ingest_eps[0]], env=env_rep, capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 1 and "E_FORBIDDEN_COMMAND" in out.stdout, out.stdout + out.stderr
+    # jiju tail (stream_sub) with the subscriber's key
+    subfile = os.path.join(stack.work, "keys", "cli-fgw.key")
+    with open(subfile, "w") as f:
+        f.write(f"{FGW[0]}\n{FGW[1]}\n")
+    env_sub = dict(os.environ, JIJU_CLIENT_KEY_FILE=subfile,
+                   JIJU_NOTIFICATION_SERVER_KEY=stack.public["notification"])
+    out = subprocess.run([f"{h.BIN}/cli/jiju", "tail", "--subscriber", "fgw", "--from", "1",
+                          "--count", "1", "--timeout-ms", "10000", "--endpoint",
+                          stack.ep["deliveries"]], env=env_sub, capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 0 and out.stdout.count("\n") == 1, out.stdout + out.stderr
+    print("cli over CURVE (query, refused command, tail): ok")
 
 
 def start_refused(binary, flags, work):
