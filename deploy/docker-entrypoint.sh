@@ -90,11 +90,11 @@ probe() {
 # Start order by health, the same under docker-compose and Swarm (which
 # ignores depends_on): on a container's first start, wait until every
 # HOST:PORT[/MODE] of JIJU_WAIT_FOR answers the probe its own health check
-# uses, at most JIJU_WAIT_TIMEOUT seconds (120) in all, then start anyway:
+# uses, at most JIJU_WAIT_TIMEOUT seconds (90) in all, then start anyway:
 # every stream reconnects by itself. A restart (crash, restart policy) does
 # not wait: ingest accepts reports with assessment or archive down.
 wait_for_peers() {
-    local peer addr mode deadline=$((SECONDS + ${JIJU_WAIT_TIMEOUT:-120}))
+    local peer addr mode deadline=$((SECONDS + ${JIJU_WAIT_TIMEOUT:-90}))
     local mark=/tmp/.jiju-started # in the container's own layer: kept across restarts
     [ -e "$mark" ] && return 0
     for peer in ${JIJU_WAIT_FOR:-}; do
