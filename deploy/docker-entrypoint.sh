@@ -70,14 +70,19 @@ ingest() {
 # probe HOST PORT [MODE]: does the service at HOST:PORT answer? MODE:
 #   ping     `jiju ping`: a Ping QueryRequest (assessment's query endpoint)
 #   archive  `jiju archive query --limit 1` (archive's query endpoint; one seek)
+#   admin    `jiju subscription list` (notification's admin endpoint)
 #   tcp      a TCP connect only
-# ping and archive fall back to tcp when this CLI lacks the command (exit 2).
+# The others fall back to tcp when this CLI lacks the command (exit 2).
 probe() {
     local host=$1 port=$2 mode=${3:-ping} rc=0
     case $mode in
     ping) timeout 8 jiju ping "tcp://$host:$port" --timeout-ms 3000 >/dev/null 2>&1 || rc=$? ;;
     archive)
         timeout 8 jiju archive query --endpoint "tcp://$host:$port" --limit 1 --timeout-ms 3000 \
+            >/dev/null 2>&1 || rc=$?
+        ;;
+    admin)
+        timeout 8 jiju subscription list --endpoint "tcp://$host:$port" --timeout-ms 3000 \
             >/dev/null 2>&1 || rc=$?
         ;;
     tcp) rc=2 ;;
@@ -114,10 +119,10 @@ wait_for_peers() {
 
 # The container's health probe asks the service itself, a request answered by
 # its own poll loop: `jiju ping` on assessment's query endpoint, a one-record
-# `jiju archive query` on archive's. Ingest's submit protocol and
-# notification's admin protocol have no ping yet, so theirs is `tcp`, a TCP
-# connect: it proves the process is alive with its socket bound, not that its
-# loop is responsive.
+# `jiju archive query` on archive's, `jiju subscription list` on
+# notification's admin endpoint. Ingest's submit protocol has no ping, so its
+# probe is `tcp`, a TCP connect: it proves the process is alive with its
+# socket bound, not that its loop is responsive.
 health() {
     probe 127.0.0.1 "${1:?usage: health PORT [MODE]}" "${2:-ping}"
 }
