@@ -263,7 +263,7 @@ static int set_scalar(const ProtobufCFieldDescriptor *fd, void *slot, const json
 
 /* ---- fields and messages ---- */
 
-static size_t slot_size(const ProtobufCFieldDescriptor *fd)
+size_t cli_json_slot_size(const ProtobufCFieldDescriptor *fd)
 {
     switch (fd->type) {
     case PROTOBUF_C_TYPE_INT64:
@@ -288,7 +288,7 @@ static size_t slot_size(const ProtobufCFieldDescriptor *fd)
 static int set_repeated(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd, const json_t *v,
                         const char *path, cli_json_error *err)
 {
-    size_t n = json_array_size(v), sz = slot_size(fd);
+    size_t n = json_array_size(v), sz = cli_json_slot_size(fd);
     size_t *count = (size_t *)((char *)msg + fd->quantifier_offset);
     char **arr = (char **)((char *)msg + fd->offset);
     char sub[sizeof err->path];

@@ -81,4 +81,8 @@ json_t *cli_json_from_message(const ProtobufCMessage *msg);
  * no newline; caller frees. NULL on allocation failure. */
 char *cli_json_envelope_line(const Jiju__V1__Envelope *env);
 
+/* Bytes one element of a repeated field takes in its C array (shared by the
+ * JSON reader and writer). */
+size_t cli_json_slot_size(const ProtobufCFieldDescriptor *fd);
+
 #endif

@@ -94,28 +94,6 @@ static int is_default(const ProtobufCFieldDescriptor *fd, const void *slot)
     }
 }
 
-static size_t elem_size(const ProtobufCFieldDescriptor *fd)
-{
-    switch (fd->type) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return 8;
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(void *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    default:
-        return 4;
-    }
-}
-
 static json_t *repeated_json(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd)
 {
     size_t n = *(const size_t *)((const char *)msg + fd->quantifier_offset);
@@ -123,7 +101,7 @@ static json_t *repeated_json(const ProtobufCMessage *msg, const ProtobufCFieldDe
     json_t *a = json_array();
 
     for (size_t i = 0; a && i < n; i++)
-        if (json_array_append_new(a, scalar_json(fd, arr + i * elem_size(fd))) != 0) {
+        if (json_array_append_new(a, scalar_json(fd, arr + i * cli_json_slot_size(fd))) != 0) {
             json_decref(a);
             a = NULL;
         }
