@@ -105,6 +105,13 @@ static void producer_on_resume(stream_peer_t *p, session *s, const Jiju__V1__Res
         next = stream_acked(p->store, stream_log_name(s->log), s->peer_id) + 1;
     if (next < stream_log_first(s->log))
         next = stream_log_first(s->log);
+    /* A consumer ahead of the log means the producer's store was lost or
+     * rebuilt shorter: records it appends next will look like duplicates to
+     * that consumer. Say so loudly; docs/operations.md tells what to do. */
+    if (next > stream_log_last(s->log) + 1)
+        log_warn("stream_consumer_ahead", "endpoint=%s peer=%s stream=%s consumer_next=%llu "
+                 "log_last=%llu", p->endpoint, s->peer_id, s->stream, (unsigned long long)next,
+                 (unsigned long long)stream_log_last(s->log));
     s->next_send = next;
     s->acked = next - 1;
     s->credit = r->credit ? r->credit : 1;
