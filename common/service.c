@@ -32,6 +32,15 @@ static int mkdir_p(const char *dir)
     return mkdir(path, 0750) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+static const cfg_spec *help_specs;
+static size_t help_n;
+
+void service_help_specs(const cfg_spec *specs, size_t n)
+{
+    help_specs = specs;
+    help_n = n;
+}
+
 int service_start(service_t *s, const char *name, int argc, char **argv, const char **extra_flags,
                   size_t n_extra, void *cfg, service_load_fn load)
 {
@@ -52,10 +61,12 @@ int service_start(service_t *s, const char *name, int argc, char **argv, const c
     rc = cfg_parse_args(argc, argv, &path, overrides, SERVICE_MAX_OVERRIDES, &n_over, extra_flags,
                         n_extra, s->extra_seen, &err);
     if (rc == 1) {
-        printf("usage: jiju-%s [--config FILE] [--set key=value]...", name);
+        char prog[64];
+
+        snprintf(prog, sizeof prog, "jiju-%s", name);
         for (size_t i = 0; i < n_extra; i++)
-            printf(" [%s]", extra_flags[i]);
-        printf("\n");
+            printf("extra flag: %s\n", extra_flags[i]);
+        cfg_print_help(stdout, prog, help_specs, help_specs ? help_n : 0);
         s->exit_code = 0;
         return -1;
     }

@@ -34,6 +34,9 @@ typedef struct service_peer_key {
     const char *value;
 } service_peer_key;
 
+/* The settings table --help prints (call before service_start). */
+void service_help_specs(const cfg_spec *specs, size_t n);
+
 /* Parse argv (--config, --set, --help and up to SERVICE_MAX_EXTRA extra
  * flags), load cfg with load(), init logging, create the loop. Returns 0, or
  * -1 with s->exit_code set (0 after --help, 2 for a refused config). */

@@ -56,6 +56,7 @@ int main(int argc, char **argv)
     stream_opts so;
     int rc = EXIT_FAILURE;
 
+    service_help_specs(archive_config_specs, archive_config_n_specs);
     if (service_start(&srv, "archive", argc, argv, NULL, 0, &cfg, archive_config_load) != 0)
         return srv.exit_code;
     if (service_secure(&srv, cfg.secret_key_file, cfg.keys_file,

@@ -2,6 +2,7 @@
  * reports and commands that ingest replicas stream in, and emits rankings,
  * awards, warnings, eliminations, nominations, target progress and overdue
  * reports as one "events" log. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,10 @@ static int load(const char *path, const char *const *over, size_t n, void *cfg, 
  * does not; take it out of argv here. */
 static const char *take_rebuild_flag(int *argc, char **argv)
 {
+    for (int i = 1; i < *argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            printf("--rebuild-from-archive DIR: rebuild this (empty) store from a stopped "
+                   "archive's store directory, then exit (docs/operations.md)\n");
     for (int i = 1; i + 1 < *argc; i++) {
         if (strcmp(argv[i], "--rebuild-from-archive") != 0)
             continue;
@@ -54,6 +59,8 @@ static int rebuild(store_t *store, stream_log_t *events, const assess_config *cf
 int main(int argc, char **argv)
 {
     const char *rebuild_from = take_rebuild_flag(&argc, argv);
+    const cfg_spec *specs;
+    size_t n_specs = 0;
     service_t srv;
     assess_config cfg;
     stream_log_t *events = NULL;
@@ -61,6 +68,8 @@ int main(int argc, char **argv)
     assess_server_t *server = NULL;
     int rc = EXIT_FAILURE;
 
+    specs = assess_config_specs(&n_specs);
+    service_help_specs(specs, n_specs);
     if (service_start(&srv, "assessment", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
     if (!rebuild_from && service_secure(&srv, cfg.secret_key_file, cfg.keys_file, NULL, 0) != 0) {

@@ -10,7 +10,7 @@
 #define STR(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h}
 #define INT(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, OFF(f), NULL, h}
 
-static const cfg_spec ingest_specs[] = {
+const cfg_spec ingest_config_specs[] = {
     STR("instance", instance, "", "replica id, unique per replica (default: host name)"),
     STR("data_dir", data_dir, "/var/lib/jiju/ingest-%s", "store directory; %s = instance id"),
     STR("submit.endpoint", submit_endpoint, "tcp://127.0.0.1:7001", "SubmitRequest ROUTER"),
@@ -42,6 +42,8 @@ static const cfg_spec ingest_specs[] = {
     STR("security.archive_public_key", archive_public_key, "", "archive's public key (Z85)"),
 };
 
+const size_t ingest_config_n_specs = sizeof ingest_config_specs / sizeof ingest_config_specs[0];
+
 static int ingest_config_check(void *out, cfg_error *err)
 {
     ingest_config *c = out;
@@ -71,7 +73,7 @@ int ingest_config_load(const char *path, const char *const *overrides, size_t n_
                        ingest_config *out, cfg_error *err)
 {
     memset(out, 0, sizeof *out);
-    return cfg_load(path, ingest_specs, sizeof ingest_specs / sizeof ingest_specs[0], overrides,
+    return cfg_load(path, ingest_config_specs, ingest_config_n_specs, overrides,
                     n_over, ingest_config_check, out, err);
 }
 

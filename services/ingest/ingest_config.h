@@ -29,6 +29,10 @@ typedef struct ingest_config {
     char archive_public_key[64];     /* Z85, for the stream to the archive */
 } ingest_config;
 
+/* The settings table (for --help and docs). */
+extern const cfg_spec ingest_config_specs[];
+extern const size_t ingest_config_n_specs;
+
 int ingest_config_load(const char *path, const char *const *overrides, size_t n_over,
                        ingest_config *out, cfg_error *err);
 ingest_limits ingest_config_limits(const ingest_config *c);

@@ -27,6 +27,7 @@ int main(int argc, char **argv)
     stream_opts so, to_a, to_b;
     int rc = EXIT_FAILURE;
 
+    service_help_specs(ingest_config_specs, ingest_config_n_specs);
     if (service_start(&srv, "ingest", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
     if (service_secure(&srv, cfg.secret_key_file, cfg.keys_file,

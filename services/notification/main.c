@@ -13,6 +13,7 @@ int main(int argc, char **argv)
     static notify_app app;
     int rc = EXIT_FAILURE;
 
+    service_help_specs(notify_config_specs, notify_config_n_specs);
     if (service_start(&app.srv, "notification", argc, argv, NULL, 0, &app.cfg,
                       notify_config_load) != 0)
         return app.srv.exit_code;
