@@ -657,28 +657,6 @@ static long accept_file_size(const char *path)
     return stat(path, &sb) == 0 ? (long)sb.st_size : 0;
 }
 
-/* Mean and max group-commit size in ingest's log after byte offset from. */
-static void accept_batches(const char *path, long from, double *mean, long *max)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    long n = 0, sum = 0, b;
-    const char *p;
-
-    *mean = 0;
-    if (!f)
-        return;
-    fseek(f, from, SEEK_SET);
-    while (fgets(line, sizeof line, f))
-        if ((p = strstr(line, "event=submit_batch n=")) && sscanf(p + 21, "%ld", &b) == 1) {
-            n++;
-            sum += b;
-            *max = b > *max ? b : *max;
-        }
-    fclose(f);
-    *mean = n ? (double)sum / (double)n : 0;
-}
-
 /* CPU time (user + system) of a process so far, in ms; 0 if unknown. */
 static double accept_cpu_ms(pid_t pid)
 {
@@ -753,7 +731,7 @@ static int accept_measure(rpc_t *r, const accept_stack *st, const accept_reqs *r
     res->lag[w][k] = f.t_done - t_acc;
     for (int s = 0; s < N_SVC; s++) /* the follower is done: they are (nearly) idle */
         res->cpu[s][w][k] = (accept_cpu_ms(st->pid[s]) - cpu0[s]) * 1000.0 / (double)rs->n;
-    accept_batches(log, from, &res->batch[w][k], &res->batch_max[w]);
+    bench_ingest_batches(log, from, &res->batch[w][k], &res->batch_max[w]);
     return 0;
 }
 

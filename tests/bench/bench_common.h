@@ -141,4 +141,28 @@ out:
     return ms > 0 ? records / (ms / 1e3) : -1;
 }
 
+/* Mean group-commit size in ingest's log after byte offset `from` (its
+ * debug lines "event=submit_batch n=N"); *max is raised to the largest batch
+ * seen, never lowered, so a caller can keep one maximum across rounds. */
+static inline void bench_ingest_batches(const char *path, long from, double *mean, long *max)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    long n = 0, sum = 0, b;
+    const char *p;
+
+    *mean = 0;
+    if (!f)
+        return;
+    fseek(f, from, SEEK_SET);
+    while (fgets(line, sizeof line, f))
+        if ((p = strstr(line, "event=submit_batch n=")) && sscanf(p + 21, "%ld", &b) == 1) {
+            n++;
+            sum += b;
+            *max = b > *max ? b : *max;
+        }
+    fclose(f);
+    *mean = n ? (double)sum / (double)n : 0;
+}
+
 #endif

@@ -113,29 +113,6 @@ static void ingest_stop(ingest_proc *ip, int keep)
         bench_rmrf(ip->dir);
 }
 
-/* Mean and max group-commit size in ingest's log after byte offset `from`. */
-static void batch_stats(const char *path, long from, double *mean, long *max)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    long n = 0, sum = 0, b;
-    const char *p;
-
-    *mean = 0;
-    *max = 0;
-    if (!f)
-        return;
-    fseek(f, from, SEEK_SET);
-    while (fgets(line, sizeof line, f))
-        if ((p = strstr(line, "event=submit_batch n=")) && sscanf(p + 21, "%ld", &b) == 1) {
-            n++;
-            sum += b;
-            *max = b > *max ? b : *max;
-        }
-    fclose(f);
-    *mean = n ? (double)sum / (double)n : 0;
-}
-
 static long file_size(const char *path)
 {
     struct stat st;
@@ -414,7 +391,7 @@ static int round_window(rpc_t *r, const ingest_proc *ip, results *res, int k, in
     res->echo[w][k] = run_echo(&rej, windows[w], bench_port(8 + (k * N_WIN + w) % 8));
     from = file_size(ip->log);
     res->acc[w][k] = drive_rpc(r, &acc, windows[w], JIJU__V1__SUBMIT_STATUS__ACCEPTED);
-    batch_stats(ip->log, from, &res->batch[w][k], &res->batch_max[w]);
+    bench_ingest_batches(ip->log, from, &res->batch[w][k], &res->batch_max[w]);
     if (res->rej[w][k] > 0 && res->echo[w][k] > 0 && res->acc[w][k] > 0)
         rc = 0;
 out:
