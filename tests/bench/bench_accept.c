@@ -30,6 +30,7 @@
  *            achieved in that run (read from its event=submit_batch lines at
  *            debug level), records the size of ingest's outbox record. */
 #include "bench_common.h"
+#include "bench_wire.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -85,38 +86,6 @@ typedef struct accept_reqs {
 } accept_reqs;
 
 /* ---- ports and processes ---- */
-
-/* 1 if nothing listens on 127.0.0.1:port (we could bind it), 0 if not. */
-static int accept_port_free(int port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
-}
-
-/* n free ports in 10000-20000. The cursor moves on across calls, so a new
- * stack never reuses the previous one's ports (a stale peer cannot answer). */
-static int accept_ports(int *ports, int n)
-{
-    static int next;
-    int found = 0;
-
-    if (!next)
-        next = 10000 + (int)((unsigned)getpid() * 7919u % 10000u);
-    for (int tries = 0; found < n && tries < 10000; tries++) {
-        int p = next;
-
-        next = next + 1 < 20000 ? next + 1 : 10000;
-        if (accept_port_free(p))
-            ports[found++] = p;
-    }
-    return found == n ? 0 : -1;
-}
 
 static void accept_endpoint(char *buf, size_t cap, int port)
 {
@@ -205,7 +174,7 @@ static int accept_stack_start(accept_stack *st, const accept_opts *o)
 {
     memset(st, 0, sizeof *st);
     if (bench_mkdtemp(st->dir, sizeof st->dir, "accept") != 0 ||
-        accept_ports(st->port, N_PORTS) != 0)
+        bench_free_ports(st->port, N_PORTS) != 0)
         return -1;
     for (int s = 0; s < N_SVC; s++) {
         st->pid[s] = fork();
@@ -228,19 +197,6 @@ static int accept_stack_alive(accept_stack *st)
             return -1;
         }
     return 0;
-}
-
-/* ---- requests ---- */
-
-static uint8_t *accept_pack(Jiju__V1__SubmitRequest *req, size_t *len)
-{
-    uint8_t *buf;
-
-    *len = jiju__v1__submit_request__get_packed_size(req);
-    buf = malloc(*len);
-    if (buf)
-        jiju__v1__submit_request__pack(req, buf);
-    return buf;
 }
 
 static void accept_cluster_id(char *buf, size_t cap, long i)
@@ -276,7 +232,7 @@ static uint8_t *accept_register(const char *rid, const char *cid, long i, size_t
     req.request_id = (char *)rid;
     req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND;
     req.command = &c;
-    return accept_pack(&req, len);
+    return bench_pack_submit(&req, len);
 }
 
 /* A complete report; figures vary a little with i so that rankings have
@@ -307,7 +263,7 @@ static uint8_t *accept_report(const char *rid, const char *cid, const char *peri
     req.request_id = (char *)rid;
     req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_REPORT;
     req.report = &r;
-    return accept_pack(&req, len);
+    return bench_pack_submit(&req, len);
 }
 
 static void accept_reqs_free(accept_reqs *rs)
@@ -494,65 +450,13 @@ static int accept_wait_known(rpc_t *r, accept_stack *st, long clusters)
     return -1;
 }
 
-/* ---- raw ZeroMQ request/reply echo (bench_submit's, same window) ---- */
-
-static void *accept_echo_main(void *sock)
+/* The raw echo baseline on a port of this stack's block. */
+static double echo_at(const accept_reqs *rs, int win, int port)
 {
-    zmq_msg_t m;
-
-    zmq_msg_init(&m);
-    while (zmq_msg_recv(&m, sock, 0) >= 0)
-        zmq_msg_send(&m, sock, zmq_msg_more(&m) ? ZMQ_SNDMORE : 0);
-    zmq_msg_close(&m);
-    zmq_close(sock);
-    return NULL;
-}
-
-/* Pipeline rs to the echo ROUTER with at most win in flight; requests/s. */
-static double accept_echo_client(void *d, const accept_reqs *rs, int win)
-{
-    long sent = 0, done = 0;
-    char buf[4096];
-    double t0 = bench_now_ms();
-
-    while (done < rs->n) {
-        while (sent < rs->n && sent - done < win)
-            if (zmq_send(d, rs->buf[sent], rs->len[sent], 0) >= 0)
-                sent++;
-        if (zmq_recv(d, buf, sizeof buf, 0) < 0)
-            return -1;
-        done++;
-    }
-    return rs->n / ((bench_now_ms() - t0) / 1e3);
-}
-
-static double accept_echo(const accept_reqs *rs, int win, int port)
-{
-    void *sctx = zmq_ctx_new(), *cctx = zmq_ctx_new();
-    void *srv = zmq_socket(sctx, ZMQ_ROUTER), *d = zmq_socket(cctx, ZMQ_DEALER);
-    int zero = 0, hwm = 100000;
     char ep[64];
-    pthread_t th;
-    double rate = -1;
 
     accept_endpoint(ep, sizeof ep, port);
-    zmq_setsockopt(srv, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(srv, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(srv, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_bind(srv, ep) == 0 && pthread_create(&th, NULL, accept_echo_main, srv) == 0) {
-        if (zmq_connect(d, ep) == 0)
-            rate = accept_echo_client(d, rs, win);
-        zmq_close(d);
-        zmq_ctx_shutdown(sctx); /* wakes the echo thread with ETERM */
-        pthread_join(th, NULL);
-    } else {
-        zmq_close(srv);
-        zmq_close(d);
-    }
-    zmq_ctx_term(cctx);
-    zmq_ctx_term(sctx);
-    return rate;
+    return bench_raw_echo(rs->buf, rs->len, rs->n, win, ep);
 }
 
 /* ---- following assessment's "events" ---- */
@@ -650,13 +554,6 @@ typedef struct accept_results {
     size_t req_bytes, outbox_bytes;
 } accept_results;
 
-static long accept_file_size(const char *path)
-{
-    struct stat sb;
-
-    return stat(path, &sb) == 0 ? (long)sb.st_size : 0;
-}
-
 /* CPU time (user + system) of a process so far, in ms; 0 if unknown. */
 static double accept_cpu_ms(pid_t pid)
 {
@@ -716,7 +613,7 @@ static int accept_measure(rpc_t *r, const accept_stack *st, const accept_reqs *r
     snprintf(log, sizeof log, "%s/ingest.log", st->dir);
     if (accept_follow_start(&f, st, prefix, rs->n) != 0)
         return -1;
-    from = accept_file_size(log);
+    from = bench_file_size(log);
     for (int s = 0; s < N_SVC; s++)
         cpu0[s] = accept_cpu_ms(st->pid[s]);
     t0 = bench_now_ms();
@@ -765,7 +662,7 @@ out:
     zmq_ctx_term(ctx);
     accept_stack_stop(&st, rc != 0);
     if (rc == 0) {
-        res->echo[w][k] = accept_echo(&rs, windows[w], st.port[P_ECHO]);
+        res->echo[w][k] = echo_at(&rs, windows[w], st.port[P_ECHO]);
         b = (long)(res->batch[w][k] + 0.5);
         res->fsyncb[w][k] = b > 0 ? bench_raw_rocksdb(o->reports, b, res->outbox_bytes) : -1;
         rc = res->echo[w][k] > 0 && res->fsyncb[w][k] > 0 ? 0 : -1;

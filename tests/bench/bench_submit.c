@@ -26,6 +26,7 @@
  *   fsync/B  RocksDB, synced WriteBatches of the batch size ingest achieved
  *            at window 256 (the disk's limit for that batching). */
 #include "bench_common.h"
+#include "bench_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,26 +114,6 @@ static void ingest_stop(ingest_proc *ip, int keep)
         bench_rmrf(ip->dir);
 }
 
-static long file_size(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 ? (long)st.st_size : 0;
-}
-
-/* ---- requests ---- */
-
-static uint8_t *pack_request(Jiju__V1__SubmitRequest *req, size_t *len)
-{
-    uint8_t *buf;
-
-    *len = jiju__v1__submit_request__get_packed_size(req);
-    buf = malloc(*len);
-    if (buf)
-        jiju__v1__submit_request__pack(req, buf);
-    return buf;
-}
-
 /* A complete, plausible report for cluster JL-BENCH, which nobody registered. */
 static uint8_t *make_report(const char *rid, size_t *len)
 {
@@ -159,7 +140,7 @@ static uint8_t *make_report(const char *rid, size_t *len)
     req.request_id = (char *)rid;
     req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_REPORT;
     req.report = &r;
-    return pack_request(&req, len);
+    return bench_pack_submit(&req, len);
 }
 
 static uint8_t *make_open_period(const char *rid, size_t *len)
@@ -174,7 +155,7 @@ static uint8_t *make_open_period(const char *rid, size_t *len)
     req.request_id = (char *)rid;
     req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND;
     req.command = &c;
-    return pack_request(&req, len);
+    return bench_pack_submit(&req, len);
 }
 
 /* Bytes of the outbox record ingest writes for one open_period command
@@ -298,65 +279,13 @@ static int wait_ready(rpc_t *r)
     return rc;
 }
 
-/* ---- raw ZeroMQ request/reply echo ---- */
-
-typedef struct echo_srv {
-    void *ctx, *sock;
-} echo_srv;
-
-static void *echo_main(void *arg)
+/* The raw echo baseline: the same request bytes, the same window. */
+static double echo_at(const reqset *rs, int win, int port)
 {
-    echo_srv *e = arg;
-    zmq_msg_t m;
-
-    zmq_msg_init(&m);
-    while (zmq_msg_recv(&m, e->sock, 0) >= 0) {
-        int more = zmq_msg_more(&m);
-        zmq_msg_send(&m, e->sock, more ? ZMQ_SNDMORE : 0);
-    }
-    zmq_msg_close(&m);
-    zmq_close(e->sock);
-    return NULL;
-}
-
-/* Requests/s of the same bytes bounced by a ROUTER, `win` in flight. */
-static double run_echo(const reqset *rs, int win, int port)
-{
-    echo_srv e = {.ctx = zmq_ctx_new()};
-    void *cctx = zmq_ctx_new(), *d = zmq_socket(cctx, ZMQ_DEALER);
     char ep[64];
-    int zero = 0, hwm = 100000;
-    long sent = 0, done = 0;
-    pthread_t th;
-    char buf[4096];
-    double t0;
 
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
-    e.sock = zmq_socket(e.ctx, ZMQ_ROUTER);
-    zmq_setsockopt(e.sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(e.sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(e.sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_bind(e.sock, ep);
-    pthread_create(&th, NULL, echo_main, &e);
-    zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_connect(d, ep);
-    t0 = bench_now_ms();
-    while (done < rs->n) {
-        while (sent < rs->n && sent - done < win) {
-            zmq_send(d, rs->buf[sent], rs->len[sent], 0);
-            sent++;
-        }
-        if (zmq_recv(d, buf, sizeof buf, 0) < 0)
-            break;
-        done++;
-    }
-    t0 = bench_now_ms() - t0;
-    zmq_close(d);
-    zmq_ctx_term(cctx);
-    zmq_ctx_shutdown(e.ctx); /* wakes the echo thread with ETERM */
-    pthread_join(th, NULL);
-    zmq_ctx_term(e.ctx);
-    return done == rs->n ? rs->n / (t0 / 1e3) : -1;
+    return bench_raw_echo(rs->buf, rs->len, rs->n, win, ep);
 }
 
 /* ---- one round ---- */
@@ -388,8 +317,8 @@ static int round_window(rpc_t *r, const ingest_proc *ip, results *res, int k, in
     res->req_bytes = rej.len[0];
     res->cmd_bytes = acc.len[0];
     res->rej[w][k] = drive_rpc(r, &rej, windows[w], JIJU__V1__SUBMIT_STATUS__REJECTED);
-    res->echo[w][k] = run_echo(&rej, windows[w], bench_port(8 + (k * N_WIN + w) % 8));
-    from = file_size(ip->log);
+    res->echo[w][k] = echo_at(&rej, windows[w], bench_port(8 + (k * N_WIN + w) % 8));
+    from = bench_file_size(ip->log);
     res->acc[w][k] = drive_rpc(r, &acc, windows[w], JIJU__V1__SUBMIT_STATUS__ACCEPTED);
     bench_ingest_batches(ip->log, from, &res->batch[w][k], &res->batch_max[w]);
     if (res->rej[w][k] > 0 && res->echo[w][k] > 0 && res->acc[w][k] > 0)
