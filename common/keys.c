@@ -289,6 +289,21 @@ keys_t *keys_load(const char *path, const char *setting, cfg_error *err)
 
 /* ---- key pair files ---- */
 
+/* Whether the text starts with a line holding exactly one Z85 key. */
+static int first_line_is_key(const char *p)
+{
+    char line[KEYS_Z85_LEN + 1];
+    size_t n = strcspn(p, "\r\n");
+
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (n != KEYS_Z85_LEN)
+        return 0;
+    memcpy(line, p, n);
+    line[n] = '\0';
+    return keys_z85_valid(line);
+}
+
 /* Two non-comment lines, public then secret. */
 static int pair_from_lines(const char *path, const char *key_name, char *text, char *pub, char *sec,
                            cfg_error *err)
@@ -303,6 +318,8 @@ static int pair_from_lines(const char *path, const char *key_name, char *text, c
             l[--len] = '\0';
         while (*l == ' ' || *l == '\t')
             l++;
+        /* '#' never starts a Z85 key (the first digit of a 32-bit group is
+         * at most 82, '#' is 84), so it can mark comments */
         if (!*l || *l == '#')
             continue;
         if (n == 2)
@@ -381,8 +398,10 @@ int keys_pair_load(const char *path, const char *key_name, char public_z85[41], 
     text[len] = '\0';
     for (p = text; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
         ;
-    rc = *p == '{' ? pair_from_json(path, key_name, text, pub, sec, err)
-                   : pair_from_lines(path, key_name, text, pub, sec, err);
+    /* '{' is also a Z85 character: a file whose first line is a key is the
+     * two-line form, whatever the key's first character */
+    rc = *p == '{' && !first_line_is_key(p) ? pair_from_json(path, key_name, text, pub, sec, err)
+                                            : pair_from_lines(path, key_name, text, pub, sec, err);
     if (rc == 0)
         rc = pair_check(path, key_name, pub, sec, err);
     if (rc == 0) {

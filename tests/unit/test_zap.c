@@ -152,6 +152,25 @@ static void test_keys_load_refusals(void **state)
     expect_refused("{\"keys\":[{\"name\":\"a\",\"role\":\"admin\"}]}", "keys[0].public", "missing");
 }
 
+/* '{' is a Z85 character (index 79, and a key's first character can be
+ * 0..82): a public key starting with it is still a key line, not JSON. About
+ * one key in 83 does; this test makes sure of one. */
+static void test_pair_files_key_starting_with_brace(void **state)
+{
+    char t[512], pub[41], sec[41];
+    cfg_error err = {0};
+    pair p = new_pair();
+
+    (void)state;
+    for (int i = 0; i < 100000 && p.pub[0] != '{'; i++)
+        p = new_pair();
+    assert_int_equal(p.pub[0], '{');
+    snprintf(t, sizeof t, "%s\n%s\n", p.pub, p.sec);
+    assert_int_equal(keys_pair_load(write_file("brace.key", t), "k", pub, sec, &err), 0);
+    assert_string_equal(pub, p.pub);
+    assert_string_equal(sec, p.sec);
+}
+
 static void test_pair_files(void **state)
 {
     pair p = new_pair(), q = new_pair();
@@ -332,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_keys_load_roles),
         cmocka_unit_test(test_keys_load_refusals),
         cmocka_unit_test(test_pair_files),
+        cmocka_unit_test(test_pair_files_key_starting_with_brace),
         cmocka_unit_test_setup_teardown(test_handshake_allowed, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_handshake_unknown_key_refused, rig_setup,
                                         rig_teardown),
