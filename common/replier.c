@@ -99,7 +99,7 @@ replier_t *replier_new(svc_t *svc, const char *endpoint, replier_fn fn, void *ar
     if (!r->sock)
         goto out_free;
     zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (zap_server_socket(svc_zap(svc), r->sock) != JIJU_OK || zmq_bind(r->sock, endpoint) < 0 ||
+    if (zap_server_bind(svc_zap(svc), r->sock, endpoint) != JIJU_OK ||
         svc_on_readable(svc, r->sock, replier_on_readable, r) != JIJU_OK)
         goto out_free;
     return r;

@@ -470,8 +470,7 @@ static void *peer_socket(stream_peer_t *p)
     if (p->is_server) {
         size_t len = sizeof p->endpoint;
         zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-        if (zap_server_socket(svc_zap(p->svc), sock) != JIJU_OK ||
-            zmq_bind(sock, p->endpoint) < 0)
+        if (zap_server_bind(svc_zap(p->svc), sock, p->endpoint) != JIJU_OK)
             goto out_close;
         /* "tcp://127.0.0.1:*" binds a free port: remember which */
         zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, p->endpoint, &len);

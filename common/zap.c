@@ -247,6 +247,21 @@ int zap_server_socket(const zap_t *z, void *sock)
     return JIJU_OK;
 }
 
+int zap_server_bind(const zap_t *z, void *sock, const char *endpoint)
+{
+    if (zap_server_socket(z, sock) != JIJU_OK) {
+        log_error("bind_failed", "endpoint=%s reason=\"CURVE server options: %s\"", endpoint,
+                  zmq_strerror(zmq_errno()));
+        return JIJU_ERR_ZMQ;
+    }
+    if (zmq_bind(sock, endpoint) != 0) {
+        log_error("bind_failed", "endpoint=%s reason=\"%s\"", endpoint,
+                  zmq_strerror(zmq_errno()));
+        return JIJU_ERR_ZMQ;
+    }
+    return JIJU_OK;
+}
+
 int zap_curve_client(void *sock, const char *server_public, const char *client_public,
                      const char *client_secret)
 {

@@ -55,6 +55,10 @@ uint64_t zap_refused(const zap_t *z);
 /* A binding socket: CURVE server with our secret key, ZAP domain "jiju".
  * JIJU_OK (also when z is NULL: plain) or JIJU_ERR_ZMQ. */
 int zap_server_socket(const zap_t *z, void *sock);
+/* zap_server_socket, then bind to endpoint. A failure is logged once with
+ * the endpoint and the reason (event=bind_failed), so a start-up refusal
+ * such as a port already in use names itself. JIJU_OK or JIJU_ERR_ZMQ. */
+int zap_server_bind(const zap_t *z, void *sock, const char *endpoint);
 /* A connecting socket: CURVE client with our key pair, to a server whose
  * public key is server_public. JIJU_OK (z NULL: plain), JIJU_ERR_INVALID
  * (no valid server key), JIJU_ERR_ZMQ. */

@@ -118,7 +118,7 @@ archive_server_t *archive_server_new(svc_t *svc, store_t *store, const char *end
         goto out_free;
     zmq_setsockopt(srv->sock, ZMQ_LINGER, &linger, sizeof linger);
     /* readers need any allow-listed key: the ZAP handler lets no other in */
-    if (zap_server_socket(svc_zap(svc), srv->sock) != JIJU_OK || zmq_bind(srv->sock, endpoint) != 0)
+    if (zap_server_bind(svc_zap(svc), srv->sock, endpoint) != JIJU_OK)
         goto out_close;
     if (svc_on_readable(svc, srv->sock, as_on_readable, srv) != 0)
         goto out_close;

@@ -282,8 +282,7 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
     zmq_setsockopt(is->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(is->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(is->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zap_server_socket(svc_zap(svc), is->sock) != JIJU_OK ||
-        zmq_bind(is->sock, cfg->submit_endpoint) < 0 ||
+    if (zap_server_bind(svc_zap(svc), is->sock, cfg->submit_endpoint) != JIJU_OK ||
         svc_on_readable(svc, is->sock, on_submit, is) != JIJU_OK)
         goto out_free;
     return is;

@@ -338,7 +338,7 @@ notify_admin_t *notify_admin_new(svc_t *svc, const char *endpoint, notify_route 
     if (!(a->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER)))
         goto out_free;
     zmq_setsockopt(a->sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (zap_server_socket(svc_zap(svc), a->sock) != JIJU_OK || zmq_bind(a->sock, endpoint) < 0 ||
+    if (zap_server_bind(svc_zap(svc), a->sock, endpoint) != JIJU_OK ||
         svc_on_readable(svc, a->sock, admin_on_readable, a))
         goto out_close;
     return a;

@@ -32,28 +32,62 @@ def generate_proto(workdir):
         sys.path.insert(0, out)
 
 
+_port_locks = []  # lock files held for the life of this process
+
+
 def free_base(span=20):
     """A block of `span` ports that are free now, in 10000-20000: below the
     kernel's ephemeral range, so no outgoing connection takes one of them
-    while the stack runs, and apart from other tests' ranges."""
+    while the stack runs.
+
+    ctest runs tests in parallel, and a bind test alone cannot keep two of
+    them from choosing the same block in the same millisecond (CI saw it):
+    each block is also claimed with an flock on a file that this process
+    holds until it exits, and the kernel releases if it is killed."""
+    import fcntl
     import random
     import socket
-    rng = random.Random(os.getpid() ^ int(time.time() * 1000))
-    for _ in range(200):
-        base = 10000 + rng.randrange(500) * span
+    rng = random.SystemRandom()
+    lockdir = os.path.join(tempfile.gettempdir(), "jiju-test-ports")
+    os.makedirs(lockdir, exist_ok=True)
+    for _ in range(500):
+        base = 10000 + rng.randrange(10000 // span) * span
+        fd = os.open(os.path.join(lockdir, str(base)), os.O_CREAT | os.O_RDWR, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
         socks = []
         try:
             for p in range(base, base + span):
                 s = socket.socket()
                 s.bind(("127.0.0.1", p))
                 socks.append(s)
+            _port_locks.append(fd)
             return base
         except OSError:
+            os.close(fd)
             continue
         finally:
             for s in socks:
                 s.close()
     raise RuntimeError("no free block of ports")
+
+
+class PortBlock:
+    """Ports handed out one at a time from a block claimed by free_base()."""
+
+    def __init__(self, span=20):
+        self.base = free_base(span)
+        self.span = span
+        self.next = 0
+
+    def take(self):
+        if self.next >= self.span:
+            raise RuntimeError("port block exhausted")
+        self.next += 1
+        return self.base + self.next - 1
 
 
 # ---- CURVE (docs/operations.md "Security") ----

@@ -22,7 +22,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,12 +34,17 @@ PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executabl
 SECRET = "s3cret-for-test"
 
 
+_ports = None
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port from a block claimed against other tests running in parallel."""
+    global _ports
+    if _ports is None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import jiju_harness
+        _ports = jiju_harness.PortBlock()
+    return _ports.take()
 
 
 class Endpoint(http.server.BaseHTTPRequestHandler):

@@ -19,7 +19,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,12 +38,17 @@ CATEGORIES = ["LOGISTICS", "BUSINESS_SERVICES", "CULTURAL_CREATIVE", "TECH_START
               "SERVICE_OUTSOURCING", "PRODUCT_MARKET", "LEISURE_TOURISM", "PRODUCTIVE_SERVICES"]
 
 
+_ports = None
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port from a block claimed against other tests running in parallel."""
+    global _ports
+    if _ports is None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import jiju_harness
+        _ports = jiju_harness.PortBlock()
+    return _ports.take()
 
 
 def make_filters(i, rnd):
