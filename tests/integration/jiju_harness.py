@@ -326,6 +326,46 @@ class Submitter:
                 on_progress(len(self.replies))
         return self.replies
 
+    def wait_registry(self, clusters, timeout=60):
+        """Wait until every ingest replica knows every cluster in `clusters`.
+
+        Ingest learns the registry by following assessment's events, so a
+        fixed sleep after registering is a guess that fails on a loaded
+        machine. Each replica is asked directly with a probe report that can
+        never be accepted (tax above revenue): its reply lists
+        E_UNKNOWN_CLUSTER for as long as the cluster is not known yet."""
+        from jiju.v1 import submit_pb2
+        missing = {idx: set(clusters) for idx in range(len(self.socks))}
+        deadline = time.monotonic() + timeout
+        while any(missing.values()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"ingest replicas still miss clusters: "
+                                     f"{ {self.eps[i]: sorted(m)[:5] for i, m in missing.items() if m} }")
+            for idx, sock in enumerate(self.socks):
+                asked = {}
+                for c in missing[idx]:
+                    rid = f"probe-{uuid.uuid4().hex}"
+                    req = report_request(rid, c, "2023")
+                    req.report.tax_fen = req.report.revenue_fen + 1
+                    sock.send(req.SerializeToString())
+                    asked[rid] = c
+                until = time.monotonic() + 5.0
+                while asked and time.monotonic() < until:
+                    if not sock.poll(100):
+                        continue
+                    r = submit_pb2.SubmitReply()
+                    r.ParseFromString(sock.recv())
+                    c = asked.pop(r.request_id, None)
+                    if c is None:
+                        continue   # a late reply to an earlier submit or probe
+                    got = {p.code for p in r.problems}
+                    # the probe must have been validated, not refused earlier
+                    assert r.status == submit_pb2.REJECTED and "E_TAX_ABOVE_REVENUE" in got, r
+                    if "E_UNKNOWN_CLUSTER" not in got:
+                        missing[idx].discard(c)
+            if any(missing.values()):
+                time.sleep(0.1)
+
     def close(self):
         for s in self.socks:
             s.close()

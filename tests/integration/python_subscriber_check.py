@@ -103,7 +103,7 @@ def main():
                                            industries=("软件",))])
         h.wait_until(lambda: count(fgw.events(), "jiju.v1.ClusterRegistered") == 2, 30,
                      what="fgw hears both registrations")
-        time.sleep(1.0)  # ingest follows the registry through assessment's events
+        sub.wait_registry(["JL-WL-001", "JL-KJ-001"])  # ingest follows assessment's events
         sub.submit_all([h.report_request("R1", "JL-WL-001", "2023-01"),
                         h.report_request("R2", "JL-KJ-001", "2023-01")])
         h.wait_until(lambda: count(fgw.events(), "jiju.v1.ReportAccepted") >= 2, 30,

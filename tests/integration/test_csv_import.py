@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jiju_harness as h  # noqa: E402
@@ -42,7 +41,9 @@ def main():
             return len(seen) >= 14
         h.wait_until(registered, 30, what="demo clusters registered")
         tail.close()
-        time.sleep(1.0)
+        probe = h.Submitter(stack.ingest_eps)
+        probe.wait_registry(sorted(seen))  # ingest follows assessment's events
+        probe.close()
 
         r = jiju(stack, "import", os.path.join(DATA, "import_25.csv"))
         out = r.stdout + r.stderr

@@ -39,7 +39,7 @@ def main():
             return len(seen) == N_CLUSTERS
         h.wait_until(registered, 30, what="clusters registered")
         tail.close()
-        time.sleep(1.5)  # every replica follows the same registry events
+        sub.wait_registry(clusters)  # every replica follows the same registry events
 
         per = periods(N_REPORTS // N_CLUSTERS + 1)
         reports = [h.report_request(f"X{i:06d}", clusters[i % N_CLUSTERS], per[i // N_CLUSTERS])

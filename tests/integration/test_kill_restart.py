@@ -53,7 +53,7 @@ def main():
             return len(seen) == N_CLUSTERS
         h.wait_until(registered, 30, what="clusters registered")
         tail.close()
-        time.sleep(1.0)  # ingest's replica follows the same events
+        sub.wait_registry(clusters)  # ingest's replica follows the same events
 
         per = periods(N_REPORTS // N_CLUSTERS + 1)
         reqs = [h.report_request(f"R{i:06d}", clusters[i % N_CLUSTERS], per[i // N_CLUSTERS])

@@ -35,6 +35,23 @@ def query(endpoint, **kind):
     return rep
 
 
+def archive_newest(stack, stream):
+    """Source sequence of the newest record the archive holds from `stream`."""
+    from jiju.v1 import archive_pb2
+    s = zmq.Context.instance().socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.connect(stack.ep["archive_query"])
+    s.send(archive_pb2.ArchiveQueryRequest(request_id="newest", stream=stream, limit=1,
+                                           order=archive_pb2.NEWEST_FIRST,
+                                           omit_envelope=True).SerializeToString())
+    assert s.poll(10000), "archive query timed out"
+    rep = archive_pb2.ArchiveQueryReply()
+    rep.ParseFromString(s.recv())
+    s.close()
+    assert rep.ok, rep.error
+    return rep.records[0].source_seq if rep.records else 0
+
+
 def snapshot(stack):
     """Everything a department could see: rankings, clusters, decisions."""
     from jiju.v1 import query_pb2
@@ -65,7 +82,7 @@ def snapshot(stack):
 def scenario(stack, sub):
     regs = [h.register_request(c, f"重建测试{c}", category=1 + i % 3) for i, c in enumerate(CLUSTERS)]
     assert all(r.status == 1 for r in sub.submit_all(regs).values())
-    time.sleep(1.0)
+    sub.wait_registry(CLUSTERS)  # ingest follows assessment's events
     reqs = [h.command_request("open_period", period="2022")]
     money = {"RB-A": 9, "RB-B": 7, "RB-C": 5, "RB-D": 4, "RB-E": 0.5}
     for c, yi in money.items():   # yi: revenue in 亿 yuan
@@ -101,8 +118,13 @@ def main():
         h.wait_until(lambda: query(stack.ep["assessment_query"],
                                    get_ranking=__import__("jiju.v1.query_pb2", fromlist=["x"])
                                    .GetRanking(period="2023")).final, 30, what="2023 closed")
-        time.sleep(2.0)  # let the archive catch up with the last events
         before = snapshot(stack)
+        # the rebuild reads the archive alone: it must hold every input and event
+        last_event = before["events"][-1][0]
+        last_input = max(r.seq for r in sub.replies.values() if r.status == 1)
+        h.wait_until(lambda: archive_newest(stack, "events") == last_event and
+                     archive_newest(stack, "reports") == last_input, 30,
+                     what=f"archive holds events 1..{last_event} and inputs 1..{last_input}")
         kinds = [d[0] for d in before["decisions"]]
         assert "award_granted" in kinds and "cluster_eliminated" in kinds, before["decisions"]
         stack.stop_all()

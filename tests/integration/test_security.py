@@ -73,7 +73,10 @@ def check_roles_at_ingest(stack):
         assert rep.status == 1, rep
     rep = submit(stack, ADMIN, h.command_request("open_period", period="2023"))
     assert rep.status == 1, rep
-    time.sleep(1.0)   # ingest learns the registry from assessment, over CURVE
+    # ingest learns the registry from assessment, over CURVE
+    probe = h.Submitter(stack.ingest_eps[:1], curve=curve(stack, "ingest", ADMIN))
+    probe.wait_registry(["JL-WL-001", "JL-WL-002"])
+    probe.close()
 
     own = submit(stack, REPORTER, h.report_request("R-OWN-1", "JL-WL-001", "2023"))
     assert own.status == 1, own
