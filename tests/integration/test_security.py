@@ -153,7 +153,17 @@ def check_subscription_admin(stack):
     assert not rep.ok and rep.error.startswith("E_SUB_FORBIDDEN"), rep
     rep.ParseFromString(request(ep, req, curve(stack, "notification", ADMIN)))
     assert rep.ok and any(s.subscription.id == "fgw" for s in rep.subscriptions), rep.error
-    print("subscription admin: admin only: ok")
+    # a service key (the container health probe) may list, and only list
+    with open(os.path.join(stack.work, "keys", "notification.key")) as f:
+        pair = json.load(f)
+    own = curve(stack, "notification", (pair["public"], pair["secret"]))
+    rep.ParseFromString(request(ep, req, own))
+    assert rep.ok and any(s.subscription.id == "fgw" for s in rep.subscriptions), rep.error
+    add = sp.SubscriptionRequest(request_id="a", add=sp.AddSubscription(
+        subscription=sp.Subscription(id="svc-made"))).SerializeToString()
+    rep.ParseFromString(request(ep, add, own))
+    assert not rep.ok and rep.error.startswith("E_SUB_FORBIDDEN"), rep
+    print("subscription admin: admin only (a service key lists): ok")
 
 
 def check_cli(stack):
