@@ -19,6 +19,12 @@
 # With Docker Swarm the volume is per node, so JIJU_NODE (set in the compose
 # file to the template {{.Node.Hostname}}, which only Swarm expands) prefixes
 # the id: "<node>-ingest-k". An explicit `--set instance=ID` disables all this.
+#
+# CURVE (deploy/compose.curve.yml, docs/operations.md "Containers with
+# CURVE"): when JIJU_KEYS_DIR names a directory made by deploy/keys-init.sh
+# (its server/ part), every service gets its security.* settings from it
+# (its own <svc>.key, keys.json, the peers' <peer>.pub), and the health and
+# start-order probes talk CURVE with the key of the service they ask.
 set -euo pipefail
 
 DATA=${JIJU_DATA_DIR:-/var/lib/jiju}
@@ -67,6 +73,34 @@ ingest() {
     die no_free_slot "dir=$DATA/.slots"
 }
 
+KEYS=${JIJU_KEYS_DIR:-}
+
+# pubkey SERVICE: the public key in $KEYS/SERVICE.pub
+pubkey() {
+    local key
+    read -r key <"$KEYS/$1.pub" 2>/dev/null ||
+        die keys_refused "file=$KEYS/$1.pub reason=\"missing or unreadable (deploy/keys-init.sh makes it)\""
+    echo "$key"
+}
+
+# SECURITY: the --set security.* arguments of service $1 (none without KEYS).
+SECURITY=()
+security_args() {
+    local svc=$1 f peer peers=""
+    [ -n "$KEYS" ] || return 0
+    for f in "$KEYS/keys.json" "$KEYS/$svc.key"; do
+        [ -r "$f" ] || die keys_refused "file=$f reason=\"JIJU_KEYS_DIR is set but this file is missing or unreadable for uid $(id -u) (deploy/keys-init.sh makes it)\""
+    done
+    SECURITY=(--set "security.secret_key_file=$KEYS/$svc.key" --set "security.keys_file=$KEYS/keys.json")
+    case $svc in
+    ingest) peers="assessment archive" ;;
+    archive | notification) peers=assessment ;;
+    esac
+    for peer in $peers; do
+        SECURITY+=(--set "security.${peer}_public_key=$(pubkey "$peer")")
+    done
+}
+
 # probe HOST PORT [MODE]: does the service at HOST:PORT answer? MODE:
 #   ping     `jiju ping`: a Ping QueryRequest (assessment's query endpoint)
 #   archive  `jiju archive query --limit 1` (archive's query endpoint; one seek)
@@ -74,7 +108,17 @@ ingest() {
 #   tcp      a TCP connect only
 # The others fall back to tcp when this CLI lacks the command (exit 2).
 probe() {
-    local host=$1 port=$2 mode=${3:-ping} rc=0
+    local host=$1 port=$2 mode=${3:-ping} rc=0 target=""
+    case $mode in # under CURVE: the key of the service asked (a service key may ask)
+    ping) target=assessment ;;
+    archive) target=archive ;;
+    admin) target=notification ;;
+    esac
+    if [ -n "$KEYS" ] && [ -n "$target" ]; then
+        export JIJU_CLIENT_KEY_FILE=$KEYS/$target.key
+        JIJU_SERVER_KEY=$(pubkey "$target")
+        export JIJU_SERVER_KEY
+    fi
     case $mode in
     ping) timeout 8 jiju ping "tcp://$host:$port" --timeout-ms 3000 >/dev/null 2>&1 || rc=$? ;;
     archive)
@@ -133,12 +177,15 @@ health)
     health "$@"
     ;;
 jiju-ingest | */jiju-ingest)
+    security_args ingest
     wait_for_peers
-    ingest "$@"
+    ingest "$@" "${SECURITY[@]}"
     ;;
-jiju-*)
+jiju-* | */jiju-*)
+    svc=${1##*/}
+    security_args "${svc#jiju-}"
     wait_for_peers
-    exec "$@"
+    exec "$@" "${SECURITY[@]}"
     ;;
 '') exec jiju --help ;;
 *) exec "$@" ;;

@@ -20,12 +20,16 @@
 #     report once, RankingPublished and AwardGranted, and czj AwardGranted,
 #     through the published deliveries port;
 #   - re-created ingest containers adopt the stores of the ones they replace;
-# then tears everything down (containers, network, volumes).
+# then tears everything down (containers, network, volumes). All of it twice:
+# plain (docker-compose.yml alone, the local default) and with CURVE on every
+# socket (keys from deploy/keys-init.sh, plus deploy/compose.curve.yml), where
+# the scenario's clients use an admin key, subscriber keys and a service key.
 #
 #   deploy/test-compose.sh               build from the working tree
 #   JIJU_FROM_GIT=1 deploy/test-compose.sh   build from `git archive HEAD`
 #   JIJU_BASE_IMAGE=debian:bookworm-slim deploy/test-compose.sh  (with a registry)
 #   JIJU_REPORTS=3000 (reports in the kill test)  JIJU_KEEP=1 (leave it running)
+#   JIJU_COMPOSE_MODES="plain curve" (the default; either alone also works)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -41,6 +45,7 @@ DOCKERD_PID=""
 export JIJU_IMAGE=$IMAGE JIJU_PUBLISH_ADDR=127.0.0.1
 export JIJU_INGEST_PORTS=127.0.0.1:17001-17010 JIJU_ARCHIVE_PORT=17202 JIJU_DELIVERIES_PORT=17301
 COMPOSE=(docker-compose -p "$PROJECT" -f "$ROOT/docker-compose.yml")
+MODES=${JIJU_COMPOSE_MODES:-plain curve}
 
 log() { printf '[test-compose %4ds] %s\n' $((SECONDS - T0)) "$*"; }
 fail() {
@@ -89,7 +94,9 @@ for t in $DOCKER dockerd docker-compose debootstrap protoc /usr/bin/python3; do
     command -v "$t" >/dev/null || fail "$t is not installed"
 done
 "${COMPOSE[@]}" config -q || fail "docker-compose.yml does not validate"
-log "docker-compose.yml validates"
+JIJU_KEYS=$WORK/keys "${COMPOSE[@]}" -f "$ROOT/deploy/compose.curve.yml" config -q ||
+    fail "docker-compose.yml with deploy/compose.curve.yml does not validate"
+log "docker-compose.yml (and with deploy/compose.curve.yml) validates"
 
 # ---- 2. the engine ----
 if ! $DOCKER info >/dev/null 2>&1; then
@@ -133,11 +140,26 @@ log "built $IMAGE in $((SECONDS - t))s ($($DOCKER image inspect -f '{{.Size}}' "
 [ "$($DOCKER run --rm --entrypoint id "$IMAGE" -u)" != 0 ] || fail "the image runs as root"
 
 # ---- 5. up, with three ingest replicas ----
+run_mode() {
+local mode=$1 t stores k c ingest_eps
+COMPOSE=(docker-compose -p "$PROJECT" -f "$ROOT/docker-compose.yml")
+unset JIJU_KEYS_HOST
+if [ "$mode" = curve ]; then
+    export JIJU_KEYS=$WORK/keys JIJU_KEYS_HOST=$WORK/keys
+    rm -rf "$JIJU_KEYS"
+    "$ROOT/deploy/keys-init.sh" --dir "$JIJU_KEYS" --image "$IMAGE" --subscriber fgw --subscriber czj \
+        >"$WORK/keys.log" 2>&1 || { cat "$WORK/keys.log"; fail "keys-init"; }
+    COMPOSE+=(-f "$ROOT/deploy/compose.curve.yml")
+    log "[curve] $(tail -1 "$WORK/keys.log")"
+fi
 "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
 STACK_UP=1
 t=$SECONDS
 "${COMPOSE[@]}" up -d --scale ingest=3 >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log"; fail "up"; }
 cids() { "${COMPOSE[@]}" ps -q "$@"; }
+# logged CONTAINER REGEX: does its log have a matching line? (Not `docker logs
+# | grep -q`: grep quits at the first match, and pipefail sees the SIGPIPE.)
+logged() { $DOCKER logs "$1" 2>&1 | grep -c -- "$2" >/dev/null; }
 healthy_all() {
     local c n=0
     for c in $(cids); do
@@ -149,6 +171,11 @@ healthy_all() {
 for _ in $(seq 120); do healthy_all && break; sleep 1; done
 healthy_all || fail "not every container became healthy"
 log "6 containers healthy $((SECONDS - t))s after up"
+for c in $(cids); do # each service says which security mode it runs
+    logged "$c" "event=security mode=$mode" ||
+        fail "$($DOCKER inspect -f '{{.Name}}' "$c") does not log event=security mode=$mode"
+done
+log "[$mode] every service logs event=security mode=$mode"
 
 instances() { # the instance each running ingest container claimed, sorted
     local c
@@ -193,6 +220,28 @@ def docker(*args):
     return subprocess.run([DOCKER, *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
+KEYS = os.environ.get("JIJU_KEYS_HOST")  # set in curve mode: deploy/keys-init.sh's directory
+
+
+def curve(server, client):
+    """The h.set_curve triple for talking to service `server` with the key
+    pair file `client` (relative to KEYS), or None in plain mode."""
+    if not KEYS:
+        return None
+    import json
+    with open(os.path.join(KEYS, "server", f"{server}.pub")) as f:
+        server_public = f.read().strip()
+    with open(os.path.join(KEYS, client)) as f:
+        pair = json.load(f)
+    return (server_public, pair["public"], pair["secret"])
+
+
+# admin for registrations, reports and commands; the archive's own service
+# key to follow assessment's events like a service; subscriber keys fgw, czj
+ADMIN_AT_INGEST = curve("ingest", "clients/admin.key")
+SERVICE_AT_ASSESSMENT = curve("assessment", "server/archive.key")
+
+
 def events_ep():
     """assessment's events stream is not published: reach it at the
     container's address on the compose network (the host routes to it)."""
@@ -203,14 +252,15 @@ def events_ep():
 
 COUNTIES = ["昌邑区", "龙潭区", "船营区", "丰满区", "永吉县", "蛟河市", "桦甸市"]
 clusters = [f"JL-CI-{i:03d}" for i in range(14)]
-sub = h.Submitter(os.environ["INGEST_EPS"].split(), window=300, timeout=3.0)
+sub = h.Submitter(os.environ["INGEST_EPS"].split(), window=300, timeout=3.0,
+                  curve=ADMIN_AT_INGEST)
 
 regs = sub.submit_all(h.register_request(c, f"集聚区{c}", category=1 + i % 9,
                                          county=COUNTIES[i % len(COUNTIES)])
                       for i, c in enumerate(clusters))
 bad = {k: v for k, v in regs.items() if v.status not in (1, 2)}
 assert not bad, f"registrations refused: {bad}"
-tail = h.StreamTail(events_ep(), "events", "ci-registry")
+tail = h.StreamTail(events_ep(), "events", "ci-registry", curve=SERVICE_AT_ASSESSMENT)
 seen = set()
 
 
@@ -223,8 +273,20 @@ def registered():
 
 h.wait_until(registered, 60, what="ClusterRegistered for every cluster")
 tail.close()
-time.sleep(2.0)  # every replica follows the same events to learn the registry
+sub.wait_registry(clusters)  # every replica follows the same events to learn the registry
 say(f"{len(clusters)} clusters registered through the published submit ports")
+if KEYS:  # a client without a key on the allow-list gets nothing at all
+    import zmq
+    from jiju.v1 import archive_pb2
+    s = zmq.Context.instance().socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.curve_serverkey = curve("archive", "clients/admin.key")[0].encode()
+    s.curve_publickey, s.curve_secretkey = zmq.curve_keypair()
+    s.connect(os.environ["ARCHIVE_EP"])
+    s.send(archive_pb2.ArchiveQueryRequest(request_id="stranger", limit=1).SerializeToString())
+    assert not s.poll(3000), "the archive answered a key that is not on its allow-list"
+    s.close()
+    say("a key not on the allow-list gets no answer from the published archive port")
 
 # The annual period the city will close, revenue ranked by cluster; then a
 # stream of monthly reports while assessment and an ingest replica die.
@@ -282,7 +344,8 @@ h.wait_until(lambda: int(docker("inspect", "-f", "{{.RestartCount}}", victim)) >
 say("the crashed ingest replica was restarted by its restart policy")
 
 # Every accepted report applied by assessment exactly once.
-tail = h.StreamTail(events_ep(), "events", "ci-exactly-once", from_seq=1)
+tail = h.StreamTail(events_ep(), "events", "ci-exactly-once", from_seq=1,
+                    curve=SERVICE_AT_ASSESSMENT)
 counts, rejected = {}, {}
 
 
@@ -311,6 +374,7 @@ say(f"assessment events: {len(counts)} ReportAccepted, each report exactly once"
 
 class Ep:  # what archive_check needs of a stack
     ep = {"archive_query": os.environ["ARCHIVE_EP"]}
+    archive_curve = curve("archive", "clients/admin.key")
 
 
 archive_check.check(Ep, accepted)
@@ -320,8 +384,10 @@ r = sub.submit_all([h.command_request("close_period", period="2023")])
 assert all(v.status in (1, 2) for v in r.values()), r
 say("period 2023 closed")
 sub.close()
-fgw = h.StreamTail(os.environ["DELIVERIES_EP"], "deliveries", "fgw", from_seq=1)
-czj = h.StreamTail(os.environ["DELIVERIES_EP"], "deliveries", "czj", from_seq=1)
+fgw = h.StreamTail(os.environ["DELIVERIES_EP"], "deliveries", "fgw", from_seq=1,
+                   curve=curve("notification", "clients/fgw.key"))
+czj = h.StreamTail(os.environ["DELIVERIES_EP"], "deliveries", "czj", from_seq=1,
+                   curve=curve("notification", "clients/czj.key"))
 got = {"fgw": {}, "czj": {}}
 ids, fgw_reports = set(), {}
 
@@ -359,10 +425,20 @@ t=$SECONDS
 [ "$(instances | tr '\n' ' ')" = "ingest-1 ingest-2 ingest-3 " ] ||
     fail "after re-create: $(instances | tr '\n' ' ')"
 for c in $(cids ingest); do
-    for _ in $(seq 30); do $DOCKER logs "$c" 2>&1 | grep -q "event=started" && break; sleep 1; done
-    $DOCKER logs "$c" 2>&1 | grep "event=started" | grep -q "last_seq=[1-9]" ||
+    for _ in $(seq 30); do logged "$c" "event=started" && break; sleep 1; done
+    logged "$c" "event=started .*last_seq=[1-9]" ||
         fail "re-created container $c started on an empty store"
 done
 stores=$($DOCKER run --rm --entrypoint ls -v "${PROJECT}_ingest-data:/v" "$IMAGE" /v | tr '\n' ' ')
 [ "$stores" = "ingest-1 ingest-2 ingest-3 " ] || fail "ingest stores after re-create: $stores"
 log "re-created ingest containers took over ingest-1..3 and their logs in $((SECONDS - t))s"
+"${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1
+STACK_UP=""
+log "[$mode] done, torn down"
+}
+
+for mode in $MODES; do
+    case $mode in plain | curve) ;; *) fail "JIJU_COMPOSE_MODES: unknown mode '$mode' (plain, curve)" ;; esac
+    log "==== mode $mode ===="
+    run_mode "$mode"
+done

@@ -8,11 +8,13 @@ import zmq
 import jiju_harness as h
 
 
-def query_all(endpoint, **filters):
+def query_all(endpoint, curve=None, **filters):
+    """Every record matching filters, page by page. curve: as h.set_curve."""
     from jiju.v1 import archive_pb2, envelope_pb2
     ctx = zmq.Context.instance()
     s = ctx.socket(zmq.DEALER)
     s.setsockopt(zmq.LINGER, 0)
+    h.set_curve(s, curve)
     s.connect(endpoint)
     out, cursor, n = [], b"", 0
     try:
@@ -38,13 +40,16 @@ def query_all(endpoint, **filters):
 
 
 def check(stack, accepted):
+    """stack: anything with ep["archive_query"], and archive_curve (the
+    h.set_curve triple) when the archive runs CURVE."""
     ep = stack.ep["archive_query"]
+    curve = getattr(stack, "archive_curve", None)
     for stream in ("reports", "events"):
         counts = {}
 
         def complete():
             counts.clear()
-            for rec, env in query_all(ep, type="jiju.v1.ReportAccepted", stream=stream):
+            for rec, env in query_all(ep, curve, type="jiju.v1.ReportAccepted", stream=stream):
                 rid = env.report_accepted.report.report_id
                 counts[rid] = counts.get(rid, 0) + 1
             return accepted <= set(counts)
