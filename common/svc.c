@@ -13,6 +13,7 @@
 #define SVC_MAX_SOCKS 64
 #define SVC_MAX_TIMERS 16
 #define SVC_MAX_HOOKS 16
+#define SVC_MAX_RELOADS 4
 
 typedef struct {
     svc_fn fn;
@@ -33,16 +34,20 @@ struct svc {
     int n_timers;
     svc_cb hooks[SVC_MAX_HOOKS];
     int n_hooks;
+    svc_cb reloads[SVC_MAX_RELOADS];
+    int n_reloads;
     struct zap *zap;
     volatile int stop;
 };
 
-static volatile sig_atomic_t svc_signalled;
+static volatile sig_atomic_t svc_signalled, svc_hangup;
 
 static void svc_on_signal(int sig)
 {
-    (void)sig;
-    svc_signalled = 1;
+    if (sig == SIGHUP)
+        svc_hangup = 1; /* zmq_poll returns EINTR: the loop sees it at once */
+    else
+        svc_signalled = 1;
 }
 
 svc_t *svc_new(const char *name)
@@ -131,6 +136,14 @@ int svc_after_turn(svc_t *svc, svc_fn fn, void *arg)
     return JIJU_OK;
 }
 
+int svc_on_reload(svc_t *svc, svc_fn fn, void *arg)
+{
+    if (svc->n_reloads >= SVC_MAX_RELOADS)
+        return JIJU_ERR_NOMEM;
+    svc->reloads[svc->n_reloads++] = (svc_cb){fn, arg};
+    return JIJU_OK;
+}
+
 void svc_cancel(svc_t *svc, void *arg)
 {
     int j = 0;
@@ -152,6 +165,11 @@ void svc_cancel(svc_t *svc, void *arg)
         if (svc->hooks[i].arg != arg)
             svc->hooks[j++] = svc->hooks[i];
     svc->n_hooks = j;
+    j = 0;
+    for (int i = 0; i < svc->n_reloads; i++)
+        if (svc->reloads[i].arg != arg)
+            svc->reloads[j++] = svc->reloads[i];
+    svc->n_reloads = j;
 }
 
 void svc_stop(svc_t *svc)
@@ -192,6 +210,7 @@ int svc_run(svc_t *svc)
     sa.sa_handler = svc_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     svc->stop = 0; /* a loop may be run again after svc_stop (tests do) */
 
@@ -212,6 +231,11 @@ int svc_run(svc_t *svc)
         svc_run_timers(svc);
         for (int i = 0; i < svc->n_hooks; i++)
             svc->hooks[i].fn(svc, svc->hooks[i].arg);
+        if (svc_hangup) {
+            svc_hangup = 0;
+            for (int i = 0; i < svc->n_reloads; i++)
+                svc->reloads[i].fn(svc, svc->reloads[i].arg);
+        }
     }
     return JIJU_OK;
 }

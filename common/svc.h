@@ -1,7 +1,8 @@
 /* svc.h - the service loop, written once: a zmq_poll over registered
  * sockets, interval timers, and after-turn hooks (where streams flush what
  * the turn produced). Each service's main.c builds one, registers its
- * handlers, and calls svc_run(). SIGINT/SIGTERM stop it cleanly. */
+ * handlers, and calls svc_run(). SIGINT/SIGTERM stop it cleanly; SIGHUP
+ * calls the reload handlers. */
 #ifndef JIJU_SVC_H
 #define JIJU_SVC_H
 
@@ -25,6 +26,9 @@ void svc_forget(svc_t *svc, void *sock);
 int svc_every(svc_t *svc, int interval_ms, svc_fn fn, void *arg);
 /* Call fn after every loop turn. */
 int svc_after_turn(svc_t *svc, svc_fn fn, void *arg);
+/* Call fn in the loop after the process gets SIGHUP: re-read what can be
+ * re-read without a restart (the CURVE allow-list). */
+int svc_on_reload(svc_t *svc, svc_fn fn, void *arg);
 
 /* The process's CURVE security (zap.h), NULL in plain mode. Not owned:
  * zap_attach sets it, and every module that binds or connects a socket in
@@ -33,11 +37,11 @@ struct zap;
 void svc_set_zap(svc_t *svc, struct zap *zap);
 struct zap *svc_zap(svc_t *svc);
 
-/* Remove every socket handler, timer and hook registered with this arg
+/* Remove every socket handler, timer, hook and reload registered with this arg
  * (before freeing the object they point at). */
 void svc_cancel(svc_t *svc, void *arg);
 
-/* Run until svc_stop() or SIGINT/SIGTERM. Returns 0. */
+/* Run until svc_stop() or SIGINT/SIGTERM; SIGHUP runs the reloads. Returns 0. */
 int svc_run(svc_t *svc);
 void svc_stop(svc_t *svc);
 

@@ -21,6 +21,7 @@ struct zap {
     void *sock;
     svc_t *svc;
     keys_t *keys;
+    char *keys_file; /* to re-read on SIGHUP */
     char public_z85[41];
     char secret_z85[41];
     uint64_t allowed, refused;
@@ -44,7 +45,8 @@ zap_t *zap_new(void *zctx, const char *secret_key_file, const char *keys_file, c
         return NULL;
     if (keys_pair_load(secret_key_file, "security.secret_key_file", z->public_z85, z->secret_z85,
                        err) != 0 ||
-        !(z->keys = keys_load(keys_file, "security.keys_file", err)))
+        !(z->keys = keys_load(keys_file, "security.keys_file", err)) ||
+        !(z->keys_file = strdup(keys_file)))
         goto out_destroy;
     if (!(z->sock = zmq_socket(zctx, ZMQ_REP)))
         goto out_zmq;
@@ -76,6 +78,7 @@ void zap_destroy(zap_t **zp)
     if (z->sock)
         zmq_close(z->sock);
     keys_destroy(&z->keys);
+    free(z->keys_file);
     explicit_bzero(z->secret_z85, sizeof z->secret_z85);
     free(z);
     *zp = NULL;
@@ -221,10 +224,39 @@ static void zap_on_readable(svc_t *svc, void *arg)
     zap_handle(arg);
 }
 
+int zap_reload(zap_t *z)
+{
+    cfg_error err;
+    keys_t *fresh;
+    size_t was;
+
+    if (!z)
+        return JIJU_OK;
+    memset(&err, 0, sizeof err);
+    if (!(fresh = keys_load(z->keys_file, "security.keys_file", &err))) {
+        log_error("keys_refused", "file=%s key=%s reason=\"%s\" action=kept_previous keys=%zu",
+                  err.file, err.key, err.reason, keys_count(z->keys));
+        return JIJU_ERR_CONFIG;
+    }
+    was = keys_count(z->keys);
+    keys_destroy(&z->keys); /* nothing keeps a key_entry across loop turns */
+    z->keys = fresh;
+    log_info("keys_reloaded", "file=%s keys=%zu was=%zu", z->keys_file, keys_count(z->keys), was);
+    return JIJU_OK;
+}
+
+static void zap_on_reload(svc_t *svc, void *arg)
+{
+    (void)svc;
+    zap_reload(arg);
+}
+
 int zap_attach(zap_t *z, svc_t *svc)
 {
     int rc = svc_on_readable(svc, z->sock, zap_on_readable, z);
 
+    if (rc == JIJU_OK)
+        rc = svc_on_reload(svc, zap_on_reload, z);
     if (rc != JIJU_OK)
         return rc;
     z->svc = svc;

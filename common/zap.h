@@ -34,9 +34,17 @@ typedef struct zap zap_t;
 zap_t *zap_new(void *zctx, const char *secret_key_file, const char *keys_file, cfg_error *err);
 void zap_destroy(zap_t **z);
 
-/* Answer from the service loop: registers the handler socket with svc and
- * records z as svc's security (svc_zap). */
+/* Answer from the service loop: registers the handler socket with svc,
+ * records z as svc's security (svc_zap), and re-reads the allow-list on
+ * SIGHUP (zap_reload). */
 int zap_attach(zap_t *z, svc_t *svc);
+
+/* Re-read keys_file. A list that loads replaces the old one for every later
+ * handshake and every later message's role check (event=keys_reloaded); one
+ * that does not is logged with file, key and reason (event=keys_refused)
+ * and the old list stays. Connections already open stay open: the handshake
+ * is the only time ZAP is asked. JIJU_OK or JIJU_ERR_CONFIG. */
+int zap_reload(zap_t *z);
 
 /* Answer every waiting ZAP request; returns how many were answered. For
  * tests and loops other than svc. */

@@ -18,6 +18,7 @@ usage: test_security.py BUILD_DIR
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -229,6 +230,38 @@ def check_config_refusals(stack):
     print("config refusals: ok")
 
 
+def check_reload(stack):
+    """SIGHUP re-reads the allow-list: the stranger, now a reporter, submits;
+    the reporter removed from the list gets nothing through any more; a
+    broken file is refused and the list in force stays."""
+    ingest = stack.procs["ingest-1"]
+    with open(stack.keys_file) as f:
+        doc = json.load(f)
+    doc["keys"] = [k for k in doc["keys"] if k["name"] != "jl-wl-001-org"]
+    doc["keys"].append({"public": STRANGER[0], "name": "new-org", "role": "reporter",
+                        "clusters": ["JL-WL-001"]})
+    with open(stack.keys_file, "w") as f:
+        json.dump(doc, f)
+    ingest.p.send_signal(signal.SIGHUP)
+    h.wait_until(lambda: "event=keys_reloaded" in stack.logs("ingest-1", 100000), 10,
+                 what="ingest to reload its allow-list")
+    rep = submit(stack, STRANGER, h.report_request("R-NEW-1", "JL-WL-001", "2023", revision=4))
+    assert rep.status == 1, rep
+    req = h.report_request("R-OLD-9", "JL-WL-001", "2023", revision=5).SerializeToString()
+    assert request(stack.ingest_eps[0], req, curve(stack, "ingest", REPORTER), 1500) is None
+
+    with open(stack.keys_file, "w") as f:
+        f.write('{"keys": [')
+    ingest.p.send_signal(signal.SIGHUP)
+    h.wait_until(lambda: "event=keys_refused" in stack.logs("ingest-1", 100000), 10,
+                 what="ingest to refuse a broken allow-list")
+    assert "action=kept_previous" in stack.logs("ingest-1", 100000)
+    assert ingest.alive()
+    rep = submit(stack, STRANGER, h.report_request("R-NEW-2", "JL-WL-001", "2023", revision=6))
+    assert rep.status == 1, rep
+    print("allow-list reload on SIGHUP (and a broken file kept out): ok")
+
+
 def check_plain_says_so(work):
     log = os.path.join(work, "plain.log")
     with open(log, "wb") as f:
@@ -261,6 +294,7 @@ def main():
         check_cli(stack)
         check_config_refusals(stack)
         check_plain_says_so(stack.work)
+        check_reload(stack)
         for p in stack.procs.values():
             assert p.alive(), f"{p.name} died; see {p.logpath}"
         print("security: all checks passed")

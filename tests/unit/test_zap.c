@@ -1,7 +1,9 @@
 /* test_zap.c - key files, the allow-list, and real CURVE handshakes through
  * the ZAP handler in one process: an allowed key gets through with its name
- * as User-Id, an unknown key gets nothing through. */
+ * as User-Id, an unknown key gets nothing through; a reload (zap_reload, or
+ * SIGHUP in a service loop) changes who gets through. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include "clock.h"
 #include "err.h"
 #include "keys.h"
+#include "svc.h"
 #include "zap.h"
 
 static char dir[64];
@@ -331,6 +334,68 @@ static void test_plain_client_refused(void **state)
     zmq_close(c);
 }
 
+static void test_reload(void **state)
+{
+    rig *r = *state;
+    pair stranger = new_pair();
+    char user[64] = "";
+
+    assert_int_equal(send_and_receive(r, &stranger, 600, user, sizeof user), -1);
+    /* the allow-list now names the stranger as subscriber fgw instead of
+     * the old subscriber key: a reload lets the one in, keeps the other out */
+    keys_file(&r->admin, &r->reporter, &stranger, &r->service);
+    assert_int_equal(zap_reload(r->zap), JIJU_OK);
+    assert_int_equal(send_and_receive(r, &stranger, 5000, user, sizeof user), 0);
+    assert_string_equal(user, "fgw");
+    assert_int_equal(send_and_receive(r, &r->subscriber, 600, user, sizeof user), -1);
+    /* a file that does not load is refused and the list in force stays */
+    write_file("keys.json", "{\"keys\": [");
+    assert_int_equal(zap_reload(r->zap), JIJU_ERR_CONFIG);
+    assert_int_equal(keys_count(zap_keys(r->zap)), 4);
+    assert_int_equal(send_and_receive(r, &stranger, 5000, user, sizeof user), 0);
+}
+
+typedef struct hup_run {
+    zap_t *zap;
+    int ticks;
+} hup_run;
+
+static void hup_tick(svc_t *svc, void *arg)
+{
+    hup_run *h = arg;
+
+    if (h->ticks++ == 0) {
+        raise(SIGHUP); /* the loop turns it into zap_reload, not an exit */
+        return;
+    }
+    if (keys_count(zap_keys(h->zap)) == 1 || h->ticks > 200)
+        svc_stop(svc);
+}
+
+static void test_sighup_reloads_in_the_loop(void **state)
+{
+    pair srv = new_pair(), a = new_pair(), rr = new_pair(), su = new_pair(), v = new_pair();
+    svc_t *svc = svc_new("test");
+    cfg_error err = {0};
+    char t[256], one[256];
+    hup_run h = {0};
+
+    (void)state;
+    snprintf(t, sizeof t, "%s\n%s\n", srv.pub, srv.sec);
+    h.zap = zap_new(svc_zmq(svc), write_file("server.key", t), keys_file(&a, &rr, &su, &v), &err);
+    assert_non_null(h.zap);
+    assert_int_equal(zap_attach(h.zap, svc), JIJU_OK);
+    assert_int_equal(keys_count(zap_keys(h.zap)), 4);
+    snprintf(one, sizeof one, "{\"keys\":[{\"public\":\"%s\",\"name\":\"a\",\"role\":\"admin\"}]}",
+             a.pub);
+    write_file("keys.json", one);
+    assert_int_equal(svc_every(svc, 10, hup_tick, &h), JIJU_OK);
+    assert_int_equal(svc_run(svc), JIJU_OK);
+    assert_int_equal(keys_count(zap_keys(h.zap)), 1);
+    zap_destroy(&h.zap);
+    svc_destroy(&svc);
+}
+
 static void test_plain_mode_is_a_null_zap(void **state)
 {
     void *ctx = zmq_ctx_new();
@@ -356,6 +421,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handshake_unknown_key_refused, rig_setup,
                                         rig_teardown),
         cmocka_unit_test_setup_teardown(test_plain_client_refused, rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(test_reload, rig_setup, rig_teardown),
+        cmocka_unit_test(test_sighup_reloads_in_the_loop),
         cmocka_unit_test(test_plain_mode_is_a_null_zap),
     };
     int rc;
