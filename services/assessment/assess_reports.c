@@ -8,6 +8,7 @@
 
 #include "assess_state.h"
 #include "err.h"
+#include "report_digest.h"
 
 Jiju__V1__Report *assess_report_get(assess_t *a, store_txn_t *txn, const char *ptext,
                                     const char *id)
@@ -130,10 +131,19 @@ static int emit_rejected(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__ReportRejected rj = JIJU__V1__REPORT_REJECTED__INIT;
     Jiju__V1__Problem pb = JIJU__V1__PROBLEM__INIT, *pbs[1] = {&pb};
-    char zh[160], en[160];
+    char zh[256], en[256];
     bool period_closed = strcmp(code, "E_PERIOD_CLOSED") == 0;
+    bool conflict = strcmp(code, "E_CONFLICT") == 0;
 
-    if (period_closed) {
+    if (conflict) {
+        snprintf(zh, sizeof zh,
+                 "报告编号 %s 已以不同内容被采用 (另一 ingest 副本先受理); 本次内容未生效",
+                 r->report_id);
+        snprintf(en, sizeof en,
+                 "report id %s was already applied with different content (another ingest "
+                 "replica accepted it first); this content is not applied",
+                 r->report_id);
+    } else if (period_closed) {
         snprintf(zh, sizeof zh, "报告期 %s 已关闭, 不再接受报告", r->period);
         snprintf(en, sizeof en, "period %s is closed and accepts no more reports", r->period);
     } else if (c) {
@@ -145,8 +155,8 @@ static int emit_rejected(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *
         snprintf(en, sizeof en, "cluster %s is not registered", r->cluster_id);
     }
     pb.code = (char *)code;
-    pb.field = period_closed ? "report.period" : "report.cluster_id";
-    pb.value = period_closed ? r->period : r->cluster_id;
+    pb.field = conflict ? "report.report_id" : period_closed ? "report.period" : "report.cluster_id";
+    pb.value = conflict ? r->report_id : period_closed ? r->period : r->cluster_id;
     pb.message_zh = zh;
     pb.message_en = en;
     pb.severity = JIJU__V1__SEVERITY__ERROR;
@@ -158,6 +168,25 @@ static int emit_rejected(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *
     if (!c)
         env.subject = r->cluster_id;
     return assess_emit(a, txn, &env, c, r->period);
+}
+
+enum { REPORT_NEW, REPORT_SAME, REPORT_OTHER };
+
+/* Has this report id been applied, and with this content? Each applied id
+ * keeps its content digest (stores written before digests were kept hold
+ * an empty value: such an id counts as the same report). */
+static int report_seen(assess_t *a, store_txn_t *txn, const char *id,
+                       const uint8_t digest[REPORT_DIGEST_LEN])
+{
+    void *v = NULL;
+    size_t len = 0;
+    int seen;
+
+    if (store_txn_get(txn, a->cf[ACF_REPORT_IDS], id, strlen(id), &v, &len) != JIJU_OK)
+        return REPORT_NEW;
+    seen = len == REPORT_DIGEST_LEN && memcmp(v, digest, len) != 0 ? REPORT_OTHER : REPORT_SAME;
+    free(v);
+    return seen;
 }
 
 /* The report replaces old (NULL if none) as the period's latest. */
@@ -193,17 +222,31 @@ int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAcc
     Jiju__V1__Cluster *c = NULL;
     Jiju__V1__Report *old = NULL;
     assess_period_state st;
+    uint8_t digest[REPORT_DIGEST_LEN];
     period p;
     int rc;
 
     if (!report_well_formed(r, &p))
         return JIJU_ERR_INVALID;
-    /* two replicas may both have accepted one report id: apply it once */
-    if (assess_flag_has(a, txn, ACF_REPORT_IDS, r->report_id))
+    /* Two replicas may both have accepted one report id before either
+     * learned of the other: apply it once. The same content again changes
+     * nothing; different content is the CONFLICT ingest would have answered,
+     * said now as ReportRejected so the reporter's department hears of it. */
+    report_digest(r, digest);
+    switch (report_seen(a, txn, r->report_id, digest)) {
+    case REPORT_SAME:
         return JIJU_OK;
+    case REPORT_OTHER:
+        c = assess_cluster_get(a, txn, r->cluster_id);
+        rc = emit_rejected(a, txn, r, c, "E_CONFLICT");
+        goto out;
+    default:
+        break;
+    }
     if ((rc = assess_period_get(a, txn, r->period, &st)) != JIJU_OK)
         return rc;
-    if ((rc = assess_flag_put(a, txn, ACF_REPORT_IDS, r->report_id)) != JIJU_OK)
+    if ((rc = store_txn_put(txn, a->cf[ACF_REPORT_IDS], r->report_id, strlen(r->report_id), digest,
+                            sizeof digest)) != JIJU_OK)
         goto out;
     c = assess_cluster_get(a, txn, r->cluster_id);
     if (!c || c->status == JIJU__V1__CLUSTER_STATUS__ELIMINATED || st.closed) {

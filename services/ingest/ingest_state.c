@@ -3,13 +3,13 @@
  * revision 2 and then sees revision 2 again refuses the second one. */
 #include "ingest_state.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envelope.h"
 #include "err.h"
 #include "period.h"
+#include "report_digest.h"
 
 const char *const ingest_cfs[] = {"ingest_reports", "ingest_clusters", "ingest_periods",
                                   "ingest_revisions"};
@@ -188,21 +188,6 @@ ingest_view ingest_state_view(ingest_state_t *st, store_txn_t *txn)
 
 /* ---- accepted reports ---- */
 
-void ingest_report_digest(const Jiju__V1__Report *r, uint8_t out[32])
-{
-    size_t len = jiju__v1__report__get_packed_size(r);
-    uint8_t *buf = malloc(len ? len : 1);
-    unsigned int n = 32;
-
-    if (!buf) {
-        memset(out, 0, 32);
-        return;
-    }
-    jiju__v1__report__pack(r, buf);
-    EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL);
-    free(buf);
-}
-
 int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *report_id,
                              uint64_t *seq, uint8_t digest[32])
 {
@@ -334,7 +319,7 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq,
          * so a resubmission here is answered DUPLICATE or refused */
         ra = env->report_accepted;
         if (ra->report && !ra->superseded) {
-            ingest_report_digest(ra->report, digest);
+            report_digest(ra->report, digest);
             uint64_t old_seq;
             uint8_t old_digest[32];
             if (ingest_state_find_report(st, txn, ra->report->report_id, &old_seq, old_digest) !=

@@ -33,7 +33,4 @@ int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn,
 int ingest_state_apply_event(void *st, const char *producer_id, uint64_t seq,
                              const uint8_t *data, size_t len, store_txn_t *txn);
 
-/* SHA-256 of a report's canonical bytes (its protobuf encoding). */
-void ingest_report_digest(const Jiju__V1__Report *r, uint8_t out[32]);
-
 #endif

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "problem.h"
 #include "replier.h"
+#include "report_digest.h"
 #include "zap.h"
 
 typedef struct pending_reply {
@@ -106,7 +107,7 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
     if (r->report_id && *r->report_id &&
         ingest_state_find_report(is->state, is->txn, r->report_id, &old_seq, old_digest) ==
             JIJU_OK) {
-        ingest_report_digest(r, digest);
+        report_digest(r, digest);
         if (memcmp(digest, old_digest, 32) == 0) {
             pr->reply.status = JIJU__V1__SUBMIT_STATUS__DUPLICATE;
             pr->reply.seq = old_seq;
@@ -126,7 +127,7 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
         is->rejected++;
         return;
     }
-    ingest_report_digest(r, digest);
+    report_digest(r, digest);
     if (accept_report(is, pr, r, digest, pl) != JIJU_OK) {
         log_error("store_failed", "action=exit report_id=%s", r->report_id);
         exit(EXIT_FAILURE);

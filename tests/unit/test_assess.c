@@ -59,6 +59,32 @@ static void test_duplicate_report_id_changes_nothing(void **state)
     fx_free(&fx);
 }
 
+static void test_same_report_id_other_content_is_a_conflict(void **state)
+{
+    fixture *fx = fx_new();
+    Jiju__V1__Envelope *e;
+
+    (void)state;
+    fx_register(fx, "A", 1, 1);
+    fx_report(fx, "R1", "A", "2023", 1, GOOD);
+    fx_events(fx);
+    /* two replicas each accepted R1, with different figures: the first one
+     * applied stands, the other is rejected as ingest would have */
+    assert_int_equal(fx_report(fx, "R1", "A", "2023", 1, STRONG), 0);
+    assert_int_equal(fx_events(fx), 1); /* no ReportAccepted, no TargetProgress */
+    e = fx_find(fx, BODY(REPORT_REJECTED), 0);
+    assert_non_null(e);
+    assert_string_equal(e->subject, "A");
+    assert_int_equal(e->report_rejected->n_problems, 1);
+    assert_string_equal(e->report_rejected->problems[0]->code, "E_CONFLICT");
+    assert_string_equal(e->report_rejected->problems[0]->field, "report.report_id");
+    assert_string_equal(e->report_rejected->problems[0]->value, "R1");
+    /* and the first content again is still a plain duplicate */
+    assert_int_equal(fx_report(fx, "R1", "A", "2023", 1, GOOD), 0);
+    assert_int_equal(fx_events(fx), 0);
+    fx_free(&fx);
+}
+
 static void test_reports_not_applicable_are_rejected(void **state)
 {
     fixture *fx = fx_new();
@@ -444,6 +470,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_highest_revision_wins_in_any_order),
         cmocka_unit_test(test_duplicate_report_id_changes_nothing),
+        cmocka_unit_test(test_same_report_id_other_content_is_a_conflict),
         cmocka_unit_test(test_reports_not_applicable_are_rejected),
         cmocka_unit_test(test_target_progress_numbers),
         cmocka_unit_test(test_registry_events),
