@@ -384,7 +384,8 @@ int archive_export_finish(archive_export_t *x, size_t *rows)
 {
     int rc = JIJU_OK;
 
-    qsort(x->rows, x->n_rows, sizeof *x->rows, ax_row_cmp);
+    if (x->n_rows) /* qsort with a NULL array is undefined even for 0 rows */
+        qsort(x->rows, x->n_rows, sizeof *x->rows, ax_row_cmp);
     for (size_t i = 0; i < x->n_rows && rc == JIJU_OK; i++)
         if (i == 0 || strcmp(x->rows[i].cluster, x->rows[i - 1].cluster) != 0)
             rc = ax_write(x, &x->rows[i]);

@@ -140,7 +140,8 @@ static size_t query_cluster(world *w, const char *cluster, uint64_t *source_seqs
             assert_string_equal(r->records[i]->stream, "reports");
             source_seqs[n++] = r->records[i]->source_seq;
         }
-        memcpy(cursor, r->next_cursor.data, r->next_cursor.len);
+        if (r->next_cursor.len) /* data is NULL when empty */
+            memcpy(cursor, r->next_cursor.data, r->next_cursor.len);
         q.cursor.data = cursor;
         q.cursor.len = r->next_cursor.len;
         jiju__v1__archive_query_reply__free_unpacked(r, NULL);

@@ -390,6 +390,7 @@ static void test_credit_window_and_reconnect(void **state)
     void *ctx = zmq_ctx_new();
     uint64_t first = 0, last = 0;
     char ep[64];
+    Jiju__V1__StreamFrame *hello;
     void *s;
 
     (void)state;
@@ -404,7 +405,9 @@ static void test_credit_window_and_reconnect(void **state)
 
     s = raw_dealer(ctx, ep);
     raw_hello(s, "raw-consumer", JIJU__V1__STREAM_ROLE__CONSUMER);
-    assert_non_null(raw_expect(s, JIJU__V1__STREAM_FRAME__KIND_HELLO, 5000));
+    hello = raw_expect(s, JIJU__V1__STREAM_FRAME__KIND_HELLO, 5000);
+    assert_non_null(hello);
+    jiju__v1__stream_frame__free_unpacked(hello, NULL);
     raw_resume(s, 1, 10);
     /* no more than the credit window while nothing is acknowledged */
     assert_int_equal(count_records(s, 500, &first, &last), 10);
