@@ -87,6 +87,23 @@ static void test_decode_malformed(void **state)
     free(b);
 }
 
+/* protobuf-c reads a field number 0 spelt as a two-byte varint (0x80 0x00)
+ * as an unknown field, then writes it back as 0x00, which it refuses: ingest
+ * would have logged a record nobody can decode (found by fuzz_ingest_submit). */
+static void test_decode_refuses_what_does_not_repack(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__SubmitRequest *req = (void *)1, *raw;
+    /* request_id "r", report { <tag 0 as 0x80 0x00> = varint 3 } */
+    static const uint8_t bytes[] = {0x0a, 0x01, 'r', 0x12, 0x03, 0x80, 0x00, 0x03};
+
+    raw = jiju__v1__submit_request__unpack(NULL, sizeof bytes, bytes);
+    assert_non_null(raw); /* protobuf-c takes it... */
+    jiju__v1__submit_request__free_unpacked(raw, NULL);
+    expect_error(fx, decode(fx, bytes, sizeof bytes, &req), "E_MALFORMED", "request", "8");
+    assert_null(req); /* ...ingest does not */
+}
+
 static void test_decode_empty_request(void **state)
 {
     fixture *fx = *state;
@@ -220,6 +237,7 @@ int main(void)
         T(test_decode_valid),
         T(test_decode_too_large),
         T(test_decode_malformed),
+        T(test_decode_refuses_what_does_not_repack),
         T(test_decode_empty_request),
         T(test_decode_request_id),
         T(test_protobuf_c_passes_bad_utf8),

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "ingest_validate.h"
 #include "problem.h"
+#include "ingest_sample.h"
 
 #define MS_2023_01_01 INT64_C(1672531200000)
 #define MS_2023_07_01 INT64_C(1688169600000)
@@ -82,32 +83,6 @@ typedef struct fixture {
     ingest_limits lim;
     Jiju__V1__Report r;
 } fixture;
-
-static inline void valid_report(Jiju__V1__Report *r)
-{
-    jiju__v1__report__init(r);
-    r->report_id = "R-2023Q1-001";
-    r->cluster_id = "JL-WL-001";
-    r->period = "2023Q1";
-    r->revision = 1;
-    r->submitted_by = "张三";
-    r->note = "一季度统计";
-#define SET(c, k, f, v) (r->c = JIJU__V1__REPORT__##k, r->f = (v))
-    SET(enterprises_present_case, ENTERPRISES_PRESENT_ENTERPRISES, enterprises, 50);
-    SET(investment_present_case, INVESTMENT_PRESENT_INVESTMENT_FEN, investment_fen,
-        INT64_C(100000000000));
-    SET(output_value_present_case, OUTPUT_VALUE_PRESENT_OUTPUT_VALUE_FEN, output_value_fen,
-        INT64_C(500000000000));
-    SET(revenue_present_case, REVENUE_PRESENT_REVENUE_FEN, revenue_fen, INT64_C(300000000000));
-    SET(tax_present_case, TAX_PRESENT_TAX_FEN, tax_fen, INT64_C(10000000000));
-    SET(employment_present_case, EMPLOYMENT_PRESENT_EMPLOYMENT, employment, 2000);
-    SET(key_projects_present_case, KEY_PROJECTS_PRESENT_KEY_PROJECTS, key_projects, 3);
-    SET(platforms_present_case, PLATFORMS_PRESENT_PUBLIC_SERVICE_PLATFORMS,
-        public_service_platforms, 1);
-    SET(attracted_present_case, ATTRACTED_PRESENT_ATTRACTED_INVESTMENT_FEN,
-        attracted_investment_fen, INT64_C(2000000000));
-#undef SET
-}
 
 static inline int setup(void **state)
 {
