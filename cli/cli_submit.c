@@ -32,7 +32,11 @@ void cli_print_reply(FILE *out, const char *label, const Jiju__V1__SubmitReply *
     if (r->status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         r->status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
         fprintf(out, " seq=%llu", (unsigned long long)r->seq);
-    fprintf(out, " instance=%s\n", r->instance);
+    fprintf(out, " instance=%s", r->instance);
+    /* a DUPLICATE of what another replica accepted: seq is in its log */
+    if (r->seq_instance && r->seq_instance[0] && strcmp(r->seq_instance, r->instance) != 0)
+        fprintf(out, " seq_instance=%s", r->seq_instance);
+    fputc('\n', out);
     for (size_t i = 0; i < r->n_problems; i++) {
         const Jiju__V1__Problem *p = r->problems[i];
         fprintf(out, "  %s %s field=%s value=\"%s\" %s / %s\n",

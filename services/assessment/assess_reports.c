@@ -215,6 +215,30 @@ static bool report_well_formed(const Jiju__V1__Report *r, period *p)
            assess_pkey(key, r->period, r->cluster_id) > 0;
 }
 
+/* Remember that this content of the id was rejected as a conflict, under
+ * the key "<id>\x01<digest>" beside the applied ids (a report id is
+ * printable ASCII, so the two never meet). JIJU_ERR_EXISTS if it was. */
+static int note_rejected(assess_t *a, store_txn_t *txn, const char *id,
+                         const uint8_t digest[REPORT_DIGEST_LEN])
+{
+    size_t n = strlen(id);
+    char key[ASSESS_KEY_CAP + 1 + REPORT_DIGEST_LEN];
+    void *v = NULL;
+    size_t len = 0;
+
+    if (n >= ASSESS_KEY_CAP)
+        return JIJU_ERR_INVALID;
+    memcpy(key, id, n);
+    key[n] = '\x01';
+    memcpy(key + n + 1, digest, REPORT_DIGEST_LEN);
+    if (store_txn_get(txn, a->cf[ACF_REPORT_IDS], key, n + 1 + REPORT_DIGEST_LEN, &v, &len) ==
+        JIJU_OK) {
+        free(v);
+        return JIJU_ERR_EXISTS;
+    }
+    return store_txn_put(txn, a->cf[ACF_REPORT_IDS], key, n + 1 + REPORT_DIGEST_LEN, "", 0);
+}
+
 int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAccepted *ra,
                         const char *producer_id, uint64_t seq)
 {
@@ -237,6 +261,10 @@ int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAcc
     case REPORT_SAME:
         return JIJU_OK;
     case REPORT_OTHER:
+        /* once per content: the losing content may sit in two replicas'
+         * logs (a resend after a lost reply), and one conflict is one event */
+        if ((rc = note_rejected(a, txn, r->report_id, digest)) != JIJU_OK)
+            return rc == JIJU_ERR_EXISTS ? JIJU_OK : rc;
         c = assess_cluster_get(a, txn, r->cluster_id);
         rc = emit_rejected(a, txn, r, c, "E_CONFLICT");
         goto out;

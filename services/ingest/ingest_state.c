@@ -188,8 +188,11 @@ ingest_view ingest_state_view(ingest_state_t *st, store_txn_t *txn)
 
 /* ---- accepted reports ---- */
 
+/* The index's value: seq (8 bytes, big-endian), digest (32), then the
+ * instance that logged it, if not this replica (stores written before
+ * replicas kept it end after the digest). */
 int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *report_id,
-                             uint64_t *seq, uint8_t digest[32])
+                             ingest_known_report *out)
 {
     void *val = NULL;
     size_t len = 0;
@@ -197,12 +200,14 @@ int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *r
 
     if (rc != JIJU_OK)
         return rc;
-    if (len != 40) {
+    if (len < 40 || len - 40 >= sizeof out->instance) {
         free(val);
         return JIJU_ERR_CORRUPT;
     }
-    *seq = store_be64_get(val);
-    memcpy(digest, (uint8_t *)val + 8, 32);
+    out->seq = store_be64_get(val);
+    memcpy(out->digest, (uint8_t *)val + 8, 32);
+    memcpy(out->instance, (uint8_t *)val + 40, len - 40);
+    out->instance[len - 40] = '\0';
     free(val);
     return JIJU_OK;
 }
@@ -233,19 +238,24 @@ static int put_revision(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Re
 }
 
 static int put_report_id(ingest_state_t *st, store_txn_t *txn, const char *report_id,
-                         uint64_t seq, const uint8_t digest[32])
+                         uint64_t seq, const uint8_t digest[32], const char *instance)
 {
-    uint8_t v[40];
+    uint8_t v[40 + sizeof ((ingest_known_report *)0)->instance];
+    size_t n = instance ? strlen(instance) : 0;
 
+    if (n >= sizeof v - 40)
+        return JIJU_ERR_INVALID;
     store_be64_put(v, seq);
     memcpy(v + 8, digest, 32);
-    return store_txn_put(txn, st->cf_reports, report_id, strlen(report_id), v, sizeof v);
+    if (n)
+        memcpy(v + 40, instance, n);
+    return store_txn_put(txn, st->cf_reports, report_id, strlen(report_id), v, 40 + n);
 }
 
 int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
                                uint64_t seq, const uint8_t digest[32])
 {
-    int rc = put_report_id(st, txn, r->report_id, seq, digest);
+    int rc = put_report_id(st, txn, r->report_id, seq, digest, NULL);
 
     return rc != JIJU_OK ? rc : put_revision(st, txn, r);
 }
@@ -315,17 +325,21 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq,
                            strlen(env->period_closed->period), "1", 1);
         break;
     case JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED:
-        /* reports other replicas accepted: learn their ids and revisions,
-         * so a resubmission here is answered DUPLICATE or refused */
+        /* The content assessment applied for this id, whichever replica
+         * accepted it: learn ids other replicas accepted, so a resubmission
+         * here is answered DUPLICATE; and when this replica accepted other
+         * content for the same id first (assessment rejected it with
+         * E_CONFLICT), take the applied content, so that a resubmission of
+         * the rejected one is answered CONFLICT, not DUPLICATE. */
         ra = env->report_accepted;
-        if (ra->report && !ra->superseded) {
+        if (ra->report && ra->report->report_id && ra->report->report_id[0]) {
+            ingest_known_report known;
             report_digest(ra->report, digest);
-            uint64_t old_seq;
-            uint8_t old_digest[32];
-            if (ingest_state_find_report(st, txn, ra->report->report_id, &old_seq, old_digest) !=
-                JIJU_OK)
-                rc = put_report_id(st, txn, ra->report->report_id, ra->ingest_seq, digest);
-            if (rc == JIJU_OK)
+            if (ingest_state_find_report(st, txn, ra->report->report_id, &known) != JIJU_OK ||
+                memcmp(known.digest, digest, sizeof digest) != 0)
+                rc = put_report_id(st, txn, ra->report->report_id, ra->ingest_seq, digest,
+                                   ra->ingest_instance);
+            if (rc == JIJU_OK && !ra->superseded)
                 rc = put_revision(st, txn, ra->report);
         }
         break;

@@ -21,10 +21,20 @@ void ingest_state_destroy(ingest_state_t **st);
 /* The validation view, reading through txn (sees the batch being built). */
 ingest_view ingest_state_view(ingest_state_t *st, store_txn_t *txn);
 
-/* A report id seen before: JIJU_OK with its seq and content digest, or
- * JIJU_ERR_NOT_FOUND. */
+/* What the index knows of a report id: where it was logged (seq in the log
+ * of instance; "" = this replica) and the digest of its content. Once
+ * assessment's ReportAccepted for the id arrives, that is the content
+ * assessment applied, whichever replica accepted it: two replicas may both
+ * have accepted the id with different content before either knew. */
+typedef struct ingest_known_report {
+    uint64_t seq;
+    uint8_t digest[32];
+    char instance[64];
+} ingest_known_report;
+
+/* A report id seen before: JIJU_OK with *out filled, or JIJU_ERR_NOT_FOUND. */
 int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *report_id,
-                             uint64_t *seq, uint8_t digest[32]);
+                             ingest_known_report *out);
 /* Remember an accepted report (id, seq, digest, revision, revenue) in txn. */
 int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn,
                                const Jiju__V1__Report *r, uint64_t seq, const uint8_t digest[32]);

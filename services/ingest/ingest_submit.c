@@ -24,6 +24,7 @@ typedef struct pending_reply {
     replier_route route; /* answered after the batch's fsync */
     Jiju__V1__SubmitReply reply;
     char request_id[INGEST_MAX_REQUEST_ID + 1];
+    char seq_instance[64]; /* whose log seq is in ("" until known) */
 } pending_reply;
 
 struct ingest_submit {
@@ -101,16 +102,17 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
                           problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
-    uint8_t digest[32], old_digest[32];
-    uint64_t old_seq;
+    uint8_t digest[32];
+    ingest_known_report known;
 
     if (r->report_id && *r->report_id &&
-        ingest_state_find_report(is->state, is->txn, r->report_id, &old_seq, old_digest) ==
-            JIJU_OK) {
+        ingest_state_find_report(is->state, is->txn, r->report_id, &known) == JIJU_OK) {
         report_digest(r, digest);
-        if (memcmp(digest, old_digest, 32) == 0) {
+        if (memcmp(digest, known.digest, 32) == 0) {
             pr->reply.status = JIJU__V1__SUBMIT_STATUS__DUPLICATE;
-            pr->reply.seq = old_seq;
+            pr->reply.seq = known.seq;
+            snprintf(pr->seq_instance, sizeof pr->seq_instance, "%s",
+                     known.instance[0] ? known.instance : is->cfg->instance);
             is->duplicates++;
             return;
         }
@@ -217,6 +219,10 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
 
     pr->reply.request_id = pr->request_id;
     pr->reply.instance = (char *)is->cfg->instance;
+    if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED)
+        pr->reply.seq_instance = (char *)is->cfg->instance;
+    else if (pr->seq_instance[0])
+        pr->reply.seq_instance = pr->seq_instance;
     len = jiju__v1__submit_reply__get_packed_size(&pr->reply);
     buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
     if (buf) {

@@ -79,9 +79,15 @@ static void test_same_report_id_other_content_is_a_conflict(void **state)
     assert_string_equal(e->report_rejected->problems[0]->code, "E_CONFLICT");
     assert_string_equal(e->report_rejected->problems[0]->field, "report.report_id");
     assert_string_equal(e->report_rejected->problems[0]->value, "R1");
-    /* and the first content again is still a plain duplicate */
+    /* the losing content again (logged by a second replica after a resend)
+     * is one conflict, said once; the first content again is a duplicate */
+    assert_int_equal(fx_report(fx, "R1", "A", "2023", 1, STRONG), 0);
+    assert_int_equal(fx_events(fx), 0);
     assert_int_equal(fx_report(fx, "R1", "A", "2023", 1, GOOD), 0);
     assert_int_equal(fx_events(fx), 0);
+    /* a third content is a conflict of its own */
+    assert_int_equal(fx_report(fx, "R1", "A", "2023", 1, POOR), 0);
+    assert_int_equal(fx_events(fx), 1);
     fx_free(&fx);
 }
 

@@ -1,0 +1,229 @@
+/* test_ingest_state.c - what one ingest replica knows, on a real RocksDB
+ * store: the reports it accepted, and what it learns from assessment's
+ * events (the registry, closed periods, and report ids other replicas
+ * accepted, with the content assessment applied). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "envelope.h"
+#include "err.h"
+#include "ingest_sample.h"
+#include "ingest_state.h"
+#include "report_digest.h"
+#include "store.h"
+
+typedef struct fixture {
+    char dir[64];
+    store_t *store;
+    ingest_state_t *st;
+    store_txn_t *txn;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/jiju-test-ingest-state-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    fx->store = store_open(fx->dir, ingest_cfs, ingest_n_cfs, NULL, 0);
+    assert_non_null(fx->store);
+    fx->st = ingest_state_new(fx->store);
+    assert_non_null(fx->st);
+    fx->txn = store_txn_new(fx->store);
+    assert_non_null(fx->txn);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[128];
+
+    store_txn_destroy(&fx->txn);
+    ingest_state_destroy(&fx->st);
+    assert_null(fx->st);
+    store_close(&fx->store);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
+    assert_int_equal(system(cmd), 0);
+    free(fx);
+    return 0;
+}
+
+/* Apply one of assessment's events, as the stream would hand it over. */
+static void apply(fixture *fx, Jiju__V1__Envelope *env)
+{
+    size_t len = jiju__v1__envelope__get_packed_size(env);
+    uint8_t *buf = malloc(len ? len : 1);
+    static uint64_t seq;
+
+    assert_non_null(buf);
+    jiju__v1__envelope__pack(env, buf);
+    assert_int_equal(ingest_state_apply_event(fx->st, "assessment", ++seq, buf, len, fx->txn), 0);
+    free(buf);
+}
+
+static void report_accepted(fixture *fx, const Jiju__V1__Report *r, const char *instance,
+                            uint64_t ingest_seq, int superseded)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ReportAccepted ra = JIJU__V1__REPORT_ACCEPTED__INIT;
+
+    ra.report = (Jiju__V1__Report *)r;
+    ra.ingest_instance = (char *)instance;
+    ra.ingest_seq = ingest_seq;
+    ra.superseded = superseded;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED;
+    env.report_accepted = &ra;
+    apply(fx, &env);
+}
+
+static void test_accepted_here(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__Report r;
+    uint8_t d[32];
+    ingest_known_report k;
+    ingest_view v;
+
+    valid_report(&r);
+    report_digest(&r, d);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k),
+                     JIJU_ERR_NOT_FOUND);
+    assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &r, 7, d), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k), JIJU_OK);
+    assert_int_equal(k.seq, 7);
+    assert_memory_equal(k.digest, d, 32);
+    assert_string_equal(k.instance, ""); /* this replica */
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 1);
+    /* assessment's event for the same content changes nothing */
+    report_accepted(fx, &r, "ingest-1", 7, 0);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k), JIJU_OK);
+    assert_int_equal(k.seq, 7);
+    assert_string_equal(k.instance, "");
+    /* and it all survives a commit and a reopened store */
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    store_txn_destroy(&fx->txn);
+    ingest_state_destroy(&fx->st);
+    store_close(&fx->store);
+    fx->store = store_open(fx->dir, ingest_cfs, ingest_n_cfs, NULL, 0);
+    fx->st = ingest_state_new(fx->store);
+    fx->txn = store_txn_new(fx->store);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k), JIJU_OK);
+    assert_int_equal(k.seq, 7);
+}
+
+static void test_learned_from_another_replica(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__Report r;
+    uint8_t d[32];
+    ingest_known_report k;
+
+    valid_report(&r);
+    r.revision = 3;
+    report_digest(&r, d);
+    report_accepted(fx, &r, "ingest-2", 41, 0);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k), JIJU_OK);
+    assert_int_equal(k.seq, 41);
+    assert_string_equal(k.instance, "ingest-2");
+    assert_memory_equal(k.digest, d, 32);
+    ingest_view v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 3);
+    /* a superseded report's id is learned, its revision is not the latest */
+    r.report_id = "R-OLD";
+    r.revision = 2;
+    report_accepted(fx, &r, "ingest-3", 5, 1);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, "R-OLD", &k), JIJU_OK);
+    assert_string_equal(k.instance, "ingest-3");
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 3);
+}
+
+/* Two replicas accepted one id with different content before either knew;
+ * assessment applied the other replica's: the index takes the applied one. */
+static void test_applied_content_wins(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__Report mine, theirs;
+    uint8_t dm[32], dt[32];
+    ingest_known_report k;
+
+    valid_report(&mine);
+    valid_report(&theirs);
+    theirs.revenue_fen += 100;
+    report_digest(&mine, dm);
+    report_digest(&theirs, dt);
+    assert_memory_not_equal(dm, dt, 32);
+    assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &mine, 9, dm), JIJU_OK);
+    report_accepted(fx, &theirs, "ingest-2", 12, 0);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, mine.report_id, &k), JIJU_OK);
+    assert_memory_equal(k.digest, dt, 32);
+    assert_int_equal(k.seq, 12);
+    assert_string_equal(k.instance, "ingest-2");
+}
+
+static void test_registry_and_periods(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ClusterRegistered reg = JIJU__V1__CLUSTER_REGISTERED__INIT;
+    Jiju__V1__Cluster c = JIJU__V1__CLUSTER__INIT;
+    Jiju__V1__ClusterEliminated el = JIJU__V1__CLUSTER_ELIMINATED__INIT;
+    Jiju__V1__PeriodClosed pc = JIJU__V1__PERIOD_CLOSED__INIT;
+    Jiju__V1__ClusterStatus status;
+    ingest_view v = ingest_state_view(fx->st, fx->txn);
+
+    assert_int_equal(v.cluster_status(v.arg, "JL-WL-001", &status), JIJU_ERR_NOT_FOUND);
+    c.id = "JL-WL-001";
+    c.name = "博宇物流园";
+    c.status = JIJU__V1__CLUSTER_STATUS__ACTIVE;
+    reg.cluster = &c;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED;
+    env.cluster_registered = &reg;
+    apply(fx, &env);
+    assert_int_equal(v.cluster_status(v.arg, "JL-WL-001", &status), JIJU_OK);
+    assert_int_equal(status, JIJU__V1__CLUSTER_STATUS__ACTIVE);
+    el.cluster_id = "JL-WL-001";
+    env.body_case = JIJU__V1__ENVELOPE__BODY_CLUSTER_ELIMINATED;
+    env.cluster_eliminated = &el;
+    apply(fx, &env);
+    assert_int_equal(v.cluster_status(v.arg, "JL-WL-001", &status), JIJU_OK);
+    assert_int_equal(status, JIJU__V1__CLUSTER_STATUS__ELIMINATED);
+    assert_int_equal(v.period_closed(v.arg, "2023"), 0);
+    pc.period = "2023";
+    env.body_case = JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED;
+    env.period_closed = &pc;
+    apply(fx, &env);
+    assert_int_equal(v.period_closed(v.arg, "2023"), 1);
+}
+
+static void test_undecodable_event(void **state)
+{
+    fixture *fx = *state;
+    static const uint8_t junk[] = {0xff, 0xff, 0xff};
+
+    assert_int_equal(ingest_state_apply_event(fx->st, "assessment", 1, junk, sizeof junk, fx->txn),
+                     JIJU_ERR_CORRUPT);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_accepted_here),
+        T(test_learned_from_another_replica),
+        T(test_applied_content_wins),
+        T(test_registry_and_periods),
+        T(test_undecodable_event),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
