@@ -415,6 +415,41 @@ assert set(got["czj"]) == {"jiju.v1.AwardGranted"}, f"czj got {got['czj']}"
 say(f"fgw received {len(fgw_reports)} reports once each, "
     f"{got['fgw']['jiju.v1.RankingPublished']} RankingPublished, "
     f"{got['fgw']['jiju.v1.AwardGranted']} AwardGranted; czj {got['czj']}")
+
+if KEYS:  # a new reporter key: on the allow-list, then SIGHUP, then let in
+    import json
+    import zmq
+    from jiju.v1 import submit_pb2
+    pub, sec = (k.decode() for k in zmq.curve_keypair())
+    new_org = (curve("ingest", "clients/admin.key")[0], pub, sec)
+    probe = h.report_request("HUP-1", clusters[0], "2024-01")
+    ep = os.environ["INGEST_EPS"].split()[0]
+
+    def answer(wait_ms):
+        s = zmq.Context.instance().socket(zmq.DEALER)
+        s.setsockopt(zmq.LINGER, 0)
+        h.set_curve(s, new_org)
+        s.connect(ep)
+        s.send(probe.SerializeToString())
+        got = s.recv() if s.poll(wait_ms) else None
+        s.close()
+        return got
+    assert answer(2000) is None, "ingest answered a key not yet on its allow-list"
+    path = os.path.join(KEYS, "server", "keys.json")
+    with open(path) as f:
+        doc = json.load(f)
+    doc["keys"].append({"public": pub, "name": "ci-new-org", "role": "reporter",
+                        "clusters": [clusters[0]]})
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    for cid in os.environ["INGEST_CIDS"].split():
+        docker("kill", "-s", "HUP", cid)
+    h.wait_until(lambda: answer(1000) is not None, 30,
+                 what="ingest to let the new key in after SIGHUP")
+    rep = submit_pb2.SubmitReply()
+    rep.ParseFromString(answer(5000))
+    assert rep.status in (1, 2), rep
+    say("a reporter key added to keys.json is let in after `docker kill -s HUP` on ingest")
 PY
 log "end-to-end scenario passed in $((SECONDS - t))s"
 
