@@ -278,14 +278,13 @@ say(f"{len(clusters)} clusters registered through the published submit ports")
 if KEYS:  # a client without a key on the allow-list gets nothing at all
     import zmq
     from jiju.v1 import archive_pb2
-    s = zmq.Context.instance().socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.curve_serverkey = curve("archive", "clients/admin.key")[0].encode()
-    s.curve_publickey, s.curve_secretkey = zmq.curve_keypair()
-    s.connect(os.environ["ARCHIVE_EP"])
-    s.send(archive_pb2.ArchiveQueryRequest(request_id="stranger", limit=1).SerializeToString())
-    assert not s.poll(3000), "the archive answered a key that is not on its allow-list"
-    s.close()
+    stranger = (curve("archive", "clients/admin.key")[0],
+                *(k.decode() for k in zmq.curve_keypair()))
+    assert h.request(os.environ["ARCHIVE_EP"],
+                     archive_pb2.ArchiveQueryRequest(request_id="stranger",
+                                                     limit=1).SerializeToString(),
+                     stranger, 3000) is None, \
+        "the archive answered a key that is not on its allow-list"
     say("a key not on the allow-list gets no answer from the published archive port")
 
 # The annual period the city will close, revenue ranked by cluster; then a
@@ -426,14 +425,7 @@ if KEYS:  # a new reporter key: on the allow-list, then SIGHUP, then let in
     ep = os.environ["INGEST_EPS"].split()[0]
 
     def answer(wait_ms):
-        s = zmq.Context.instance().socket(zmq.DEALER)
-        s.setsockopt(zmq.LINGER, 0)
-        h.set_curve(s, new_org)
-        s.connect(ep)
-        s.send(probe.SerializeToString())
-        got = s.recv() if s.poll(wait_ms) else None
-        s.close()
-        return got
+        return h.request(ep, probe.SerializeToString(), new_org, wait_ms)
     assert answer(2000) is None, "ingest answered a key not yet on its allow-list"
     path = os.path.join(KEYS, "server", "keys.json")
     with open(path) as f:

@@ -157,6 +157,16 @@ static void seed_pack(int i, const Jiju__V1__SubmitRequest *req)
     jiju__v1__submit_request__pack(req, seed_buf[i]);
 }
 
+static void seed_command(int i, const char *request_id, Jiju__V1__Command *c)
+{
+    Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
+
+    req.request_id = (char *)request_id;
+    req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND;
+    req.command = c;
+    seed_pack(i, &req);
+}
+
 static void seed_report(int i)
 {
     Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
@@ -172,7 +182,6 @@ static void seed_report(int i)
 
 static void seed_register(int i)
 {
-    Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
     Jiju__V1__Command c = JIJU__V1__COMMAND__INIT;
     Jiju__V1__RegisterCluster reg = JIJU__V1__REGISTER_CLUSTER__INIT;
     Jiju__V1__Cluster cl = JIJU__V1__CLUSTER__INIT;
@@ -187,30 +196,22 @@ static void seed_register(int i)
     reg.cluster = &cl;
     c.kind_case = JIJU__V1__COMMAND__KIND_REGISTER_CLUSTER;
     c.register_cluster = &reg;
-    req.request_id = "req-2";
-    req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND;
-    req.command = &c;
-    seed_pack(i, &req);
+    seed_command(i, "req-2", &c);
 }
 
 static void seed_close(int i)
 {
-    Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
     Jiju__V1__Command c = JIJU__V1__COMMAND__INIT;
     Jiju__V1__ClosePeriod cp = JIJU__V1__CLOSE_PERIOD__INIT;
 
     cp.period = "2023";
     c.kind_case = JIJU__V1__COMMAND__KIND_CLOSE_PERIOD;
     c.close_period = &cp;
-    req.request_id = "req-3";
-    req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND;
-    req.command = &c;
-    seed_pack(i, &req);
+    seed_command(i, "req-3", &c);
 }
 
 static void seed_weights(int i)
 {
-    Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
     Jiju__V1__Command c = JIJU__V1__COMMAND__INIT;
     Jiju__V1__SetIndicatorSystem s = JIJU__V1__SET_INDICATOR_SYSTEM__INIT;
     Jiju__V1__IndicatorWeight w[3] = {JIJU__V1__INDICATOR_WEIGHT__INIT,
@@ -226,10 +227,7 @@ static void seed_weights(int i)
     s.normalisation = "z_score";
     c.kind_case = JIJU__V1__COMMAND__KIND_SET_INDICATOR_SYSTEM;
     c.set_indicator_system = &s;
-    req.request_id = "req-4";
-    req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND;
-    req.command = &c;
-    seed_pack(i, &req);
+    seed_command(i, "req-4", &c);
 }
 
 size_t fuzz_seeds(const uint8_t ***data, const size_t **lens)

@@ -1,8 +1,6 @@
 """Check that the archive holds every accepted report exactly once, both as
 an ingest input ("reports" stream) and as assessment's event ("events"),
 by paging through the archive's own query endpoint."""
-import time
-
 import zmq
 
 import jiju_harness as h

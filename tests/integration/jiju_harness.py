@@ -115,6 +115,20 @@ def set_curve(sock, curve):
         sock.curve_secretkey = secret.encode()
 
 
+def request(endpoint, data, curve=None, wait_ms=5000):
+    """One request on a fresh DEALER (curve: as set_curve); the reply bytes,
+    or None when nothing came within wait_ms (a CURVE key not on the
+    allow-list gets exactly that)."""
+    s = zmq.Context.instance().socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    set_curve(s, curve)
+    s.connect(endpoint)
+    s.send(data)
+    got = s.recv() if s.poll(wait_ms) else None
+    s.close()
+    return got
+
+
 class Proc:
     """One service process with its command line, restartable."""
 

@@ -130,10 +130,12 @@ def logged(sub, replies, rid):
 
 def check_conflicts(stack, sub, replies, conflicted):
     """Each conflicted id: one content applied (one ReportAccepted, checked
-    by count_reports), and one ReportRejected E_CONFLICT for every other
-    replica log holding the other content. Sent once each, the original
-    and the copy are both in a log exactly when both were answered
-    ACCEPTED; then exactly one of them is rejected, else neither."""
+    by count_reports), and the other content rejected with E_CONFLICT when
+    some replica log holds it: once per content however many logs hold it
+    (a resend can put it in two), so at least once when a log surely holds
+    it and never more often than the logs that may. Sent once each, the original and the copy are both in
+    a log exactly when both were answered ACCEPTED; then exactly one of them
+    is rejected, else neither."""
     copy = {rid: "conflict-" + rid for rid in conflicted}
     for rid in conflicted:
         for k in (rid, copy[rid]):  # DUPLICATE only for a request sent again

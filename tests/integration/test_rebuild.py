@@ -12,8 +12,6 @@ import subprocess
 import sys
 import time
 
-import zmq
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jiju_harness as h  # noqa: E402
 
@@ -22,15 +20,11 @@ CLUSTERS = ["RB-A", "RB-B", "RB-C", "RB-D", "RB-E", "RB-F"]
 
 def query(endpoint, **kind):
     from jiju.v1 import query_pb2
-    s = zmq.Context.instance().socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(endpoint)
-    req = query_pb2.QueryRequest(request_id="q", **kind)
-    s.send(req.SerializeToString())
-    assert s.poll(10000), "assessment query timed out"
+    raw = h.request(endpoint, query_pb2.QueryRequest(request_id="q", **kind).SerializeToString(),
+                    wait_ms=10000)
+    assert raw is not None, "assessment query timed out"
     rep = query_pb2.QueryReply()
-    rep.ParseFromString(s.recv())
-    s.close()
+    rep.ParseFromString(raw)
     assert rep.ok, rep.error
     return rep
 
@@ -38,16 +32,14 @@ def query(endpoint, **kind):
 def archive_newest(stack, stream):
     """Source sequence of the newest record the archive holds from `stream`."""
     from jiju.v1 import archive_pb2
-    s = zmq.Context.instance().socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(stack.ep["archive_query"])
-    s.send(archive_pb2.ArchiveQueryRequest(request_id="newest", stream=stream, limit=1,
-                                           order=archive_pb2.NEWEST_FIRST,
-                                           omit_envelope=True).SerializeToString())
-    assert s.poll(10000), "archive query timed out"
+    raw = h.request(stack.ep["archive_query"],
+                    archive_pb2.ArchiveQueryRequest(request_id="newest", stream=stream, limit=1,
+                                                    order=archive_pb2.NEWEST_FIRST,
+                                                    omit_envelope=True).SerializeToString(),
+                    wait_ms=10000)
+    assert raw is not None, "archive query timed out"
     rep = archive_pb2.ArchiveQueryReply()
-    rep.ParseFromString(s.recv())
-    s.close()
+    rep.ParseFromString(raw)
     assert rep.ok, rep.error
     return rep.records[0].source_seq if rep.records else 0
 

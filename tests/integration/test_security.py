@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 
-import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jiju_harness as h  # noqa: E402
@@ -41,16 +40,7 @@ def curve(stack, service, pair):
     return (stack.public[service], pair[0], pair[1])
 
 
-def request(endpoint, data, curve_keys, wait_ms=5000):
-    """One request on a fresh DEALER; the reply bytes, or None on timeout."""
-    s = zmq.Context.instance().socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    h.set_curve(s, curve_keys)
-    s.connect(endpoint)
-    s.send(data)
-    got = s.recv() if s.poll(wait_ms) else None
-    s.close()
-    return got
+request = h.request
 
 
 def submit(stack, pair, req):
