@@ -95,7 +95,7 @@ replier_t *replier_new(svc_t *svc, const char *endpoint, replier_fn fn, void *ar
     r->svc = svc;
     r->fn = fn;
     r->arg = arg;
-    r->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER);
+    r->sock = svc_socket(svc, ZMQ_ROUTER, SVC_QUERY_HWM);
     if (!r->sock)
         goto out_free;
     zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof zero);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "err.h"
 #include "log.h"
@@ -153,8 +154,35 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
     return 0;
 }
 
+void service_limits(service_t *s, int64_t store_min_free_mb, int64_t max_frame_bytes)
+{
+    s->store_min_free_mb = store_min_free_mb;
+    svc_set_max_frame(s->svc, max_frame_bytes);
+}
+
+#define SERVICE_SPACE_POLL_MS 500
+
+static void service_wait_for_space(const char *dir, uint64_t min_free)
+{
+    struct timespec pause = {0, SERVICE_SPACE_POLL_MS * 1000000L};
+    uint64_t free_bytes = store_free_bytes(dir);
+    long waited = 0;
+
+    if (free_bytes >= min_free)
+        return;
+    log_error("store_full", "dir=%s free_bytes=%llu min_free_bytes=%llu action=wait", dir,
+              (unsigned long long)free_bytes, (unsigned long long)min_free);
+    while ((free_bytes = store_free_bytes(dir)) < min_free) {
+        nanosleep(&pause, NULL);
+        waited++;
+    }
+    log_info("store_space_back", "dir=%s free_bytes=%llu waited_ms=%ld", dir,
+             (unsigned long long)free_bytes, waited * SERVICE_SPACE_POLL_MS);
+}
+
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs)
 {
+    uint64_t min_free = (uint64_t)s->store_min_free_mb * 1024 * 1024;
     const char *all[SERVICE_MAX_CFS] = {STORE_STREAM_CFS};
     size_t n = 3;
     char err[512] = "";
@@ -165,11 +193,13 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
         log_error("store_open_failed", "dir=%s reason=\"%s\"", dir, strerror(errno));
         return -1;
     }
+    service_wait_for_space(dir, min_free);
     s->store = store_open(dir, all, n, err, sizeof err);
     if (!s->store) {
         log_error("store_open_failed", "dir=%s reason=\"%s\"", dir, err);
         return -1;
     }
+    store_set_min_free(s->store, min_free);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #define JIJU_SERVICE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg.h"
 #include "store.h"
@@ -25,6 +26,7 @@ typedef struct service {
     int extra_seen[SERVICE_MAX_EXTRA]; /* flags from service_start's extra list */
     const char *config_path;           /* --config, NULL for defaults only */
     zap_t *zap;                        /* CURVE security, NULL in plain mode */
+    int64_t store_min_free_mb;         /* store.min_free_mb: set before service_open_store */
 } service_t;
 
 /* A setting naming the public key of a service we connect to, e.g.
@@ -51,7 +53,16 @@ int service_start(service_t *s, const char *name, int argc, char **argv, const c
 int service_secure(service_t *s, const char *secret_key_file, const char *keys_file,
                    const service_peer_key *peers, size_t n_peers);
 
-/* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS. */
+/* After service_start: the store's reserve (store.min_free_mb) and the
+ * largest message any socket of the loop takes (limits.max_frame_bytes). */
+void service_limits(service_t *s, int64_t store_min_free_mb, int64_t max_frame_bytes);
+
+/* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS,
+ * keeping s->store_min_free_mb free (store_set_min_free). While the disk has
+ * less than that free, it waits (one log line when it starts waiting, one
+ * when space returns) instead of opening: an open on a full disk fails
+ * after leaving new files behind, and a restart loop would eat any space
+ * that is freed. */
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs);
 
 /* Run the loop until SIGTERM/SIGINT; returns EXIT_SUCCESS or EXIT_FAILURE. */

@@ -18,6 +18,8 @@ const cfg_spec archive_config_specs[] = {
     S("instance", instance, "archive", "our peer id on streams and in query replies"),
     S("data_dir", data_dir, "data/archive",
       "RocksDB directory (one archive process per directory)"),
+    I("store.min_free_mb", store_min_free_mb, "64", 0, 1048576, "refuse work (E_UNAVAILABLE) while the store's disk has fewer MiB free; wait at start"),
+    I("limits.max_frame_bytes", max_frame_bytes, "4194304", 4096, 1073741824, "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a peer sending more is disconnected"),
     S("stream.endpoint", stream_endpoint, "tcp://127.0.0.1:7201",
       "ROUTER where every ingest replica pushes its \"reports\" log"),
     S("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),

@@ -13,6 +13,8 @@
 typedef struct archive_config {
     char instance[64];         /* our peer id in HELLO, and in query replies */
     char data_dir[256];        /* RocksDB directory */
+    int64_t store_min_free_mb;    /* store.min_free_mb */
+    int64_t max_frame_bytes;      /* limits.max_frame_bytes (ZMQ_MAXMSGSIZE) */
     char stream_endpoint[128]; /* our ROUTER: ingest replicas push "reports" here */
     char events_endpoint[128]; /* assessment's stream ROUTER we follow */
     char events_stream[64];    /* the stream followed there ("events") */

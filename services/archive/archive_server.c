@@ -114,7 +114,7 @@ archive_server_t *archive_server_new(svc_t *svc, store_t *store, const char *end
     srv->store = store;
     if (!(srv->instance = strdup(instance)))
         goto out_free;
-    if (!(srv->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER)))
+    if (!(srv->sock = svc_socket(svc, ZMQ_ROUTER, SVC_QUERY_HWM)))
         goto out_free;
     zmq_setsockopt(srv->sock, ZMQ_LINGER, &linger, sizeof linger);
     /* readers need any allow-listed key: the ZAP handler lets no other in */

@@ -45,6 +45,8 @@ typedef struct assess_target {
 typedef struct assess_config {
     char instance[64];          /* producer id of assessment's event log */
     char data_dir[256];         /* RocksDB directory */
+    int64_t store_min_free_mb;    /* store.min_free_mb */
+    int64_t max_frame_bytes;      /* limits.max_frame_bytes (ZMQ_MAXMSGSIZE) */
     char stream_endpoint[128];  /* ROUTER: ingest pushes reports, consumers follow "events" */
     char query_endpoint[128];   /* ROUTER: QueryRequest/QueryReply */
     char secret_key_file[256];  /* CURVE key pair; "" = plain TCP (local demo) */

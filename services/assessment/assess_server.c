@@ -77,10 +77,13 @@ static void on_tick(svc_t *svc, void *arg)
     assess_server_t *s = arg;
 
     (void)svc;
+    if (store_writable(s->store) != JIJU_OK) /* the next tick after space is back does it */
+        return;
     if (assess_tick(s->a, s->tick_txn, clock_now_ms()) != JIJU_OK)
         log_warn("tick_failed", "instance=%s", s->cfg->instance);
     if (store_txn_count(s->tick_txn) > 0 && store_txn_commit(s->tick_txn, true) != JIJU_OK) {
-        log_error("store_commit_failed", "action=exit where=tick");
+        log_error("store_commit_failed", "action=exit where=tick reason=\"%s\"",
+                  store_last_error(s->store));
         exit(EXIT_FAILURE);
     }
 }

@@ -13,6 +13,8 @@
 const cfg_spec ingest_config_specs[] = {
     STR("instance", instance, "", "replica id, unique per replica (default: host name)"),
     STR("data_dir", data_dir, "/var/lib/jiju/ingest-%s", "store directory; %s = instance id"),
+    INT("store.min_free_mb", store_min_free_mb, "64", 0, 1048576, "refuse work (E_UNAVAILABLE) while the store's disk has fewer MiB free; wait at start"),
+    INT("limits.max_frame_bytes", max_frame_bytes, "1048576", 4096, 1073741824, "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a peer sending more is disconnected"),
     STR("submit.endpoint", submit_endpoint, "tcp://127.0.0.1:7001", "SubmitRequest ROUTER"),
     STR("assessment.endpoint", assessment_endpoint, "tcp://127.0.0.1:7101",
         "assessment stream endpoint"),

@@ -10,6 +10,8 @@
 typedef struct ingest_config {
     char instance[64];            /* stable replica id; "" = the host name */
     char data_dir[256];           /* RocksDB directory; "%s" is replaced by the instance id */
+    int64_t store_min_free_mb;    /* store.min_free_mb */
+    int64_t max_frame_bytes;      /* limits.max_frame_bytes (ZMQ_MAXMSGSIZE) */
     char submit_endpoint[128];    /* ROUTER for SubmitRequest */
     char assessment_endpoint[128];/* assessment's stream endpoint: push reports, follow events */
     char archive_endpoint[128];   /* archive's stream endpoint: push reports */

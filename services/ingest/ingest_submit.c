@@ -30,6 +30,9 @@ typedef struct pending_reply {
 struct ingest_submit {
     svc_t *svc;
     void *sock;
+    store_t *store;
+    int unavailable; /* this batch is refused: the disk is short of space */
+    uint64_t refused_full;
     ingest_state_t *state;
     stream_log_t *log;
     store_txn_t *txn;
@@ -48,9 +51,14 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
 /* One line per answered request: what, which, and the first problem code. */
 static void log_outcome(const pending_reply *pr, const char *what, const char *id)
 {
-    static const char *const names[] = {"unspecified", "accepted", "duplicate", "conflict",
-                                        "rejected"};
-    const char *status = pr->reply.status < 5 ? names[pr->reply.status] : "?";
+    if (strcmp(what, "malformed") == 0) { /* anyone can send these at will */
+        log_limited(LOG_INFO, "submit", "kind=malformed id=- status=rejected first=%s",
+                    pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
+        return;
+    }
+    static const char *const names[] = {"unspecified", "accepted",  "duplicate",
+                                        "conflict",    "rejected", "unavailable"};
+    const char *status = pr->reply.status < 6 ? names[pr->reply.status] : "?";
 
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
@@ -105,8 +113,9 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
     uint8_t digest[32];
     ingest_known_report known;
 
-    if (r->report_id && *r->report_id &&
-        ingest_state_find_report(is->state, is->txn, r->report_id, &known) == JIJU_OK) {
+    if (r->report_id && *r->report_id && r->cluster_id &&
+        ingest_state_find_report(is->state, is->txn, r->cluster_id, r->report_id, &known) ==
+            JIJU_OK) {
         report_digest(r, digest);
         if (memcmp(digest, known.digest, 32) == 0) {
             pr->reply.status = JIJU__V1__SUBMIT_STATUS__DUPLICATE;
@@ -117,8 +126,9 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
             return;
         }
         problem_add(pl, JIJU__V1__SEVERITY__ERROR, "E_CONFLICT", "report.report_id", r->report_id,
-                    "报告编号 %s 已以不同内容提交", "report id %s was already accepted with different content",
-                    r->report_id);
+                    "集聚区 %s 的报告编号 %s 已以不同内容提交",
+                    "cluster %s: report id %s was already accepted with different content",
+                    r->cluster_id, r->report_id);
         reject(pr, JIJU__V1__SUBMIT_STATUS__CONFLICT, pl);
         is->rejected++;
         return;
@@ -192,7 +202,7 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
         log_outcome(pr, "malformed", "-");
     } else if (forbidden(is, pr, req, pl)) {
         snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
-        log_info("submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
+        log_limited(LOG_INFO, "submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
                  pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
                  pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
@@ -236,6 +246,33 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
     free(pr->reply.problems);
 }
 
+/* The disk is short of space: answer UNAVAILABLE without validating or
+ * storing anything (the request id echoed only if it decodes and is short). */
+static void refuse_unavailable(ingest_submit_t *is, pending_reply *pr, const uint8_t *data,
+                               size_t len)
+{
+    problem_list *pl = problem_list_new();
+    Jiju__V1__SubmitRequest *req = NULL;
+    char freeb[32];
+
+    if (len <= is->limits.max_message_bytes &&
+        (req = jiju__v1__submit_request__unpack(NULL, len, data)) && req->request_id &&
+        strlen(req->request_id) <= INGEST_MAX_REQUEST_ID)
+        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+    if (req)
+        jiju__v1__submit_request__free_unpacked(req, NULL);
+    if (!pl)
+        return;
+    snprintf(freeb, sizeof freeb, "%llu", (unsigned long long)store_space_free(is->store));
+    problem_add(pl, JIJU__V1__SEVERITY__ERROR, "E_UNAVAILABLE", "request", freeb,
+                "服务磁盘空间不足 (剩余 %s 字节), 未保存任何内容, 请稍后重新提交",
+                "the service's disk is short of space (%s bytes free): nothing was stored, "
+                "submit again later", freeb);
+    reject(pr, JIJU__V1__SUBMIT_STATUS__UNAVAILABLE, pl);
+    problem_list_free(&pl);
+    is->refused_full++;
+}
+
 static void on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len)
 {
     ingest_submit_t *is = arg;
@@ -244,7 +281,26 @@ static void on_request(void *arg, const replier_route *route, const uint8_t *dat
     memset(pr, 0, sizeof *pr);
     jiju__v1__submit_reply__init(&pr->reply);
     pr->route = *route;
-    handle_request(is, pr, data, len);
+    if (is->unavailable)
+        refuse_unavailable(is, pr, data, len);
+    else
+        handle_request(is, pr, data, len);
+}
+
+/* Log the turn from full to writable and back, once each way. */
+static void note_space(ingest_submit_t *is, int unavailable)
+{
+    if (unavailable == is->unavailable)
+        return;
+    if (unavailable)
+        log_error("store_full", "action=refuse_submits free_bytes=%llu min_free_mb=%lld",
+                  (unsigned long long)store_space_free(is->store),
+                  (long long)is->cfg->store_min_free_mb);
+    else
+        log_info("store_space_back", "action=accept_submits free_bytes=%llu refused=%llu",
+                 (unsigned long long)store_space_free(is->store),
+                 (unsigned long long)is->refused_full);
+    is->unavailable = unavailable;
 }
 
 static void on_submit(svc_t *svc, void *arg)
@@ -253,13 +309,15 @@ static void on_submit(svc_t *svc, void *arg)
 
     (void)svc;
     is->n_batch = 0;
+    note_space(is, store_writable(is->store) != JIJU_OK);
     while (is->n_batch < (size_t)is->cfg->max_batch &&
            replier_read(is->sock, on_request, is) == 0)
         is->n_batch++;
     if (is->n_batch == 0)
         return;
     if (store_txn_commit(is->txn, true) != JIJU_OK) {
-        log_error("store_commit_failed", "action=exit batch=%zu", is->n_batch);
+        log_error("store_commit_failed", "action=exit batch=%zu reason=\"%s\"", is->n_batch,
+                  store_last_error(is->store));
         exit(EXIT_FAILURE);
     }
     for (size_t i = 0; i < is->n_batch; i++)
@@ -272,7 +330,8 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
                                    store_t *store, const ingest_config *cfg)
 {
     ingest_submit_t *is = calloc(1, sizeof *is);
-    int zero = 0, hwm = 100000;
+    /* two batches per connection: a client pipelines, the group commit drains */
+    int hwm = cfg->max_batch * 2 > SVC_QUERY_HWM ? (int)cfg->max_batch * 2 : SVC_QUERY_HWM;
 
     if (!is)
         return NULL;
@@ -281,14 +340,12 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
     is->log = log;
     is->cfg = cfg;
     is->limits = ingest_config_limits(cfg);
+    is->store = store;
     is->txn = store_txn_new(store);
     is->batch = calloc((size_t)cfg->max_batch, sizeof *is->batch);
-    is->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER);
+    is->sock = svc_socket(svc, ZMQ_ROUTER, hwm);
     if (!is->txn || !is->batch || !is->sock)
         goto out_free;
-    zmq_setsockopt(is->sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(is->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(is->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     if (zap_server_bind(svc_zap(svc), is->sock, cfg->submit_endpoint) != JIJU_OK ||
         svc_on_readable(svc, is->sock, on_submit, is) != JIJU_OK)
         goto out_free;

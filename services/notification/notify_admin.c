@@ -201,6 +201,13 @@ static int dispatch(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q, reply_b
     }
 }
 
+/* Listing and reading dead letters write nothing; the others do. */
+static int changes_store(const Jiju__V1__SubscriptionRequest *q)
+{
+    return q->kind_case != JIJU__V1__SUBSCRIPTION_REQUEST__KIND_LIST &&
+           q->kind_case != JIJU__V1__SUBSCRIPTION_REQUEST__KIND_DEAD_LETTERS;
+}
+
 /* forbidden: NULL, or why the sender may not manage subscriptions (then the
  * request is answered with E_SUB_FORBIDDEN and not carried out). */
 static int admin_answer(notify_admin_t *a, const uint8_t *req, size_t len, const char *forbidden,
@@ -219,6 +226,10 @@ static int admin_answer(notify_admin_t *a, const uint8_t *req, size_t len, const
     else if (forbidden) {
         b.rep.request_id = q->request_id;
         fail(&b, "E_SUB_FORBIDDEN: %s", forbidden);
+    } else if (changes_store(q) && store_writable(notify_subs_store(a->route->subs)) != JIJU_OK) {
+        b.rep.request_id = q->request_id;
+        fail(&b, "E_UNAVAILABLE: the disk of notification is short of space; nothing was "
+                 "changed, send the request again later%s", NULL);
     } else {
         b.rep.request_id = q->request_id;
         rc = dispatch(a, q, &b);
@@ -351,7 +362,7 @@ notify_admin_t *notify_admin_new(svc_t *svc, const char *endpoint, notify_route 
     snprintf(a->instance, sizeof a->instance, "%s", instance);
     if (!svc || !endpoint) /* tests drive notify_admin_handle directly */
         return a;
-    if (!(a->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER)))
+    if (!(a->sock = svc_socket(svc, ZMQ_ROUTER, SVC_QUERY_HWM)))
         goto out_free;
     zmq_setsockopt(a->sock, ZMQ_LINGER, &zero, sizeof zero);
     if (zap_server_bind(svc_zap(svc), a->sock, endpoint) != JIJU_OK ||

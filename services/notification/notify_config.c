@@ -10,6 +10,8 @@
 const cfg_spec notify_config_specs[] = {
     S("instance", instance, "notification", "peer id and CloudEvents source of our own events"),
     S("data_dir", data_dir, "data/notification", "RocksDB directory"),
+    I("store.min_free_mb", store_min_free_mb, "64", 0, 1048576, "refuse work (E_UNAVAILABLE) while the store's disk has fewer MiB free; wait at start"),
+    I("limits.max_frame_bytes", max_frame_bytes, "4194304", 4096, 1073741824, "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a peer sending more is disconnected"),
     S("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),
     S("events.stream", events_stream, "events", "stream followed there"),
     S("deliveries.endpoint", deliveries_endpoint, "tcp://127.0.0.1:7301",

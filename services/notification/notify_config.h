@@ -13,6 +13,8 @@
 typedef struct notify_config {
     char instance[64];            /* our peer id and CloudEvents source of our own events */
     char data_dir[256];           /* RocksDB directory */
+    int64_t store_min_free_mb;    /* store.min_free_mb */
+    int64_t max_frame_bytes;      /* limits.max_frame_bytes (ZMQ_MAXMSGSIZE) */
     char events_endpoint[128];    /* assessment's stream ROUTER we follow */
     char events_stream[64];       /* the stream we follow there ("events") */
     char deliveries_endpoint[128];/* our ROUTER: subscribers connect here */
