@@ -7,6 +7,7 @@
 #include "archive_query.h"
 #include "err.h"
 #include "jiju/v1/archive.pb-c.h"
+#include "pb.h"
 #include "replier.h"
 
 struct archive_server {
@@ -43,15 +44,14 @@ static int as_on_request(void *arg, const replier_route *route, const uint8_t *d
                          uint8_t **out, size_t *out_len)
 {
     Jiju__V1__ArchiveQueryReply *reply = as_answer(arg, data, len);
+    int rc;
 
     (void)route; /* readers need any allow-listed key: ZAP lets no other in */
     if (!reply)
         return REPLIER_DROP;
-    *out_len = jiju__v1__archive_query_reply__get_packed_size(reply);
-    if ((*out = malloc(*out_len ? *out_len : 1)))
-        jiju__v1__archive_query_reply__pack(reply, *out);
+    rc = pb_pack(&reply->base, out, out_len);
     jiju__v1__archive_query_reply__free_unpacked(reply, NULL);
-    return *out ? REPLIER_SEND : REPLIER_DROP;
+    return rc == JIJU_OK ? REPLIER_SEND : REPLIER_DROP;
 }
 
 archive_server_t *archive_server_new(svc_t *svc, store_t *store, const char *endpoint,

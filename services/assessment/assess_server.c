@@ -10,6 +10,7 @@
 #include "err.h"
 #include "jiju/v1/query.pb-c.h"
 #include "log.h"
+#include "pb.h"
 #include "replier.h"
 #include "service.h"
 
@@ -54,6 +55,7 @@ static int on_query(void *arg, const replier_route *route, const uint8_t *req, s
     Jiju__V1__QueryRequest *q = jiju__v1__query_request__unpack(NULL, len, req);
     Jiju__V1__QueryReply reply = JIJU__V1__QUERY_REPLY__INIT;
     char refusal[256];
+    int rc;
 
     (void)route;
     if (!q) {
@@ -68,15 +70,12 @@ static int on_query(void *arg, const replier_route *route, const uint8_t *req, s
     }
     reply.request_id = (char *)replier_request_id_echo(q ? q->request_id : NULL);
     reply.instance = (char *)s->cfg->instance;
-    *out_len = jiju__v1__query_reply__get_packed_size(&reply);
-    *out = malloc(*out_len ? *out_len : 1);
-    if (*out)
-        jiju__v1__query_reply__pack(&reply, *out);
+    rc = pb_pack(&reply.base, out, out_len);
     if (q) {
         assess_reply_free(&reply);
         jiju__v1__query_request__free_unpacked(q, NULL);
     }
-    return *out ? REPLIER_SEND : REPLIER_DROP;
+    return rc == JIJU_OK ? REPLIER_SEND : REPLIER_DROP;
 }
 
 static void on_tick(svc_t *svc, void *arg)
