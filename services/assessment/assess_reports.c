@@ -10,6 +10,7 @@
 
 #include "assess_state.h"
 #include "err.h"
+#include "pb.h"
 #include "report_digest.h"
 
 Jiju__V1__Report *assess_report_get(assess_t *a, store_txn_t *txn, const char *ptext,
@@ -32,18 +33,10 @@ static int report_put(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *r)
 {
     char key[ASSESS_KEY_CAP];
     size_t klen = assess_pkey(key, r->period, r->cluster_id);
-    size_t len = jiju__v1__report__get_packed_size(r);
-    uint8_t *buf;
-    int rc;
 
     if (!klen)
         return JIJU_ERR_INVALID;
-    if (!(buf = malloc(len ? len : 1)))
-        return JIJU_ERR_NOMEM;
-    jiju__v1__report__pack(r, buf);
-    rc = store_txn_put(txn, a->cf[ACF_REPORTS], key, klen, buf, len);
-    free(buf);
-    return rc;
+    return pb_txn_put(txn, a->cf[ACF_REPORTS], key, klen, &r->base);
 }
 
 void assess_period_sums(assess_period_state *st, const Jiju__V1__Report *r, int sign)
@@ -102,8 +95,6 @@ int assess_emit_targets(assess_t *a, store_txn_t *txn, const char *text, const p
 {
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__TargetProgress tp = JIJU__V1__TARGET_PROGRESS__INIT;
-    uint8_t buf[256];
-    size_t len;
     int rc;
 
     assess_target_fill(a, txn, period_year(p), text, st, &tp);
@@ -115,10 +106,7 @@ int assess_emit_targets(assess_t *a, store_txn_t *txn, const char *text, const p
     if ((rc = assess_emit(a, txn, &env, NULL, text)) != JIJU_OK || !freeze)
         return rc;
     /* what the close said is what GetTargets answers for the period ever after */
-    if ((len = jiju__v1__target_progress__get_packed_size(&tp)) > sizeof buf)
-        return JIJU_ERR_INVALID;
-    jiju__v1__target_progress__pack(&tp, buf);
-    return store_txn_put(txn, a->cf[ACF_FROZEN], text, strlen(text), buf, len);
+    return pb_txn_put(txn, a->cf[ACF_FROZEN], text, strlen(text), &tp.base);
 }
 
 Jiju__V1__TargetProgress *assess_frozen_targets(assess_t *a, store_txn_t *txn, const char *text)

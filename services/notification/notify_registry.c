@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pb.h"
 
 bool notify_registry_is_zone(const char *suffixes, const char *county)
 {
@@ -69,10 +70,8 @@ int notify_registry_follow(const notify_registry *r, notify_subs_t *subs,
     s.filters = &fp;
     s.n_filters = 1;
     /* notify_subs_put takes ownership of a heap message */
-    len = jiju__v1__subscription__get_packed_size(&s);
-    if (!(buf = malloc(len ? len : 1)))
-        return JIJU_ERR_NOMEM;
-    jiju__v1__subscription__pack(&s, buf);
+    if ((rc = pb_pack(&s.base, &buf, &len)) != JIJU_OK)
+        return rc;
     copy = jiju__v1__subscription__unpack(NULL, len, buf);
     free(buf);
     if (!copy)
