@@ -36,15 +36,7 @@ CATEGORY_OR_COUNTY = ["jtj", "swj", "xcb", "wglj", "kjj", "czj", "county-船营�
 
 
 def query(stack, **kind):
-    from jiju.v1 import query_pb2
-    raw = h.request(stack.ep["assessment_query"],
-                    query_pb2.QueryRequest(request_id="q", **kind).SerializeToString(),
-                    wait_ms=10000)
-    assert raw is not None, "assessment query timed out"
-    rep = query_pb2.QueryReply()
-    rep.ParseFromString(raw)
-    assert rep.ok, rep.error
-    return rep
+    return h.assess_query(stack.ep["assessment_query"], **kind)
 
 
 def targets(stack, year):

@@ -18,15 +18,7 @@ import jiju_harness as h  # noqa: E402
 CLUSTERS = ["RB-A", "RB-B", "RB-C", "RB-D", "RB-E", "RB-F"]
 
 
-def query(endpoint, **kind):
-    from jiju.v1 import query_pb2
-    raw = h.request(endpoint, query_pb2.QueryRequest(request_id="q", **kind).SerializeToString(),
-                    wait_ms=10000)
-    assert raw is not None, "assessment query timed out"
-    rep = query_pb2.QueryReply()
-    rep.ParseFromString(raw)
-    assert rep.ok, rep.error
-    return rep
+query = h.assess_query
 
 
 def archive_newest(stack, stream):
