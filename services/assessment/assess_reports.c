@@ -8,6 +8,7 @@
 
 #include "assess_state.h"
 #include "err.h"
+#include "pb.h"
 #include "report_digest.h"
 
 Jiju__V1__Report *assess_report_get(assess_t *a, store_txn_t *txn, const char *ptext,
@@ -30,18 +31,10 @@ static int report_put(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *r)
 {
     char key[ASSESS_KEY_CAP];
     size_t klen = assess_pkey(key, r->period, r->cluster_id);
-    size_t len = jiju__v1__report__get_packed_size(r);
-    uint8_t *buf;
-    int rc;
 
     if (!klen)
         return JIJU_ERR_INVALID;
-    if (!(buf = malloc(len ? len : 1)))
-        return JIJU_ERR_NOMEM;
-    jiju__v1__report__pack(r, buf);
-    rc = store_txn_put(txn, a->cf[ACF_REPORTS], key, klen, buf, len);
-    free(buf);
-    return rc;
+    return pb_txn_put(txn, a->cf[ACF_REPORTS], key, klen, &r->base);
 }
 
 void assess_period_sums(assess_period_state *st, const Jiju__V1__Report *r, int sign)

@@ -8,21 +8,19 @@
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
+#include "pb.h"
 
 int notify_route_append(notify_sub *sub, store_txn_t *txn, Jiju__V1__Envelope *env)
 {
-    uint8_t stackbuf[4096], *buf = stackbuf;
+    uint8_t *buf;
     size_t len;
     int rc;
 
     env->seq = stream_log_next(sub->log);
-    len = jiju__v1__envelope__get_packed_size(env);
-    if (len > sizeof stackbuf && !(buf = malloc(len)))
-        return JIJU_ERR_NOMEM;
-    jiju__v1__envelope__pack(env, buf);
+    if ((rc = pb_pack(&env->base, &buf, &len)) != JIJU_OK)
+        return rc;
     rc = stream_log_append(sub->log, txn, buf, len, NULL);
-    if (buf != stackbuf)
-        free(buf);
+    free(buf);
     return rc;
 }
 
