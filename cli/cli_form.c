@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_money.h"
+#include "money.h"
 #include "cli_number.h"
 #include "cli_text.h"
 #include "err.h"
@@ -250,11 +250,11 @@ static void set_number(cli_form_t *f, Jiju__V1__Report *r, size_t col, const cha
                     reason ? reason : "too long");
         return;
     }
-    if (c->is_wan && cli_wan_to_fen(plain, &v, &reason) != JIJU_OK) {
+    if (c->is_wan && money_wan_to_fen(plain, &v, &reason) != JIJU_OK) {
         add_problem(f, col, "bad amount \"%s\": %s", text, reason);
         return;
     }
-    if (!c->is_wan && cli_parse_int64(plain, &v) != JIJU_OK) {
+    if (!c->is_wan && money_parse_int64(plain, &v) != JIJU_OK) {
         add_problem(f, col, "bad integer \"%s\"", text);
         return;
     }

@@ -9,7 +9,7 @@
 #include <xlsxwriter.h>
 
 #include "cli_form.h"
-#include "cli_money.h"
+#include "money.h"
 #include "cli_xlsx.h"
 #include "err.h"
 
@@ -102,14 +102,14 @@ static lxw_datetime shanghai(int64_t ms)
 static lxw_error write_cell(cli_xlsx_writer *w, lxw_col_t col, const cli_xlsx_cell *c,
                             lxw_format *head)
 {
-    char buf[CLI_WAN_TEXT_CAP];
+    char buf[MONEY_WAN_TEXT_CAP];
     lxw_datetime d;
 
     switch (c->kind) {
     case CLI_XLSX_INT:
         return worksheet_write_number(w->ws, w->row, col, (double)c->value, head);
     case CLI_XLSX_WAN:
-        cli_fen_to_wan(c->value, buf, sizeof buf);
+        money_fen_to_wan(c->value, buf, sizeof buf);
         if (significant(buf) > EXACT_DIGITS) /* a double would not keep it: keep the text */
             return worksheet_write_string(w->ws, w->row, col, buf, w->text);
         return worksheet_write_number(w->ws, w->row, col, strtod(buf, NULL), w->wan);
@@ -207,11 +207,11 @@ static cli_xlsx_cell example_cell(const char *header, const char *text)
 
     if (!*text)
         c.kind = CLI_XLSX_EMPTY;
-    else if (ends_with(header, "(万元)") && cli_wan_to_fen(text, &v, NULL) == JIJU_OK)
+    else if (ends_with(header, "(万元)") && money_wan_to_fen(text, &v, NULL) == JIJU_OK)
         c = (cli_xlsx_cell){.kind = CLI_XLSX_WAN, .value = v};
     else if ((ends_with(header, "(户)") || ends_with(header, "(人)") ||
               ends_with(header, "(个)") || strcmp(header, "版本") == 0) &&
-             cli_parse_int64(text, &v) == JIJU_OK)
+             money_parse_int64(text, &v) == JIJU_OK)
         c = (cli_xlsx_cell){.kind = CLI_XLSX_INT, .value = v};
     return c;
 }

@@ -8,6 +8,7 @@
 #include "archive_query.h"
 #include "err.h"
 #include "jiju/v1/archive.pb-c.h"
+#include "pb.h"
 #include "zap.h"
 
 #define ARCHIVE_SERVER_MAX_FRAMES 8
@@ -70,12 +71,11 @@ static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, zmq_msg_t *
 static void as_send(archive_server_t *srv, zmq_msg_t *frames, int n,
                     const Jiju__V1__ArchiveQueryReply *reply)
 {
-    size_t len = jiju__v1__archive_query_reply__get_packed_size(reply);
-    uint8_t *buf = malloc(len ? len : 1);
+    uint8_t *buf;
+    size_t len;
 
-    if (!buf)
+    if (pb_pack(&reply->base, &buf, &len) != JIJU_OK)
         return;
-    jiju__v1__archive_query_reply__pack(reply, buf);
     for (int i = 0; i < n - 1; i++)
         zmq_send(srv->sock, zmq_msg_data(&frames[i]), zmq_msg_size(&frames[i]), ZMQ_SNDMORE);
     zmq_send(srv->sock, buf, len, 0);

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "jiju/v1/query.pb-c.h"
 #include "log.h"
+#include "pb.h"
 #include "replier.h"
 
 #define TICK_MS 200
@@ -51,6 +52,7 @@ static int on_query(void *arg, const uint8_t *req, size_t len, uint8_t **out, si
     assess_server_t *s = arg;
     Jiju__V1__QueryRequest *q = jiju__v1__query_request__unpack(NULL, len, req);
     Jiju__V1__QueryReply reply = JIJU__V1__QUERY_REPLY__INIT;
+    int rc;
 
     if (!q) {
         reply.ok = 0;
@@ -61,15 +63,12 @@ static int on_query(void *arg, const uint8_t *req, size_t len, uint8_t **out, si
     }
     reply.request_id = q && q->request_id ? q->request_id : "";
     reply.instance = (char *)s->cfg->instance;
-    *out_len = jiju__v1__query_reply__get_packed_size(&reply);
-    *out = malloc(*out_len ? *out_len : 1);
-    if (*out)
-        jiju__v1__query_reply__pack(&reply, *out);
+    rc = pb_pack(&reply.base, out, out_len);
     if (q) {
         assess_reply_free(&reply);
         jiju__v1__query_request__free_unpacked(q, NULL);
     }
-    return *out ? 0 : -1;
+    return rc == JIJU_OK ? 0 : -1;
 }
 
 static void on_tick(svc_t *svc, void *arg)

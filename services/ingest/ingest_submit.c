@@ -15,6 +15,7 @@
 #include "err.h"
 #include "ingest_authz.h"
 #include "log.h"
+#include "pb.h"
 #include "problem.h"
 #include "replier.h"
 #include "report_digest.h"
@@ -221,7 +222,6 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
 
 static void send_reply(ingest_submit_t *is, pending_reply *pr)
 {
-    uint8_t stackbuf[4096];
     size_t len;
     uint8_t *buf;
 
@@ -231,13 +231,9 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
         pr->reply.seq_instance = (char *)is->cfg->instance;
     else if (pr->seq_instance[0])
         pr->reply.seq_instance = pr->seq_instance;
-    len = jiju__v1__submit_reply__get_packed_size(&pr->reply);
-    buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
-    if (buf) {
-        jiju__v1__submit_reply__pack(&pr->reply, buf);
+    if (pb_pack(&pr->reply.base, &buf, &len) == JIJU_OK) {
         replier_send(is->sock, &pr->route, buf, len);
-        if (buf != stackbuf)
-            free(buf);
+        free(buf);
     }
     for (size_t i = 0; i < pr->reply.n_problems; i++)
         protobuf_c_message_free_unpacked(&pr->reply.problems[i]->base, NULL);

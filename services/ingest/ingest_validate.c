@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "pb.h"
 #include "period.h"
 
 #define SEV_ERROR JIJU__V1__SEVERITY__ERROR
@@ -678,13 +679,12 @@ int ingest_validate_command(const Jiju__V1__Command *c, const ingest_view *view,
  * JIJU_OK, JIJU_ERR_CORRUPT, or JIJU_ERR_NOMEM. */
 static int repacks(const Jiju__V1__SubmitRequest *req)
 {
-    size_t len = jiju__v1__submit_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
     Jiju__V1__SubmitRequest *again;
+    uint8_t *buf;
+    size_t len;
 
-    if (!buf)
+    if (pb_pack(&req->base, &buf, &len) != JIJU_OK)
         return JIJU_ERR_NOMEM;
-    jiju__v1__submit_request__pack(req, buf);
     again = jiju__v1__submit_request__unpack(NULL, len, buf);
     free(buf);
     if (!again)

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "notify_dead.h"
+#include "pb.h"
 #include "zap.h"
 
 struct notify_admin {
@@ -224,11 +225,7 @@ static int admin_answer(notify_admin_t *a, const uint8_t *req, size_t len, const
         rc = dispatch(a, q, &b);
     }
     if (rc == JIJU_OK) {
-        *rlen = jiju__v1__subscription_reply__get_packed_size(&b.rep);
-        if ((*reply = malloc(*rlen ? *rlen : 1)))
-            jiju__v1__subscription_reply__pack(&b.rep, *reply);
-        else
-            rc = JIJU_ERR_NOMEM;
+        rc = pb_pack(&b.rep.base, reply, rlen);
     }
     reply_free(&b);
     if (q)

@@ -142,7 +142,8 @@ static int start(notify_app *app)
                       .server_key = c->assessment_public_key};
 
     app->route = (notify_route){.subs = app->subs, .instance = c->instance,
-                                .alert_subscriber = c->alert_subscriber};
+                                .alert_subscriber = c->alert_subscriber,
+                                .registry = {c->follow_registry != 0, c->zone_suffixes}};
     app->rules = (notify_retention){c->retention_max_records, c->retention_max_age_ms};
     app->hooks = notify_webhook_new(&app->route,
                                     &(notify_webhook_opts){c->webhook_timeout_ms,
