@@ -1,5 +1,5 @@
 /* cli_number.h - numbers as a clerk or a spreadsheet writes them, made into
- * the plain decimal text that cli_money.h and cli_parse_int64 read.
+ * the plain decimal text that money.h (money_wan_to_fen, money_parse_int64) reads.
  *
  * Forgiving where a clerk expects it: full-width digits, point, comma and
  * sign (输入法 full-width mode: "８４２２．４３") and thousands separators
