@@ -192,7 +192,7 @@ def main():
         assert out.returncode == 0, out.stderr
         assert out.stdout.count("未报送") == 2 * 13 and "ranked=1 not_ranked=13" in out.stdout, \
             out.stdout
-        print(out.stdout.splitlines()[0], "|", out.stdout.splitlines()[-1], flush=True)
+        print(out.stdout, flush=True)
         live = targets(stack, 2023)
         print(f"GetTargets(2022): {t2022.targets.active_clusters} clusters "
               f"{t2022.targets.clusters_pct_micros / 1e4:.2f}% frozen; "
