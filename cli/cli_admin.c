@@ -453,13 +453,31 @@ static void rank_change_text(const Jiju__V1__RankEntry *e, char *buf, size_t cap
         snprintf(buf, cap, "%+d", e->rank_change);
 }
 
+/* A cluster not ranked (the data-availability rule): its status where the
+ * rank would be, nothing in the rank columns; the reason follows the table. */
+static const char *unranked_text(const Jiju__V1__RankEntry *e)
+{
+    if (e->status == JIJU__V1__RANK_STATUS__RANK_STATUS_NOT_REPORTED)
+        return "未报送";
+    if (e->status == JIJU__V1__RANK_STATUS__RANK_STATUS_INSUFFICIENT_DATA)
+        return "数据不足";
+    return NULL;
+}
+
 static void add_rank_row(cli_table_t *t, const Jiju__V1__RankEntry *e)
 {
     char rank[16], crank[16], score[MONEY_WAN_TEXT_CAP], change[16];
     const char *cells[7] = {
         rank,  e->cluster_id, e->cluster_name, pbjson_category_zh(e->category),
         crank, score,         change};
+    const char *unranked = unranked_text(e);
 
+    if (unranked) {
+        const char *row[7] = {unranked, e->cluster_id, e->cluster_name,
+                              pbjson_category_zh(e->category), "-", "-", "-"};
+        cli_table_add(t, row);
+        return;
+    }
     snprintf(rank, sizeof rank, "%u", e->rank);
     snprintf(crank, sizeof crank, "%u", e->category_rank);
     money_millionths_text(e->score_micros, score, sizeof score);
@@ -472,7 +490,7 @@ static int ranking_table(const Jiju__V1__QueryReply *rep, const char *period, in
     static const char *const headers[] = {"排名",     "编码", "名称", "类别",
                                           "类别排名", "得分", "变化"};
     cli_table_t *t = cli_table_new(7, headers);
-    size_t shown = 0;
+    size_t shown = 0, unranked = 0;
 
     if (!t)
         return CLI_EXIT_REFUSED;
@@ -485,11 +503,16 @@ static int ranking_table(const Jiju__V1__QueryReply *rep, const char *period, in
             continue;
         add_rank_row(t, rep->ranking[i]);
         shown++;
+        unranked += unranked_text(rep->ranking[i]) != NULL;
     }
     printf("%s %s (%s)\n", period, rep->final ? "最终排名" : "暂定排名",
            rep->final ? "final" : "provisional");
     cli_table_print(t, stdout);
-    printf("clusters=%zu\n", shown);
+    for (size_t i = 0; i < rep->n_ranking; i++)
+        if ((!category || (int)rep->ranking[i]->category == category) &&
+            unranked_text(rep->ranking[i]))
+            printf("%s %s\n", rep->ranking[i]->cluster_id, rep->ranking[i]->status_reason);
+    printf("clusters=%zu ranked=%zu not_ranked=%zu\n", shown, shown - unranked, unranked);
     cli_table_destroy(&t);
     return CLI_EXIT_OK;
 }
