@@ -49,8 +49,8 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
 static void log_outcome(const pending_reply *pr, const char *what, const char *id)
 {
     static const char *const names[] = {"unspecified", "accepted", "duplicate", "conflict",
-                                        "rejected", "pong"};
-    const char *status = pr->reply.status < 6 ? names[pr->reply.status] : "?";
+                                        "rejected",    "pong",      "valid"};
+    const char *status = pr->reply.status < 7 ? names[pr->reply.status] : "?";
 
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
@@ -99,7 +99,7 @@ static int accept_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repor
 }
 
 static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Report *r,
-                          problem_list *pl)
+                          int validate_only, problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
     uint8_t digest[32];
@@ -130,6 +130,10 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
         is->rejected++;
         return;
     }
+    if (validate_only) { /* a dry run: the same rules, nothing written */
+        reject(pr, JIJU__V1__SUBMIT_STATUS__VALID, pl);
+        return;
+    }
     report_digest(r, digest);
     if ((rc = accept_report(is, pr, r, digest, pl)) != JIJU_OK)
         service_store_failed("store_failed", rc, "report_id=%s", r->report_id);
@@ -137,7 +141,7 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
 }
 
 static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Command *c,
-                           problem_list *pl)
+                           int validate_only, problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
@@ -148,6 +152,10 @@ static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Com
     if (problem_list_count_errors(pl) > 0) {
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
+        return;
+    }
+    if (validate_only) {
+        reject(pr, JIJU__V1__SUBMIT_STATUS__VALID, pl);
         return;
     }
     env.body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
@@ -204,11 +212,11 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
                  pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
         set_request_id(pr, req->request_id);
-        handle_report(is, pr, req->report, pl);
+        handle_report(is, pr, req->report, req->validate_only, pl);
         log_outcome(pr, "report", req->report->report_id);
     } else {
         set_request_id(pr, req->request_id);
-        handle_command(is, pr, req->command, pl);
+        handle_command(is, pr, req->command, req->validate_only, pl);
         log_outcome(pr, "command", pr->request_id);
     }
     /* the reply owns its problems; the request is no longer needed once its
