@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
-#include "notify_cloudevent.h"
 #include "notify_dead.h"
 #include "notify_sign.h"
 
@@ -87,7 +87,7 @@ static int req_headers(hook_req *r, const char *secret, int64_t now_ms)
 {
     char line[512], sig[128];
     int64_t ts = now_ms / 1000;
-    const char *fixed[] = {"Content-Type: application/cloudevents+json", "Expect:",
+    const char *fixed[] = {"Content-Type: " CLOUDEVENT_CONTENT_TYPE, "Expect:",
                            "User-Agent: jiju-notification"};
 
     if (notify_sign(secret, r->event_id, ts, r->body, strlen(r->body), sig, sizeof sig) < 0)
@@ -153,7 +153,7 @@ static hook_req *req_new(notify_webhook_t *w, notify_sub *s, int64_t now)
         goto out_free;
     snprintf(r->event_id, sizeof r->event_id, "%s", env->id);
     snprintf(r->type, sizeof r->type, "%s", env->type);
-    r->body = notify_cloudevent(env);
+    r->body = cloudevent_text(env);
     envelope_free(&env);
     if (!r->body || req_headers(r, s->sub->webhook->secret, now) < 0 ||
         req_easy(w, r, s->sub->webhook->url) < 0)
