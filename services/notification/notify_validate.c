@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "notify_sign.h"
 
 bool notify_id_valid(const char *id)
 {
@@ -69,12 +70,18 @@ static int check_filter(Jiju__V1__Filter *f, char *err, size_t cap)
 static int check_webhook(const Jiju__V1__Webhook *w, char *err, size_t cap)
 {
     const char *url = w->url ? w->url : "";
+    char sig[128];
 
     if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
         strlen(url) > 1024 || strpbrk(url, " \r\n\t"))
         return fail(err, cap, "E_SUB_URL", "webhook url must be http:// or https://", url);
     if (!w->secret || !*w->secret || strlen(w->secret) > 256)
         return fail(err, cap, "E_SUB_SECRET", "webhook secret must be 1..256 bytes", NULL);
+    if (notify_sign(w->secret, "check", 0, "", 0, sig, sizeof sig) < 0)
+        return fail(err, cap, "E_SUB_SECRET",
+                    "a whsec_ secret must be whsec_ followed by base64, as Standard Webhooks "
+                    "issues them",
+                    NULL);
     return 0;
 }
 
