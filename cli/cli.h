@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "jiju/v1/query.pb-c.h"
 #include "jiju/v1/submit.pb-c.h"
 #include "rpc.h"
 #include "stream_sub.h"
@@ -32,6 +33,14 @@ int cli_ranking_main(int argc, char **argv);
 int cli_targets_main(int argc, char **argv);
 int cli_ping_main(int argc, char **argv);
 int cli_keygen_main(int argc, char **argv);
+
+/* Set by main.c when a command's arguments hold --help or -h: the command
+ * prints its usage to standard output and exits 0 (and does nothing else). */
+extern int cli_help;
+/* Where a usage text goes (stdout when asked for with --help, else
+ * stderr) and the exit status that follows it (0, else CLI_EXIT_USAGE). */
+FILE *cli_usage_out(void);
+int cli_usage_rc(void);
 
 /* A list of endpoints from repeated flags, each possibly "a,b,c". */
 typedef struct cli_endpoints {
@@ -98,6 +107,12 @@ const char *cli_status_name(int status);
 
 /* Exit status for a tally: 0 if everything was accepted or duplicate. */
 int cli_tally_exit(const cli_tally *t);
+
+/* Ask assessment's query endpoints (failover over eps, timeout_ms in all).
+ * NULL if no answer or the reply is not ok, said on stderr unless quiet.
+ * Caller frees with jiju__v1__query_reply__free_unpacked. */
+Jiju__V1__QueryReply *cli_query(const cli_endpoints *eps, Jiju__V1__QueryRequest *req,
+                                int timeout_ms, int quiet);
 
 /* Read a whole file (NUL-terminated, *len without it). NULL on failure with
  * errno set. Caller frees. */

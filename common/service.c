@@ -2,6 +2,7 @@
 #include "service.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "service_settings.h"
 
 #define SERVICE_MAX_OVERRIDES 64
 #define SERVICE_MAX_CFS 32
@@ -154,10 +156,10 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
     return 0;
 }
 
-void service_limits(service_t *s, int64_t store_min_free_mb, int64_t max_frame_bytes)
+void service_limits(service_t *s, const service_settings *shared)
 {
-    s->store_min_free_mb = store_min_free_mb;
-    svc_set_max_frame(s->svc, max_frame_bytes);
+    s->store_min_free_mb = shared->store_min_free_mb;
+    svc_set_max_frame(s->svc, shared->max_frame_bytes);
 }
 
 #define SERVICE_SPACE_POLL_MS 500
@@ -189,18 +191,40 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
 
     for (size_t i = 0; i < n_cfs && n < SERVICE_MAX_CFS; i++)
         all[n++] = cfs[i];
-    if (mkdir_p(dir) != 0) {
-        log_error("store_open_failed", "dir=%s reason=\"%s\"", dir, strerror(errno));
-        return -1;
+    if (mkdir_p(dir) != 0) { /* the directory cannot be: the setting is wrong */
+        cfg_error ce;
+
+        memset(&ce, 0, sizeof ce);
+        snprintf(ce.file, sizeof ce.file, "%s", s->config_path ? s->config_path : "(defaults)");
+        snprintf(ce.key, sizeof ce.key, "data_dir");
+        snprintf(ce.reason, sizeof ce.reason, "cannot create %s: %s", dir, strerror(errno));
+        return service_refuse(s, &ce);
     }
     service_wait_for_space(dir, min_free);
     s->store = store_open(dir, all, n, err, sizeof err);
-    if (!s->store) {
-        log_error("store_open_failed", "dir=%s reason=\"%s\"", dir, err);
+    if (!s->store) { /* e.g. another process holds it: not the setting's fault */
+        log_error("store_open_failed", "file=%s key=data_dir dir=%s reason=\"%s\"",
+                  s->config_path ? s->config_path : "(defaults)", dir, err);
+        fprintf(stderr, "jiju-%s: cannot open the store at %s (data_dir): %s\n", s->name, dir,
+                err);
+        s->exit_code = EXIT_FAILURE;
         return -1;
     }
     store_set_min_free(s->store, min_free);
     return 0;
+}
+
+_Noreturn void service_store_failed(const char *event, int err, const char *fmt, ...)
+{
+    char detail[512] = "";
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    log_error(event, "%s%serr=\"%s\" action=exit", detail, detail[0] ? " " : "",
+              jiju_err_str(err));
+    exit(EXIT_FAILURE);
 }
 
 int service_run(service_t *s)

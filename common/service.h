@@ -55,7 +55,8 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
 
 /* After service_start: the store's reserve (store.min_free_mb) and the
  * largest message any socket of the loop takes (limits.max_frame_bytes). */
-void service_limits(service_t *s, int64_t store_min_free_mb, int64_t max_frame_bytes);
+struct service_settings;
+void service_limits(service_t *s, const struct service_settings *shared);
 
 /* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS,
  * keeping s->store_min_free_mb free (store_set_min_free). While the disk has
@@ -64,6 +65,14 @@ void service_limits(service_t *s, int64_t store_min_free_mb, int64_t max_frame_b
  * after leaving new files behind, and a restart loop would eat any space
  * that is freed. */
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs);
+
+/* THE policy when a store write or its fsync fails: one error line
+ * (`event=EVENT <detail> err="..." action=exit`), then exit(EXIT_FAILURE).
+ * Never retried: after a failed fsync the page cache may have dropped the
+ * dirty pages (PostgreSQL's fsync lesson), and a txn that failed half-way
+ * must not commit. On restart everything resumes from durable cursors. */
+_Noreturn void service_store_failed(const char *event, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Run the loop until SIGTERM/SIGINT; returns EXIT_SUCCESS or EXIT_FAILURE. */
 int service_run(service_t *s);

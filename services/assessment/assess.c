@@ -14,6 +14,7 @@
 const char *const assess_cfs[] = {
     "assess_clusters", "assess_runs",  "assess_reports", "assess_report_ids", "assess_periods",
     "assess_open",     "assess_dirty", "assess_ranks",   "assess_awards",     "assess_meta",
+    "assess_frozen",
 };
 const size_t assess_n_cfs = sizeof assess_cfs / sizeof assess_cfs[0];
 
@@ -57,7 +58,7 @@ int assess_emit(assess_t *a, store_txn_t *txn, Jiju__V1__Envelope *env,
     }
     if (ptext)
         env->period = (char *)ptext;
-    return envelope_append(a->events, txn, a->cfg->instance, env, NULL);
+    return envelope_append(a->events, txn, a->cfg->shared.instance, env, NULL);
 }
 
 size_t assess_pkey(char *key, const char *ptext, const char *id)

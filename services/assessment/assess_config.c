@@ -243,26 +243,11 @@ static int parse_targets(const json_t *json, void *out, cfg_error *err)
 #define TV(i) offsetof(assess_config_raw, target_in) + (i) * sizeof(int64_t)
 
 static const cfg_spec assess_specs[] = {
-    {"instance", CFG_STRING, "assessment", 0, 64, CFGF(instance), NULL,
-     "producer id of assessment's event log"},
-    {"data_dir", CFG_STRING, "/var/lib/jiju/assessment", 0, 256, CFGF(data_dir), NULL,
-     "RocksDB directory"},
-    {"store.min_free_mb", CFG_INT, "64", 0, 1048576, CFGF(store_min_free_mb), NULL,
-     "refuse work (E_UNAVAILABLE) while the store's disk has fewer MiB free; wait at start"},
-    {"limits.max_frame_bytes", CFG_INT, "4194304", 4096, 1073741824, CFGF(max_frame_bytes), NULL,
-     "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a peer sending more is disconnected"},
-    {"stream.endpoint", CFG_STRING, "tcp://127.0.0.1:7101", 0, 128, CFGF(stream_endpoint), NULL,
+    SERVICE_SETTINGS_SPECS(assess_config_raw, cfg.shared, "assessment", "/var/lib/jiju/assessment"),
+    {"stream.endpoint", CFG_ENDPOINT, "tcp://127.0.0.1:7101", 0, 128, CFGF(stream_endpoint), NULL,
      "stream socket: ingest pushes reports, consumers follow events"},
-    {"stream.heartbeat_ms", CFG_INT, "1000", 10, 600000, CFGF(heartbeat_ms), NULL,
-     "heartbeat interval"},
-    {"stream.timeout_ms", CFG_INT, "5000", 100, 3600000, CFGF(timeout_ms), NULL,
-     "peer considered dead after this silence"},
-    {"query.endpoint", CFG_STRING, "tcp://127.0.0.1:7102", 0, 128, CFGF(query_endpoint), NULL,
+    {"query.endpoint", CFG_ENDPOINT, "tcp://127.0.0.1:7102", 0, 128, CFGF(query_endpoint), NULL,
      "query socket"},
-    {"security.secret_key_file", CFG_STRING, "", 0, 256, CFGF(secret_key_file), NULL,
-     "CURVE key pair of assessment (\"\" = plain TCP, local demo only)"},
-    {"security.keys_file", CFG_STRING, "", 0, 256, CFGF(keys_file), NULL,
-     "allow-list of client public keys and roles"},
     {"scoring.weights", CFG_JSON, DEF_WEIGHTS, 0, 0, 0, parse_weights,
      "indicator weights in percentage points, sum 100"},
     {"scoring.normalisation", CFG_STRING, "min_max", 0, 16, RAW(normalisation), NULL,
@@ -313,7 +298,9 @@ static const cfg_spec assess_specs[] = {
     {"reporting.deadline_days", CFG_INT, "15", 0, 366, CFGF(deadline_days), NULL,
      "days after a period's end before ReportOverdue (seed 五.三)"},
     {"ranking.coalesce_ms", CFG_INT, "1000", 0, 3600000, CFGF(ranking_coalesce_ms), NULL,
-     "RankingUpdated at most once per period per this interval"},
+     "RankingUpdated and TargetProgress at most once per period per this interval"},
+    {"ranking.min_reported_pct", CFG_INT, "65", 0, 100, CFGF(min_reported_pct), NULL,
+     "ranked only with at least this share (percent) of the six reported indicators"},
 };
 
 static int check_weights(const assess_config *c, cfg_error *err)
@@ -378,8 +365,8 @@ static int assess_config_check(void *out, cfg_error *err)
 {
     assess_config_raw *raw = out;
 
-    if (check_weights(&raw->cfg, err) != 0 || check_awards(raw, err) != 0 ||
-        check_names(raw, err) != 0)
+    if (service_settings_check(&raw->cfg.shared, err) != 0 || check_weights(&raw->cfg, err) != 0 ||
+        check_awards(raw, err) != 0 || check_names(raw, err) != 0)
         return -1;
     for (int i = 0; i < IND__COUNT; i++)
         raw->cfg.target_values[i] = raw->target_in[i] * (indicator_is_money[i] ? 100 : 1);

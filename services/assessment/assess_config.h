@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "service_settings.h"
 
 /* Indicators of seed 四.十, in this fixed order everywhere. */
 typedef enum {
@@ -43,16 +44,9 @@ typedef struct assess_target {
 } assess_target;
 
 typedef struct assess_config {
-    char instance[64];          /* producer id of assessment's event log */
-    char data_dir[256];         /* RocksDB directory */
-    int64_t store_min_free_mb;    /* store.min_free_mb */
-    int64_t max_frame_bytes;      /* limits.max_frame_bytes (ZMQ_MAXMSGSIZE) */
+    service_settings shared;    /* instance: producer id of assessment's event log */
     char stream_endpoint[128];  /* ROUTER: ingest pushes reports, consumers follow "events" */
     char query_endpoint[128];   /* ROUTER: QueryRequest/QueryReply */
-    char secret_key_file[256];  /* CURVE key pair; "" = plain TCP (local demo) */
-    char keys_file[256];        /* allow-list of client keys and roles */
-    int64_t heartbeat_ms;
-    int64_t timeout_ms;
 
     /* indicator system */
     int64_t weights[IND__COUNT];          /* percentage points, sum 100 */
@@ -85,6 +79,7 @@ typedef struct assess_config {
     /* overdue (seed 五.三) */
     int64_t deadline_days;                /* days after period end, default 15 */
     int64_t ranking_coalesce_ms;          /* RankingUpdated at most once per period per this */
+    int64_t min_reported_pct;             /* share of the 6 reported indicators to be ranked */
 } assess_config;
 
 /* Load path (NULL: defaults) with --set overrides; refuse with err filled. */

@@ -5,18 +5,18 @@
  * instead of one per report. */
 #include "ingest_submit.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
 #include "ingest_authz.h"
 #include "log.h"
+#include "pb.h"
 #include "problem.h"
 #include "replier.h"
+#include "service.h"
 #include "report_digest.h"
 #include "zap.h"
 
@@ -29,9 +29,9 @@ typedef struct pending_reply {
 
 struct ingest_submit {
     svc_t *svc;
-    void *sock;
+    replier_t *replier;
     store_t *store;
-    int unavailable; /* this batch is refused: the disk is short of space */
+    int unavailable; /* this drain is refused: the disk is short of space */
     uint64_t refused_full;
     ingest_state_t *state;
     stream_log_t *log;
@@ -51,15 +51,15 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
 /* One line per answered request: what, which, and the first problem code. */
 static void log_outcome(const pending_reply *pr, const char *what, const char *id)
 {
+    static const char *const names[] = {"unspecified", "accepted", "duplicate",  "conflict",
+                                        "rejected",    "pong",     "valid",      "unavailable"};
+    const char *status = pr->reply.status < 8 ? names[pr->reply.status] : "?";
+
     if (strcmp(what, "malformed") == 0) { /* anyone can send these at will */
         log_limited(LOG_INFO, "submit", "kind=malformed id=- status=rejected first=%s",
                     pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
         return;
     }
-    static const char *const names[] = {"unspecified", "accepted",  "duplicate",
-                                        "conflict",    "rejected", "unavailable"};
-    const char *status = pr->reply.status < 6 ? names[pr->reply.status] : "?";
-
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
         log_info("submit", "kind=%s id=%s status=%s seq=%llu warnings=%zu", what, id, status,
@@ -88,14 +88,14 @@ static int accept_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repor
     int rc;
 
     ra.report = r;
-    ra.ingest_instance = (char *)is->cfg->instance;
+    ra.ingest_instance = (char *)is->cfg->shared.instance;
     ra.ingest_seq = seq;
     problem_list_take(pl, &ra.warnings, &ra.n_warnings);
     env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED;
     env.report_accepted = &ra;
     env.subject = r->cluster_id;
     env.period = r->period;
-    rc = envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq);
+    rc = envelope_append(is->log, is->txn, is->cfg->shared.instance, &env, &seq);
     if (rc == JIJU_OK)
         rc = ingest_state_accept_report(is->state, is->txn, r, seq, digest);
     pr->reply.status = JIJU__V1__SUBMIT_STATUS__ACCEPTED;
@@ -107,11 +107,12 @@ static int accept_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repor
 }
 
 static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Report *r,
-                          problem_list *pl)
+                          int validate_only, problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
     uint8_t digest[32];
     ingest_known_report known;
+    int rc;
 
     if (r->report_id && *r->report_id && r->cluster_id &&
         ingest_state_find_report(is->state, is->txn, r->cluster_id, r->report_id, &known) ==
@@ -121,7 +122,7 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
             pr->reply.status = JIJU__V1__SUBMIT_STATUS__DUPLICATE;
             pr->reply.seq = known.seq;
             snprintf(pr->seq_instance, sizeof pr->seq_instance, "%s",
-                     known.instance[0] ? known.instance : is->cfg->instance);
+                     known.instance[0] ? known.instance : is->cfg->shared.instance);
             is->duplicates++;
             return;
         }
@@ -139,20 +140,23 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
         is->rejected++;
         return;
     }
-    report_digest(r, digest);
-    if (accept_report(is, pr, r, digest, pl) != JIJU_OK) {
-        log_error("store_failed", "action=exit report_id=%s", r->report_id);
-        exit(EXIT_FAILURE);
+    if (validate_only) { /* a dry run: the same rules, nothing written */
+        reject(pr, JIJU__V1__SUBMIT_STATUS__VALID, pl);
+        return;
     }
+    report_digest(r, digest);
+    if ((rc = accept_report(is, pr, r, digest, pl)) != JIJU_OK)
+        service_store_failed("store_failed", rc, "report_id=%s", r->report_id);
     is->accepted++;
 }
 
 static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Command *c,
-                           problem_list *pl)
+                           int validate_only, problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     uint64_t seq;
+    int rc;
 
     ingest_validate_command(c, &view, pl);
     if (problem_list_count_errors(pl) > 0) {
@@ -160,12 +164,14 @@ static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Com
         is->rejected++;
         return;
     }
+    if (validate_only) {
+        reject(pr, JIJU__V1__SUBMIT_STATUS__VALID, pl);
+        return;
+    }
     env.body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
     env.command = c;
-    if (envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq) != JIJU_OK) {
-        log_error("store_failed", "action=exit command=%d", (int)c->kind_case);
-        exit(EXIT_FAILURE);
-    }
+    if ((rc = envelope_append(is->log, is->txn, is->cfg->shared.instance, &env, &seq)) != JIJU_OK)
+        service_store_failed("store_failed", rc, "command=%d", (int)c->kind_case);
     pr->reply.status = JIJU__V1__SUBMIT_STATUS__ACCEPTED;
     pr->reply.seq = seq;
     is->accepted++;
@@ -186,6 +192,43 @@ static int forbidden(ingest_submit_t *is, pending_reply *pr, const Jiju__V1__Sub
     return 1;
 }
 
+/* The disk is short of space: UNAVAILABLE, nothing validated or stored. */
+static void refuse_unavailable(ingest_submit_t *is, pending_reply *pr, problem_list *pl)
+{
+    char freeb[32];
+
+    snprintf(freeb, sizeof freeb, "%llu", (unsigned long long)store_space_free(is->store));
+    problem_add(pl, JIJU__V1__SEVERITY__ERROR, "E_UNAVAILABLE", "request", freeb,
+                "服务磁盘空间不足 (剩余 %s 字节), 未保存任何内容, 请稍后重新提交",
+                "the service's disk is short of space (%s bytes free): nothing was stored, "
+                "submit again later",
+                freeb);
+    reject(pr, JIJU__V1__SUBMIT_STATUS__UNAVAILABLE, pl);
+    is->refused_full++;
+}
+
+/* Log the turn from full to writable and back, once each way. */
+static void note_space(ingest_submit_t *is, int unavailable)
+{
+    if (unavailable == is->unavailable)
+        return;
+    if (unavailable)
+        log_error("store_full", "action=refuse_submits free_bytes=%llu min_free_mb=%lld",
+                  (unsigned long long)store_space_free(is->store),
+                  (long long)is->cfg->shared.store_min_free_mb);
+    else
+        log_info("store_space_back", "action=accept_submits free_bytes=%llu refused=%llu",
+                 (unsigned long long)store_space_free(is->store),
+                 (unsigned long long)is->refused_full);
+    is->unavailable = unavailable;
+}
+
+/* The request_id echoed: only one that follows the replier's rule. */
+static void set_request_id(pending_reply *pr, const char *id)
+{
+    snprintf(pr->request_id, sizeof pr->request_id, "%s", replier_request_id_echo(id));
+}
+
 static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t *data,
                            size_t len)
 {
@@ -195,23 +238,29 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
     if (!pl)
         return;
     if (ingest_decode(data, len, &is->limits, &req, pl) != JIJU_OK || !req) {
-        if (req && req->request_id) /* decoded but refused: still echo its id */
-            snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        if (req) /* decoded but refused: still echo its id */
+            set_request_id(pr, req->request_id);
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
         log_outcome(pr, "malformed", "-");
+    } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_PING) {
+        set_request_id(pr, req->request_id); /* any allow-listed key may ask */
+        pr->reply.status = JIJU__V1__SUBMIT_STATUS__PONG;
     } else if (forbidden(is, pr, req, pl)) {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        set_request_id(pr, req->request_id);
         log_limited(LOG_INFO, "submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
-                 pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
-                 pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
+                    pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
+                    pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
+    } else if (is->unavailable) {
+        set_request_id(pr, req->request_id);
+        refuse_unavailable(is, pr, pl);
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
-        handle_report(is, pr, req->report, pl);
+        set_request_id(pr, req->request_id);
+        handle_report(is, pr, req->report, req->validate_only, pl);
         log_outcome(pr, "report", req->report->report_id);
     } else {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
-        handle_command(is, pr, req->command, pl);
+        set_request_id(pr, req->request_id);
+        handle_command(is, pr, req->command, req->validate_only, pl);
         log_outcome(pr, "command", pr->request_id);
     }
     /* the reply owns its problems; the request is no longer needed once its
@@ -223,107 +272,58 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
 
 static void send_reply(ingest_submit_t *is, pending_reply *pr)
 {
-    uint8_t stackbuf[4096];
     size_t len;
     uint8_t *buf;
 
     pr->reply.request_id = pr->request_id;
-    pr->reply.instance = (char *)is->cfg->instance;
+    pr->reply.instance = (char *)is->cfg->shared.instance;
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED)
-        pr->reply.seq_instance = (char *)is->cfg->instance;
+        pr->reply.seq_instance = (char *)is->cfg->shared.instance;
     else if (pr->seq_instance[0])
         pr->reply.seq_instance = pr->seq_instance;
-    len = jiju__v1__submit_reply__get_packed_size(&pr->reply);
-    buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
-    if (buf) {
-        jiju__v1__submit_reply__pack(&pr->reply, buf);
-        replier_send(is->sock, &pr->route, buf, len);
-        if (buf != stackbuf)
-            free(buf);
+    if (pb_pack(&pr->reply.base, &buf, &len) == JIJU_OK) {
+        replier_reply(is->replier, &pr->route, buf, len);
+        free(buf);
     }
     for (size_t i = 0; i < pr->reply.n_problems; i++)
         protobuf_c_message_free_unpacked(&pr->reply.problems[i]->base, NULL);
     free(pr->reply.problems);
 }
 
-/* The disk is short of space: answer UNAVAILABLE without validating or
- * storing anything (the request id echoed only if it decodes and is short). */
-static void refuse_unavailable(ingest_submit_t *is, pending_reply *pr, const uint8_t *data,
-                               size_t len)
-{
-    problem_list *pl = problem_list_new();
-    Jiju__V1__SubmitRequest *req = NULL;
-    char freeb[32];
-
-    if (len <= is->limits.max_message_bytes &&
-        (req = jiju__v1__submit_request__unpack(NULL, len, data)) && req->request_id &&
-        strlen(req->request_id) <= INGEST_MAX_REQUEST_ID)
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
-    if (req)
-        jiju__v1__submit_request__free_unpacked(req, NULL);
-    if (!pl)
-        return;
-    snprintf(freeb, sizeof freeb, "%llu", (unsigned long long)store_space_free(is->store));
-    problem_add(pl, JIJU__V1__SEVERITY__ERROR, "E_UNAVAILABLE", "request", freeb,
-                "服务磁盘空间不足 (剩余 %s 字节), 未保存任何内容, 请稍后重新提交",
-                "the service's disk is short of space (%s bytes free): nothing was stored, "
-                "submit again later", freeb);
-    reject(pr, JIJU__V1__SUBMIT_STATUS__UNAVAILABLE, pl);
-    problem_list_free(&pl);
-    is->refused_full++;
-}
-
-static void on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len)
+/* Every request of a wake-up is answered after the batch's one fsync. */
+static int on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len,
+                      uint8_t **reply, size_t *reply_len)
 {
     ingest_submit_t *is = arg;
-    pending_reply *pr = &is->batch[is->n_batch];
+    pending_reply *pr;
 
+    (void)reply;
+    (void)reply_len;
+    if (is->n_batch == 0) /* once per drain: may this batch write? */
+        note_space(is, store_writable(is->store) != JIJU_OK);
+    pr = &is->batch[is->n_batch++];
     memset(pr, 0, sizeof *pr);
     jiju__v1__submit_reply__init(&pr->reply);
     pr->route = *route;
-    if (is->unavailable)
-        refuse_unavailable(is, pr, data, len);
-    else
-        handle_request(is, pr, data, len);
+    handle_request(is, pr, data, len);
+    return REPLIER_DEFER;
 }
 
-/* Log the turn from full to writable and back, once each way. */
-static void note_space(ingest_submit_t *is, int unavailable)
-{
-    if (unavailable == is->unavailable)
-        return;
-    if (unavailable)
-        log_error("store_full", "action=refuse_submits free_bytes=%llu min_free_mb=%lld",
-                  (unsigned long long)store_space_free(is->store),
-                  (long long)is->cfg->store_min_free_mb);
-    else
-        log_info("store_space_back", "action=accept_submits free_bytes=%llu refused=%llu",
-                 (unsigned long long)store_space_free(is->store),
-                 (unsigned long long)is->refused_full);
-    is->unavailable = unavailable;
-}
-
-static void on_submit(svc_t *svc, void *arg)
+/* The group commit: one synced write for the whole drain, then the replies. */
+static void on_drained(void *arg, replier_t *r)
 {
     ingest_submit_t *is = arg;
+    int rc;
 
-    (void)svc;
-    is->n_batch = 0;
-    note_space(is, store_writable(is->store) != JIJU_OK);
-    while (is->n_batch < (size_t)is->cfg->max_batch &&
-           replier_read(is->sock, on_request, is) == 0)
-        is->n_batch++;
-    if (is->n_batch == 0)
-        return;
-    if (store_txn_commit(is->txn, true) != JIJU_OK) {
-        log_error("store_commit_failed", "action=exit batch=%zu reason=\"%s\"", is->n_batch,
-                  store_last_error(is->store));
-        exit(EXIT_FAILURE);
-    }
+    (void)r;
+    if ((rc = store_txn_commit(is->txn, true)) != JIJU_OK)
+        service_store_failed("store_commit_failed", rc, "batch=%zu reason=\"%s\"", is->n_batch,
+                             store_last_error(is->store));
     for (size_t i = 0; i < is->n_batch; i++)
         send_reply(is, &is->batch[i]);
     log_debug("submit_batch", "n=%zu accepted_total=%llu rejected_total=%llu", is->n_batch,
               (unsigned long long)is->accepted, (unsigned long long)is->rejected);
+    is->n_batch = 0;
 }
 
 ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log_t *log,
@@ -331,7 +331,10 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
 {
     ingest_submit_t *is = calloc(1, sizeof *is);
     /* two batches per connection: a client pipelines, the group commit drains */
-    int hwm = cfg->max_batch * 2 > SVC_QUERY_HWM ? (int)cfg->max_batch * 2 : SVC_QUERY_HWM;
+    replier_opts opts = {.max_drain = (int)cfg->max_batch,
+                         .hwm = cfg->max_batch * 2 > SVC_QUERY_HWM ? (int)cfg->max_batch * 2
+                                                                   : SVC_QUERY_HWM,
+                         .after_drain = on_drained};
 
     if (!is)
         return NULL;
@@ -343,17 +346,10 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
     is->store = store;
     is->txn = store_txn_new(store);
     is->batch = calloc((size_t)cfg->max_batch, sizeof *is->batch);
-    is->sock = svc_socket(svc, ZMQ_ROUTER, hwm);
-    if (!is->txn || !is->batch || !is->sock)
-        goto out_free;
-    if (zap_server_bind(svc_zap(svc), is->sock, cfg->submit_endpoint) != JIJU_OK ||
-        svc_on_readable(svc, is->sock, on_submit, is) != JIJU_OK)
-        goto out_free;
+    if (!is->txn || !is->batch ||
+        !(is->replier = replier_new(svc, cfg->submit_endpoint, &opts, on_request, is)))
+        ingest_submit_destroy(&is);
     return is;
-
-out_free:
-    ingest_submit_destroy(&is);
-    return NULL;
 }
 
 void ingest_submit_destroy(ingest_submit_t **isp)
@@ -362,10 +358,7 @@ void ingest_submit_destroy(ingest_submit_t **isp)
 
     if (!is)
         return;
-    if (is->sock) {
-        svc_cancel(is->svc, is);
-        zmq_close(is->sock);
-    }
+    replier_destroy(&is->replier);
     store_txn_destroy(&is->txn);
     free(is->batch);
     free(is);

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "log.h"
 #include "notify_seed.h"
+#include "service.h"
 
 const char *const notify_cfs[] = {NOTIFY_CFS};
 const size_t notify_n_cfs = sizeof notify_cfs / sizeof notify_cfs[0];
@@ -36,9 +37,8 @@ static int route_apply(void *arg, const char *producer_id, uint64_t seq, const u
     int rc = notify_route_apply(arg, producer_id, seq, data, len, txn);
 
     if (rc != JIJU_OK && rc != JIJU_ERR_CORRUPT) {
-        log_error("route_failed", "producer=%s seq=%llu err=\"%s\" action=exit", producer_id,
-                  (unsigned long long)seq, jiju_err_str(rc));
-        exit(EXIT_FAILURE);
+        service_store_failed("route_failed", rc, "producer=%s seq=%llu", producer_id,
+                             (unsigned long long)seq);
     }
     return rc;
 }
@@ -69,10 +69,8 @@ static void retention_tick(svc_t *svc, void *arg)
     if (store_writable(app->srv.store) != JIJU_OK) /* trimming writes too: after space is back */
         return;
     rc = notify_retention_run(&app->route, &app->rules, dropped, app);
-    if (rc != JIJU_OK) { /* appends may be half-written: resume from disk */
-        log_error("retention_failed", "err=\"%s\" action=exit", jiju_err_str(rc));
-        exit(EXIT_FAILURE);
-    }
+    if (rc != JIJU_OK) /* appends may be half-written: resume from disk */
+        service_store_failed("retention_failed", rc, "where=%s", "retention");
     (void)svc;
 }
 
@@ -96,10 +94,8 @@ static void webhook_tick(svc_t *svc, void *arg)
     if (store_writable(app->srv.store) != JIJU_OK) /* each attempt is recorded: wait for space */
         return;
     rc = notify_webhook_tick(app->hooks);
-    if (rc != JIJU_OK) {
-        log_error("webhook_commit_failed", "err=\"%s\" action=exit", jiju_err_str(rc));
-        exit(EXIT_FAILURE);
-    }
+    if (rc != JIJU_OK)
+        service_store_failed("webhook_commit_failed", rc, "where=%s", "webhook_tick");
     (void)svc;
 }
 
@@ -110,10 +106,8 @@ static void admin_changed(void *arg, const char *action, const char *id, int rc,
         log_info("subscription_changed", "action=%s subscriber=%s detail=\"%s\"", action, id, detail);
     else
         log_warn("subscription_refused", "action=%s subscriber=%s reason=\"%s\"", action, id, detail);
-    if (rc == JIJU_ERR_STORE) {
-        log_error("store_failed", "action=exit");
-        exit(EXIT_FAILURE);
-    }
+    if (rc == JIJU_ERR_STORE)
+        service_store_failed("store_failed", rc, "subscriber=%s", id);
 }
 
 /* On first start only: the default subscriptions. */
@@ -143,12 +137,13 @@ static int seed(notify_app *app)
 static int start(notify_app *app)
 {
     notify_config *c = &app->cfg;
-    stream_opts so = {.self_id = c->instance, .heartbeat_ms = (int)c->heartbeat_ms,
-                      .timeout_ms = (int)c->timeout_ms, .credit = (uint32_t)c->credit,
+    stream_opts so = {.self_id = c->shared.instance, .heartbeat_ms = (int)c->shared.heartbeat_ms,
+                      .timeout_ms = (int)c->shared.timeout_ms, .credit = (uint32_t)c->credit,
                       .server_key = c->assessment_public_key};
 
-    app->route = (notify_route){.subs = app->subs, .instance = c->instance,
-                                .alert_subscriber = c->alert_subscriber};
+    app->route = (notify_route){.subs = app->subs, .instance = c->shared.instance,
+                                .alert_subscriber = c->alert_subscriber,
+                                .registry = {c->follow_registry != 0, c->zone_suffixes}};
     app->rules = (notify_retention){c->retention_max_records, c->retention_max_age_ms};
     app->hooks = notify_webhook_new(&app->route,
                                     &(notify_webhook_opts){c->webhook_timeout_ms,
@@ -162,7 +157,7 @@ static int start(notify_app *app)
                                deliveries_log, NULL, app);
     app->events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream, &so,
                             route_apply, &app->route);
-    app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->instance,
+    app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->shared.instance,
                               admin_changed, app);
     if (!app->deliveries || !app->events || !app->admin || !app->hooks ||
         svc_every(app->srv.svc, (int)c->retention_check_ms, retention_tick, app) != JIJU_OK ||
@@ -178,13 +173,13 @@ static int start(notify_app *app)
 int notify_app_start(notify_app *app)
 {
     if (!(app->subs = notify_subs_open(app->srv.store))) {
-        log_error("start_failed", "dir=%s reason=\"subscriptions do not load\"", app->cfg.data_dir);
+        log_error("start_failed", "dir=%s reason=\"subscriptions do not load\"", app->cfg.shared.data_dir);
         return -1;
     }
     if (seed(app) < 0 || start(app) < 0)
         return -1;
     log_info("started", "instance=%s store=%s subscribers=%zu events=%s deliveries=%s admin=%s",
-             app->cfg.instance, app->cfg.data_dir, notify_subs_slots(app->subs),
+             app->cfg.shared.instance, app->cfg.shared.data_dir, notify_subs_slots(app->subs),
              app->cfg.events_endpoint, app->cfg.deliveries_endpoint, app->cfg.admin_endpoint);
     return 0;
 }
