@@ -98,13 +98,14 @@ def check_no_big_files(stack):
 
 
 def phase_ingest_full(stack, accepted):
+    from jiju.v1 import submit_pb2
     d = os.path.join(stack.work, "ingest-1")
     filler = fill(d)
     worst = 0.0
     for i in range(10):
         rep, took = submit_one(stack, report("FULL-I", i, 2021))
         worst = max(worst, took)
-        assert rep.status == 5, rep  # UNAVAILABLE
+        assert rep.status == submit_pb2.UNAVAILABLE, rep
         assert [(p.code, p.field) for p in rep.problems] == [("E_UNAVAILABLE", "request")], rep
         assert rep.request_id == f"FULL-I{i}", rep
     assert stack.procs["ingest-1"].alive(), "ingest died on a full disk"

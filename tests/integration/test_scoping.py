@@ -80,6 +80,86 @@ def check_report_ids(stack):
           "DUPLICATE and CONFLICT within a cluster as before): ok", flush=True)
 
 
+def archive_read(stack, pair, **filters):
+    """(records, error) of one archive query with pair's key."""
+    from jiju.v1 import archive_pb2, envelope_pb2
+    req = archive_pb2.ArchiveQueryRequest(request_id="rq", limit=1000, **filters)
+    raw = h.request(stack.ep["archive_query"], req.SerializeToString(),
+                    curve(stack, "archive", pair))
+    assert raw is not None, "the archive did not answer"
+    rep = archive_pb2.ArchiveQueryReply()
+    rep.ParseFromString(raw)
+    assert rep.request_id == "rq", rep
+    out = []
+    for rec in rep.records:
+        env = envelope_pb2.Envelope()
+        env.ParseFromString(rec.envelope)
+        out.append(env)
+    return out, ("" if rep.ok else rep.error)
+
+
+def clusters_of(envs):
+    from jiju.v1 import archive_pb2  # noqa: F401
+    out = set()
+    for env in envs:
+        body = env.WhichOneof("body")
+        if body == "report_accepted":
+            out.add(env.report_accepted.report.cluster_id)
+        elif env.subject:
+            out.add(env.subject)
+    return out
+
+
+def assess_read(stack, pair, **kind):
+    from jiju.v1 import query_pb2
+    q = query_pb2.QueryRequest(request_id="aq", **kind)
+    raw = h.request(stack.ep["assessment_query"], q.SerializeToString(),
+                    curve(stack, "assessment", pair))
+    assert raw is not None, "assessment did not answer"
+    rep = query_pb2.QueryReply()
+    rep.ParseFromString(raw)
+    return rep
+
+
+def check_reads(stack):
+    from jiju.v1 import common_pb2, query_pb2
+    # the archive: a reporter reads its own cluster, whatever it asks
+    mine, err = archive_read(stack, REP1)
+    assert not err and mine and clusters_of(mine) == {"SC-001"}, (err, clusters_of(mine))
+    same, err = archive_read(stack, REP1, report_id="R-SC2-2020")
+    assert not err and clusters_of(same) == {"SC-001"}, (err, clusters_of(same))
+    _, err = archive_read(stack, REP1, cluster_id="SC-002")
+    assert err.startswith("E_FORBIDDEN_CLUSTER") and "SC-002" in err and "sc-001-org" in err, err
+    _, err = archive_read(stack, DEPT)
+    assert err.startswith("E_FORBIDDEN") and "subscriber" in err, err
+    every, err = archive_read(stack, ADMIN)
+    assert not err and {"SC-001", "SC-002"} <= clusters_of(every), err
+    # assessment: the registry and the ranking narrowed to its own cluster
+    rep = assess_read(stack, REP1, list_clusters=query_pb2.ListClusters())
+    assert rep.ok and [c.id for c in rep.clusters] == ["SC-001"], rep
+    rep = assess_read(stack, ADMIN, list_clusters=query_pb2.ListClusters())
+    assert rep.ok and {c.id for c in rep.clusters} == {"SC-001", "SC-002"}, rep
+    rep = assess_read(stack, REP1, get_ranking=query_pb2.GetRanking(period="2020"))
+    assert rep.ok and {e.cluster_id for e in rep.ranking} <= {"SC-001"}, rep
+    rep = assess_read(stack, REP1, get_targets=query_pb2.GetTargets(year=2020))
+    assert not rep.ok and rep.error.startswith("E_FORBIDDEN"), rep
+    rep = assess_read(stack, DEPT, list_clusters=query_pb2.ListClusters())
+    assert not rep.ok and rep.error.startswith("E_FORBIDDEN") and "subscriber" in rep.error, rep
+    rep = assess_read(stack, DEPT, ping=common_pb2.Ping())
+    assert rep.ok, rep
+    # the department reads its deliveries (its subscription), not another's
+    tail = h.StreamTail(stack.ep["deliveries"], "deliveries", "fgw",
+                        curve=curve(stack, "notification", DEPT))
+    got = []
+    deadline = __import__("time").monotonic() + 15
+    while not got and __import__("time").monotonic() < deadline:
+        got.extend(tail.poll(200))
+    tail.close()
+    assert got, "the department got none of its deliveries"
+    print("reads: reporter own cluster only (archive, registry, ranking; targets refused), "
+          "department its deliveries only, admin everything: ok", flush=True)
+
+
 def main():
     stack = h.Stack(security=CLIENTS)
     stack.archive_curve = curve(stack, "archive", ADMIN)
@@ -89,6 +169,7 @@ def main():
             h.wait_until(lambda: "event=security mode=curve" in stack.logs(name, 100000), 10,
                          what=f"{name} in CURVE mode")
         check_report_ids(stack)
+        check_reads(stack)
         for p in stack.procs.values():
             assert p.alive(), f"{p.name} died; see {p.logpath}"
         print("scoping: all checks passed")
