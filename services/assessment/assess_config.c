@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tz.h"
+
 #define YUAN_MAX 1000000000000000LL /* 10^15 yuan: fen still fits int64 */
 #define N_AMOUNTS (sizeof(((assess_config *)0)->top_amount_yuan) / sizeof(int64_t))
 
@@ -247,6 +249,8 @@ static const cfg_spec assess_specs[] = {
      "producer id of assessment's event log"},
     {"data_dir", CFG_STRING, "/var/lib/jiju/assessment", 0, 256, CFGF(data_dir), NULL,
      "RocksDB directory"},
+    {"time_zone", CFG_STRING, TZ_DEFAULT, 0, 64, CFGF(time_zone), NULL,
+     "tz database zone of the jurisdiction: period bounds and deadlines at its midnight"},
     {"stream.endpoint", CFG_STRING, "tcp://127.0.0.1:7101", 0, 128, CFGF(stream_endpoint), NULL,
      "stream socket: ingest pushes reports, consumers follow events"},
     {"stream.heartbeat_ms", CFG_INT, "1000", 10, 600000, CFGF(heartbeat_ms), NULL,
@@ -377,7 +381,7 @@ static int assess_config_check(void *out, cfg_error *err)
     assess_config_raw *raw = out;
 
     if (check_weights(&raw->cfg, err) != 0 || check_awards(raw, err) != 0 ||
-        check_names(raw, err) != 0)
+        check_names(raw, err) != 0 || tz_use_setting("time_zone", raw->cfg.time_zone, err) != 0)
         return -1;
     for (int i = 0; i < IND__COUNT; i++)
         raw->cfg.target_values[i] = raw->target_in[i] * (indicator_is_money[i] ? 100 : 1);

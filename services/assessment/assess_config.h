@@ -45,6 +45,7 @@ typedef struct assess_target {
 typedef struct assess_config {
     char instance[64];          /* producer id of assessment's event log */
     char data_dir[256];         /* RocksDB directory */
+    char time_zone[64];         /* the jurisdiction's zone: period bounds, deadlines */
     char stream_endpoint[128];  /* ROUTER: ingest pushes reports, consumers follow "events" */
     char query_endpoint[128];   /* ROUTER: QueryRequest/QueryReply */
     char secret_key_file[256];  /* CURVE key pair; "" = plain TCP (local demo) */

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tz.h"
+
 #define OFF(f) offsetof(ingest_config, f)
 #define STR(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h}
 #define INT(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, OFF(f), NULL, h}
@@ -13,6 +15,8 @@
 const cfg_spec ingest_config_specs[] = {
     STR("instance", instance, "", "replica id, unique per replica (default: host name)"),
     STR("data_dir", data_dir, "/var/lib/jiju/ingest-%s", "store directory; %s = instance id"),
+    STR("time_zone", time_zone, TZ_DEFAULT,
+        "tz database zone of the jurisdiction: when a period has started"),
     STR("submit.endpoint", submit_endpoint, "tcp://127.0.0.1:7001", "SubmitRequest ROUTER"),
     STR("assessment.endpoint", assessment_endpoint, "tcp://127.0.0.1:7101",
         "assessment stream endpoint"),
@@ -50,6 +54,8 @@ static int ingest_config_check(void *out, cfg_error *err)
     char dir[sizeof c->data_dir];
     const char *mark;
 
+    if (tz_use_setting("time_zone", c->time_zone, err) != 0)
+        return -1;
     if (c->min_employees_per_enterprise > c->max_employees_per_enterprise) {
         snprintf(err->key, sizeof err->key, "limits.min_employees_per_enterprise");
         snprintf(err->reason, sizeof err->reason, "must not exceed max_employees_per_enterprise");

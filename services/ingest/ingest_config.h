@@ -9,6 +9,7 @@
 
 typedef struct ingest_config {
     char instance[64];            /* stable replica id; "" = the host name */
+    char time_zone[64];           /* the jurisdiction's zone: period bounds */
     char data_dir[256];           /* RocksDB directory; "%s" is replaced by the instance id */
     char submit_endpoint[128];    /* ROUTER for SubmitRequest */
     char assessment_endpoint[128];/* assessment's stream endpoint: push reports, follow events */
