@@ -10,7 +10,7 @@
 #include <zmq.h>
 
 #include "cli.h"
-#include "cli_json.h"
+#include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
 #include "stream_sub.h"
@@ -30,7 +30,7 @@ typedef struct tail_opts {
 
 static int tail_usage(void)
 {
-    fprintf(stderr,
+    fprintf(cli_usage_out(),
             "usage: jiju tail --subscriber ID [--endpoint E] [--stream NAME] [--from SEQ]\n"
             "                 [--count N] [--timeout-ms T] [--heartbeat-ms H]\n"
             "  endpoint defaults to $JIJU_DELIVERIES or %s, stream to \"deliveries\";\n"
@@ -38,7 +38,7 @@ static int tail_usage(void)
             "  --count exits after N events, --timeout-ms after T ms without one\n"
             "  (exit 3 if fewer than --count arrived).\n",
             CLI_DEFAULT_DELIVERIES);
-    return CLI_EXIT_USAGE;
+    return cli_usage_rc();
 }
 
 static int parse_num(const char *text, long long min, long long *out)
@@ -95,7 +95,7 @@ static int tail_flags(int argc, char **argv, tail_opts *o)
 static void print_record(uint64_t seq, const uint8_t *data, size_t len)
 {
     Jiju__V1__Envelope *env = envelope_decode(data, len);
-    char *line = env ? cli_json_envelope_line(env) : NULL;
+    char *line = env ? cloudevent_text(env) : NULL;
 
     if (line) {
         fputs(line, stdout);
@@ -147,6 +147,9 @@ int cli_tail_main(int argc, char **argv)
     stream_sub_t *s;
     void *z;
     int rc;
+
+    if (cli_help)
+        return tail_usage();
 
     if (tail_flags(argc, argv, &o) != 0)
         return tail_usage();
