@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "tz.h"
 
 typedef struct service_settings {
     char instance[64];         /* peer id in HELLO, producer id, replies' instance */
@@ -22,6 +23,7 @@ typedef struct service_settings {
     char keys_file[256];       /* allow-list of client keys and roles */
     int64_t store_min_free_mb; /* store.min_free_mb: take no work below it (store.h) */
     int64_t max_frame_bytes;   /* limits.max_frame_bytes: ZMQ_MAXMSGSIZE of every socket */
+    char time_zone[64];        /* the jurisdiction's tz database zone (tz.h) */
 } service_settings;
 
 #define SERVICE_SETTINGS_SPEC_STR(type, m, key, field, def, help)                                 \
@@ -54,11 +56,16 @@ typedef struct service_settings {
         SERVICE_SETTINGS_SPEC_INT(type, m, "limits.max_frame_bytes", max_frame_bytes, "4194304",  \
                                   4096, 1073741824,                                               \
                                   "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a "  \
-                                  "peer that sends more is disconnected")
+                                  "peer that sends more is disconnected"),                         \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "time_zone", time_zone, TZ_DEFAULT,                    \
+                                  "tz database zone of the jurisdiction: period bounds, "         \
+                                  "deadlines, times for people")
 
 /* The rules across shared settings, for a service's cfg_check_fn: instance
  * and data_dir not empty, stream.timeout_ms above stream.heartbeat_ms (a
- * peer would be declared dead between two heartbeats, forever). 0, or -1
+ * peer would be declared dead between two heartbeats, forever), time_zone
+ * a zone of the tz database, then put in force for the process (tz_use:
+ * config checks run at start-up, before any thread). 0, or -1
  * with err->key and err->reason set (cfg_load adds the file). */
 int service_settings_check(const service_settings *s, cfg_error *err);
 
