@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
+#include "log.h"
 #include "pb.h"
 
 int notify_route_append(notify_sub *sub, store_txn_t *txn, Jiju__V1__Envelope *env)
@@ -31,12 +32,17 @@ int notify_route_apply(void *arg, const char *producer_id, uint64_t seq, const u
     Jiju__V1__Envelope *env = envelope_decode(data, len);
     notify_sub **to;
     size_t n;
+    bool created;
     int rc = JIJU_OK;
 
     (void)producer_id;
     (void)seq;
     if (!env)
         return JIJU_ERR_CORRUPT;
+    if ((rc = notify_registry_follow(&r->registry, r->subs, env, &created)) != JIJU_OK)
+        goto out;
+    if (created)
+        log_info("subscription_derived", "county=%s cause=%s", env->county, env->id);
     n = notify_subs_match(r->subs, env, &to);
     if (n == (size_t)-1)
         rc = JIJU_ERR_NOMEM;
@@ -46,6 +52,7 @@ int notify_route_apply(void *arg, const char *producer_id, uint64_t seq, const u
         r->events++;
         r->deliveries += n;
     }
+out:
     envelope_free(&env);
     return rc;
 }
