@@ -67,8 +67,13 @@ def run(p):
     e = rk["entries"]
     check(rk["final"] is True and rk["status"] == "final" and len(e) == 14, "2023 ranking is final",
           rk.get("status"))
-    check([x["rank"] for x in e] == list(range(1, 15)), "ranks 1..14 in order")
-    for x in e:
+    ranked = [x for x in e if x.get("rank")]
+    check([x["rank"] for x in ranked] == list(range(1, 14)), "the 13 that reported 2023 ranked 1..13")
+    unranked = {x["cluster_id"]: x for x in e if not x.get("rank")}
+    check(unranked.get("JL-SC-002", {}).get("status") == "RANK_STATUS_NOT_REPORTED" and
+          unranked["JL-SC-002"].get("status_reason"), "JL-SC-002 listed as 未报送, with the reason",
+          unranked)
+    for x in ranked:
         pts = sum(cn.get("points_micros", 0) for cn in x["contributions"])
         if pts != x.get("score_micros", 0):
             check(False, f"contributions of {x['cluster_id']} sum to its score", (pts, x))
@@ -94,7 +99,7 @@ def run(p):
     kinds = {a["kind"] for a in aw}
     check(len([a for a in aw if a["kind"] == "TOP_RANKED"]) == 3 and
           {a["cluster_id"] for a in aw if a["kind"] == "TOP_RANKED"} ==
-          {x["cluster_id"] for x in e[:3]}, "2023 TOP_RANKED awards go to the first three", aw)
+          {x["cluster_id"] for x in ranked[:3]}, "2023 TOP_RANKED awards go to the first three", aw)
     allaw = R("GET", "/api/v1/awards", user="czj").json()["awards"]
     check(any(a["kind"] == "NEW_PROVINCIAL" and a["cluster_id"] == "JL-WL-002" for a in allaw),
           "NEW_PROVINCIAL award for JL-WL-002", kinds)
