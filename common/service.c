@@ -153,6 +153,22 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
     return 0;
 }
 
+int service_metrics(service_t *s, const metrics_config *mc)
+{
+    char why[256] = "";
+
+    if (mc->port == 0)
+        return 0;
+    if (!(s->metrics = metrics_http_start(s->svc, mc->bind, (int)mc->port, why, sizeof why))) {
+        log_error("bind_failed", "endpoint=http://%s:%lld/metrics key=metrics.port reason=\"%s\"",
+                  mc->bind, (long long)mc->port, why);
+        s->exit_code = 2;
+        return -1;
+    }
+    log_info("metrics", "endpoint=http://%s:%d/metrics", mc->bind, metrics_http_port(s->metrics));
+    return 0;
+}
+
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs)
 {
     const char *all[SERVICE_MAX_CFS] = {STORE_STREAM_CFS};
@@ -183,6 +199,7 @@ int service_run(service_t *s)
 
 void service_stop(service_t *s)
 {
+    metrics_http_stop(&s->metrics);
     store_close(&s->store);
     zap_destroy(&s->zap); /* its socket must close before the context ends */
     svc_destroy(&s->svc);

@@ -24,6 +24,7 @@ struct svc {
     char name[32];
     void *zctx;
     void *socks[SVC_MAX_SOCKS];
+    int fds[SVC_MAX_SOCKS]; /* a plain descriptor where socks[i] is NULL */
     svc_cb sock_cb[SVC_MAX_SOCKS];
     int n_socks;
     struct {
@@ -99,6 +100,18 @@ int svc_on_readable(svc_t *svc, void *sock, svc_fn fn, void *arg)
     if (svc->n_socks >= SVC_MAX_SOCKS)
         return JIJU_ERR_NOMEM;
     svc->socks[svc->n_socks] = sock;
+    svc->fds[svc->n_socks] = -1;
+    svc->sock_cb[svc->n_socks] = (svc_cb){fn, arg};
+    svc->n_socks++;
+    return JIJU_OK;
+}
+
+int svc_on_fd(svc_t *svc, int fd, svc_fn fn, void *arg)
+{
+    if (svc->n_socks >= SVC_MAX_SOCKS || fd < 0)
+        return JIJU_ERR_NOMEM;
+    svc->socks[svc->n_socks] = NULL;
+    svc->fds[svc->n_socks] = fd;
     svc->sock_cb[svc->n_socks] = (svc_cb){fn, arg};
     svc->n_socks++;
     return JIJU_OK;
@@ -110,6 +123,7 @@ void svc_forget(svc_t *svc, void *sock)
         if (svc->socks[i] != sock)
             continue;
         memmove(&svc->socks[i], &svc->socks[i + 1], (size_t)(svc->n_socks - i - 1) * sizeof(void *));
+        memmove(&svc->fds[i], &svc->fds[i + 1], (size_t)(svc->n_socks - i - 1) * sizeof(int));
         memmove(&svc->sock_cb[i], &svc->sock_cb[i + 1],
                 (size_t)(svc->n_socks - i - 1) * sizeof(svc_cb));
         svc->n_socks--;
@@ -152,6 +166,7 @@ void svc_cancel(svc_t *svc, void *arg)
         if (svc->sock_cb[i].arg == arg)
             continue;
         svc->socks[j] = svc->socks[i];
+        svc->fds[j] = svc->fds[i];
         svc->sock_cb[j++] = svc->sock_cb[i];
     }
     svc->n_socks = j;
@@ -220,7 +235,8 @@ int svc_run(svc_t *svc)
         svc_cb cbs[SVC_MAX_SOCKS];
 
         for (int i = 0; i < n; i++) {
-            items[i] = (zmq_pollitem_t){.socket = svc->socks[i], .events = ZMQ_POLLIN};
+            items[i] = (zmq_pollitem_t){.socket = svc->socks[i], .fd = svc->fds[i],
+                                        .events = ZMQ_POLLIN};
             cbs[i] = svc->sock_cb[i];
         }
         if (zmq_poll(items, n, svc_poll_timeout(svc, clock_mono_ms())) < 0 && errno != EINTR)

@@ -3,8 +3,9 @@
 set -eu
 PKGS="build-essential cmake pkg-config git ca-certificates
       libzmq3-dev libprotobuf-c-dev protobuf-c-compiler librocksdb-dev
-      libcmocka-dev libjansson-dev libcsv-dev libcurl4-openssl-dev libssl-dev
-      python3 python3-zmq python3-protobuf protobuf-compiler"
+      libcmocka-dev libjansson-dev libcsv-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
+      python3 python3-zmq python3-protobuf protobuf-compiler
+      prometheus"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -31,6 +31,7 @@ const cfg_spec archive_config_specs[] = {
     S("security.secret_key_file", secret_key_file, "",
       "CURVE key pair of the archive (\"\" = plain TCP, local demo only)"),
     S("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
+    METRICS_CFG_SPECS(archive_config, metrics),
     S("security.assessment_public_key", assessment_public_key, "",
       "assessment's public key (Z85)"),
 };

@@ -66,6 +66,10 @@ int main(int argc, char **argv)
         rc = srv.exit_code;
         goto out;
     }
+    if (service_metrics(&srv, &cfg.metrics) != 0) {
+        rc = srv.exit_code;
+        goto out;
+    }
     if (service_open_store(&srv, cfg.data_dir, archive_cf_names, archive_n_cfs) != 0)
         goto out;
     if (!(chain = archive_chain_open(srv.store))) {

@@ -259,6 +259,7 @@ static const cfg_spec assess_specs[] = {
      "CURVE key pair of assessment (\"\" = plain TCP, local demo only)"},
     {"security.keys_file", CFG_STRING, "", 0, 256, CFGF(keys_file), NULL,
      "allow-list of client public keys and roles"},
+    METRICS_CFG_SPECS(assess_config, metrics),
     {"scoring.weights", CFG_JSON, DEF_WEIGHTS, 0, 0, 0, parse_weights,
      "indicator weights in percentage points, sum 100"},
     {"scoring.normalisation", CFG_STRING, "min_max", 0, 16, RAW(normalisation), NULL,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "metrics_http.h"
 
 /* Indicators of seed 四.十, in this fixed order everywhere. */
 typedef enum {
@@ -49,6 +50,7 @@ typedef struct assess_config {
     char query_endpoint[128];   /* ROUTER: QueryRequest/QueryReply */
     char secret_key_file[256];  /* CURVE key pair; "" = plain TCP (local demo) */
     char keys_file[256];        /* allow-list of client keys and roles */
+    metrics_config metrics;          /* metrics.port, metrics.bind */
     int64_t heartbeat_ms;
     int64_t timeout_ms;
 

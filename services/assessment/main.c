@@ -76,6 +76,10 @@ int main(int argc, char **argv)
         rc = srv.exit_code;
         goto out;
     }
+    if (!rebuild_from && service_metrics(&srv, &cfg.metrics) != 0) {
+        rc = srv.exit_code;
+        goto out;
+    }
     if (service_open_store(&srv, cfg.data_dir, assess_cfs, assess_n_cfs) != 0)
         goto out;
     if (!(events = stream_log_open(srv.store, "events")))

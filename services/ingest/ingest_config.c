@@ -37,6 +37,7 @@ const cfg_spec ingest_config_specs[] = {
     STR("security.secret_key_file", secret_key_file, "",
         "CURVE key pair of this replica (\"\" = plain TCP, local demo only)"),
     STR("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
+    METRICS_CFG_SPECS(ingest_config, metrics),
     STR("security.assessment_public_key", assessment_public_key, "",
         "assessment's public key (Z85)"),
     STR("security.archive_public_key", archive_public_key, "", "archive's public key (Z85)"),

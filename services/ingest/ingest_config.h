@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "metrics_http.h"
 #include "ingest_validate.h"
 
 typedef struct ingest_config {
@@ -25,6 +26,7 @@ typedef struct ingest_config {
     int64_t revenue_drop_warn_pct;
     char secret_key_file[256];       /* CURVE key pair; "" = plain TCP (local demo) */
     char keys_file[256];             /* allow-list of client keys and roles */
+    metrics_config metrics;          /* metrics.port, metrics.bind */
     char assessment_public_key[64];  /* Z85, for the stream to assessment */
     char archive_public_key[64];     /* Z85, for the stream to the archive */
 } ingest_config;

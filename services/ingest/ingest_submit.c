@@ -15,6 +15,7 @@
 #include "err.h"
 #include "ingest_authz.h"
 #include "log.h"
+#include "metrics.h"
 #include "problem.h"
 #include "replier.h"
 #include "report_digest.h"
@@ -25,6 +26,7 @@ typedef struct pending_reply {
     Jiju__V1__SubmitReply reply;
     char request_id[INGEST_MAX_REQUEST_ID + 1];
     char seq_instance[64]; /* whose log seq is in ("" until known) */
+    const char *kind;      /* report, command, malformed, forbidden (metrics) */
 } pending_reply;
 
 struct ingest_submit {
@@ -46,11 +48,12 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
 }
 
 /* One line per answered request: what, which, and the first problem code. */
+static const char *const status_names[] = {"unspecified", "accepted", "duplicate", "conflict",
+                                           "rejected"};
+
 static void log_outcome(const pending_reply *pr, const char *what, const char *id)
 {
-    static const char *const names[] = {"unspecified", "accepted", "duplicate", "conflict",
-                                        "rejected"};
-    const char *status = pr->reply.status < 5 ? names[pr->reply.status] : "?";
+    const char *status = pr->reply.status < 5 ? status_names[pr->reply.status] : "?";
 
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
@@ -189,18 +192,22 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
             snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
+        pr->kind = "malformed";
         log_outcome(pr, "malformed", "-");
     } else if (forbidden(is, pr, req, pl)) {
         snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        pr->kind = "forbidden";
         log_info("submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
                  pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
                  pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
         snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        pr->kind = "report";
         handle_report(is, pr, req->report, pl);
         log_outcome(pr, "report", req->report->report_id);
     } else {
         snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        pr->kind = "command";
         handle_command(is, pr, req->command, pl);
         log_outcome(pr, "command", pr->request_id);
     }
@@ -211,12 +218,31 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
     problem_list_free(&pl);
 }
 
+/* Counted when answered, after the batch's fsync: "accepted" is on disk. */
+static void count_outcome(const pending_reply *pr)
+{
+    static metrics_family *f;
+    char l[METRICS_LABELS_MAX];
+
+    if (!f)
+        f = metrics_counter("jiju_ingest_requests_total",
+                            "SubmitRequests answered, by kind, status and first problem code");
+    metrics_labels(l, sizeof l, "kind", pr->kind ? pr->kind : "unknown", "status",
+                   pr->reply.status < 5 ? status_names[pr->reply.status] : "unknown", "code",
+                   pr->reply.status >= JIJU__V1__SUBMIT_STATUS__CONFLICT && pr->reply.n_problems
+                       ? pr->reply.problems[0]->code
+                       : "",
+                   NULL);
+    metrics_add(f, l, 1);
+}
+
 static void send_reply(ingest_submit_t *is, pending_reply *pr)
 {
     uint8_t stackbuf[4096];
     size_t len;
     uint8_t *buf;
 
+    count_outcome(pr);
     pr->reply.request_id = pr->request_id;
     pr->reply.instance = (char *)is->cfg->instance;
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED)
@@ -249,6 +275,7 @@ static void on_request(void *arg, const replier_route *route, const uint8_t *dat
 
 static void on_submit(svc_t *svc, void *arg)
 {
+    static metrics_family *batch_sizes;
     ingest_submit_t *is = arg;
 
     (void)svc;
@@ -258,10 +285,15 @@ static void on_submit(svc_t *svc, void *arg)
         is->n_batch++;
     if (is->n_batch == 0)
         return;
+    if (!batch_sizes)
+        batch_sizes = metrics_histogram("jiju_ingest_commit_requests",
+                                        "SubmitRequests answered per synced commit (group commit)",
+                                        metrics_size_buckets, metrics_n_size_buckets);
     if (store_txn_commit(is->txn, true) != JIJU_OK) {
         log_error("store_commit_failed", "action=exit batch=%zu", is->n_batch);
         exit(EXIT_FAILURE);
     }
+    metrics_observe(batch_sizes, "", (double)is->n_batch);
     for (size_t i = 0; i < is->n_batch; i++)
         send_reply(is, &is->batch[i]);
     log_debug("submit_batch", "n=%zu accepted_total=%llu rejected_total=%llu", is->n_batch,

@@ -39,6 +39,10 @@ int main(int argc, char **argv)
         rc = srv.exit_code;
         goto out;
     }
+    if (service_metrics(&srv, &cfg.metrics) != 0) {
+        rc = srv.exit_code;
+        goto out;
+    }
     if (service_open_store(&srv, cfg.data_dir, ingest_cfs, ingest_n_cfs) != 0)
         goto out;
     so = (stream_opts){.self_id = cfg.instance, .heartbeat_ms = (int)cfg.heartbeat_ms,

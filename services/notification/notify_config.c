@@ -41,6 +41,7 @@ const cfg_spec notify_config_specs[] = {
     S("security.secret_key_file", secret_key_file, "",
       "CURVE key pair of notification (\"\" = plain TCP, local demo only)"),
     S("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
+    METRICS_CFG_SPECS(notify_config, metrics),
     S("security.assessment_public_key", assessment_public_key, "",
       "assessment's public key (Z85)"),
 };

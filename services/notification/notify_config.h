@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "metrics_http.h"
 
 typedef struct notify_config {
     char instance[64];            /* our peer id and CloudEvents source of our own events */
@@ -37,6 +38,7 @@ typedef struct notify_config {
 
     char secret_key_file[256];      /* CURVE key pair; "" = plain TCP (local demo) */
     char keys_file[256];            /* allow-list of client keys and roles */
+    metrics_config metrics;          /* metrics.port, metrics.bind */
     char assessment_public_key[64]; /* Z85, for following assessment's events */
 } notify_config;
 
