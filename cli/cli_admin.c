@@ -9,12 +9,13 @@
 #include <zmq.h>
 
 #include "cli.h"
-#include "cli_json.h"
-#include "cli_money.h"
 #include "cli_table.h"
 #include "clock.h"
 #include "err.h"
 #include "jiju/v1/query.pb-c.h"
+#include "money.h"
+#include "pb.h"
+#include "pbjson.h"
 #include "rpc.h"
 
 #define ADMIN_TIMEOUT_MS 5000
@@ -147,7 +148,7 @@ static int run_command(const admin_flags *f, Jiju__V1__Command *cmd)
 /* A Cluster from --file (a Cluster object, or {"cluster": {...}}). */
 static Jiju__V1__Cluster *cluster_from_file(const char *path)
 {
-    cli_json_error jerr;
+    pbjson_error jerr;
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *obj;
     Jiju__V1__Cluster *c = NULL;
@@ -158,9 +159,9 @@ static Jiju__V1__Cluster *cluster_from_file(const char *path)
         return NULL;
     }
     obj = json_object_get(root, "cluster") ? json_object_get(root, "cluster") : root;
-    c = (Jiju__V1__Cluster *)cli_json_to_message(&jiju__v1__cluster__descriptor, obj, "", &jerr);
+    c = (Jiju__V1__Cluster *)pbjson_to_message(&jiju__v1__cluster__descriptor, obj, "", &jerr);
     if (!c)
-        fprintf(stderr, "jiju: %s: %s\n", path, cli_json_error_format(&jerr, buf, sizeof buf));
+        fprintf(stderr, "jiju: %s: %s\n", path, pbjson_error_format(&jerr, buf, sizeof buf));
     json_decref(root);
     return c;
 }
@@ -177,12 +178,12 @@ static int cluster_from_flags(const admin_flags *f, Jiju__V1__Cluster *c)
     }
     c->id = (char *)f->id;
     c->name = (char *)f->name;
-    if (cli_json_enum_parse(&jiju__v1__category__descriptor, f->category, &v) != JIJU_OK) {
+    if (pbjson_enum_parse(&jiju__v1__category__descriptor, f->category, &v) != JIJU_OK) {
         fprintf(stderr, "jiju cluster: unknown category \"%s\"\n", f->category);
         return -1;
     }
     c->category = v;
-    if (f->level && cli_json_enum_parse(&jiju__v1__level__descriptor, f->level, &v) != JIJU_OK) {
+    if (f->level && pbjson_enum_parse(&jiju__v1__level__descriptor, f->level, &v) != JIJU_OK) {
         fprintf(stderr, "jiju cluster: unknown level \"%s\" (city or provincial)\n", f->level);
         return -1;
     }
@@ -292,17 +293,15 @@ static Jiju__V1__QueryReply *query(const cli_endpoints *eps, Jiju__V1__QueryRequ
     void *z = zmq_ctx_new();
     int per_try = timeout_ms / (int)(2 * eps->n) > 0 ? timeout_ms / (int)(2 * eps->n) : 1;
     rpc_t *r = z ? rpc_new(z, (const char *const *)eps->list, eps->n, per_try) : NULL;
-    size_t len = jiju__v1__query_request__get_packed_size(req), rlen = 0;
-    uint8_t *buf = malloc(len ? len : 1), *reply = NULL;
+    size_t len = 0, rlen = 0;
+    uint8_t *buf = NULL, *reply = NULL;
     Jiju__V1__QueryReply *rep = NULL;
     int rc = JIJU_ERR_NOMEM;
 
     if (r && cli_curve_rpc(r, CLI_KEY_ASSESSMENT) != 0)
         rc = JIJU_ERR_CONFIG;
-    else if (r && buf) {
-        jiju__v1__query_request__pack(req, buf);
+    else if (r && pb_pack(&req->base, &buf, &len) == JIJU_OK)
         rc = rpc_call(r, buf, len, &reply, &rlen);
-    }
     if (rc == JIJU_OK && !(rep = jiju__v1__query_reply__unpack(NULL, rlen, reply)))
         rc = JIJU_ERR_CORRUPT;
     if (!quiet && rc != JIJU_OK)
@@ -336,7 +335,7 @@ static void add_cluster_row(cli_table_t *t, const Jiju__V1__Cluster *c)
                  i ? "、" : "", c->leading_industries[i]);
     cells[0] = c->id;
     cells[1] = c->name;
-    cells[2] = cli_json_category_zh(c->category);
+    cells[2] = pbjson_category_zh(c->category);
     cells[3] = c->county;
     cells[4] = level_zh(c->level);
     cells[5] = c->status == JIJU__V1__CLUSTER_STATUS__ELIMINATED ? "已淘汰" : "在册";
@@ -404,14 +403,14 @@ static void rank_change_text(const Jiju__V1__RankEntry *e, char *buf, size_t cap
 
 static void add_rank_row(cli_table_t *t, const Jiju__V1__RankEntry *e)
 {
-    char rank[16], crank[16], score[CLI_WAN_TEXT_CAP], change[16];
+    char rank[16], crank[16], score[MONEY_WAN_TEXT_CAP], change[16];
     const char *cells[7] = {
-        rank,  e->cluster_id, e->cluster_name, cli_json_category_zh(e->category),
+        rank,  e->cluster_id, e->cluster_name, pbjson_category_zh(e->category),
         crank, score,         change};
 
     snprintf(rank, sizeof rank, "%u", e->rank);
     snprintf(crank, sizeof crank, "%u", e->category_rank);
-    cli_millionths_text(e->score_micros, score, sizeof score);
+    money_millionths_text(e->score_micros, score, sizeof score);
     rank_change_text(e, change, sizeof change);
     cli_table_add(t, cells);
 }
@@ -457,7 +456,7 @@ int cli_ranking_main(int argc, char **argv)
         goto out;
     }
     if (f.category &&
-        cli_json_enum_parse(&jiju__v1__category__descriptor, f.category, &category) != JIJU_OK) {
+        pbjson_enum_parse(&jiju__v1__category__descriptor, f.category, &category) != JIJU_OK) {
         fprintf(stderr, "jiju ranking: unknown category \"%s\"\n", f.category);
         goto out;
     }
@@ -479,18 +478,18 @@ out:
 static void add_target_row(cli_table_t *t, const char *label, int64_t actual, int64_t target,
                            int64_t pct_micros, int money)
 {
-    char a[CLI_WAN_TEXT_CAP], g[CLI_WAN_TEXT_CAP], p[CLI_WAN_TEXT_CAP + 1];
+    char a[MONEY_WAN_TEXT_CAP], g[MONEY_WAN_TEXT_CAP], p[MONEY_WAN_TEXT_CAP + 1];
     const char *cells[4] = {label, a, g, p};
 
     if (money) {
-        cli_fen_to_wan(actual, a, sizeof a);
-        cli_fen_to_wan(target, g, sizeof g);
+        money_fen_to_wan(actual, a, sizeof a);
+        money_fen_to_wan(target, g, sizeof g);
     } else {
         snprintf(a, sizeof a, "%lld", (long long)actual);
         snprintf(g, sizeof g, "%lld", (long long)target);
     }
     /* millionths of 1 -> percent: the same digits shifted by two places */
-    cli_millionths_text(pct_micros * 100, p, sizeof p - 1);
+    money_millionths_text(pct_micros * 100, p, sizeof p - 1);
     strcat(p, "%");
     cli_table_add(t, cells);
 }

@@ -10,8 +10,8 @@
 #include <csv.h>
 #include <jansson.h>
 
-#include "cli_money.h"
 #include "err.h"
+#include "money.h"
 #include "period.h"
 
 /* Chinese column names of the statistics form -> Report field (or X_wan). */
@@ -208,11 +208,11 @@ static void set_cell(csv_state *st, Jiju__V1__Report *r, const csv_col *c, const
             fail(st, JIJU_ERR_NOMEM, "out of memory");
         return;
     }
-    if (c->is_wan && cli_wan_to_fen(text, &v, &reason) != JIJU_OK) {
+    if (c->is_wan && money_wan_to_fen(text, &v, &reason) != JIJU_OK) {
         add_problem(st, c->name, "bad amount \"%s\": %s", text, reason);
         return;
     }
-    if (!c->is_wan && cli_parse_int64(text, &v) != JIJU_OK) {
+    if (!c->is_wan && money_parse_int64(text, &v) != JIJU_OK) {
         add_problem(st, c->name, "bad integer \"%s\"", text);
         return;
     }

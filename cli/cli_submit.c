@@ -13,6 +13,7 @@
 #include "cli_csv.h"
 #include "cli_json.h"
 #include "err.h"
+#include "pb.h"
 #include "rpc.h"
 
 #define SUBMIT_WINDOW 256 /* requests in flight */
@@ -79,13 +80,12 @@ static size_t id_index(const char *id, size_t n)
 
 static int send_one(rpc_t *r, const Jiju__V1__SubmitRequest *req)
 {
-    size_t len = jiju__v1__submit_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    int rc;
+    uint8_t *buf;
+    size_t len;
+    int rc = pb_pack(&req->base, &buf, &len);
 
-    if (!buf)
-        return JIJU_ERR_NOMEM;
-    jiju__v1__submit_request__pack(req, buf);
+    if (rc != JIJU_OK)
+        return rc;
     rc = rpc_send(r, req->request_id, buf, len);
     free(buf);
     return rc;
@@ -219,7 +219,7 @@ int cli_submit_flags(int argc, char **argv, cli_endpoints *eps, int *timeout_ms,
 int cli_submit_main(int argc, char **argv)
 {
     cli_endpoints eps = {0};
-    cli_json_error jerr;
+    pbjson_error jerr;
     submit_ctx ctx = {0};
     cli_tally tally = {0};
     const char *file;
@@ -237,7 +237,7 @@ int cli_submit_main(int argc, char **argv)
     }
     if (cli_json_parse_requests(text, len, &ctx.reqs, &n, &jerr) != JIJU_OK) {
         fprintf(stderr, "jiju submit: %s: %s\n", file,
-                cli_json_error_format(&jerr, ebuf, sizeof ebuf));
+                pbjson_error_format(&jerr, ebuf, sizeof ebuf));
         goto out;
     }
     if (cli_submit_run(&eps, ctx.reqs, n, timeout_ms, print_submit_reply, &ctx, &tally) !=

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "jiju/v1/stream.pb-c.h"
 #include "keys.h"
+#include "pb.h"
 #include "zap.h"
 
 enum sub_state { SUB_WAIT_HELLO = 0, SUB_ACTIVE };
@@ -47,22 +48,19 @@ typedef struct sub_out {
 
 static int sub_send(stream_sub_t *s, const Jiju__V1__StreamFrame *f)
 {
-    uint8_t stackbuf[512];
-    size_t len = jiju__v1__stream_frame__get_packed_size(f);
-    uint8_t *buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
-    int rc = JIJU_OK;
+    uint8_t *buf;
+    size_t len;
+    int rc = pb_pack(&f->base, &buf, &len);
 
-    if (!buf)
-        return JIJU_ERR_NOMEM;
-    jiju__v1__stream_frame__pack(f, buf);
+    if (rc != JIJU_OK)
+        return rc;
     /* A full pipe drops this frame: heartbeats and RESUMEs are repeated, an
      * ACK is repeated by the next heartbeat's position. */
     if (zmq_send(s->sock, buf, len, ZMQ_DONTWAIT) < 0)
         rc = errno == EAGAIN ? JIJU_ERR_AGAIN : JIJU_ERR_ZMQ;
     else
         s->last_tx = clock_mono_ms();
-    if (buf != stackbuf)
-        free(buf);
+    free(buf);
     return rc;
 }
 

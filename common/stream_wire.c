@@ -8,24 +8,22 @@
 
 #include "clock.h"
 #include "err.h"
+#include "pb.h"
 #include "stream_int.h"
 
 int peer_send(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *f)
 {
-    uint8_t stackbuf[8192];
-    size_t len = jiju__v1__stream_frame__get_packed_size(f);
-    uint8_t *buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
+    uint8_t *buf;
+    size_t len;
     int rc = 0;
 
-    if (!buf)
+    if (pb_pack(&f->base, &buf, &len) != JIJU_OK)
         return JIJU_ERR_NOMEM;
-    jiju__v1__stream_frame__pack(f, buf);
     if (p->is_server && zmq_send(p->sock, s->rid, s->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         rc = -1;
     if (rc == 0 && zmq_send(p->sock, buf, len, ZMQ_DONTWAIT) < 0)
         rc = -1;
-    if (buf != stackbuf)
-        free(buf);
+    free(buf);
     if (rc < 0) {
         if (errno == EAGAIN)
             return JIJU_ERR_AGAIN;

@@ -14,6 +14,7 @@
 
 #include "assess_state.h"
 #include "err.h"
+#include "pb.h"
 
 #define RUNS_VERSION 1
 #define RUNS_KINDS 3
@@ -89,15 +90,7 @@ static int publish(assess_t *a, store_txn_t *txn, const char *text, const assess
         return JIJU_ERR_NOMEM;
     for (size_t i = 0; rc == JIJU_OK && i < r->n; i++) {
         size_t klen = assess_pkey(key, text, entries[i]->cluster_id);
-        size_t len = jiju__v1__rank_entry__get_packed_size(entries[i]);
-        uint8_t *buf = malloc(len ? len : 1);
-        if (!buf) {
-            rc = JIJU_ERR_NOMEM;
-            break;
-        }
-        jiju__v1__rank_entry__pack(entries[i], buf);
-        rc = store_txn_put(txn, a->cf[ACF_RANKS], key, klen, buf, len);
-        free(buf);
+        rc = pb_txn_put(txn, a->cf[ACF_RANKS], key, klen, &entries[i]->base);
     }
     if (rc == JIJU_OK) {
         rp.period = (char *)text;

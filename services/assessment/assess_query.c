@@ -148,6 +148,13 @@ static int get_targets(assess_t *a, store_txn_t *txn, uint32_t year, Jiju__V1__Q
     }
     if (best)
         rc = assess_period_get(a, txn, best, &st);
+    /* a closed period answers what its close said, whatever came after */
+    if (rc == JIJU_OK && best && st.closed && (reply->targets = assess_frozen_targets(a, txn, best))) {
+        reply->targets_frozen = 1;
+        reply->ok = 1;
+        assess_keys_free(&keys, n);
+        return JIJU_OK;
+    }
     if (rc == JIJU_OK && (reply->targets = malloc(sizeof *reply->targets)) &&
         !(best = strdup(best ? best : ""))) {
         free(reply->targets);
@@ -205,7 +212,11 @@ void assess_reply_free(Jiju__V1__QueryReply *reply)
     free(reply->ranking);
     reply->ranking = NULL;
     reply->n_ranking = 0;
-    if (reply->targets) {
+    if (reply->targets && reply->targets_frozen) {
+        jiju__v1__target_progress__free_unpacked(reply->targets, NULL);
+        reply->targets = NULL;
+        reply->targets_frozen = 0;
+    } else if (reply->targets) {
         free(reply->targets->period);
         free(reply->targets);
         reply->targets = NULL;

@@ -19,7 +19,9 @@
  *   assess_ranks      period '\0' id    -> packed jiju.v1.RankEntry (published)
  *   assess_awards     award id          -> packed jiju.v1.AwardGranted
  *   assess_meta       "active"          -> be64 number of active clusters
- *                     "params"          -> the indicator system in force */
+ *                     "params"          -> the indicator system in force
+ *   assess_frozen     period            -> packed jiju.v1.TargetProgress as
+ *                                          the close said it (closed periods) */
 #ifndef JIJU_ASSESS_STATE_H
 #define JIJU_ASSESS_STATE_H
 
@@ -43,6 +45,7 @@ enum {
     ACF_RANKS,
     ACF_AWARDS,
     ACF_META,
+    ACF_FROZEN,
     ACF__COUNT
 };
 
@@ -146,8 +149,14 @@ void assess_period_sums(assess_period_state *st, const Jiju__V1__Report *r, int 
 /* Fill tp (strings borrowed from period) for year from st. */
 void assess_target_fill(assess_t *a, store_txn_t *txn, int year, const char *ptext,
                         const assess_period_state *st, Jiju__V1__TargetProgress *tp);
+/* TargetProgress for the period (city-wide: no subject), at time_ms (0 =
+ * now). If freeze, also kept as the period's figures for ever after. */
 int assess_emit_targets(assess_t *a, store_txn_t *txn, const char *text, const period *p,
-                        const assess_period_state *st, const Jiju__V1__Cluster *subject);
+                        const assess_period_state *st, int64_t time_ms, bool freeze);
+/* The TargetProgress frozen at the period's close, or NULL (open, never
+ * closed, or closed before figures were frozen). Caller frees with
+ * jiju__v1__target_progress__free_unpacked. */
+Jiju__V1__TargetProgress *assess_frozen_targets(assess_t *a, store_txn_t *txn, const char *text);
 
 /* ---- scoring rows of one period (assess_rows.c) ---- */
 

@@ -5,10 +5,8 @@
  * instead of one per report. */
 #include "ingest_submit.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "clock.h"
 #include "envelope.h"
@@ -16,8 +14,10 @@
 #include "ingest_authz.h"
 #include "log.h"
 #include "metrics.h"
+#include "pb.h"
 #include "problem.h"
 #include "replier.h"
+#include "service.h"
 #include "report_digest.h"
 #include "zap.h"
 
@@ -31,7 +31,7 @@ typedef struct pending_reply {
 
 struct ingest_submit {
     svc_t *svc;
-    void *sock;
+    replier_t *replier;
     ingest_state_t *state;
     stream_log_t *log;
     store_txn_t *txn;
@@ -49,11 +49,11 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
 
 /* One line per answered request: what, which, and the first problem code. */
 static const char *const status_names[] = {"unspecified", "accepted", "duplicate", "conflict",
-                                           "rejected"};
+                                           "rejected", "pong"};
 
 static void log_outcome(const pending_reply *pr, const char *what, const char *id)
 {
-    const char *status = pr->reply.status < 5 ? status_names[pr->reply.status] : "?";
+    const char *status = pr->reply.status < 6 ? status_names[pr->reply.status] : "?";
 
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
@@ -107,6 +107,7 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
     ingest_view view = ingest_state_view(is->state, is->txn);
     uint8_t digest[32];
     ingest_known_report known;
+    int rc;
 
     if (r->report_id && *r->report_id &&
         ingest_state_find_report(is->state, is->txn, r->report_id, &known) == JIJU_OK) {
@@ -133,10 +134,8 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
         return;
     }
     report_digest(r, digest);
-    if (accept_report(is, pr, r, digest, pl) != JIJU_OK) {
-        log_error("store_failed", "action=exit report_id=%s", r->report_id);
-        exit(EXIT_FAILURE);
-    }
+    if ((rc = accept_report(is, pr, r, digest, pl)) != JIJU_OK)
+        service_store_failed("store_failed", rc, "report_id=%s", r->report_id);
     is->accepted++;
 }
 
@@ -146,6 +145,7 @@ static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Com
     ingest_view view = ingest_state_view(is->state, is->txn);
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     uint64_t seq;
+    int rc;
 
     ingest_validate_command(c, &view, pl);
     if (problem_list_count_errors(pl) > 0) {
@@ -155,10 +155,8 @@ static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Com
     }
     env.body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
     env.command = c;
-    if (envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq) != JIJU_OK) {
-        log_error("store_failed", "action=exit command=%d", (int)c->kind_case);
-        exit(EXIT_FAILURE);
-    }
+    if ((rc = envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq)) != JIJU_OK)
+        service_store_failed("store_failed", rc, "command=%d", (int)c->kind_case);
     pr->reply.status = JIJU__V1__SUBMIT_STATUS__ACCEPTED;
     pr->reply.seq = seq;
     is->accepted++;
@@ -179,6 +177,12 @@ static int forbidden(ingest_submit_t *is, pending_reply *pr, const Jiju__V1__Sub
     return 1;
 }
 
+/* The request_id echoed: only one that follows the replier's rule. */
+static void set_request_id(pending_reply *pr, const char *id)
+{
+    snprintf(pr->request_id, sizeof pr->request_id, "%s", replier_request_id_echo(id));
+}
+
 static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t *data,
                            size_t len)
 {
@@ -188,25 +192,29 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
     if (!pl)
         return;
     if (ingest_decode(data, len, &is->limits, &req, pl) != JIJU_OK || !req) {
-        if (req && req->request_id) /* decoded but refused: still echo its id */
-            snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        if (req) /* decoded but refused: still echo its id */
+            set_request_id(pr, req->request_id);
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
         pr->kind = "malformed";
         log_outcome(pr, "malformed", "-");
+    } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_PING) {
+        set_request_id(pr, req->request_id); /* any allow-listed key may ask */
+        pr->kind = "ping";
+        pr->reply.status = JIJU__V1__SUBMIT_STATUS__PONG;
     } else if (forbidden(is, pr, req, pl)) {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        set_request_id(pr, req->request_id);
         pr->kind = "forbidden";
         log_info("submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
                  pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
                  pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        set_request_id(pr, req->request_id);
         pr->kind = "report";
         handle_report(is, pr, req->report, pl);
         log_outcome(pr, "report", req->report->report_id);
     } else {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        set_request_id(pr, req->request_id);
         pr->kind = "command";
         handle_command(is, pr, req->command, pl);
         log_outcome(pr, "command", pr->request_id);
@@ -228,7 +236,7 @@ static void count_outcome(const pending_reply *pr)
         f = metrics_counter("jiju_ingest_requests_total",
                             "SubmitRequests answered, by kind, status and first problem code");
     metrics_labels(l, sizeof l, "kind", pr->kind ? pr->kind : "unknown", "status",
-                   pr->reply.status < 5 ? status_names[pr->reply.status] : "unknown", "code",
+                   pr->reply.status < 6 ? status_names[pr->reply.status] : "unknown", "code",
                    pr->reply.status >= JIJU__V1__SUBMIT_STATUS__CONFLICT && pr->reply.n_problems
                        ? pr->reply.problems[0]->code
                        : "",
@@ -238,7 +246,6 @@ static void count_outcome(const pending_reply *pr)
 
 static void send_reply(ingest_submit_t *is, pending_reply *pr)
 {
-    uint8_t stackbuf[4096];
     size_t len;
     uint8_t *buf;
 
@@ -249,62 +256,59 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
         pr->reply.seq_instance = (char *)is->cfg->instance;
     else if (pr->seq_instance[0])
         pr->reply.seq_instance = pr->seq_instance;
-    len = jiju__v1__submit_reply__get_packed_size(&pr->reply);
-    buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
-    if (buf) {
-        jiju__v1__submit_reply__pack(&pr->reply, buf);
-        replier_send(is->sock, &pr->route, buf, len);
-        if (buf != stackbuf)
-            free(buf);
+    if (pb_pack(&pr->reply.base, &buf, &len) == JIJU_OK) {
+        replier_reply(is->replier, &pr->route, buf, len);
+        free(buf);
     }
     for (size_t i = 0; i < pr->reply.n_problems; i++)
         protobuf_c_message_free_unpacked(&pr->reply.problems[i]->base, NULL);
     free(pr->reply.problems);
 }
 
-static void on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len)
+/* Every request of a wake-up is answered after the batch's one fsync. */
+static int on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len,
+                      uint8_t **reply, size_t *reply_len)
 {
     ingest_submit_t *is = arg;
-    pending_reply *pr = &is->batch[is->n_batch];
+    pending_reply *pr = &is->batch[is->n_batch++];
 
+    (void)reply;
+    (void)reply_len;
     memset(pr, 0, sizeof *pr);
     jiju__v1__submit_reply__init(&pr->reply);
     pr->route = *route;
     handle_request(is, pr, data, len);
+    return REPLIER_DEFER;
 }
 
-static void on_submit(svc_t *svc, void *arg)
+/* The group commit: one synced write for the whole drain, then the replies. */
+static void on_drained(void *arg, replier_t *r)
 {
     static metrics_family *batch_sizes;
     ingest_submit_t *is = arg;
 
-    (void)svc;
-    is->n_batch = 0;
-    while (is->n_batch < (size_t)is->cfg->max_batch &&
-           replier_read(is->sock, on_request, is) == 0)
-        is->n_batch++;
-    if (is->n_batch == 0)
-        return;
+    (void)r;
     if (!batch_sizes)
         batch_sizes = metrics_histogram("jiju_ingest_commit_requests",
                                         "SubmitRequests answered per synced commit (group commit)",
                                         metrics_size_buckets, metrics_n_size_buckets);
-    if (store_txn_commit(is->txn, true) != JIJU_OK) {
-        log_error("store_commit_failed", "action=exit batch=%zu", is->n_batch);
-        exit(EXIT_FAILURE);
-    }
-    metrics_observe(batch_sizes, "", (double)is->n_batch);
+    if (store_txn_commit(is->txn, true) != JIJU_OK)
+        service_store_failed("store_commit_failed", JIJU_ERR_STORE, "batch=%zu", is->n_batch);
+    if (is->n_batch)
+        metrics_observe(batch_sizes, "", (double)is->n_batch);
     for (size_t i = 0; i < is->n_batch; i++)
         send_reply(is, &is->batch[i]);
     log_debug("submit_batch", "n=%zu accepted_total=%llu rejected_total=%llu", is->n_batch,
               (unsigned long long)is->accepted, (unsigned long long)is->rejected);
+    is->n_batch = 0;
 }
 
 ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log_t *log,
                                    store_t *store, const ingest_config *cfg)
 {
     ingest_submit_t *is = calloc(1, sizeof *is);
-    int zero = 0, hwm = 100000;
+    replier_opts opts = {.max_drain = (int)cfg->max_batch, .hwm = 100000,
+                         .after_drain = on_drained};
 
     if (!is)
         return NULL;
@@ -315,20 +319,10 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
     is->limits = ingest_config_limits(cfg);
     is->txn = store_txn_new(store);
     is->batch = calloc((size_t)cfg->max_batch, sizeof *is->batch);
-    is->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER);
-    if (!is->txn || !is->batch || !is->sock)
-        goto out_free;
-    zmq_setsockopt(is->sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(is->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(is->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zap_server_bind(svc_zap(svc), is->sock, cfg->submit_endpoint) != JIJU_OK ||
-        svc_on_readable(svc, is->sock, on_submit, is) != JIJU_OK)
-        goto out_free;
+    if (!is->txn || !is->batch ||
+        !(is->replier = replier_new(svc, cfg->submit_endpoint, &opts, on_request, is)))
+        ingest_submit_destroy(&is);
     return is;
-
-out_free:
-    ingest_submit_destroy(&is);
-    return NULL;
 }
 
 void ingest_submit_destroy(ingest_submit_t **isp)
@@ -337,10 +331,7 @@ void ingest_submit_destroy(ingest_submit_t **isp)
 
     if (!is)
         return;
-    if (is->sock) {
-        svc_cancel(is->svc, is);
-        zmq_close(is->sock);
-    }
+    replier_destroy(&is->replier);
     store_txn_destroy(&is->txn);
     free(is->batch);
     free(is);
