@@ -287,7 +287,7 @@ out:
 
 /* Ask the query endpoints; NULL (reported on stderr) if no answer or !ok.
  * Caller frees with jiju__v1__query_reply__free_unpacked. */
-static Jiju__V1__QueryReply *query(const cli_endpoints *eps, Jiju__V1__QueryRequest *req,
+Jiju__V1__QueryReply *cli_query(const cli_endpoints *eps, Jiju__V1__QueryRequest *req,
                                    int timeout_ms, int quiet)
 {
     void *z = zmq_ctx_new();
@@ -355,7 +355,7 @@ static int cluster_list(const admin_flags *f)
     req.request_id = "list";
     req.kind_case = JIJU__V1__QUERY_REQUEST__KIND_LIST_CLUSTERS;
     req.list_clusters = &lc;
-    if (!(rep = query(&f->query, &req, f->timeout_ms, 0)))
+    if (!(rep = cli_query(&f->query, &req, f->timeout_ms, 0)))
         return CLI_EXIT_REFUSED;
     if ((t = cli_table_new(7, headers))) {
         for (size_t i = 0; i < rep->n_clusters; i++)
@@ -465,7 +465,7 @@ int cli_ranking_main(int argc, char **argv)
     req.kind_case = JIJU__V1__QUERY_REQUEST__KIND_GET_RANKING;
     req.get_ranking = &gr;
     rc = CLI_EXIT_REFUSED;
-    if ((rep = query(&f.query, &req, f.timeout_ms, 0))) {
+    if ((rep = cli_query(&f.query, &req, f.timeout_ms, 0))) {
         rc = ranking_table(rep, gr.period, category);
         jiju__v1__query_reply__free_unpacked(rep, NULL);
     }
@@ -535,7 +535,7 @@ int cli_targets_main(int argc, char **argv)
     req.kind_case = JIJU__V1__QUERY_REQUEST__KIND_GET_TARGETS;
     req.get_targets = &gt;
     rc = CLI_EXIT_REFUSED;
-    if ((rep = query(&f.query, &req, f.timeout_ms, 0))) {
+    if ((rep = cli_query(&f.query, &req, f.timeout_ms, 0))) {
         if (rep->targets) {
             targets_table(rep->targets);
             rc = CLI_EXIT_OK;
@@ -572,7 +572,7 @@ int cli_ping_main(int argc, char **argv)
     req.ping = &ping;
     start = clock_mono_ms();
     rc = CLI_EXIT_REFUSED;
-    if ((rep = query(&f.query, &req, f.timeout_ms, 1))) {
+    if ((rep = cli_query(&f.query, &req, f.timeout_ms, 1))) {
         printf("ok %s instance=%s ms=%lld\n", f.pos[0], rep->instance,
                (long long)(clock_mono_ms() - start));
         jiju__v1__query_reply__free_unpacked(rep, NULL);

@@ -49,11 +49,12 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
 
 /* One line per answered request: what, which, and the first problem code. */
 static const char *const status_names[] = {"unspecified", "accepted", "duplicate", "conflict",
-                                           "rejected", "pong"};
+                                           "rejected",    "pong",     "valid"};
+#define N_STATUS (sizeof status_names / sizeof status_names[0])
 
 static void log_outcome(const pending_reply *pr, const char *what, const char *id)
 {
-    const char *status = pr->reply.status < 6 ? status_names[pr->reply.status] : "?";
+    const char *status = pr->reply.status < N_STATUS ? status_names[pr->reply.status] : "?";
 
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
@@ -102,7 +103,7 @@ static int accept_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repor
 }
 
 static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Report *r,
-                          problem_list *pl)
+                          int validate_only, problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
     uint8_t digest[32];
@@ -133,6 +134,10 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
         is->rejected++;
         return;
     }
+    if (validate_only) { /* a dry run: the same rules, nothing written */
+        reject(pr, JIJU__V1__SUBMIT_STATUS__VALID, pl);
+        return;
+    }
     report_digest(r, digest);
     if ((rc = accept_report(is, pr, r, digest, pl)) != JIJU_OK)
         service_store_failed("store_failed", rc, "report_id=%s", r->report_id);
@@ -140,7 +145,7 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
 }
 
 static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Command *c,
-                           problem_list *pl)
+                           int validate_only, problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
@@ -151,6 +156,10 @@ static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Com
     if (problem_list_count_errors(pl) > 0) {
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
+        return;
+    }
+    if (validate_only) {
+        reject(pr, JIJU__V1__SUBMIT_STATUS__VALID, pl);
         return;
     }
     env.body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
@@ -211,12 +220,12 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
         set_request_id(pr, req->request_id);
         pr->kind = "report";
-        handle_report(is, pr, req->report, pl);
+        handle_report(is, pr, req->report, req->validate_only, pl);
         log_outcome(pr, "report", req->report->report_id);
     } else {
         set_request_id(pr, req->request_id);
         pr->kind = "command";
-        handle_command(is, pr, req->command, pl);
+        handle_command(is, pr, req->command, req->validate_only, pl);
         log_outcome(pr, "command", pr->request_id);
     }
     /* the reply owns its problems; the request is no longer needed once its
@@ -236,8 +245,10 @@ static void count_outcome(const pending_reply *pr)
         f = metrics_counter("jiju_ingest_requests_total",
                             "SubmitRequests answered, by kind, status and first problem code");
     metrics_labels(l, sizeof l, "kind", pr->kind ? pr->kind : "unknown", "status",
-                   pr->reply.status < 6 ? status_names[pr->reply.status] : "unknown", "code",
-                   pr->reply.status >= JIJU__V1__SUBMIT_STATUS__CONFLICT && pr->reply.n_problems
+                   pr->reply.status < N_STATUS ? status_names[pr->reply.status] : "unknown", "code",
+                   (pr->reply.status == JIJU__V1__SUBMIT_STATUS__CONFLICT ||
+                    pr->reply.status == JIJU__V1__SUBMIT_STATUS__REJECTED) &&
+                           pr->reply.n_problems
                        ? pr->reply.problems[0]->code
                        : "",
                    NULL);
