@@ -114,6 +114,56 @@ static void free_admin(admin_flags *f)
     cli_endpoints_clear(&f->query);
 }
 
+/* ---- usage ---- */
+
+static int cluster_usage(void)
+{
+    fprintf(cli_usage_out(),
+            "usage: jiju cluster register --id ID --name N --category C [--county X] [--level city|provincial]\n"
+            "                             [--industry I]... [--org O]   (or --file cluster.json)\n"
+            "       jiju cluster update   (the same flags: replaces name, category, county, industries, org)\n"
+            "       jiju cluster recognise ID --document D\n"
+            "       jiju cluster eliminate ID --reason R\n"
+            "       jiju cluster list [--json]\n"
+            "  register/update/recognise/eliminate go to ingest (--endpoint E, $JIJU_INGEST, %s);\n"
+            "  list asks assessment (--query E, $JIJU_ASSESSMENT_QUERY, %s); --timeout-ms MS\n",
+            CLI_DEFAULT_INGEST, CLI_DEFAULT_QUERY);
+    return cli_usage_rc();
+}
+
+static int period_usage(void)
+{
+    fprintf(cli_usage_out(),
+            "usage: jiju period open PERIOD | jiju period close PERIOD\n"
+            "  PERIOD: 2023, 2023Q2 or 2023-05; sent to ingest (--endpoint E, $JIJU_INGEST, %s)\n",
+            CLI_DEFAULT_INGEST);
+    return cli_usage_rc();
+}
+
+static int ranking_usage(void)
+{
+    fprintf(cli_usage_out(),
+            "usage: jiju ranking show PERIOD [--category C] [--json] [--query E]... [--timeout-ms MS]\n"
+            "  the provisional or final ranking of PERIOD from assessment ($JIJU_ASSESSMENT_QUERY, %s)\n",
+            CLI_DEFAULT_QUERY);
+    return cli_usage_rc();
+}
+
+static int targets_usage(void)
+{
+    fprintf(cli_usage_out(),
+            "usage: jiju targets YEAR [--json] [--query E]... [--timeout-ms MS]\n"
+            "  the year's reported totals against the city targets (seed 一.二)\n");
+    return cli_usage_rc();
+}
+
+static int ping_usage(void)
+{
+    fprintf(cli_usage_out(), "usage: jiju ping ENDPOINT [--timeout-ms T]\n"
+                             "  health check of a query endpoint: ok ... or no answer (exit 1)\n");
+    return cli_usage_rc();
+}
+
 /* ---- commands through ingest ---- */
 
 static void print_command_reply(void *arg, size_t index, const Jiju__V1__SubmitReply *reply)
@@ -261,8 +311,8 @@ int cli_period_main(int argc, char **argv)
     admin_flags f = {0};
     int rc = CLI_EXIT_USAGE;
 
-    if (argc < 2 || parse_admin(argc - 1, argv + 1, &f) != 0 || f.n_pos != 1) {
-        fprintf(stderr, "usage: jiju period open|close PERIOD [--endpoint E]...\n");
+    if (cli_help || argc < 2 || parse_admin(argc - 1, argv + 1, &f) != 0 || f.n_pos != 1) {
+        rc = period_usage();
         goto out;
     }
     if (strcmp(argv[1], "open") == 0) {
@@ -275,6 +325,7 @@ int cli_period_main(int argc, char **argv)
         cmd.close_period = &cp;
     } else {
         fprintf(stderr, "jiju period: unknown verb \"%s\" (open, close)\n", argv[1]);
+        rc = period_usage();
         goto out;
     }
     rc = run_command(&f, &cmd);
@@ -374,9 +425,8 @@ int cli_cluster_main(int argc, char **argv)
     const char *verb = argc > 1 ? argv[1] : "";
     int rc = CLI_EXIT_USAGE;
 
-    if (argc < 2 || parse_admin(argc - 1, argv + 1, &f) != 0)
-        fprintf(stderr, "usage: jiju cluster register|update|list|recognise|eliminate ...\n"
-                        "  (see docs/cli.md)\n");
+    if (cli_help || argc < 2 || parse_admin(argc - 1, argv + 1, &f) != 0)
+        rc = cluster_usage();
     else if (strcmp(verb, "register") == 0 || strcmp(verb, "update") == 0)
         rc = cluster_define(&f, strcmp(verb, "update") == 0);
     else if (strcmp(verb, "list") == 0)
@@ -385,8 +435,10 @@ int cli_cluster_main(int argc, char **argv)
         rc = cluster_recognise(&f);
     else if (strcmp(verb, "eliminate") == 0)
         rc = cluster_eliminate(&f);
-    else
+    else {
         fprintf(stderr, "jiju cluster: unknown verb \"%s\"\n", verb);
+        rc = cluster_usage();
+    }
     free_admin(&f);
     return rc;
 }
@@ -401,13 +453,31 @@ static void rank_change_text(const Jiju__V1__RankEntry *e, char *buf, size_t cap
         snprintf(buf, cap, "%+d", e->rank_change);
 }
 
+/* A cluster not ranked (the data-availability rule): its status where the
+ * rank would be, nothing in the rank columns; the reason follows the table. */
+static const char *unranked_text(const Jiju__V1__RankEntry *e)
+{
+    if (e->status == JIJU__V1__RANK_STATUS__RANK_STATUS_NOT_REPORTED)
+        return "未报送";
+    if (e->status == JIJU__V1__RANK_STATUS__RANK_STATUS_INSUFFICIENT_DATA)
+        return "数据不足";
+    return NULL;
+}
+
 static void add_rank_row(cli_table_t *t, const Jiju__V1__RankEntry *e)
 {
     char rank[16], crank[16], score[MONEY_WAN_TEXT_CAP], change[16];
     const char *cells[7] = {
         rank,  e->cluster_id, e->cluster_name, pbjson_category_zh(e->category),
         crank, score,         change};
+    const char *unranked = unranked_text(e);
 
+    if (unranked) {
+        const char *row[7] = {unranked, e->cluster_id, e->cluster_name,
+                              pbjson_category_zh(e->category), "-", "-", "-"};
+        cli_table_add(t, row);
+        return;
+    }
     snprintf(rank, sizeof rank, "%u", e->rank);
     snprintf(crank, sizeof crank, "%u", e->category_rank);
     money_millionths_text(e->score_micros, score, sizeof score);
@@ -420,7 +490,7 @@ static int ranking_table(const Jiju__V1__QueryReply *rep, const char *period, in
     static const char *const headers[] = {"排名",     "编码", "名称", "类别",
                                           "类别排名", "得分", "变化"};
     cli_table_t *t = cli_table_new(7, headers);
-    size_t shown = 0;
+    size_t shown = 0, unranked = 0;
 
     if (!t)
         return CLI_EXIT_REFUSED;
@@ -433,11 +503,16 @@ static int ranking_table(const Jiju__V1__QueryReply *rep, const char *period, in
             continue;
         add_rank_row(t, rep->ranking[i]);
         shown++;
+        unranked += unranked_text(rep->ranking[i]) != NULL;
     }
     printf("%s %s (%s)\n", period, rep->final ? "最终排名" : "暂定排名",
            rep->final ? "final" : "provisional");
     cli_table_print(t, stdout);
-    printf("clusters=%zu\n", shown);
+    for (size_t i = 0; i < rep->n_ranking; i++)
+        if ((!category || (int)rep->ranking[i]->category == category) &&
+            unranked_text(rep->ranking[i]))
+            printf("%s %s\n", rep->ranking[i]->cluster_id, rep->ranking[i]->status_reason);
+    printf("clusters=%zu ranked=%zu not_ranked=%zu\n", shown, shown - unranked, unranked);
     cli_table_destroy(&t);
     return CLI_EXIT_OK;
 }
@@ -450,9 +525,9 @@ int cli_ranking_main(int argc, char **argv)
     admin_flags f = {0};
     int category = 0, rc = CLI_EXIT_USAGE;
 
-    if (argc < 2 || strcmp(argv[1], "show") != 0 || parse_admin(argc - 1, argv + 1, &f) != 0 ||
-        f.n_pos != 1) {
-        fprintf(stderr, "usage: jiju ranking show PERIOD [--category C] [--query E]...\n");
+    if (cli_help || argc < 2 || strcmp(argv[1], "show") != 0 ||
+        parse_admin(argc - 1, argv + 1, &f) != 0 || f.n_pos != 1) {
+        rc = ranking_usage();
         goto out;
     }
     if (f.category &&
@@ -525,9 +600,9 @@ int cli_targets_main(int argc, char **argv)
     int rc = CLI_EXIT_USAGE;
     long year;
 
-    if (parse_admin(argc, argv, &f) != 0 || f.n_pos != 1 ||
+    if (cli_help || parse_admin(argc, argv, &f) != 0 || f.n_pos != 1 ||
         (year = strtol(f.pos[0], NULL, 10)) < 2000 || year > 2999) {
-        fprintf(stderr, "usage: jiju targets YEAR [--query E]...\n");
+        rc = targets_usage();
         goto out;
     }
     gt.year = (uint32_t)year;
@@ -558,8 +633,8 @@ int cli_ping_main(int argc, char **argv)
     int64_t start;
     int rc = CLI_EXIT_USAGE;
 
-    if (parse_admin(argc, argv, &f) != 0 || f.n_pos != 1) {
-        fprintf(stderr, "usage: jiju ping ENDPOINT [--timeout-ms T]\n");
+    if (cli_help || parse_admin(argc, argv, &f) != 0 || f.n_pos != 1) {
+        rc = ping_usage();
         goto out;
     }
     if (f.timeout_ms == ADMIN_TIMEOUT_MS)

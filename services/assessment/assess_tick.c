@@ -66,7 +66,7 @@ int assess_ranking_update(assess_t *a, store_txn_t *txn, const char *text, int64
     if ((rc = assess_rows_load(a, txn, text, &p, &r)) != JIJU_OK)
         return rc;
     if ((rc = assess_rows_score(a, txn, &r)) == JIJU_OK && r.n > 0 &&
-        !(ru.entries = assess_score_entries_new(r.rows, r.scored, r.n)))
+        !(ru.entries = assess_rows_entries(a, &r)))
         rc = JIJU_ERR_NOMEM;
     if (rc == JIJU_OK) {
         ru.period = (char *)text;

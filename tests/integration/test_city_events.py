@@ -14,10 +14,15 @@
    and its cluster's events.
 4. GetTargets(2022) and the 2022 ranking are byte-identical to what the
    close produced, also after kill -9 of assessment.
+5. Only what was reported is ranked: CE-14, registered before 2023's
+   reports but reporting none, is 未报送 in the final 2023 ranking; with one
+   report in for 2024, `jiju ranking show 2024` ranks that one cluster and
+   lists the other 13 as 未报送, without a score or a rank change.
 
 usage: test_city_events.py BUILD_DIR
 """
 import os
+import subprocess
 import sys
 import time
 
@@ -166,6 +171,28 @@ def main():
             stack.procs["assessment"].kill9()
             stack.procs["assessment"].start()
             h.wait_until(lambda: _pings(stack), 30, what="assessment back")
+        # 5. ranking only what was reported (issue 11.4)
+        from jiju.v1 import events_pb2 as ev
+        r23 = ranking(stack, "2023").ranking
+        ranked = [e for e in r23 if e.status == ev.RANK_STATUS_RANKED]
+        assert [e.rank for e in ranked] == list(range(1, 14)), [e.rank for e in r23]
+        assert [(e.cluster_id, e.status, e.rank) for e in r23[13:]] == \
+            [("CE-14", ev.RANK_STATUS_NOT_REPORTED, 0)], r23[13:]
+        assert "未报送" in r23[13].status_reason and not r23[13].has_previous
+        r24 = ranking(stack, "2024")
+        assert not r24.final
+        assert [(e.cluster_id, e.rank) for e in r24.ranking if e.rank] == [("CE-01", 1)]
+        others = [e for e in r24.ranking if e.cluster_id != "CE-01"]
+        assert len(others) == 13 and all(
+            e.status == ev.RANK_STATUS_NOT_REPORTED and e.rank == 0 and e.score_micros == 0 and
+            e.rank_change == 0 and not e.has_previous for e in others), others
+        out = subprocess.run([f"{h.BIN}/cli/jiju", "ranking", "show", "2024", "--query",
+                              stack.ep["assessment_query"]], capture_output=True, text=True,
+                             timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.count("未报送") == 2 * 13 and "ranked=1 not_ranked=13" in out.stdout, \
+            out.stdout
+        print(out.stdout, flush=True)
         live = targets(stack, 2023)
         print(f"GetTargets(2022): {t2022.targets.active_clusters} clusters "
               f"{t2022.targets.clusters_pct_micros / 1e4:.2f}% frozen; "
