@@ -4,7 +4,7 @@
  * with metrics_render() in the loop thread, so collectors read the service's
  * state without locks.
  *
- * Settings (every service, METRICS_CFG_SPECS): metrics.port (0 = off, the
+ * Settings (every service, service_settings.h): metrics.port (0 = off, the
  * default for a host install and the demo; the compose file turns it on) and
  * metrics.bind (default 127.0.0.1: the figures name producers, consumers and
  * subscribers, so expose them deliberately). */
@@ -14,23 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cfg.h"
 #include "svc.h"
-
-typedef struct metrics_config {
-    char bind[64];
-    int64_t port;
-} metrics_config;
-
-/* The two cfg_spec rows of a service's table whose config struct `type` has a
- * metrics_config `member`. */
-#define METRICS_CFG_SPECS(type, member)                                                        \
-    {"metrics.port", CFG_INT, "0", 0, 65535, offsetof(type, member.port), NULL,               \
-     "HTTP port of GET /metrics (Prometheus text format); 0 = off"},                          \
-    {                                                                                          \
-        "metrics.bind", CFG_STRING, "127.0.0.1", 0, sizeof(((type *)0)->member.bind),          \
-            offsetof(type, member.bind), NULL, "IPv4 or IPv6 address /metrics listens on"      \
-    }
 
 typedef struct metrics_http metrics_http_t;
 

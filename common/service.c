@@ -154,19 +154,19 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
     return 0;
 }
 
-int service_metrics(service_t *s, const metrics_config *mc)
+int service_metrics(service_t *s, const service_settings *mc)
 {
     char why[256] = "";
 
-    if (mc->port == 0)
+    if (mc->metrics_port == 0)
         return 0;
-    if (!(s->metrics = metrics_http_start(s->svc, mc->bind, (int)mc->port, why, sizeof why))) {
+    if (!(s->metrics = metrics_http_start(s->svc, mc->metrics_bind, (int)mc->metrics_port, why, sizeof why))) {
         log_error("bind_failed", "endpoint=http://%s:%lld/metrics key=metrics.port reason=\"%s\"",
-                  mc->bind, (long long)mc->port, why);
+                  mc->metrics_bind, (long long)mc->metrics_port, why);
         s->exit_code = 2;
         return -1;
     }
-    log_info("metrics", "endpoint=http://%s:%d/metrics", mc->bind, metrics_http_port(s->metrics));
+    log_info("metrics", "endpoint=http://%s:%d/metrics", mc->metrics_bind, metrics_http_port(s->metrics));
     return 0;
 }
 
@@ -178,13 +178,22 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
 
     for (size_t i = 0; i < n_cfs && n < SERVICE_MAX_CFS; i++)
         all[n++] = cfs[i];
-    if (mkdir_p(dir) != 0) {
-        log_error("store_open_failed", "dir=%s reason=\"%s\"", dir, strerror(errno));
-        return -1;
+    if (mkdir_p(dir) != 0) { /* the directory cannot be: the setting is wrong */
+        cfg_error ce;
+
+        memset(&ce, 0, sizeof ce);
+        snprintf(ce.file, sizeof ce.file, "%s", s->config_path ? s->config_path : "(defaults)");
+        snprintf(ce.key, sizeof ce.key, "data_dir");
+        snprintf(ce.reason, sizeof ce.reason, "cannot create %s: %s", dir, strerror(errno));
+        return service_refuse(s, &ce);
     }
     s->store = store_open(dir, all, n, err, sizeof err);
-    if (!s->store) {
-        log_error("store_open_failed", "dir=%s reason=\"%s\"", dir, err);
+    if (!s->store) { /* e.g. another process holds it: not the setting's fault */
+        log_error("store_open_failed", "file=%s key=data_dir dir=%s reason=\"%s\"",
+                  s->config_path ? s->config_path : "(defaults)", dir, err);
+        fprintf(stderr, "jiju-%s: cannot open the store at %s (data_dir): %s\n", s->name, dir,
+                err);
+        s->exit_code = EXIT_FAILURE;
         return -1;
     }
     return 0;

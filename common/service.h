@@ -8,6 +8,7 @@
 
 #include "cfg.h"
 #include "metrics_http.h"
+#include "service_settings.h"
 #include "store.h"
 #include "svc.h"
 #include "zap.h"
@@ -53,10 +54,10 @@ int service_start(service_t *s, const char *name, int argc, char **argv, const c
 int service_secure(service_t *s, const char *secret_key_file, const char *keys_file,
                    const service_peer_key *peers, size_t n_peers);
 
-/* After service_start: serve GET /metrics on mc->bind:mc->port (nothing when
- * the port is 0). Returns 0, or -1 with s->exit_code 2 after logging
+/* After service_start: serve GET /metrics on metrics.bind:metrics.port of the
+ * shared settings (nothing when the port is 0). Returns 0, or -1 with s->exit_code 2 after logging
  * bind_failed with the address and reason. */
-int service_metrics(service_t *s, const metrics_config *mc);
+int service_metrics(service_t *s, const service_settings *shared);
 
 /* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS. */
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs);

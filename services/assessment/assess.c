@@ -61,7 +61,7 @@ int assess_emit(assess_t *a, store_txn_t *txn, Jiju__V1__Envelope *env,
     }
     if (ptext)
         env->period = (char *)ptext;
-    int rc = envelope_append(a->events, txn, a->cfg->instance, env, NULL);
+    int rc = envelope_append(a->events, txn, a->cfg->shared.instance, env, NULL);
 
     if (rc == JIJU_OK)
         assess_log_event(a, txn, env);
