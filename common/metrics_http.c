@@ -69,9 +69,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* Run what is ready; a response that did not fit the socket at once is
  * written on the next readiness or timer. */
-static void on_ready(svc_t *svc, void *arg)
+static void run(metrics_http_t *h)
 {
-    metrics_http_t *h = arg;
     MHD_UNSIGNED_LONG_LONG left;
 
     for (int i = 0; i < 8; i++) {
@@ -82,6 +81,18 @@ static void on_ready(svc_t *svc, void *arg)
 }
 
 /* The listening socket, made here so a refusal names its reason. */
+static void on_ready(svc_t *svc, int fd, int revents, void *arg)
+{
+    (void)svc, (void)fd, (void)revents;
+    run(arg);
+}
+
+static void on_timer(svc_t *svc, void *arg)
+{
+    (void)svc;
+    run(arg);
+}
+
 static int listen_on(const char *bind_addr, int port, char *why, size_t cap)
 {
     struct sockaddr_storage ss;
@@ -148,7 +159,8 @@ metrics_http_t *metrics_http_start(svc_t *svc, const char *bind_addr, int port, 
     if ((info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT)))
         h->port = info->port;
     if (!(info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD)) ||
-        svc_on_fd(svc, info->epoll_fd, on_ready, h) != 0 || svc_every(svc, 1000, on_ready, h) != 0 ||
+        svc_on_fd(svc, info->epoll_fd, SVC_FD_IN, on_ready, h) != 0 ||
+        svc_every(svc, 1000, on_timer, h) != 0 ||
         metrics_on_collect(metrics_process_collect, h) != 0) {
         snprintf(why, cap, "no room in the service loop");
         goto out_stop;
