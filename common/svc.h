@@ -20,9 +20,6 @@ void *svc_zmq(svc_t *svc); /* the ZeroMQ context */
 
 /* Call fn when sock is readable (level-triggered; fn should drain it). */
 int svc_on_readable(svc_t *svc, void *sock, svc_fn fn, void *arg);
-/* Call fn when the plain descriptor fd is readable (an HTTP listener's epoll
- * descriptor, metrics_http.c). svc_cancel forgets it. */
-int svc_on_fd(svc_t *svc, int fd, svc_fn fn, void *arg);
 /* Forget a socket (before closing it). */
 void svc_forget(svc_t *svc, void *sock);
 /* A plain file descriptor in the same poll (libcurl's sockets, say): call
