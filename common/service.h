@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "metrics_http.h"
+#include "service_settings.h"
 #include "store.h"
 #include "svc.h"
 #include "zap.h"
@@ -27,6 +29,7 @@ typedef struct service {
     const char *config_path;           /* --config, NULL for defaults only */
     zap_t *zap;                        /* CURVE security, NULL in plain mode */
     int64_t store_min_free_mb;         /* store.min_free_mb: set before service_open_store */
+    metrics_http_t *metrics;           /* GET /metrics, NULL when metrics.port is 0 */
 } service_t;
 
 /* A setting naming the public key of a service we connect to, e.g.
@@ -53,10 +56,14 @@ int service_start(service_t *s, const char *name, int argc, char **argv, const c
 int service_secure(service_t *s, const char *secret_key_file, const char *keys_file,
                    const service_peer_key *peers, size_t n_peers);
 
+/* After service_start: serve GET /metrics on metrics.bind:metrics.port of the
+ * shared settings (nothing when the port is 0). Returns 0, or -1 with s->exit_code 2 after logging
+ * bind_failed with the address and reason. */
+int service_metrics(service_t *s, const service_settings *shared);
+
 /* After service_start: the store's reserve (store.min_free_mb) and the
  * largest message any socket of the loop takes (limits.max_frame_bytes). */
-struct service_settings;
-void service_limits(service_t *s, const struct service_settings *shared);
+void service_limits(service_t *s, const service_settings *shared);
 
 /* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS,
  * keeping s->store_min_free_mb free (store_set_min_free). While the disk has

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include "err.h"
+#include "metrics.h"
 
 #define STORE_MAX_CFS 32
 #define STORE_MAX_HOOKS 16
@@ -313,10 +315,31 @@ const char *store_last_error(const store_t *s)
     return s->last_error;
 }
 
+/* Synced commits: how long the WAL fsync takes and how many writes share it
+ * (group commit), the figures that say whether the disk keeps up. */
+static void store_commit_metrics(const struct timespec *t0, size_t writes)
+{
+    static metrics_family *lat, *size;
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (!lat) {
+        lat = metrics_histogram("jiju_store_fsync_seconds",
+                                "time of one synced (fsync'ed) store commit",
+                                metrics_latency_buckets, metrics_n_latency_buckets);
+        size = metrics_histogram("jiju_store_commit_writes", "writes per synced store commit",
+                                 metrics_size_buckets, metrics_n_size_buckets);
+    }
+    metrics_observe(lat, "",
+                    (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+    metrics_observe(size, "", (double)writes);
+}
+
 int store_txn_commit(store_txn_t *t, bool sync)
 {
     char *err = NULL;
     int n_hooks = t->n_hooks;
+    struct timespec t0;
 
     if (t->count > 0) {
         /* Refused before the write, the txn intact: on a disk that is full
@@ -327,12 +350,15 @@ int store_txn_commit(store_txn_t *t, bool sync)
                      (unsigned long long)t->s->space_free, (unsigned long long)t->s->min_free);
             return JIJU_ERR_UNAVAILABLE;
         }
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
         if (err) {
             snprintf(t->s->last_error, sizeof t->s->last_error, "%s", err);
             free(err);
             return JIJU_ERR_STORE;
         }
+        if (sync)
+            store_commit_metrics(&t0, t->count);
     }
     rocksdb_writebatch_wi_clear(t->wb);
     t->count = 0;

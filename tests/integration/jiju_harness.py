@@ -194,10 +194,12 @@ class Stack:
     """The four services on 127.0.0.1 ports base..base+9, stores in workdir."""
 
     def __init__(self, base_port=None, ingest_replicas=1, workdir=None, extra_env=None,
-                 ingest_args=(), security=None, service_args=None):
+                 ingest_args=(), security=None, metrics=False, service_args=None):
         """security: None for plain TCP, or a list of client key entries
         (keys file format) to allow besides the services' own keys; then
         every service gets a key pair (self.public[name]) and the keys file.
+        metrics: serve GET /metrics on every service, on the ports in
+        self.metrics_port (by process name), 127.0.0.1 only.
         service_args: {"assessment"|"archive"|"notification"|"ingest"|"*":
         [extra argv]} ("*": every service)."""
         self.work = workdir or tempfile.mkdtemp(prefix="jiju-it-")
@@ -224,6 +226,16 @@ class Stack:
         more = service_args or {}
         for name in ("assessment", "archive", "notification", "ingest"):
             sec[name] = list(sec.get(name, [])) + list(more.get("*", [])) + list(more.get(name, []))
+        self.metrics_port = {}
+        if metrics:  # b+7..b+9, ingest replicas b+15.. (their submit ports are b+10..)
+            self.metrics_port = {"assessment": b + 7, "archive": b + 8, "notification": b + 9}
+            self.metrics_port.update({f"ingest-{i + 1}": b + 15 + i for i in range(ingest_replicas)})
+            assert ingest_replicas <= 5, "metrics ports: at most 5 ingest replicas in a block"
+            for name, port in self.metrics_port.items():
+                svc = name.split("-")[0]
+                sec.setdefault(svc, [])
+                sec[svc] = sec[svc] + ([] if svc == "ingest" else
+                                       ["--set", f"metrics.port={port}"])
         self._add("assessment", [
             f"{BIN}/services/assessment/jiju-assessment",
             "--config", f"{SRC}/deploy/config/assessment.json",
@@ -254,7 +266,9 @@ class Stack:
                 "--set", f"submit.endpoint={ep}",
                 "--set", f"assessment.endpoint={self.ep['assessment_stream']}",
                 "--set", f"archive.endpoint={self.ep['archive_stream']}"] + hb +
-                sec.get("ingest", []) + list(ingest_args))
+                sec.get("ingest", []) + list(ingest_args) +
+                (["--set", f"metrics.port={self.metrics_port[f'ingest-{i + 1}']}"]
+                 if metrics else []))
 
     def _security(self, clients):
         """Key pairs for the services (the ingest replicas share one), one
