@@ -131,11 +131,11 @@ static int seed(notify_app *app)
 static int start(notify_app *app)
 {
     notify_config *c = &app->cfg;
-    stream_opts so = {.self_id = c->instance, .heartbeat_ms = (int)c->heartbeat_ms,
-                      .timeout_ms = (int)c->timeout_ms, .credit = (uint32_t)c->credit,
+    stream_opts so = {.self_id = c->shared.instance, .heartbeat_ms = (int)c->shared.heartbeat_ms,
+                      .timeout_ms = (int)c->shared.timeout_ms, .credit = (uint32_t)c->credit,
                       .server_key = c->assessment_public_key};
 
-    app->route = (notify_route){.subs = app->subs, .instance = c->instance,
+    app->route = (notify_route){.subs = app->subs, .instance = c->shared.instance,
                                 .alert_subscriber = c->alert_subscriber,
                                 .registry = {c->follow_registry != 0, c->zone_suffixes}};
     app->rules = (notify_retention){c->retention_max_records, c->retention_max_age_ms};
@@ -151,7 +151,7 @@ static int start(notify_app *app)
                                deliveries_log, NULL, app);
     app->events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream, &so,
                             route_apply, &app->route);
-    app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->instance,
+    app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->shared.instance,
                               admin_changed, app);
     if (!app->deliveries || !app->events || !app->admin || !app->hooks ||
         svc_every(app->srv.svc, (int)c->retention_check_ms, retention_tick, app) != JIJU_OK ||
@@ -167,13 +167,13 @@ static int start(notify_app *app)
 int notify_app_start(notify_app *app)
 {
     if (!(app->subs = notify_subs_open(app->srv.store))) {
-        log_error("start_failed", "dir=%s reason=\"subscriptions do not load\"", app->cfg.data_dir);
+        log_error("start_failed", "dir=%s reason=\"subscriptions do not load\"", app->cfg.shared.data_dir);
         return -1;
     }
     if (seed(app) < 0 || start(app) < 0)
         return -1;
     log_info("started", "instance=%s store=%s subscribers=%zu events=%s deliveries=%s admin=%s",
-             app->cfg.instance, app->cfg.data_dir, notify_subs_slots(app->subs),
+             app->cfg.shared.instance, app->cfg.shared.data_dir, notify_subs_slots(app->subs),
              app->cfg.events_endpoint, app->cfg.deliveries_endpoint, app->cfg.admin_endpoint);
     return 0;
 }
