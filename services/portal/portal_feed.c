@@ -32,6 +32,9 @@
 
 #define FEEDS_MAX 256
 #define POLL_LIMIT_MAX 1000
+/* After the first record, how long a long-poll waits for the next one before
+ * answering: records of a backlog arrive back to back (credit 200). */
+#define FOLLOW_MS 20
 
 /* ---- newest feed per subscriber wins ---- */
 
@@ -314,7 +317,7 @@ enum MHD_Result api_events_poll(portal_req *r)
         uint8_t *data;
         size_t len;
         char type[128];
-        int64_t left = json_array_size(list) ? 100 : deadline - clock_mono_ms();
+        int64_t left = json_array_size(list) ? FOLLOW_MS : deadline - clock_mono_ms();
         int rc;
 
         if (left <= 0)
