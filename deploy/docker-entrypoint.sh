@@ -188,9 +188,9 @@ jiju-ingest | */jiju-ingest)
     ingest "$@" "${SECURITY[@]}"
     ;;
 jiju-portal | */jiju-portal)
-    # The portal speaks plain TCP to the services (docs/api.md): it is not
-    # started with CURVE keys rather than started half-configured.
-    [ -z "$KEYS" ] || die portal_refused "reason=\"jiju-portal has no CURVE client settings yet; run it on the plain deployment\""
+    # deploy/keys-init.sh makes no key pair for the portal yet (its
+    # security.* settings: docs/api.md): refused rather than half-configured.
+    [ -z "$KEYS" ] || die portal_refused "reason=\"no portal key pair in JIJU_KEYS_DIR (deploy/keys-init.sh makes none yet); run it on the plain deployment\""
     wait_for_peers
     exec "$@"
     ;;
