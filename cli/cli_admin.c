@@ -569,7 +569,7 @@ static void add_target_row(cli_table_t *t, const char *label, int64_t actual, in
     cli_table_add(t, cells);
 }
 
-static void targets_table(const Jiju__V1__TargetProgress *tp)
+static void targets_table(const Jiju__V1__TargetProgress *tp, bool frozen)
 {
     static const char *const headers[] = {"指标", "实际", "目标", "完成率"};
     cli_table_t *t = cli_table_new(4, headers);
@@ -586,7 +586,8 @@ static void targets_table(const Jiju__V1__TargetProgress *tp)
                    tp->enterprises_pct_micros, 0);
     add_target_row(t, "吸纳就业(人)", tp->employment, tp->target_employment,
                    tp->employment_pct_micros, 0);
-    printf("%u 年目标进度 (报告期 %s)\n", tp->year, tp->period[0] ? tp->period : "-");
+    printf("%u 年目标进度 (报告期 %s%s)\n", tp->year, tp->period[0] ? tp->period : "-",
+           frozen ? ", 已关闭: 关闭时的数字 (frozen at close)" : "");
     cli_table_print(t, stdout);
     cli_table_destroy(&t);
 }
@@ -612,7 +613,7 @@ int cli_targets_main(int argc, char **argv)
     rc = CLI_EXIT_REFUSED;
     if ((rep = cli_query(&f.query, &req, f.timeout_ms, 0))) {
         if (rep->targets) {
-            targets_table(rep->targets);
+            targets_table(rep->targets, rep->targets_frozen);
             rc = CLI_EXIT_OK;
         } else {
             fprintf(stderr, "jiju targets: no targets configured for %ld\n", year);
