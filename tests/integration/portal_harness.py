@@ -23,7 +23,24 @@ USERS = {
     "jl-wl-001-org": ({"role": "reporter", "clusters": ["JL-WL-001"]}, "reporter-pass"),
     "fgw": ({"role": "subscriber", "subscriber": "fgw"}, "fgw-pass"),
     "czj": ({"role": "subscriber", "subscriber": "czj"}, "czj-pass"),
+    "tjj": ({"role": "subscriber", "subscriber": "tjj"}, "tjj-pass"),
 }
+
+
+failures = []
+
+
+def check(cond, what, got=None):
+    """One expectation of a portal test: printed, and counted when it fails."""
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {got!r}"))
+    if not cond:
+        failures.append(what)
+
+
+def verdict(what):
+    """The test's closing line and exit code."""
+    print(f"{len(failures)} failed" if failures else f"all portal {what} checks passed")
+    return 1 if failures else 0
 
 
 def hash_password(pw):
