@@ -44,7 +44,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 if [ -z "${JIJU_DOCKER_LOCKED:-}" ]; then
     export JIJU_DOCKER_LOCKED=1
-    exec flock /tmp/jiju-docker.lock "$0" "$@"
+    # -o: the lock is flock's alone, so a dockerd started below (which
+    # outlives nothing of ours, but inherits descriptors) never holds it
+    exec flock -o /tmp/jiju-docker.lock "$0" "$@"
 fi
 T0=$SECONDS
 
@@ -68,7 +70,7 @@ fail() {
 
 teardown() {
     local rc=$?
-    set +e
+    set +eu
     if [ "$rc" -ne 0 ] && [ -n "${STACK_UP:-}" ]; then
         log "logs of the stack (last 40 lines per container, per-request lines left out):"
         "${COMPOSE[@]}" ps
@@ -525,7 +527,7 @@ if KEYS:
     pair = json.load(open(os.path.join(KEYS, "clients", "admin.key")))
     curve = (open(os.path.join(KEYS, "server", "ingest.pub")).read().strip(), pair["public"], pair["secret"])
 sub = h.Submitter(os.environ["INGEST_EPS"].split(), curve=curve)
-reqs = [h.report_request(f"AWAY-{k}", "JL-CI-000", "2024-02", revenue_fen=10**9 + k) for k in range(20)]
+reqs = [h.report_request(f"AWAY-{k}", f"JL-CI-{k % 14:03d}", f"2025-0{1 + k // 14}") for k in range(20)]
 r = sub.submit_all(reqs)
 assert all(v.status == 1 for v in r.values()), r
 PY
@@ -553,7 +555,7 @@ want = {f"AWAY-{k}" for k in range(20)}
 got = set()
 def caught_up():
     data = h.request(os.environ["ARCHIVE_EP"], archive_pb2.ArchiveQueryRequest(
-        request_id="away", period="2024-02", stream="reports", limit=100).SerializeToString(), curve, 2000)
+        request_id="away", stream="reports", limit=1000, order=archive_pb2.NEWEST_FIRST).SerializeToString(), curve, 2000)
     if data is None:
         return False
     rep = archive_pb2.ArchiveQueryReply()
