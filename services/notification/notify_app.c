@@ -93,6 +93,34 @@ static void webhook_tick(svc_t *svc, void *arg)
     (void)svc;
 }
 
+/* libcurl's sockets in the service's poll: a webhook's next event goes out
+ * as soon as the previous answer is in, not at the next tick. */
+static void webhook_ready(svc_t *svc, int fd, int revents, void *arg)
+{
+    notify_app *app = arg;
+    int rc = notify_webhook_ready(app->hooks, fd,
+                                  (revents & SVC_FD_IN ? NOTIFY_HOOK_IN : 0) |
+                                      (revents & SVC_FD_OUT ? NOTIFY_HOOK_OUT : 0) |
+                                      (revents & SVC_FD_ERR ? NOTIFY_HOOK_ERR : 0));
+
+    if (rc != JIJU_OK)
+        service_store_failed("webhook_commit_failed", rc, "where=%s", "webhook_ready");
+    (void)svc;
+}
+
+static void webhook_watch(void *arg, int fd, int events)
+{
+    notify_app *app = arg;
+
+    if (!events)
+        svc_forget_fd(app->srv.svc, fd);
+    else if (svc_on_fd(app->srv.svc, fd,
+                       (events & NOTIFY_HOOK_IN ? SVC_FD_IN : 0) |
+                           (events & NOTIFY_HOOK_OUT ? SVC_FD_OUT : 0),
+                       webhook_ready, app) != JIJU_OK)
+        log_warn("webhook_socket_unwatched", "fd=%d reason=\"too many sockets\"", fd);
+}
+
 static void admin_changed(void *arg, const char *action, const char *id, int rc, const char *detail)
 {
     (void)arg;
@@ -161,6 +189,7 @@ static int start(notify_app *app)
         return -1;
     }
     stream_on_committed(app->events, routed, app);
+    notify_webhook_watch(app->hooks, webhook_watch, app);
     return 0;
 }
 
