@@ -33,6 +33,7 @@ typedef struct session {
     uint64_t applied;    /* committed cursor */
     uint64_t pending;    /* applied in the open txn, not yet committed */
     uint64_t last_resume; /* seq asked for by the last RESUME */
+    uint64_t peer_position; /* the producer's last seq, from its heartbeats (metrics) */
     int64_t last_resume_at, last_record_at;
     int need_ack;
 } session;

@@ -8,6 +8,7 @@
 #include "archive_index.h"
 #include "err.h"
 #include "jiju/v1/archive.pb-c.h"
+#include "metrics.h"
 #include "pb.h"
 
 struct archive_chain {
@@ -16,6 +17,16 @@ struct archive_chain {
     uint64_t head_seq;
     uint8_t head_hash[ARCHIVE_HASH_LEN];
 };
+
+/* /metrics: the chain's head, the archive's record count. */
+static void chain_collect(void *arg)
+{
+    const archive_chain_t *c = arg;
+
+    metrics_set(metrics_gauge_collected("jiju_archive_head_seq",
+                                        "archive sequence of the chain's head (records stored)"),
+                "", (double)c->head_seq);
+}
 
 archive_chain_t *archive_chain_open(store_t *s)
 {
@@ -29,6 +40,7 @@ archive_chain_t *archive_chain_open(store_t *s)
         free(c);
         return NULL;
     }
+    metrics_on_collect(chain_collect, c);
     return c;
 }
 
@@ -36,6 +48,7 @@ void archive_chain_destroy(archive_chain_t **c)
 {
     if (!c || !*c)
         return;
+    metrics_cancel(*c);
     free(*c);
     *c = NULL;
 }
