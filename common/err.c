@@ -17,6 +17,7 @@ static const char *const names[JIJU_ERR__COUNT] = {
     [JIJU_ERR_CONFLICT] = "conflict",
     [JIJU_ERR_REJECTED] = "rejected",
     [JIJU_ERR_AGAIN] = "try again",
+    [JIJU_ERR_UNAVAILABLE] = "unavailable (disk full)",
 };
 
 const char *jiju_err_str(int err)

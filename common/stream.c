@@ -56,7 +56,7 @@ static void sessions_reap(stream_peer_t *p)
     for (size_t i = 0; i < p->n_sess; i++) {
         session *s = p->sess[i];
         if (s->dead && p->is_server) {
-            log_info("stream_session_closed", "endpoint=%s peer=%s stream=%s", p->endpoint,
+            log_limited(LOG_INFO, "stream_session_closed", "endpoint=%s peer=%s stream=%s", p->endpoint,
                      s->peer_id, s->stream);
             free(s);
             continue;
@@ -112,14 +112,14 @@ static void producer_on_resume(stream_peer_t *p, session *s, const Jiju__V1__Res
      * rebuilt shorter: records it appends next will look like duplicates to
      * that consumer. Say so loudly; docs/operations.md tells what to do. */
     if (next > stream_log_last(s->log) + 1)
-        log_warn("stream_consumer_ahead", "endpoint=%s peer=%s stream=%s consumer_next=%llu "
+        log_limited(LOG_WARN, "stream_consumer_ahead", "endpoint=%s peer=%s stream=%s consumer_next=%llu "
                  "log_last=%llu", p->endpoint, s->peer_id, s->stream, (unsigned long long)next,
                  (unsigned long long)stream_log_last(s->log));
     s->next_send = next;
     s->acked = next - 1;
     s->credit = r->credit ? r->credit : 1;
     s->state = SESS_ACTIVE;
-    log_info("stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu", p->endpoint,
+    log_limited(LOG_INFO, "stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu", p->endpoint,
              s->peer_id, s->stream, (unsigned long long)next,
              (unsigned long long)stream_log_last(s->log));
 }
@@ -154,10 +154,14 @@ static void producer_save_acks(stream_peer_t *p)
         store_txn_put(t, p->cf_acks, key, klen, v, 8);
         s->acked_saved = s->acked;
     }
-    if (t) {
-        store_txn_commit(t, false);
-        store_txn_destroy(&t);
-    }
+    if (!t)
+        return;
+    /* refused on a full disk: kept in memory, written again after the next
+     * ack once space is back */
+    if (store_txn_commit(t, false) != JIJU_OK)
+        for (size_t i = 0; i < p->n_sess; i++)
+            p->sess[i]->acked_saved = 0;
+    store_txn_destroy(&t);
 }
 
 /* ---- consumer side ---- */
@@ -169,7 +173,8 @@ static void consumer_commit(stream_peer_t *p)
     int rc = store_txn_commit(p->txn, true);
 
     if (rc != JIJU_OK) /* never retried: service.h */
-        service_store_failed("store_commit_failed", rc, "endpoint=%s", p->endpoint);
+        service_store_failed("store_commit_failed", rc, "endpoint=%s reason=\"%s\"", p->endpoint,
+                             store_last_error(p->store));
     stream_metrics_commit(p, p->txn_records);
     p->txn_records = 0;
     for (size_t i = 0; i < p->n_sess; i++) {
@@ -183,6 +188,26 @@ static void consumer_commit(stream_peer_t *p)
         p->committed_fn(p->committed_arg);
 }
 
+/* A consumer whose disk is short of space takes no record (nothing is
+ * applied, cursors stay, nothing is acked): the producer keeps them, and the
+ * heartbeat repair below asks again once space is back. Asked once per
+ * batch of frames (and per heartbeat); one line each way. */
+static int consumer_writable(stream_peer_t *p)
+{
+    int ok = store_writable(p->store) == JIJU_OK;
+
+    if (ok == !p->store_full)
+        return ok;
+    if (!ok)
+        log_error("store_full", "endpoint=%s action=pause_stream free_bytes=%llu", p->endpoint,
+                  (unsigned long long)store_space_free(p->store));
+    else
+        log_info("store_space_back", "endpoint=%s action=resume_stream free_bytes=%llu",
+                 p->endpoint, (unsigned long long)store_space_free(p->store));
+    p->store_full = !ok;
+    return ok;
+}
+
 static void consumer_on_record(stream_peer_t *p, session *s, const Jiju__V1__Record *r)
 {
     uint64_t cur;
@@ -191,7 +216,7 @@ static void consumer_on_record(stream_peer_t *p, session *s, const Jiju__V1__Rec
     size_t klen;
     int rc;
 
-    if (s->state != SESS_ACTIVE)
+    if (s->state != SESS_ACTIVE || p->store_full)
         return;
     s->last_record_at = clock_mono_ms();
     cur = txn_cursor(p, s);
@@ -206,7 +231,7 @@ static void consumer_on_record(stream_peer_t *p, session *s, const Jiju__V1__Rec
     }
     rc = p->apply_fn(p->arg, s->peer_id, r->seq, r->envelope.data, r->envelope.len, p->txn);
     if (rc != 0)
-        log_warn("stream_record_skipped", "endpoint=%s producer=%s seq=%llu rc=%d", p->endpoint,
+        log_limited(LOG_WARN, "stream_record_skipped", "endpoint=%s producer=%s seq=%llu rc=%d", p->endpoint,
                  s->peer_id, (unsigned long long)r->seq, rc);
     stream_metrics_record(p, s, 0, r->envelope.len);
     klen = cursor_key(s->stream, s->peer_id, key, sizeof key);
@@ -222,7 +247,7 @@ static void consumer_start(stream_peer_t *p, session *s)
     s->applied = s->pending = stream_cursor(p->store, s->stream, s->peer_id);
     s->state = SESS_ACTIVE;
     send_resume(p, s, s->applied + 1);
-    log_info("stream_follow", "endpoint=%s producer=%s stream=%s from=%llu", p->endpoint,
+    log_limited(LOG_INFO, "stream_follow", "endpoint=%s producer=%s stream=%s from=%llu", p->endpoint,
              s->peer_id, s->stream, (unsigned long long)(s->applied + 1));
 }
 
@@ -299,11 +324,11 @@ static void on_frame(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *
         else if (s->role == ROLE_CONSUMER && s->state == SESS_ACTIVE &&
                  f->heartbeat->position > s->pending &&
                  s->last_record_at + p->o.heartbeat_ms < s->last_rx &&
-                 s->last_resume_at + p->o.heartbeat_ms < s->last_rx)
-            send_resume(p, s, s->pending + 1); /* records lost in a reconnect */
+                 s->last_resume_at + p->o.heartbeat_ms < s->last_rx && consumer_writable(p))
+            send_resume(p, s, s->pending + 1); /* records lost in a reconnect or a full disk */
         break;
     case JIJU__V1__STREAM_FRAME__KIND_ERROR:
-        log_warn("stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint, s->peer_id,
+        log_limited(LOG_WARN, "stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint, s->peer_id,
                  f->error->code ? f->error->code : "");
         if (p->is_server)
             s->dead = 1;
@@ -346,7 +371,7 @@ static session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t 
         strlen(h->stream) >= 64)
         return NULL;
     if (!stream_authorize(p, h, user, why, sizeof why)) {
-        log_warn("stream_forbidden", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
+        log_limited(LOG_WARN, "stream_forbidden", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
                  p->endpoint, user ? user : "-", h->peer_id, h->stream, why);
         send_error_to(p, rid, rid_len, "E_STREAM_FORBIDDEN", why);
         return NULL;
@@ -359,7 +384,7 @@ static session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t 
     snprintf(s->stream, sizeof s->stream, "%s", h->stream);
     /* our role is the opposite of the peer's */
     s->role = h->role == JIJU__V1__STREAM_ROLE__CONSUMER ? ROLE_PRODUCER : ROLE_CONSUMER;
-    log_info("stream_session_open", "endpoint=%s peer=%s stream=%s our_role=%s", p->endpoint,
+    log_limited(LOG_INFO, "stream_session_open", "endpoint=%s peer=%s stream=%s our_role=%s", p->endpoint,
              s->peer_id, s->stream, s->role == ROLE_PRODUCER ? "producer" : "consumer");
     return s;
 }
@@ -405,7 +430,7 @@ static int peer_read_one(stream_peer_t *p)
     }
     f = jiju__v1__stream_frame__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
     if (!f) {
-        log_warn("stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint, zmq_msg_size(&body));
+        log_limited(LOG_WARN, "stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint, zmq_msg_size(&body));
     } else if (p->is_server) {
         s = server_session_for(p, zmq_msg_data(&rid), zmq_msg_size(&rid), f,
                                zmq_msg_gets(&body, "User-Id"));
@@ -441,6 +466,8 @@ static void peer_on_readable(svc_t *svc, void *arg)
     stream_peer_t *p = arg;
 
     (void)svc;
+    if (p->apply_fn)
+        consumer_writable(p);
     for (int i = 0; i < DRAIN_MAX; i++)
         if (peer_read_one(p) < 0)
             break;
@@ -463,14 +490,13 @@ static void peer_after_turn(svc_t *svc, void *arg)
 static void *peer_socket(stream_peer_t *p)
 {
     int type = p->is_server ? ZMQ_ROUTER : ZMQ_DEALER;
-    void *sock = zmq_socket(svc_zmq(p->svc), type);
-    int zero = 0, one = 1, hwm = 200000;
+    /* per connection: a window of records (our credit, or the one granted
+     * to us, of the same setting) twice over, plus the control frames */
+    int one = 1, hwm = (int)(p->o.credit * 2 + 64);
+    void *sock = svc_socket(p->svc, type, hwm);
 
     if (!sock)
         return NULL;
-    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     if (p->is_server) {
         size_t len = sizeof p->endpoint;
         zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
