@@ -264,9 +264,10 @@ static void server_on_hello(stream_peer_t *p, session *s, const Jiju__V1__Hello 
             o->dead = 1;
     }
     if (s->role == ROLE_PRODUCER) {
-        s->log = p->log_fn ? p->log_fn(p->arg, s->stream, s->peer_id) : NULL;
+        stream_refusal why = {"E_STREAM_UNKNOWN_STREAM", "no such stream for this consumer"};
+        s->log = p->log_fn ? p->log_fn(p->arg, s->stream, s->peer_id, &why) : NULL;
         if (!s->log) {
-            send_error(p, s, "E_STREAM_UNKNOWN_STREAM", "no such stream for this consumer");
+            send_error(p, s, why.code, why.message);
             s->dead = 1;
             return;
         }
