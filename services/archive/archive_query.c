@@ -319,6 +319,13 @@ static Jiju__V1__ArchiveQueryReply *aq_refuse(Jiju__V1__ArchiveQueryReply *r, co
     return r;
 }
 
+Jiju__V1__ArchiveQueryReply *archive_query_refused(const char *request_id, const char *why)
+{
+    Jiju__V1__ArchiveQueryReply *reply = aq_reply_new(request_id);
+
+    return reply ? aq_refuse(reply, why) : NULL;
+}
+
 Jiju__V1__ArchiveQueryReply *archive_query_run(store_t *s, const Jiju__V1__ArchiveQueryRequest *req)
 {
     Jiju__V1__ArchiveQueryReply *reply = aq_reply_new(req->request_id);
