@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive_chain.h"
+#include "archive_hash.h"
 #include "archive_index.h"
 #include "archive_store.h"
 #include "envelope.h"
