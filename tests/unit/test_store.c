@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -44,6 +45,37 @@ static void test_families_are_separate(void **state)
     assert_null(t);
     store_close(&s);
     assert_null(s);
+}
+
+/* The reserve: with more asked free than the file system has, nothing is
+ * written (UNAVAILABLE, the txn kept, the reason said); with it back, the
+ * same txn commits. */
+static void test_reserve_refuses_before_writing(void **state)
+{
+    char dir[64];
+    store_t *s = open_tmp(dir);
+    store_txn_t *t = store_txn_new(s);
+    uint64_t free_now = store_free_bytes(dir);
+    void *v = NULL;
+    size_t len;
+
+    (void)state;
+    assert_true(free_now > 0 && free_now < UINT64_MAX);
+    assert_int_equal(store_writable(s), JIJU_OK); /* 0: never refuses */
+    store_set_min_free(s, free_now + (1ull << 40));
+    assert_int_equal(store_writable(s), JIJU_ERR_UNAVAILABLE);
+    assert_true(store_space_free(s) > 0);
+    store_txn_put(t, store_cf(s, "a"), "k", 1, "v", 1);
+    assert_int_equal(store_txn_commit(t, true), JIJU_ERR_UNAVAILABLE);
+    assert_non_null(strstr(store_last_error(s), "kept in reserve"));
+    assert_int_equal(store_txn_count(t), 1);
+    assert_int_equal(store_get(s, store_cf(s, "a"), "k", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    store_set_min_free(s, 1);
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK);
+    assert_int_equal(store_get(s, store_cf(s, "a"), "k", 1, &v, &len), JIJU_OK);
+    free(v);
+    store_txn_destroy(&t);
+    store_close(&s);
 }
 
 static int hook_calls;
@@ -149,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_txn_reads_own_writes_and_is_atomic),
         cmocka_unit_test(test_iteration_and_reopen),
         cmocka_unit_test(test_be64_sorts_numerically),
+        cmocka_unit_test(test_reserve_refuses_before_writing),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
