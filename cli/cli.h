@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "jiju/v1/query.pb-c.h"
 #include "jiju/v1/submit.pb-c.h"
 #include "rpc.h"
 #include "stream_sub.h"
@@ -98,6 +99,12 @@ const char *cli_status_name(int status);
 
 /* Exit status for a tally: 0 if everything was accepted or duplicate. */
 int cli_tally_exit(const cli_tally *t);
+
+/* Ask assessment's query endpoints (failover over eps, timeout_ms in all).
+ * NULL if no answer or the reply is not ok, said on stderr unless quiet.
+ * Caller frees with jiju__v1__query_reply__free_unpacked. */
+Jiju__V1__QueryReply *cli_query(const cli_endpoints *eps, Jiju__V1__QueryRequest *req,
+                                int timeout_ms, int quiet);
 
 /* Read a whole file (NUL-terminated, *len without it). NULL on failure with
  * errno set. Caller frees. */

@@ -9,12 +9,13 @@
 #include <zmq.h>
 
 #include "cli.h"
-#include "cli_json.h"
-#include "cli_money.h"
 #include "cli_table.h"
 #include "clock.h"
 #include "err.h"
 #include "jiju/v1/query.pb-c.h"
+#include "money.h"
+#include "pb.h"
+#include "pbjson.h"
 #include "rpc.h"
 
 #define ADMIN_TIMEOUT_MS 5000
@@ -147,7 +148,7 @@ static int run_command(const admin_flags *f, Jiju__V1__Command *cmd)
 /* A Cluster from --file (a Cluster object, or {"cluster": {...}}). */
 static Jiju__V1__Cluster *cluster_from_file(const char *path)
 {
-    cli_json_error jerr;
+    pbjson_error jerr;
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *obj;
     Jiju__V1__Cluster *c = NULL;
@@ -158,9 +159,9 @@ static Jiju__V1__Cluster *cluster_from_file(const char *path)
         return NULL;
     }
     obj = json_object_get(root, "cluster") ? json_object_get(root, "cluster") : root;
-    c = (Jiju__V1__Cluster *)cli_json_to_message(&jiju__v1__cluster__descriptor, obj, "", &jerr);
+    c = (Jiju__V1__Cluster *)pbjson_to_message(&jiju__v1__cluster__descriptor, obj, "", &jerr);
     if (!c)
-        fprintf(stderr, "jiju: %s: %s\n", path, cli_json_error_format(&jerr, buf, sizeof buf));
+        fprintf(stderr, "jiju: %s: %s\n", path, pbjson_error_format(&jerr, buf, sizeof buf));
     json_decref(root);
     return c;
 }
@@ -177,12 +178,12 @@ static int cluster_from_flags(const admin_flags *f, Jiju__V1__Cluster *c)
     }
     c->id = (char *)f->id;
     c->name = (char *)f->name;
-    if (cli_json_enum_parse(&jiju__v1__category__descriptor, f->category, &v) != JIJU_OK) {
+    if (pbjson_enum_parse(&jiju__v1__category__descriptor, f->category, &v) != JIJU_OK) {
         fprintf(stderr, "jiju cluster: unknown category \"%s\"\n", f->category);
         return -1;
     }
     c->category = v;
-    if (f->level && cli_json_enum_parse(&jiju__v1__level__descriptor, f->level, &v) != JIJU_OK) {
+    if (f->level && pbjson_enum_parse(&jiju__v1__level__descriptor, f->level, &v) != JIJU_OK) {
         fprintf(stderr, "jiju cluster: unknown level \"%s\" (city or provincial)\n", f->level);
         return -1;
     }
@@ -286,23 +287,21 @@ out:
 
 /* Ask the query endpoints; NULL (reported on stderr) if no answer or !ok.
  * Caller frees with jiju__v1__query_reply__free_unpacked. */
-static Jiju__V1__QueryReply *query(const cli_endpoints *eps, Jiju__V1__QueryRequest *req,
+Jiju__V1__QueryReply *cli_query(const cli_endpoints *eps, Jiju__V1__QueryRequest *req,
                                    int timeout_ms, int quiet)
 {
     void *z = zmq_ctx_new();
     int per_try = timeout_ms / (int)(2 * eps->n) > 0 ? timeout_ms / (int)(2 * eps->n) : 1;
     rpc_t *r = z ? rpc_new(z, (const char *const *)eps->list, eps->n, per_try) : NULL;
-    size_t len = jiju__v1__query_request__get_packed_size(req), rlen = 0;
-    uint8_t *buf = malloc(len ? len : 1), *reply = NULL;
+    size_t len = 0, rlen = 0;
+    uint8_t *buf = NULL, *reply = NULL;
     Jiju__V1__QueryReply *rep = NULL;
     int rc = JIJU_ERR_NOMEM;
 
     if (r && cli_curve_rpc(r, CLI_KEY_ASSESSMENT) != 0)
         rc = JIJU_ERR_CONFIG;
-    else if (r && buf) {
-        jiju__v1__query_request__pack(req, buf);
+    else if (r && pb_pack(&req->base, &buf, &len) == JIJU_OK)
         rc = rpc_call(r, buf, len, &reply, &rlen);
-    }
     if (rc == JIJU_OK && !(rep = jiju__v1__query_reply__unpack(NULL, rlen, reply)))
         rc = JIJU_ERR_CORRUPT;
     if (!quiet && rc != JIJU_OK)
@@ -336,7 +335,7 @@ static void add_cluster_row(cli_table_t *t, const Jiju__V1__Cluster *c)
                  i ? "、" : "", c->leading_industries[i]);
     cells[0] = c->id;
     cells[1] = c->name;
-    cells[2] = cli_json_category_zh(c->category);
+    cells[2] = pbjson_category_zh(c->category);
     cells[3] = c->county;
     cells[4] = level_zh(c->level);
     cells[5] = c->status == JIJU__V1__CLUSTER_STATUS__ELIMINATED ? "已淘汰" : "在册";
@@ -356,7 +355,7 @@ static int cluster_list(const admin_flags *f)
     req.request_id = "list";
     req.kind_case = JIJU__V1__QUERY_REQUEST__KIND_LIST_CLUSTERS;
     req.list_clusters = &lc;
-    if (!(rep = query(&f->query, &req, f->timeout_ms, 0)))
+    if (!(rep = cli_query(&f->query, &req, f->timeout_ms, 0)))
         return CLI_EXIT_REFUSED;
     if ((t = cli_table_new(7, headers))) {
         for (size_t i = 0; i < rep->n_clusters; i++)
@@ -402,16 +401,34 @@ static void rank_change_text(const Jiju__V1__RankEntry *e, char *buf, size_t cap
         snprintf(buf, cap, "%+d", e->rank_change);
 }
 
+/* A cluster not ranked (the data-availability rule): its status where the
+ * rank would be, nothing in the rank columns; the reason follows the table. */
+static const char *unranked_text(const Jiju__V1__RankEntry *e)
+{
+    if (e->status == JIJU__V1__RANK_STATUS__RANK_STATUS_NOT_REPORTED)
+        return "未报送";
+    if (e->status == JIJU__V1__RANK_STATUS__RANK_STATUS_INSUFFICIENT_DATA)
+        return "数据不足";
+    return NULL;
+}
+
 static void add_rank_row(cli_table_t *t, const Jiju__V1__RankEntry *e)
 {
-    char rank[16], crank[16], score[CLI_WAN_TEXT_CAP], change[16];
+    char rank[16], crank[16], score[MONEY_WAN_TEXT_CAP], change[16];
     const char *cells[7] = {
-        rank,  e->cluster_id, e->cluster_name, cli_json_category_zh(e->category),
+        rank,  e->cluster_id, e->cluster_name, pbjson_category_zh(e->category),
         crank, score,         change};
+    const char *unranked = unranked_text(e);
 
+    if (unranked) {
+        const char *row[7] = {unranked, e->cluster_id, e->cluster_name,
+                              pbjson_category_zh(e->category), "-", "-", "-"};
+        cli_table_add(t, row);
+        return;
+    }
     snprintf(rank, sizeof rank, "%u", e->rank);
     snprintf(crank, sizeof crank, "%u", e->category_rank);
-    cli_millionths_text(e->score_micros, score, sizeof score);
+    money_millionths_text(e->score_micros, score, sizeof score);
     rank_change_text(e, change, sizeof change);
     cli_table_add(t, cells);
 }
@@ -421,7 +438,7 @@ static int ranking_table(const Jiju__V1__QueryReply *rep, const char *period, in
     static const char *const headers[] = {"排名",     "编码", "名称", "类别",
                                           "类别排名", "得分", "变化"};
     cli_table_t *t = cli_table_new(7, headers);
-    size_t shown = 0;
+    size_t shown = 0, unranked = 0;
 
     if (!t)
         return CLI_EXIT_REFUSED;
@@ -434,11 +451,16 @@ static int ranking_table(const Jiju__V1__QueryReply *rep, const char *period, in
             continue;
         add_rank_row(t, rep->ranking[i]);
         shown++;
+        unranked += unranked_text(rep->ranking[i]) != NULL;
     }
     printf("%s %s (%s)\n", period, rep->final ? "最终排名" : "暂定排名",
            rep->final ? "final" : "provisional");
     cli_table_print(t, stdout);
-    printf("clusters=%zu\n", shown);
+    for (size_t i = 0; i < rep->n_ranking; i++)
+        if ((!category || (int)rep->ranking[i]->category == category) &&
+            unranked_text(rep->ranking[i]))
+            printf("%s %s\n", rep->ranking[i]->cluster_id, rep->ranking[i]->status_reason);
+    printf("clusters=%zu ranked=%zu not_ranked=%zu\n", shown, shown - unranked, unranked);
     cli_table_destroy(&t);
     return CLI_EXIT_OK;
 }
@@ -457,7 +479,7 @@ int cli_ranking_main(int argc, char **argv)
         goto out;
     }
     if (f.category &&
-        cli_json_enum_parse(&jiju__v1__category__descriptor, f.category, &category) != JIJU_OK) {
+        pbjson_enum_parse(&jiju__v1__category__descriptor, f.category, &category) != JIJU_OK) {
         fprintf(stderr, "jiju ranking: unknown category \"%s\"\n", f.category);
         goto out;
     }
@@ -466,7 +488,7 @@ int cli_ranking_main(int argc, char **argv)
     req.kind_case = JIJU__V1__QUERY_REQUEST__KIND_GET_RANKING;
     req.get_ranking = &gr;
     rc = CLI_EXIT_REFUSED;
-    if ((rep = query(&f.query, &req, f.timeout_ms, 0))) {
+    if ((rep = cli_query(&f.query, &req, f.timeout_ms, 0))) {
         rc = ranking_table(rep, gr.period, category);
         jiju__v1__query_reply__free_unpacked(rep, NULL);
     }
@@ -479,18 +501,18 @@ out:
 static void add_target_row(cli_table_t *t, const char *label, int64_t actual, int64_t target,
                            int64_t pct_micros, int money)
 {
-    char a[CLI_WAN_TEXT_CAP], g[CLI_WAN_TEXT_CAP], p[CLI_WAN_TEXT_CAP + 1];
+    char a[MONEY_WAN_TEXT_CAP], g[MONEY_WAN_TEXT_CAP], p[MONEY_WAN_TEXT_CAP + 1];
     const char *cells[4] = {label, a, g, p};
 
     if (money) {
-        cli_fen_to_wan(actual, a, sizeof a);
-        cli_fen_to_wan(target, g, sizeof g);
+        money_fen_to_wan(actual, a, sizeof a);
+        money_fen_to_wan(target, g, sizeof g);
     } else {
         snprintf(a, sizeof a, "%lld", (long long)actual);
         snprintf(g, sizeof g, "%lld", (long long)target);
     }
     /* millionths of 1 -> percent: the same digits shifted by two places */
-    cli_millionths_text(pct_micros * 100, p, sizeof p - 1);
+    money_millionths_text(pct_micros * 100, p, sizeof p - 1);
     strcat(p, "%");
     cli_table_add(t, cells);
 }
@@ -536,7 +558,7 @@ int cli_targets_main(int argc, char **argv)
     req.kind_case = JIJU__V1__QUERY_REQUEST__KIND_GET_TARGETS;
     req.get_targets = &gt;
     rc = CLI_EXIT_REFUSED;
-    if ((rep = query(&f.query, &req, f.timeout_ms, 0))) {
+    if ((rep = cli_query(&f.query, &req, f.timeout_ms, 0))) {
         if (rep->targets) {
             targets_table(rep->targets);
             rc = CLI_EXIT_OK;
@@ -573,7 +595,7 @@ int cli_ping_main(int argc, char **argv)
     req.ping = &ping;
     start = clock_mono_ms();
     rc = CLI_EXIT_REFUSED;
-    if ((rep = query(&f.query, &req, f.timeout_ms, 1))) {
+    if ((rep = cli_query(&f.query, &req, f.timeout_ms, 1))) {
         printf("ok %s instance=%s ms=%lld\n", f.pos[0], rep->instance,
                (long long)(clock_mono_ms() - start));
         jiju__v1__query_reply__free_unpacked(rep, NULL);

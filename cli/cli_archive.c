@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
+#include "pb.h"
 #include "rpc.h"
 
 #define CA_OK 0
@@ -75,16 +76,15 @@ static void ca_src_close(ca_src *src)
  * frees the reply; NULL (after a message on stderr) if none came. */
 static Jiju__V1__ArchiveQueryReply *ca_page(ca_src *src, const Jiju__V1__ArchiveQueryRequest *q)
 {
-    size_t len = jiju__v1__archive_query_request__get_packed_size(q), rlen = 0;
+    size_t len, rlen = 0;
     uint8_t *buf, *reply = NULL;
     Jiju__V1__ArchiveQueryReply *r = NULL;
     int rc;
 
     if (src->store)
         return archive_query_run(src->store, q);
-    if (!(buf = malloc(len ? len : 1)))
+    if (pb_pack(&q->base, &buf, &len) != JIJU_OK)
         return NULL;
-    jiju__v1__archive_query_request__pack(q, buf);
     rc = rpc_call(src->rpc, buf, len, &reply, &rlen);
     free(buf);
     if (rc != JIJU_OK) {

@@ -1,6 +1,6 @@
 /* cli_submit.c - `jiju submit FILE.json`: reports and commands to ingest,
  * pipelined with failover (common/rpc.h), one printed reply each. Also the
- * submission engine the CSV import and the admin commands use. */
+ * submission engine the form import and the admin commands use. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,9 +10,9 @@
 #include <zmq.h>
 
 #include "cli.h"
-#include "cli_csv.h"
 #include "cli_json.h"
 #include "err.h"
+#include "pb.h"
 #include "rpc.h"
 
 #define SUBMIT_WINDOW 256 /* requests in flight */
@@ -54,8 +54,9 @@ static void tally_add(cli_tally *t, const Jiju__V1__SubmitReply *r)
 {
     if (!r)
         t->failed++;
-    else if (r->status == JIJU__V1__SUBMIT_STATUS__ACCEPTED)
-        t->accepted++;
+    else if (r->status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
+             r->status == JIJU__V1__SUBMIT_STATUS__VALID)
+        t->accepted++; /* VALID: a dry run's "would be accepted" */
     else if (r->status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
         t->duplicate++;
     else if (r->status == JIJU__V1__SUBMIT_STATUS__CONFLICT)
@@ -79,13 +80,12 @@ static size_t id_index(const char *id, size_t n)
 
 static int send_one(rpc_t *r, const Jiju__V1__SubmitRequest *req)
 {
-    size_t len = jiju__v1__submit_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    int rc;
+    uint8_t *buf;
+    size_t len;
+    int rc = pb_pack(&req->base, &buf, &len);
 
-    if (!buf)
-        return JIJU_ERR_NOMEM;
-    jiju__v1__submit_request__pack(req, buf);
+    if (rc != JIJU_OK)
+        return rc;
     rc = rpc_send(r, req->request_id, buf, len);
     free(buf);
     return rc;
@@ -219,7 +219,7 @@ int cli_submit_flags(int argc, char **argv, cli_endpoints *eps, int *timeout_ms,
 int cli_submit_main(int argc, char **argv)
 {
     cli_endpoints eps = {0};
-    cli_json_error jerr;
+    pbjson_error jerr;
     submit_ctx ctx = {0};
     cli_tally tally = {0};
     const char *file;
@@ -237,7 +237,7 @@ int cli_submit_main(int argc, char **argv)
     }
     if (cli_json_parse_requests(text, len, &ctx.reqs, &n, &jerr) != JIJU_OK) {
         fprintf(stderr, "jiju submit: %s: %s\n", file,
-                cli_json_error_format(&jerr, ebuf, sizeof ebuf));
+                pbjson_error_format(&jerr, ebuf, sizeof ebuf));
         goto out;
     }
     if (cli_submit_run(&eps, ctx.reqs, n, timeout_ms, print_submit_reply, &ctx, &tally) !=
@@ -251,142 +251,6 @@ int cli_submit_main(int argc, char **argv)
     rc = cli_tally_exit(&tally);
 out:
     cli_json_requests_free(&ctx.reqs, n);
-    free(text);
-    cli_endpoints_clear(&eps);
-    return rc;
-}
-
-/* ---- jiju import ---- */
-
-#define PROGRESS_MIN_ROWS 1000
-
-typedef struct import_ctx {
-    const cli_csv_result *res;
-    size_t done;
-    int progress; /* draw a bar on stderr */
-    int last_pct;
-} import_ctx;
-
-static void draw_progress(import_ctx *c)
-{
-    int pct = (int)(c->done * 100 / c->res->n_reports);
-    char bar[41];
-
-    if (pct == c->last_pct)
-        return;
-    c->last_pct = pct;
-    memset(bar, '#', (size_t)(pct * 40 / 100));
-    memset(bar + pct * 40 / 100, ' ', (size_t)(40 - pct * 40 / 100));
-    bar[40] = '\0';
-    fprintf(stderr, "\r[%s] %3d%% %zu/%zu", bar, pct, c->done, c->res->n_reports);
-    if (c->done == c->res->n_reports)
-        fputc('\n', stderr);
-}
-
-static void print_import_reply(void *arg, size_t index, const Jiju__V1__SubmitReply *reply)
-{
-    import_ctx *c = arg;
-    char label[48];
-
-    snprintf(label, sizeof label, "row %zu:", c->res->report_rows[index]);
-    if (!reply)
-        printf("%s FAILED no ingest endpoint answered\n", label);
-    else if (reply->status != JIJU__V1__SUBMIT_STATUS__ACCEPTED || reply->n_problems)
-        cli_print_reply(stdout, label, reply);
-    c->done++;
-    if (c->progress)
-        draw_progress(c);
-}
-
-/* SubmitRequests around the parsed reports (which stay owned by res). */
-static Jiju__V1__SubmitRequest *wrap_reports(const cli_csv_result *res)
-{
-    Jiju__V1__SubmitRequest *reqs = calloc(res->n_reports ? res->n_reports : 1, sizeof *reqs);
-
-    for (size_t i = 0; reqs && i < res->n_reports; i++) {
-        char id[96];
-
-        jiju__v1__submit_request__init(&reqs[i]);
-        snprintf(id, sizeof id, "%zu:%s", i, res->reports[i]->report_id);
-        reqs[i].body_case = JIJU__V1__SUBMIT_REQUEST__BODY_REPORT;
-        reqs[i].report = res->reports[i];
-        if (!(reqs[i].request_id = strdup(id))) {
-            for (size_t j = 0; j < i; j++)
-                free(reqs[j].request_id);
-            free(reqs);
-            return NULL;
-        }
-    }
-    return reqs;
-}
-
-static int import_submit(const cli_endpoints *eps, const cli_csv_result *res, int timeout_ms,
-                         cli_tally *tally)
-{
-    import_ctx ctx = {.res = res, .last_pct = -1};
-    Jiju__V1__SubmitRequest *reqs = wrap_reports(res), **ptrs;
-    int rc = JIJU_ERR_NOMEM;
-
-    ctx.progress = isatty(STDERR_FILENO) && res->n_reports >= PROGRESS_MIN_ROWS;
-    if (!reqs)
-        return rc;
-    if ((ptrs = malloc((res->n_reports ? res->n_reports : 1) * sizeof *ptrs))) {
-        for (size_t i = 0; i < res->n_reports; i++)
-            ptrs[i] = &reqs[i];
-        rc = cli_submit_run(eps, ptrs, res->n_reports, timeout_ms, print_import_reply, &ctx, tally);
-        free(ptrs);
-    }
-    for (size_t i = 0; i < res->n_reports; i++)
-        free(reqs[i].request_id);
-    free(reqs);
-    return rc;
-}
-
-static void print_row_problems(const cli_csv_result *res)
-{
-    for (size_t i = 0; i < res->n_problems; i++) {
-        const cli_csv_problem *p = &res->problems[i];
-        printf("row %zu:%s%s: %s\n", p->row, p->column[0] ? " column " : "", p->column, p->reason);
-    }
-}
-
-int cli_import_main(int argc, char **argv)
-{
-    cli_endpoints eps = {0};
-    cli_csv_result *res = NULL;
-    cli_tally tally = {0};
-    const char *file;
-    char *text = NULL, err[256];
-    size_t len = 0;
-    int timeout_ms, rc = CLI_EXIT_USAGE;
-
-    if (cli_submit_flags(argc, argv, &eps, &timeout_ms, &file) != 0) {
-        fprintf(stderr, "usage: jiju import FILE.csv [--endpoint tcp://HOST:PORT]... "
-                        "[--timeout-ms MS]\n");
-        goto out;
-    }
-    if (!(text = cli_read_file(file, &len))) {
-        fprintf(stderr, "jiju import: %s: %s\n", file, strerror(errno));
-        goto out;
-    }
-    if (cli_csv_parse(text, len, &res, err, sizeof err) != JIJU_OK) {
-        fprintf(stderr, "jiju import: %s: %s\n", file, err);
-        goto out;
-    }
-    print_row_problems(res);
-    if (res->n_reports && import_submit(&eps, res, timeout_ms, &tally) != JIJU_OK) {
-        fprintf(stderr, "jiju import: cannot reach ingest at %s\n", eps.list[0]);
-        rc = CLI_EXIT_REFUSED;
-        goto out;
-    }
-    printf("imported=%zu rejected=%zu duplicate=%zu rows=%zu", tally.accepted,
-           res->bad_rows + tally.rejected + tally.conflict, tally.duplicate, res->rows);
-    if (tally.failed)
-        printf(" failed=%zu", tally.failed);
-    printf("\n");
-    rc = res->bad_rows ? CLI_EXIT_REFUSED : cli_tally_exit(&tally);
-out:
-    cli_csv_result_free(&res);
     free(text);
     cli_endpoints_clear(&eps);
     return rc;

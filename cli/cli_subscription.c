@@ -9,10 +9,11 @@
 #include <zmq.h>
 
 #include "cli.h"
-#include "cli_json.h"
 #include "clock.h"
 #include "err.h"
 #include "jiju/v1/subscription.pb-c.h"
+#include "pb.h"
+#include "pbjson.h"
 #include "rpc.h"
 
 #define SUB_MAX_FILTERS 64
@@ -51,20 +52,16 @@ static int sub_call(const sub_common *c, Jiju__V1__SubscriptionRequest *req,
     void *z = zmq_ctx_new();
     const char *eps[1] = {c->endpoint};
     rpc_t *r = z ? rpc_new(z, eps, 1, c->timeout_ms) : NULL;
-    size_t len, rlen = 0;
-    uint8_t *buf, *reply = NULL;
+    size_t len = 0, rlen = 0;
+    uint8_t *buf = NULL, *reply = NULL;
     int rc;
 
-    req->request_id = (char *)"cli"; /* before sizing: it is packed too */
-    len = jiju__v1__subscription_request__get_packed_size(req);
-    buf = malloc(len ? len : 1);
-    rc = r && buf ? JIJU_OK : JIJU_ERR_NOMEM;
+    req->request_id = (char *)"cli"; /* before packing: it is packed too */
+    rc = r ? pb_pack(&req->base, &buf, &len) : JIJU_ERR_NOMEM;
     if (rc == JIJU_OK && cli_curve_rpc(r, CLI_KEY_NOTIFICATION) != 0)
         rc = JIJU_ERR_CONFIG;
-    if (rc == JIJU_OK) {
-        jiju__v1__subscription_request__pack(req, buf);
+    if (rc == JIJU_OK)
         rc = rpc_call(r, buf, len, &reply, &rlen);
-    }
     if (rc == JIJU_OK && !(*rep = jiju__v1__subscription_reply__unpack(NULL, rlen, reply)))
         rc = JIJU_ERR_CORRUPT;
     if (rc != JIJU_OK)
@@ -123,7 +120,7 @@ static void print_filter(const Jiju__V1__Filter *f, size_t i)
             const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
                 &jiju__v1__category__descriptor, f->categories[k]);
             printf("%s%s(%s)", k ? "," : "", ev ? ev->name : "?",
-                   cli_json_category_zh(f->categories[k]));
+                   pbjson_category_zh(f->categories[k]));
         }
         first = 0;
     }
@@ -157,7 +154,7 @@ static void print_status(const Jiju__V1__Subscription *s, const Jiju__V1__Subscr
 
 static void print_json(const ProtobufCMessage *m)
 {
-    json_t *j = cli_json_from_message(m);
+    json_t *j = pbjson_from_message(m);
     char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
     if (text)
@@ -244,7 +241,7 @@ static int add_category(Jiju__V1__Filter *f, const char *text)
     int v = 0;
     Jiju__V1__Category *a;
 
-    if (cli_json_enum_parse(&jiju__v1__category__descriptor, text, &v) != JIJU_OK || v == 0) {
+    if (pbjson_enum_parse(&jiju__v1__category__descriptor, text, &v) != JIJU_OK || v == 0) {
         fprintf(stderr, "jiju subscription: unknown category \"%s\"\n", text);
         return -1;
     }

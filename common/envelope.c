@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "pb.h"
 
 static char cause_producer[128];
 static uint64_t cause_seq;
@@ -17,19 +18,28 @@ void envelope_set_cause(const char *producer, uint64_t seq)
     cause_seq = producer ? seq : 0;
 }
 
-const char *envelope_type(const Jiju__V1__Envelope *env)
+const ProtobufCMessage *envelope_body(const Jiju__V1__Envelope *env)
 {
-    static char buf[64];
     const ProtobufCFieldDescriptor *f;
 
     if (!env || env->body_case == JIJU__V1__ENVELOPE__BODY__NOT_SET)
-        return "";
+        return NULL;
     f = protobuf_c_message_descriptor_get_field(&jiju__v1__envelope__descriptor,
                                                 (unsigned)env->body_case);
     if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE)
+        return NULL;
+    return *(ProtobufCMessage *const *)((const char *)env + f->offset);
+}
+
+const char *envelope_type(const Jiju__V1__Envelope *env)
+{
+    static char buf[64];
+    const ProtobufCMessage *body = envelope_body(env);
+
+    if (!body)
         return "";
     /* descriptor name is "jiju.v1.RankingPublished": exactly the CloudEvents type */
-    snprintf(buf, sizeof buf, "%s", ((const ProtobufCMessageDescriptor *)f->descriptor)->name);
+    snprintf(buf, sizeof buf, "%s", body->descriptor->name);
     return buf;
 }
 
@@ -37,8 +47,7 @@ int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
                     Jiju__V1__Envelope *env, uint64_t *seq_out)
 {
     char id[96], src[80], when[40], type[64];
-    uint8_t stackbuf[4096];
-    uint8_t *buf = stackbuf;
+    uint8_t *buf;
     char *saved_cause;
     size_t len;
     int rc;
@@ -66,15 +75,11 @@ int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
         env->cause_seq = cause_seq;
     }
 
-    len = jiju__v1__envelope__get_packed_size(env);
-    if (len > sizeof stackbuf && !(buf = malloc(len))) {
-        rc = JIJU_ERR_NOMEM;
+    rc = pb_pack(&env->base, &buf, &len);
+    if (rc != JIJU_OK)
         goto out_unset;
-    }
-    jiju__v1__envelope__pack(env, buf);
     rc = stream_log_append(log, txn, buf, len, seq_out);
-    if (buf != stackbuf)
-        free(buf);
+    free(buf);
 out_unset:
     /* the strings live on this stack frame: do not leave them in env */
     env->id = env->source = env->type = env->time = (char *)"";

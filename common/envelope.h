@@ -10,6 +10,10 @@
 #include "store.h"
 #include "stream.h"
 
+/* The body: the set member of the envelope's oneof, or NULL when none is
+ * set. Borrowed from env. */
+const ProtobufCMessage *envelope_body(const Jiju__V1__Envelope *env);
+
 /* CloudEvents type of the body, e.g. "jiju.v1.RankingPublished"; "" if none. */
 const char *envelope_type(const Jiju__V1__Envelope *env);
 

@@ -1,14 +1,13 @@
 /* problem.c - the list of validation findings that ingest replies carry. */
 #include "problem.h"
 
-#include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "utf8.h"
 
 problem_list *problem_list_new(void)
 {
@@ -32,82 +31,13 @@ void problem_list_free(problem_list **list)
     *list = NULL;
 }
 
-/* Append n bytes to the growing buffer *buf of length *len; 0 or -1. */
-static int append(char **buf, size_t *len, size_t *cap, const char *bytes, size_t n)
-{
-    if (*len + n + 1 > *cap) {
-        size_t ncap = (*len + n + 1) * 2;
-        char *nb = realloc(*buf, ncap);
-        if (!nb)
-            return -1;
-        *buf = nb;
-        *cap = ncap;
-    }
-    memcpy(*buf + *len, bytes, n);
-    *len += n;
-    (*buf)[*len] = '\0';
-    return 0;
-}
-
-/* Length of the longest valid UTF-8 prefix of s[0..len), using the C
- * library's strict decoder (it refuses overlong forms and surrogates). */
-static size_t utf8_valid_prefix(iconv_t cd, const char *s, size_t len)
-{
-    char *in = (char *)s;
-    size_t left = len;
-    char out[256];
-    iconv(cd, NULL, NULL, NULL, NULL);
-    for (;;) {
-        char *o = out;
-        size_t olen = sizeof out;
-        if (iconv(cd, &in, &left, &o, &olen) != (size_t)-1 || errno != E2BIG)
-            break;
-    }
-    return len - left;
-}
-
-/* Copy of s with every byte outside valid UTF-8 written as "\xNN";
- * NULL on allocation failure. */
-static char *utf8_sanitised(const char *s)
-{
-    size_t slen = strlen(s), len = 0, cap = 0;
-    char *buf = NULL;
-    iconv_t cd = iconv_open("UTF-32LE", "UTF-8");
-    if (cd == (iconv_t)-1)
-        return NULL;
-    if (append(&buf, &len, &cap, "", 0) < 0)
-        goto out_close;
-    while (slen > 0) {
-        size_t ok = utf8_valid_prefix(cd, s, slen);
-        if (append(&buf, &len, &cap, s, ok) < 0)
-            goto out_free_buf;
-        s += ok;
-        slen -= ok;
-        if (slen == 0)
-            break;
-        char esc[5];
-        snprintf(esc, sizeof esc, "\\x%02X", (unsigned char)*s);
-        if (append(&buf, &len, &cap, esc, 4) < 0)
-            goto out_free_buf;
-        s++;
-        slen--;
-    }
-    iconv_close(cd);
-    return buf;
-out_free_buf:
-    free(buf);
-out_close:
-    iconv_close(cd);
-    return NULL;
-}
-
 static char *vformat(const char *fmt, va_list ap)
 {
     char *s = NULL;
     if (vasprintf(&s, fmt, ap) < 0)
         return NULL;
     /* Formats may embed user text (a value); keep the wire UTF-8. */
-    char *clean = utf8_sanitised(s);
+    char *clean = utf8_escape(s);
     free(s);
     return clean;
 }
@@ -138,9 +68,9 @@ int problem_addv(problem_list *list, Jiju__V1__Severity severity, const char *co
         return JIJU_ERR_NOMEM;
     jiju__v1__problem__init(p);
     p->severity = severity;
-    p->code = utf8_sanitised(code);
-    p->field = utf8_sanitised(field ? field : "");
-    p->value = utf8_sanitised(value ? value : "");
+    p->code = utf8_escape(code);
+    p->field = utf8_escape(field ? field : "");
+    p->value = utf8_escape(value ? value : "");
     va_list ap1, ap2;
     va_copy(ap1, ap);
     va_copy(ap2, ap);

@@ -5,17 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
+#include "pb.h"
+
 void report_digest(const Jiju__V1__Report *r, uint8_t out[REPORT_DIGEST_LEN])
 {
-    size_t len = jiju__v1__report__get_packed_size(r);
-    uint8_t *buf = malloc(len ? len : 1);
     unsigned int n = REPORT_DIGEST_LEN;
+    uint8_t *buf;
+    size_t len;
 
-    if (!buf) {
+    if (pb_pack(&r->base, &buf, &len) != JIJU_OK) {
         memset(out, 0, REPORT_DIGEST_LEN);
         return;
     }
-    jiju__v1__report__pack(r, buf);
     EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL);
     free(buf);
 }

@@ -2,6 +2,7 @@
 #include "service.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,19 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
         return -1;
     }
     return 0;
+}
+
+_Noreturn void service_store_failed(const char *event, int err, const char *fmt, ...)
+{
+    char detail[512] = "";
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    log_error(event, "%s%serr=\"%s\" action=exit", detail, detail[0] ? " " : "",
+              jiju_err_str(err));
+    exit(EXIT_FAILURE);
 }
 
 int service_run(service_t *s)

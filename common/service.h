@@ -54,6 +54,14 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
 /* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS. */
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs);
 
+/* THE policy when a store write or its fsync fails: one error line
+ * (`event=EVENT <detail> err="..." action=exit`), then exit(EXIT_FAILURE).
+ * Never retried: after a failed fsync the page cache may have dropped the
+ * dirty pages (PostgreSQL's fsync lesson), and a txn that failed half-way
+ * must not commit. On restart everything resumes from durable cursors. */
+_Noreturn void service_store_failed(const char *event, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Run the loop until SIGTERM/SIGINT; returns EXIT_SUCCESS or EXIT_FAILURE. */
 int service_run(service_t *s);
 

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "err.h"
 #include "log.h"
+#include "service.h"
 #include "stream_int.h"
 #include "zap.h"
 
@@ -207,13 +208,10 @@ static void consumer_commit(stream_peer_t *p)
 {
     if (p->txn_records == 0)
         return;
-    if (store_txn_commit(p->txn, true) != JIJU_OK) {
-        /* A failed fsync cannot be retried safely (the page cache may have
-         * dropped the dirty pages): stop, restart, and resume from the
-         * durable cursor. */
-        log_error("store_commit_failed", "endpoint=%s action=exit", p->endpoint);
-        exit(EXIT_FAILURE);
-    }
+    int rc = store_txn_commit(p->txn, true);
+
+    if (rc != JIJU_OK) /* never retried: service.h */
+        service_store_failed("store_commit_failed", rc, "endpoint=%s", p->endpoint);
     p->txn_records = 0;
     for (size_t i = 0; i < p->n_sess; i++) {
         stream_session *s = p->sess[i];

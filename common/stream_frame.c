@@ -7,6 +7,7 @@
 #include <zmq.h>
 
 #include "err.h"
+#include "pb.h"
 #include "stream_int.h"
 
 static const Jiju__V1__StreamFrame *frame_of(stream_frame *b, Jiju__V1__StreamFrame__KindCase k)
@@ -78,23 +79,18 @@ const Jiju__V1__StreamFrame *stream_frame_error(stream_frame *b, const char *cod
 int stream_frame_send(void *sock, const uint8_t *rid, size_t rid_len,
                       const Jiju__V1__StreamFrame *f)
 {
-    uint8_t stackbuf[8192];
-    size_t len = jiju__v1__stream_frame__get_packed_size(f);
-    uint8_t *buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
-    int rc = 0;
+    uint8_t *buf;
+    size_t len;
+    int rc = pb_pack(&f->base, &buf, &len), sent = 0;
 
-    if (!buf)
-        return JIJU_ERR_NOMEM;
-    jiju__v1__stream_frame__pack(f, buf);
-    if (rid && zmq_send(sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        rc = -1;
-    if (rc == 0 && zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0)
-        rc = -1;
-    if (buf != stackbuf)
-        free(buf);
-    if (rc < 0)
-        return errno == EAGAIN ? JIJU_ERR_AGAIN : JIJU_ERR_ZMQ;
-    return JIJU_OK;
+    if (rc != JIJU_OK)
+        return rc;
+    if (!rid || zmq_send(sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+        sent = zmq_send(sock, buf, len, ZMQ_DONTWAIT) >= 0;
+    if (!sent)
+        rc = errno == EAGAIN ? JIJU_ERR_AGAIN : JIJU_ERR_ZMQ;
+    free(buf);
+    return rc;
 }
 
 stream_seq_verdict stream_seq_judge(uint64_t expected, uint64_t seq, uint64_t prev_rx,

@@ -9,6 +9,7 @@
 #include "archive_index.h"
 #include "err.h"
 #include "jiju/v1/archive.pb-c.h"
+#include "pb.h"
 
 struct archive_chain {
     store_t *store;
@@ -112,17 +113,11 @@ int archive_hash(const uint8_t prev[ARCHIVE_HASH_LEN], uint64_t seq, const char 
 static int archive_put_record(archive_chain_t *c, store_txn_t *txn,
                               const Jiju__V1__ArchiveRecord *rec)
 {
-    size_t n = jiju__v1__archive_record__get_packed_size(rec);
     uint8_t key[8], head[8 + ARCHIVE_HASH_LEN];
-    uint8_t *buf = malloc(n ? n : 1);
     int rc;
 
-    if (!buf)
-        return JIJU_ERR_NOMEM;
-    jiju__v1__archive_record__pack(rec, buf);
     store_be64_put(key, rec->archive_seq);
-    rc = store_txn_put(txn, c->cfs.record, key, sizeof key, buf, n);
-    free(buf);
+    rc = pb_txn_put(txn, c->cfs.record, key, sizeof key, &rec->base);
     if (rc != JIJU_OK)
         return rc;
     store_be64_put(head, rec->archive_seq);

@@ -28,11 +28,9 @@ static int archive_apply(void *arg, const char *producer_id, uint64_t seq, const
     uint64_t aseq = 0;
     int rc = archive_chain_append(src->chain, txn, src->stream, producer_id, seq, data, len, &aseq);
 
-    if (rc != JIJU_OK) {
-        log_error("archive_failed", "stream=%s producer=%s source_seq=%llu err=\"%s\" action=exit",
-                  src->stream, producer_id, (unsigned long long)seq, jiju_err_str(rc));
-        exit(EXIT_FAILURE);
-    }
+    if (rc != JIJU_OK)
+        service_store_failed("archive_failed", rc, "stream=%s producer=%s source_seq=%llu",
+                             src->stream, producer_id, (unsigned long long)seq);
     log_debug("archived", "seq=%llu stream=%s producer=%s source_seq=%llu bytes=%zu",
               (unsigned long long)aseq, src->stream, producer_id, (unsigned long long)seq, len);
     return 0;

@@ -8,6 +8,7 @@
 
 #include "assess_state.h"
 #include "err.h"
+#include "pb.h"
 
 int assess_award_id(char *out, size_t cap, Jiju__V1__AwardKind kind, const char *cluster,
                     const char *ptext)
@@ -28,8 +29,6 @@ int assess_award_grant(assess_t *a, store_txn_t *txn, Jiju__V1__AwardKind kind,
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__AwardGranted ag = JIJU__V1__AWARD_GRANTED__INIT;
     char id[ASSESS_KEY_CAP];
-    uint8_t *buf;
-    size_t len;
     int rc;
 
     if (amount_fen <= 0) /* an award configured at 0 is no award */
@@ -44,12 +43,7 @@ int assess_award_grant(assess_t *a, store_txn_t *txn, Jiju__V1__AwardKind kind,
     ag.period = (char *)ptext;
     ag.amount_fen = amount_fen;
     ag.rank = rank;
-    len = jiju__v1__award_granted__get_packed_size(&ag);
-    if (!(buf = malloc(len ? len : 1)))
-        return JIJU_ERR_NOMEM;
-    jiju__v1__award_granted__pack(&ag, buf);
-    rc = store_txn_put(txn, a->cf[ACF_AWARDS], id, strlen(id), buf, len);
-    free(buf);
+    rc = pb_txn_put(txn, a->cf[ACF_AWARDS], id, strlen(id), &ag.base);
     if (rc != JIJU_OK)
         return rc;
     env.body_case = JIJU__V1__ENVELOPE__BODY_AWARD_GRANTED;

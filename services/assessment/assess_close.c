@@ -14,6 +14,7 @@
 
 #include "assess_state.h"
 #include "err.h"
+#include "pb.h"
 
 #define RUNS_VERSION 1
 #define RUNS_KINDS 3
@@ -85,19 +86,11 @@ static int publish(assess_t *a, store_txn_t *txn, const char *text, const assess
     char key[ASSESS_KEY_CAP];
     int rc = JIJU_OK;
 
-    if (r->n && !(entries = assess_score_entries_new(r->rows, r->scored, r->n)))
+    if (r->n && !(entries = assess_rows_entries(a, r)))
         return JIJU_ERR_NOMEM;
     for (size_t i = 0; rc == JIJU_OK && i < r->n; i++) {
         size_t klen = assess_pkey(key, text, entries[i]->cluster_id);
-        size_t len = jiju__v1__rank_entry__get_packed_size(entries[i]);
-        uint8_t *buf = malloc(len ? len : 1);
-        if (!buf) {
-            rc = JIJU_ERR_NOMEM;
-            break;
-        }
-        jiju__v1__rank_entry__pack(entries[i], buf);
-        rc = store_txn_put(txn, a->cf[ACF_RANKS], key, klen, buf, len);
-        free(buf);
+        rc = pb_txn_put(txn, a->cf[ACF_RANKS], key, klen, &entries[i]->base);
     }
     if (rc == JIJU_OK) {
         rp.period = (char *)text;
@@ -120,7 +113,7 @@ static int award_top(assess_t *a, store_txn_t *txn, const char *text, const asse
 
     if (top > sizeof a->cfg->top_amount_yuan / sizeof a->cfg->top_amount_yuan[0])
         top = sizeof a->cfg->top_amount_yuan / sizeof a->cfg->top_amount_yuan[0];
-    for (size_t k = 0; rc == JIJU_OK && k < top && k < r->n; k++) {
+    for (size_t k = 0; rc == JIJU_OK && k < top && k < r->n_ranked; k++) {
         size_t row = r->scored[k].row;
         if (!r->reports[row])
             continue;
@@ -148,16 +141,28 @@ static void reason(verdict *v, const char *what, bool present, int64_t value, in
     v->n++;
 }
 
-/* The reasons row is unqualified for (none: qualified). */
-static void judge(const assess_config *cfg, const assess_row *row, bool reported, int64_t score,
+/* The reasons row is unqualified for (none: qualified). A cluster with no
+ * report, or too little reported to be ranked, is unqualified for that
+ * (seed 五.三 makes reporting the management organisation's duty): the
+ * warning the policy asks for a cluster that does not report. */
+static void judge(const assess_config *cfg, const assess_rows *r, size_t i, int64_t score,
                   verdict *v)
 {
+    const assess_row *row = &r->rows[i];
+
     v->n = 0;
-    if (!reported) {
+    if (r->status[i] == JIJU__V1__RANK_STATUS__RANK_STATUS_NOT_REPORTED) {
         snprintf(v->text[0], REASON_CAP, "no report");
         v->reasons[0] = v->text[0];
         v->n = 1;
         return;
+    }
+    if (r->status[i] == JIJU__V1__RANK_STATUS__RANK_STATUS_INSUFFICIENT_DATA) {
+        snprintf(v->text[v->n], REASON_CAP,
+                 "insufficient data: %u of %d indicators reported (minimum %u)", r->n_reported[i],
+                 ASSESS_N_REPORTED, assess_avail_needed(cfg->min_reported_pct));
+        v->reasons[v->n] = v->text[v->n];
+        v->n++;
     }
     reason(v, "enterprises", row->present[IND_ENTERPRISES], row->value[IND_ENTERPRISES],
            cfg->min_enterprises);
@@ -165,7 +170,8 @@ static void judge(const assess_config *cfg, const assess_row *row, bool reported
            cfg->min_revenue_fen);
     reason(v, "employment", row->present[IND_EMPLOYMENT], row->value[IND_EMPLOYMENT],
            cfg->min_employment);
-    reason(v, "score_micros", true, score, cfg->min_score_micros);
+    if (r->status[i] == JIJU__V1__RANK_STATUS__RANK_STATUS_RANKED) /* the others have no score */
+        reason(v, "score_micros", true, score, cfg->min_score_micros);
 }
 
 static bool meets_nomination(const assess_config *cfg, const assess_row *row)
@@ -219,7 +225,7 @@ static int decide_one(assess_t *a, store_txn_t *txn, const char *text, int kind,
 
     if ((rc = runs_get(a, txn, c->id, &rn)) != JIJU_OK)
         return rc;
-    judge(cfg, &r->rows[row], r->reports[row] != NULL, score, &v);
+    judge(cfg, r, row, score, &v);
     if (v.n > 0) {
         rn.unqualified[kind]++;
         rn.nominated[kind] = 0;

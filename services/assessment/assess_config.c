@@ -309,7 +309,9 @@ static const cfg_spec assess_specs[] = {
     {"reporting.deadline_days", CFG_INT, "15", 0, 366, CFGF(deadline_days), NULL,
      "days after a period's end before ReportOverdue (seed 五.三)"},
     {"ranking.coalesce_ms", CFG_INT, "1000", 0, 3600000, CFGF(ranking_coalesce_ms), NULL,
-     "RankingUpdated at most once per period per this interval"},
+     "RankingUpdated and TargetProgress at most once per period per this interval"},
+    {"ranking.min_reported_pct", CFG_INT, "65", 0, 100, CFGF(min_reported_pct), NULL,
+     "ranked only with at least this share (percent) of the six reported indicators"},
 };
 
 static int check_weights(const assess_config *c, cfg_error *err)

@@ -83,6 +83,7 @@ typedef struct assess_config {
     /* overdue (seed 五.三) */
     int64_t deadline_days;                /* days after period end, default 15 */
     int64_t ranking_coalesce_ms;          /* RankingUpdated at most once per period per this */
+    int64_t min_reported_pct;             /* share of the 6 reported indicators to be ranked */
 } assess_config;
 
 /* Load path (NULL: defaults) with --set overrides; refuse with err filled. */

@@ -124,7 +124,7 @@ int assess_period_close(assess_t *a, store_txn_t *txn, const char *text, const p
     if ((rc = assess_close_decide(a, txn, text, p)) != JIJU_OK)
         return rc;
     if ((rc = assess_period_get(a, txn, text, &st)) != JIJU_OK ||
-        (rc = assess_emit_targets(a, txn, text, p, &st, NULL)) != JIJU_OK)
+        (rc = assess_emit_targets(a, txn, text, p, &st, 0, true)) != JIJU_OK)
         return rc;
     return emit_closed(a, txn, text);
 }

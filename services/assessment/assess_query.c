@@ -41,12 +41,16 @@ static int list_clusters(assess_t *a, store_txn_t *txn, Jiju__V1__QueryReply *re
     return rc;
 }
 
+/* Ranked by rank, then the clusters not ranked (rank 0) in id order. */
 static int rank_cmp(const void *x, const void *y)
 {
     const Jiju__V1__RankEntry *a = *(Jiju__V1__RankEntry *const *)x;
     const Jiju__V1__RankEntry *b = *(Jiju__V1__RankEntry *const *)y;
+    uint64_t ra = a->rank ? a->rank : UINT64_MAX, rb = b->rank ? b->rank : UINT64_MAX;
 
-    return (a->rank > b->rank) - (a->rank < b->rank);
+    if (ra != rb)
+        return (ra > rb) - (ra < rb);
+    return strcmp(a->cluster_id, b->cluster_id);
 }
 
 /* The published entries, stored in cluster order, best first. */
@@ -89,7 +93,7 @@ static int provisional(assess_t *a, store_txn_t *txn, const char *text, const pe
     if (rc != JIJU_OK)
         return rc;
     if ((rc = assess_rows_score(a, txn, &r)) == JIJU_OK && r.n > 0) {
-        reply->ranking = assess_score_entries_new(r.rows, r.scored, r.n);
+        reply->ranking = assess_rows_entries(a, &r);
         if (reply->ranking)
             reply->n_ranking = r.n;
         else
@@ -148,6 +152,13 @@ static int get_targets(assess_t *a, store_txn_t *txn, uint32_t year, Jiju__V1__Q
     }
     if (best)
         rc = assess_period_get(a, txn, best, &st);
+    /* a closed period answers what its close said, whatever came after */
+    if (rc == JIJU_OK && best && st.closed && (reply->targets = assess_frozen_targets(a, txn, best))) {
+        reply->targets_frozen = 1;
+        reply->ok = 1;
+        assess_keys_free(&keys, n);
+        return JIJU_OK;
+    }
     if (rc == JIJU_OK && (reply->targets = malloc(sizeof *reply->targets)) &&
         !(best = strdup(best ? best : ""))) {
         free(reply->targets);
@@ -205,7 +216,11 @@ void assess_reply_free(Jiju__V1__QueryReply *reply)
     free(reply->ranking);
     reply->ranking = NULL;
     reply->n_ranking = 0;
-    if (reply->targets) {
+    if (reply->targets && reply->targets_frozen) {
+        jiju__v1__target_progress__free_unpacked(reply->targets, NULL);
+        reply->targets = NULL;
+        reply->targets_frozen = 0;
+    } else if (reply->targets) {
         free(reply->targets->period);
         free(reply->targets);
         reply->targets = NULL;

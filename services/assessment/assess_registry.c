@@ -7,6 +7,7 @@
 
 #include "assess_state.h"
 #include "err.h"
+#include "pb.h"
 
 #define ACTIVE_KEY "active"
 #define ID_MAX 64
@@ -26,16 +27,7 @@ Jiju__V1__Cluster *assess_cluster_get(assess_t *a, store_txn_t *txn, const char 
 
 int assess_cluster_put(assess_t *a, store_txn_t *txn, const Jiju__V1__Cluster *c)
 {
-    size_t len = jiju__v1__cluster__get_packed_size(c);
-    uint8_t *buf = malloc(len ? len : 1);
-    int rc;
-
-    if (!buf)
-        return JIJU_ERR_NOMEM;
-    jiju__v1__cluster__pack(c, buf);
-    rc = store_txn_put(txn, a->cf[ACF_CLUSTERS], c->id, strlen(c->id), buf, len);
-    free(buf);
-    return rc;
+    return pb_txn_put(txn, a->cf[ACF_CLUSTERS], c->id, strlen(c->id), &c->base);
 }
 
 int64_t assess_active_count(assess_t *a, store_txn_t *txn)

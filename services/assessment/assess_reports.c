@@ -1,13 +1,16 @@
 /* assess_reports.c - applying an accepted report: the highest revision per
- * (cluster, period) wins whatever the arrival order, the period's sums are
- * kept up to date incrementally, and target progress (seed 一.二) follows
- * each applied report. O(1) store reads per report. */
+ * (cluster, period) wins whatever the arrival order, and the period's sums
+ * are kept up to date incrementally. Target progress (seed 一.二) is a
+ * city-wide fact: it is not said per report but coalesced with the
+ * provisional ranking (assess_tick.c) and said once more at close, where it
+ * is frozen (assess_frozen). O(1) store reads per report. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "assess_state.h"
 #include "err.h"
+#include "pb.h"
 #include "report_digest.h"
 
 Jiju__V1__Report *assess_report_get(assess_t *a, store_txn_t *txn, const char *ptext,
@@ -30,18 +33,10 @@ static int report_put(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *r)
 {
     char key[ASSESS_KEY_CAP];
     size_t klen = assess_pkey(key, r->period, r->cluster_id);
-    size_t len = jiju__v1__report__get_packed_size(r);
-    uint8_t *buf;
-    int rc;
 
     if (!klen)
         return JIJU_ERR_INVALID;
-    if (!(buf = malloc(len ? len : 1)))
-        return JIJU_ERR_NOMEM;
-    jiju__v1__report__pack(r, buf);
-    rc = store_txn_put(txn, a->cf[ACF_REPORTS], key, klen, buf, len);
-    free(buf);
-    return rc;
+    return pb_txn_put(txn, a->cf[ACF_REPORTS], key, klen, &r->base);
 }
 
 void assess_period_sums(assess_period_state *st, const Jiju__V1__Report *r, int sign)
@@ -96,15 +91,35 @@ void assess_target_fill(assess_t *a, store_txn_t *txn, int year, const char *pte
 }
 
 int assess_emit_targets(assess_t *a, store_txn_t *txn, const char *text, const period *p,
-                        const assess_period_state *st, const Jiju__V1__Cluster *subject)
+                        const assess_period_state *st, int64_t time_ms, bool freeze)
 {
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     Jiju__V1__TargetProgress tp = JIJU__V1__TARGET_PROGRESS__INIT;
+    int rc;
 
     assess_target_fill(a, txn, period_year(p), text, st, &tp);
     env.body_case = JIJU__V1__ENVELOPE__BODY_TARGET_PROGRESS;
     env.target_progress = &tp;
-    return assess_emit(a, txn, &env, subject, text);
+    env.time_ms = time_ms;
+    /* no cluster subject, category or county: city totals concern the
+     * departments that follow the targets (notification routes by type) */
+    if ((rc = assess_emit(a, txn, &env, NULL, text)) != JIJU_OK || !freeze)
+        return rc;
+    /* what the close said is what GetTargets answers for the period ever after */
+    return pb_txn_put(txn, a->cf[ACF_FROZEN], text, strlen(text), &tp.base);
+}
+
+Jiju__V1__TargetProgress *assess_frozen_targets(assess_t *a, store_txn_t *txn, const char *text)
+{
+    Jiju__V1__TargetProgress *tp;
+    void *v = NULL;
+    size_t len = 0;
+
+    if (store_txn_get(txn, a->cf[ACF_FROZEN], text, strlen(text), &v, &len) != JIJU_OK)
+        return NULL;
+    tp = jiju__v1__target_progress__unpack(NULL, len, v);
+    free(v);
+    return tp;
 }
 
 static int emit_accepted(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAccepted *in,
@@ -190,9 +205,10 @@ static int report_seen(assess_t *a, store_txn_t *txn, const char *id,
 }
 
 /* The report replaces old (NULL if none) as the period's latest. */
+/* The report replaces old (NULL if none) as the period's latest; the
+ * period is marked for the next coalesced ranking and target progress. */
 static int report_take(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *r,
-                       const Jiju__V1__Report *old, const period *p, assess_period_state *st,
-                       const Jiju__V1__Cluster *c)
+                       const Jiju__V1__Report *old, assess_period_state *st)
 {
     int rc;
 
@@ -200,10 +216,9 @@ static int report_take(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *r,
         assess_period_sums(st, old, -1);
     assess_period_sums(st, r, 1);
     if ((rc = report_put(a, txn, r)) != JIJU_OK ||
-        (rc = assess_period_put(a, txn, r->period, st)) != JIJU_OK ||
-        (rc = assess_flag_put(a, txn, ACF_DIRTY, r->period)) != JIJU_OK)
+        (rc = assess_period_put(a, txn, r->period, st)) != JIJU_OK)
         return rc;
-    return assess_emit_targets(a, txn, r->period, p, st, c);
+    return assess_flag_put(a, txn, ACF_DIRTY, r->period);
 }
 
 static bool report_well_formed(const Jiju__V1__Report *r, period *p)
@@ -292,7 +307,7 @@ int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAcc
         goto out;
     }
     if ((rc = emit_accepted(a, txn, ra, producer_id, seq, false, c)) == JIJU_OK)
-        rc = report_take(a, txn, r, old, &p, &st, c);
+        rc = report_take(a, txn, r, old, &st);
 out:
     if (old)
         jiju__v1__report__free_unpacked(old, NULL);

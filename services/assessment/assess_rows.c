@@ -139,7 +139,8 @@ static int take_prev_rank(assess_rows *r, size_t row, const void *val, size_t le
 
     if (!e)
         return JIJU_ERR_CORRUPT;
-    w->has_prev_rank = true;
+    /* a cluster not ranked then has no rank to change from */
+    w->has_prev_rank = e->status == JIJU__V1__RANK_STATUS__RANK_STATUS_RANKED && e->rank > 0;
     w->prev_rank = e->rank;
     for (size_t i = 0; i < e->n_contributions; i++) {
         const Jiju__V1__Contribution *c = e->contributions[i];
@@ -194,18 +195,60 @@ out_free:
     return rc;
 }
 
+/* Which rows are ranked (assess_avail.c); the ranked ones copied to sub,
+ * with map[k] = their row. Returns how many. */
+static size_t rows_partition(assess_t *a, assess_rows *r, assess_row *sub, size_t *map)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < r->n; i++) {
+        r->status[i] = assess_avail(&r->rows[i], r->reports[i] != NULL,
+                                    a->cfg->min_reported_pct, &r->n_reported[i]);
+        if (r->status[i] == JIJU__V1__RANK_STATUS__RANK_STATUS_RANKED) {
+            sub[k] = r->rows[i];
+            map[k++] = i;
+        }
+    }
+    return k;
+}
+
 int assess_rows_score(assess_t *a, store_txn_t *txn, assess_rows *r)
 {
     assess_score_params params;
+    size_t cap = r->n ? r->n : 1, *map = NULL, k, tail;
+    assess_row *sub = NULL;
     int rc;
 
     if ((rc = assess_params_get(a, txn, &params)) != JIJU_OK)
         return rc;
     free(r->scored);
-    r->scored = calloc(r->n ? r->n : 1, sizeof *r->scored);
-    if (!r->scored)
-        return JIJU_ERR_NOMEM;
-    return assess_score_run(&params, r->rows, r->n, r->scored);
+    free(r->status);
+    free(r->n_reported);
+    r->scored = calloc(cap, sizeof *r->scored);
+    r->status = calloc(cap, sizeof *r->status);
+    r->n_reported = calloc(cap, sizeof *r->n_reported);
+    sub = calloc(cap, sizeof *sub);
+    map = calloc(cap, sizeof *map);
+    if (!r->scored || !r->status || !r->n_reported || !sub || !map) {
+        rc = JIJU_ERR_NOMEM;
+        goto out_free;
+    }
+    /* only the ranked are scored: the others neither take a rank nor move
+     * anyone's normalisation, contribution share or rank change */
+    k = rows_partition(a, r, sub, map);
+    if ((rc = assess_score_run(&params, sub, k, r->scored)) != JIJU_OK)
+        goto out_free;
+    for (size_t j = 0; j < k; j++)
+        r->scored[j].row = map[r->scored[j].row];
+    tail = k;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->status[i] != JIJU__V1__RANK_STATUS__RANK_STATUS_RANKED)
+            r->scored[tail++] = (assess_scored){.row = i};
+    r->n_ranked = k;
+out_free:
+    free(map);
+    free(sub);
+    return rc;
 }
 
 void assess_rows_free(assess_rows *r)
@@ -219,5 +262,7 @@ void assess_rows_free(assess_rows *r)
     free(r->reports);
     free(r->rows);
     free(r->scored);
+    free(r->status);
+    free(r->n_reported);
     memset(r, 0, sizeof *r);
 }

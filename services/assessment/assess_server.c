@@ -10,7 +10,9 @@
 #include "err.h"
 #include "jiju/v1/query.pb-c.h"
 #include "log.h"
+#include "pb.h"
 #include "replier.h"
+#include "service.h"
 
 #define TICK_MS 200
 
@@ -46,43 +48,46 @@ static int apply_record(void *arg, const char *producer, uint64_t seq, const uin
     return rc;
 }
 
-static int on_query(void *arg, const uint8_t *req, size_t len, uint8_t **out, size_t *out_len)
+static int on_query(void *arg, const replier_route *route, const uint8_t *req, size_t len,
+                    uint8_t **out, size_t *out_len)
 {
     assess_server_t *s = arg;
     Jiju__V1__QueryRequest *q = jiju__v1__query_request__unpack(NULL, len, req);
     Jiju__V1__QueryReply reply = JIJU__V1__QUERY_REPLY__INIT;
+    char refusal[256];
+    int rc;
 
+    (void)route;
     if (!q) {
         reply.ok = 0;
         reply.error = "E_MALFORMED: not a jiju.v1.QueryRequest";
+    } else if (replier_request_id_refusal(q->request_id, refusal, sizeof refusal)) {
+        reply.ok = 0;
+        reply.error = refusal;
     } else if (assess_query(s->a, q, &reply) != JIJU_OK && !reply.error) {
         reply.ok = 0;
         reply.error = "E_QUERY_FAILED";
     }
-    reply.request_id = q && q->request_id ? q->request_id : "";
+    reply.request_id = (char *)replier_request_id_echo(q ? q->request_id : NULL);
     reply.instance = (char *)s->cfg->instance;
-    *out_len = jiju__v1__query_reply__get_packed_size(&reply);
-    *out = malloc(*out_len ? *out_len : 1);
-    if (*out)
-        jiju__v1__query_reply__pack(&reply, *out);
+    rc = pb_pack(&reply.base, out, out_len);
     if (q) {
         assess_reply_free(&reply);
         jiju__v1__query_request__free_unpacked(q, NULL);
     }
-    return *out ? 0 : -1;
+    return rc == JIJU_OK ? REPLIER_SEND : REPLIER_DROP;
 }
 
 static void on_tick(svc_t *svc, void *arg)
 {
     assess_server_t *s = arg;
+    int rc;
 
     (void)svc;
     if (assess_tick(s->a, s->tick_txn, clock_now_ms()) != JIJU_OK)
         log_warn("tick_failed", "instance=%s", s->cfg->instance);
-    if (store_txn_count(s->tick_txn) > 0 && store_txn_commit(s->tick_txn, true) != JIJU_OK) {
-        log_error("store_commit_failed", "action=exit where=tick");
-        exit(EXIT_FAILURE);
-    }
+    if (store_txn_count(s->tick_txn) > 0 && (rc = store_txn_commit(s->tick_txn, true)) != JIJU_OK)
+        service_store_failed("store_commit_failed", rc, "where=tick");
 }
 
 assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *events,
@@ -101,7 +106,7 @@ assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *eve
     s->cfg = cfg;
     s->tick_txn = store_txn_new(store);
     s->stream = stream_serve(svc, store, cfg->stream_endpoint, &so, serve_events, apply_record, s);
-    s->query = replier_new(svc, cfg->query_endpoint, on_query, s);
+    s->query = replier_new(svc, cfg->query_endpoint, NULL, on_query, s);
     if (!s->tick_txn || !s->stream || !s->query || svc_every(svc, TICK_MS, on_tick, s) != 0) {
         assess_server_destroy(&s);
         return NULL;

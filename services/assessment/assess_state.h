@@ -19,7 +19,9 @@
  *   assess_ranks      period '\0' id    -> packed jiju.v1.RankEntry (published)
  *   assess_awards     award id          -> packed jiju.v1.AwardGranted
  *   assess_meta       "active"          -> be64 number of active clusters
- *                     "params"          -> the indicator system in force */
+ *                     "params"          -> the indicator system in force
+ *   assess_frozen     period            -> packed jiju.v1.TargetProgress as
+ *                                          the close said it (closed periods) */
 #ifndef JIJU_ASSESS_STATE_H
 #define JIJU_ASSESS_STATE_H
 
@@ -43,6 +45,7 @@ enum {
     ACF_RANKS,
     ACF_AWARDS,
     ACF_META,
+    ACF_FROZEN,
     ACF__COUNT
 };
 
@@ -131,8 +134,14 @@ void assess_period_sums(assess_period_state *st, const Jiju__V1__Report *r, int 
 /* Fill tp (strings borrowed from period) for year from st. */
 void assess_target_fill(assess_t *a, store_txn_t *txn, int year, const char *ptext,
                         const assess_period_state *st, Jiju__V1__TargetProgress *tp);
+/* TargetProgress for the period (city-wide: no subject), at time_ms (0 =
+ * now). If freeze, also kept as the period's figures for ever after. */
 int assess_emit_targets(assess_t *a, store_txn_t *txn, const char *text, const period *p,
-                        const assess_period_state *st, const Jiju__V1__Cluster *subject);
+                        const assess_period_state *st, int64_t time_ms, bool freeze);
+/* The TargetProgress frozen at the period's close, or NULL (open, never
+ * closed, or closed before figures were frozen). Caller frees with
+ * jiju__v1__target_progress__free_unpacked. */
+Jiju__V1__TargetProgress *assess_frozen_targets(assess_t *a, store_txn_t *txn, const char *text);
 
 /* ---- scoring rows of one period (assess_rows.c) ---- */
 
@@ -141,16 +150,39 @@ typedef struct assess_rows {
     assess_row *rows;             /* in cluster id order */
     Jiju__V1__Cluster **clusters; /* owned, parallel to rows */
     Jiju__V1__Report **reports;   /* owned, NULL where the cluster did not report */
-    assess_scored *scored;        /* after assess_rows_score: best first */
+    /* after assess_rows_score: scored[0..n_ranked-1] the ranked, best first;
+     * scored[n_ranked..n-1] the clusters not ranked, in cluster id order,
+     * rank 0 (assess_avail.c) */
+    assess_scored *scored;
+    size_t n_ranked;
+    Jiju__V1__RankStatus *status; /* parallel to rows */
+    uint32_t *n_reported;         /* parallel to rows: reported indicators, 0..6 */
 } assess_rows;
 
 /* The active clusters with their reports for text and the previous period's
  * figures and published ranks. */
 int assess_rows_load(assess_t *a, store_txn_t *txn, const char *text, const period *p,
                      assess_rows *out);
-/* Score out->rows with the indicator system in force. */
+/* Apply the data-availability rule, then score the ranked rows (and only
+ * them) with the indicator system in force. */
 int assess_rows_score(assess_t *a, store_txn_t *txn, assess_rows *r);
 void assess_rows_free(assess_rows *r);
+
+/* ---- data availability (assess_avail.c) ---- */
+
+/* Reported indicators needed to be ranked: ceil(min_pct × 6 / 100). */
+uint32_t assess_avail_needed(int64_t min_pct);
+/* RANKED, NOT_REPORTED (no report) or INSUFFICIENT_DATA for one row;
+ * *n_reported = how many of the six reported indicators it holds. */
+Jiju__V1__RankStatus assess_avail(const assess_row *row, bool reported, int64_t min_pct,
+                                  uint32_t *n_reported);
+/* The reason text for people (zh and en), "" for RANKED. */
+void assess_avail_reason(Jiju__V1__RankStatus st, uint32_t n_reported, int64_t min_pct, char *buf,
+                         size_t cap);
+/* One RankEntry per row of a scored r (ranked best first, then the rest
+ * with status and reason). NULL on allocation failure or when r->n == 0.
+ * Caller owns the result (assess_score_entries_destroy(&v, r->n)). */
+Jiju__V1__RankEntry **assess_rows_entries(assess_t *a, const assess_rows *r);
 
 /* ---- the indicator system (assess_params.c) ---- */
 

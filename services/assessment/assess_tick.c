@@ -1,7 +1,7 @@
 /* assess_tick.c - what time decides: ReportOverdue at each open period's
  * deadline (seed 五.三), once per period and so once per (cluster, period),
- * and the provisional RankingUpdated of each period whose reports changed,
- * at most once per period per ranking_coalesce_ms. now_ms is the caller's
+ * and the provisional RankingUpdated and TargetProgress of each period whose
+ * reports changed, at most once per period per ranking_coalesce_ms. now_ms is the caller's
  * (clock_now_ms, injectable), and also the events' time, so a test with a
  * fixed clock gets the same bytes every run. */
 #include <stdlib.h>
@@ -66,7 +66,7 @@ int assess_ranking_update(assess_t *a, store_txn_t *txn, const char *text, int64
     if ((rc = assess_rows_load(a, txn, text, &p, &r)) != JIJU_OK)
         return rc;
     if ((rc = assess_rows_score(a, txn, &r)) == JIJU_OK && r.n > 0 &&
-        !(ru.entries = assess_score_entries_new(r.rows, r.scored, r.n)))
+        !(ru.entries = assess_rows_entries(a, &r)))
         rc = JIJU_ERR_NOMEM;
     if (rc == JIJU_OK) {
         ru.period = (char *)text;
@@ -79,6 +79,10 @@ int assess_ranking_update(assess_t *a, store_txn_t *txn, const char *text, int64
     assess_score_entries_destroy(&ru.entries, ru.n_entries);
     assess_rows_free(&r);
     if (rc != JIJU_OK)
+        return rc;
+    /* the city's target progress changes with the same reports: said with
+     * the ranking, so at most once per period per interval too */
+    if ((rc = assess_emit_targets(a, txn, text, &p, &st, now_ms, false)) != JIJU_OK)
         return rc;
     st.ranking_sent_ms = now_ms;
     if ((rc = assess_period_put(a, txn, text, &st)) != JIJU_OK)

@@ -8,6 +8,7 @@
 
 #include "envelope.h"
 #include "err.h"
+#include "pb.h"
 #include "period.h"
 #include "report_digest.h"
 
@@ -264,16 +265,7 @@ int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn, const Jiju_
 
 static int put_cluster(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Cluster *c)
 {
-    size_t len = jiju__v1__cluster__get_packed_size(c);
-    uint8_t *buf = malloc(len ? len : 1);
-    int rc;
-
-    if (!buf)
-        return JIJU_ERR_NOMEM;
-    jiju__v1__cluster__pack(c, buf);
-    rc = store_txn_put(txn, st->cf_clusters, c->id, strlen(c->id), buf, len);
-    free(buf);
-    return rc;
+    return pb_txn_put(txn, st->cf_clusters, c->id, strlen(c->id), &c->base);
 }
 
 static int mark_eliminated(ingest_state_t *st, store_txn_t *txn, const char *id)

@@ -5,18 +5,18 @@
  * instead of one per report. */
 #include "ingest_submit.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
 #include "ingest_authz.h"
 #include "log.h"
+#include "pb.h"
 #include "problem.h"
 #include "replier.h"
+#include "service.h"
 #include "report_digest.h"
 #include "zap.h"
 
@@ -29,7 +29,7 @@ typedef struct pending_reply {
 
 struct ingest_submit {
     svc_t *svc;
-    void *sock;
+    replier_t *replier;
     ingest_state_t *state;
     stream_log_t *log;
     store_txn_t *txn;
@@ -49,8 +49,8 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
 static void log_outcome(const pending_reply *pr, const char *what, const char *id)
 {
     static const char *const names[] = {"unspecified", "accepted", "duplicate", "conflict",
-                                        "rejected"};
-    const char *status = pr->reply.status < 5 ? names[pr->reply.status] : "?";
+                                        "rejected",    "pong",      "valid"};
+    const char *status = pr->reply.status < 7 ? names[pr->reply.status] : "?";
 
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
@@ -99,11 +99,12 @@ static int accept_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repor
 }
 
 static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Report *r,
-                          problem_list *pl)
+                          int validate_only, problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
     uint8_t digest[32];
     ingest_known_report known;
+    int rc;
 
     if (r->report_id && *r->report_id &&
         ingest_state_find_report(is->state, is->txn, r->report_id, &known) == JIJU_OK) {
@@ -129,20 +130,23 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
         is->rejected++;
         return;
     }
-    report_digest(r, digest);
-    if (accept_report(is, pr, r, digest, pl) != JIJU_OK) {
-        log_error("store_failed", "action=exit report_id=%s", r->report_id);
-        exit(EXIT_FAILURE);
+    if (validate_only) { /* a dry run: the same rules, nothing written */
+        reject(pr, JIJU__V1__SUBMIT_STATUS__VALID, pl);
+        return;
     }
+    report_digest(r, digest);
+    if ((rc = accept_report(is, pr, r, digest, pl)) != JIJU_OK)
+        service_store_failed("store_failed", rc, "report_id=%s", r->report_id);
     is->accepted++;
 }
 
 static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Command *c,
-                           problem_list *pl)
+                           int validate_only, problem_list *pl)
 {
     ingest_view view = ingest_state_view(is->state, is->txn);
     Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
     uint64_t seq;
+    int rc;
 
     ingest_validate_command(c, &view, pl);
     if (problem_list_count_errors(pl) > 0) {
@@ -150,12 +154,14 @@ static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Com
         is->rejected++;
         return;
     }
+    if (validate_only) {
+        reject(pr, JIJU__V1__SUBMIT_STATUS__VALID, pl);
+        return;
+    }
     env.body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
     env.command = c;
-    if (envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq) != JIJU_OK) {
-        log_error("store_failed", "action=exit command=%d", (int)c->kind_case);
-        exit(EXIT_FAILURE);
-    }
+    if ((rc = envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq)) != JIJU_OK)
+        service_store_failed("store_failed", rc, "command=%d", (int)c->kind_case);
     pr->reply.status = JIJU__V1__SUBMIT_STATUS__ACCEPTED;
     pr->reply.seq = seq;
     is->accepted++;
@@ -176,6 +182,12 @@ static int forbidden(ingest_submit_t *is, pending_reply *pr, const Jiju__V1__Sub
     return 1;
 }
 
+/* The request_id echoed: only one that follows the replier's rule. */
+static void set_request_id(pending_reply *pr, const char *id)
+{
+    snprintf(pr->request_id, sizeof pr->request_id, "%s", replier_request_id_echo(id));
+}
+
 static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t *data,
                            size_t len)
 {
@@ -185,23 +197,26 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
     if (!pl)
         return;
     if (ingest_decode(data, len, &is->limits, &req, pl) != JIJU_OK || !req) {
-        if (req && req->request_id) /* decoded but refused: still echo its id */
-            snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        if (req) /* decoded but refused: still echo its id */
+            set_request_id(pr, req->request_id);
         reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
         is->rejected++;
         log_outcome(pr, "malformed", "-");
+    } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_PING) {
+        set_request_id(pr, req->request_id); /* any allow-listed key may ask */
+        pr->reply.status = JIJU__V1__SUBMIT_STATUS__PONG;
     } else if (forbidden(is, pr, req, pl)) {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
+        set_request_id(pr, req->request_id);
         log_info("submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
                  pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
                  pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
-        handle_report(is, pr, req->report, pl);
+        set_request_id(pr, req->request_id);
+        handle_report(is, pr, req->report, req->validate_only, pl);
         log_outcome(pr, "report", req->report->report_id);
     } else {
-        snprintf(pr->request_id, sizeof pr->request_id, "%s", req->request_id);
-        handle_command(is, pr, req->command, pl);
+        set_request_id(pr, req->request_id);
+        handle_command(is, pr, req->command, req->validate_only, pl);
         log_outcome(pr, "command", pr->request_id);
     }
     /* the reply owns its problems; the request is no longer needed once its
@@ -213,7 +228,6 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
 
 static void send_reply(ingest_submit_t *is, pending_reply *pr)
 {
-    uint8_t stackbuf[4096];
     size_t len;
     uint8_t *buf;
 
@@ -223,56 +237,52 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
         pr->reply.seq_instance = (char *)is->cfg->instance;
     else if (pr->seq_instance[0])
         pr->reply.seq_instance = pr->seq_instance;
-    len = jiju__v1__submit_reply__get_packed_size(&pr->reply);
-    buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
-    if (buf) {
-        jiju__v1__submit_reply__pack(&pr->reply, buf);
-        replier_send(is->sock, &pr->route, buf, len);
-        if (buf != stackbuf)
-            free(buf);
+    if (pb_pack(&pr->reply.base, &buf, &len) == JIJU_OK) {
+        replier_reply(is->replier, &pr->route, buf, len);
+        free(buf);
     }
     for (size_t i = 0; i < pr->reply.n_problems; i++)
         protobuf_c_message_free_unpacked(&pr->reply.problems[i]->base, NULL);
     free(pr->reply.problems);
 }
 
-static void on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len)
+/* Every request of a wake-up is answered after the batch's one fsync. */
+static int on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len,
+                      uint8_t **reply, size_t *reply_len)
 {
     ingest_submit_t *is = arg;
-    pending_reply *pr = &is->batch[is->n_batch];
+    pending_reply *pr = &is->batch[is->n_batch++];
 
+    (void)reply;
+    (void)reply_len;
     memset(pr, 0, sizeof *pr);
     jiju__v1__submit_reply__init(&pr->reply);
     pr->route = *route;
     handle_request(is, pr, data, len);
+    return REPLIER_DEFER;
 }
 
-static void on_submit(svc_t *svc, void *arg)
+/* The group commit: one synced write for the whole drain, then the replies. */
+static void on_drained(void *arg, replier_t *r)
 {
     ingest_submit_t *is = arg;
 
-    (void)svc;
-    is->n_batch = 0;
-    while (is->n_batch < (size_t)is->cfg->max_batch &&
-           replier_read(is->sock, on_request, is) == 0)
-        is->n_batch++;
-    if (is->n_batch == 0)
-        return;
-    if (store_txn_commit(is->txn, true) != JIJU_OK) {
-        log_error("store_commit_failed", "action=exit batch=%zu", is->n_batch);
-        exit(EXIT_FAILURE);
-    }
+    (void)r;
+    if (store_txn_commit(is->txn, true) != JIJU_OK)
+        service_store_failed("store_commit_failed", JIJU_ERR_STORE, "batch=%zu", is->n_batch);
     for (size_t i = 0; i < is->n_batch; i++)
         send_reply(is, &is->batch[i]);
     log_debug("submit_batch", "n=%zu accepted_total=%llu rejected_total=%llu", is->n_batch,
               (unsigned long long)is->accepted, (unsigned long long)is->rejected);
+    is->n_batch = 0;
 }
 
 ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log_t *log,
                                    store_t *store, const ingest_config *cfg)
 {
     ingest_submit_t *is = calloc(1, sizeof *is);
-    int zero = 0, hwm = 100000;
+    replier_opts opts = {.max_drain = (int)cfg->max_batch, .hwm = 100000,
+                         .after_drain = on_drained};
 
     if (!is)
         return NULL;
@@ -283,20 +293,10 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
     is->limits = ingest_config_limits(cfg);
     is->txn = store_txn_new(store);
     is->batch = calloc((size_t)cfg->max_batch, sizeof *is->batch);
-    is->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER);
-    if (!is->txn || !is->batch || !is->sock)
-        goto out_free;
-    zmq_setsockopt(is->sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(is->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(is->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zap_server_bind(svc_zap(svc), is->sock, cfg->submit_endpoint) != JIJU_OK ||
-        svc_on_readable(svc, is->sock, on_submit, is) != JIJU_OK)
-        goto out_free;
+    if (!is->txn || !is->batch ||
+        !(is->replier = replier_new(svc, cfg->submit_endpoint, &opts, on_request, is)))
+        ingest_submit_destroy(&is);
     return is;
-
-out_free:
-    ingest_submit_destroy(&is);
-    return NULL;
 }
 
 void ingest_submit_destroy(ingest_submit_t **isp)
@@ -305,10 +305,7 @@ void ingest_submit_destroy(ingest_submit_t **isp)
 
     if (!is)
         return;
-    if (is->sock) {
-        svc_cancel(is->svc, is);
-        zmq_close(is->sock);
-    }
+    replier_destroy(&is->replier);
     store_txn_destroy(&is->txn);
     free(is->batch);
     free(is);

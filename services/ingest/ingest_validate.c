@@ -3,7 +3,6 @@
 #include "ingest_validate.h"
 
 #include <errno.h>
-#include <iconv.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +11,9 @@
 
 #include "clock.h"
 #include "err.h"
+#include "pb.h"
 #include "period.h"
+#include "utf8.h"
 
 #define SEV_ERROR JIJU__V1__SEVERITY__ERROR
 #define SEV_WARNING JIJU__V1__SEVERITY__WARNING
@@ -69,36 +70,23 @@ static const char *path(char buf[FIELD_CAP], const char *prefix, const char *lea
     return buf;
 }
 
-/* JIJU_OK with *chars the number of code points, JIJU_ERR_INVALID if s is
- * not well-formed UTF-8 (overlong forms, surrogates and truncated sequences
- * included: the C library's decoder refuses them), JIJU_ERR_NOMEM. */
-static int utf8_chars(const char *s, size_t *chars)
-{
-    iconv_t cd = iconv_open("UTF-32LE", "UTF-8");
-    if (cd == (iconv_t)-1)
-        return JIJU_ERR_NOMEM;
-    char *in = (char *)s;
-    size_t left = strlen(s), n = 0;
-    int rc = JIJU_OK;
-    for (;;) {
-        char out[512], *o = out;
-        size_t olen = sizeof out;
-        size_t r = iconv(cd, &in, &left, &o, &olen);
-        n += (sizeof out - olen) / 4;
-        if (r != (size_t)-1)
-            break;
-        if (errno != E2BIG) {
-            rc = JIJU_ERR_INVALID;
-            break;
-        }
-    }
-    iconv_close(cd);
-    if (rc == JIJU_OK)
-        *chars = n;
-    return rc;
-}
-
 typedef enum { TEXT_OK, TEXT_LONG, TEXT_UNUSABLE } text_state;
+
+static text_state check_text(vctx *v, const char *field, const char *s, size_t max, int required);
+
+/* request_id is echoed in the reply, so it follows the replier's rule, in
+ * bytes (replier.h), not a length in characters. */
+static void check_request_id(vctx *v, const char *id)
+{
+    char n[NUM_CAP];
+
+    if (check_text(v, "request_id", id, SIZE_MAX, 0) != TEXT_OK ||
+        strlen(id) <= INGEST_MAX_REQUEST_ID)
+        return;
+    num(n, (int64_t)strlen(id));
+    add(v, SEV_ERROR, "E_TOO_LONG", "request_id", n, "request_id 最多 %d 字节, 实际 %s 字节",
+        "request_id must be at most %d bytes, got %s", INGEST_MAX_REQUEST_ID, n);
+}
 
 /* Presence, UTF-8 and length of one string field (length in characters;
  * for length rules the value reported is the length). TEXT_UNUSABLE when
@@ -112,7 +100,7 @@ static text_state check_text(vctx *v, const char *field, const char *s, size_t m
             add(v, SEV_ERROR, "E_REQUIRED", field, "", "缺少必填字段 %s", "%s is required", field);
         return TEXT_UNUSABLE;
     }
-    int rc = utf8_chars(s, &chars);
+    int rc = utf8_chars(s, strlen(s), &chars);
     if (rc == JIJU_ERR_INVALID) {
         add(v, SEV_ERROR, "E_UTF8", field, s, "%s 不是有效的 UTF-8 文本: %s",
             "%s is not valid UTF-8: %s", field, s);
@@ -482,7 +470,7 @@ static void check_industries(vctx *v, const char *prefix, const Jiju__V1__Cluste
         const char *s = c->leading_industries[i];
         size_t chars = 0;
         snprintf(f, sizeof f, "%sleading_industries[%zu]", prefix, i);
-        int rc = *s ? utf8_chars(s, &chars) : JIJU_OK;
+        int rc = *s ? utf8_chars(s, strlen(s), &chars) : JIJU_OK;
         if (rc == JIJU_ERR_INVALID) {
             check_text(v, f, s, INGEST_MAX_INDUSTRY, 1); /* reports E_UTF8 */
             continue;
@@ -678,13 +666,12 @@ int ingest_validate_command(const Jiju__V1__Command *c, const ingest_view *view,
  * JIJU_OK, JIJU_ERR_CORRUPT, or JIJU_ERR_NOMEM. */
 static int repacks(const Jiju__V1__SubmitRequest *req)
 {
-    size_t len = jiju__v1__submit_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
     Jiju__V1__SubmitRequest *again;
+    uint8_t *buf;
+    size_t len;
 
-    if (!buf)
+    if (pb_pack(&req->base, &buf, &len) != JIJU_OK)
         return JIJU_ERR_NOMEM;
-    jiju__v1__submit_request__pack(req, buf);
     again = jiju__v1__submit_request__unpack(NULL, len, buf);
     free(buf);
     if (!again)
@@ -727,7 +714,7 @@ static Jiju__V1__SubmitRequest *decode(vctx *v, const uint8_t *bytes, size_t len
         jiju__v1__submit_request__free_unpacked(req, NULL);
         return NULL;
     }
-    check_text(v, "request_id", req->request_id, INGEST_MAX_REQUEST_ID, 0);
+    check_request_id(v, req->request_id);
     if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY__NOT_SET ||
         (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT && !req->report) ||
         (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND && !req->command))

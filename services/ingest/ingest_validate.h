@@ -20,6 +20,7 @@
 #ifndef JIJU_INGEST_VALIDATE_H
 #define JIJU_INGEST_VALIDATE_H
 
+#include "replier.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,7 +81,7 @@ int ingest_validate_report(const Jiju__V1__Report *r, const ingest_view *view,
 int ingest_validate_command(const Jiju__V1__Command *c, const ingest_view *view, problem_list *p);
 
 /* Limits on strings, in characters (code points), shared with docs/errors.md. */
-#define INGEST_MAX_REQUEST_ID 128
+#define INGEST_MAX_REQUEST_ID REPLIER_REQUEST_ID_MAX /* bytes, as every reply echoes it */
 #define INGEST_MAX_REPORT_ID 64
 #define INGEST_MAX_CLUSTER_ID 32
 #define INGEST_MAX_SUBMITTED_BY 64

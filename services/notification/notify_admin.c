@@ -4,15 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "err.h"
 #include "notify_dead.h"
+#include "pb.h"
+#include "replier.h"
 #include "zap.h"
 
 struct notify_admin {
     svc_t *svc;
-    void *sock;
+    replier_t *replier;
     notify_route *route;
     char instance[64];
     notify_admin_fn fn;
@@ -208,27 +209,25 @@ static int admin_answer(notify_admin_t *a, const uint8_t *req, size_t len, const
 {
     Jiju__V1__SubscriptionRequest *q = jiju__v1__subscription_request__unpack(NULL, len, req);
     reply_buf b;
+    char why[256];
     int rc = JIJU_OK;
 
     memset(&b, 0, sizeof b);
     jiju__v1__subscription_reply__init(&b.rep);
     b.rep.ok = 1;
     b.rep.instance = a->instance;
+    if (q)
+        b.rep.request_id = (char *)replier_request_id_echo(q->request_id);
     if (!q)
         fail(&b, "E_SUB_BAD_REQUEST: not a SubscriptionRequest%s", NULL);
-    else if (forbidden) {
-        b.rep.request_id = q->request_id;
+    else if (replier_request_id_refusal(q->request_id, why, sizeof why))
+        fail(&b, "%s", why);
+    else if (forbidden)
         fail(&b, "E_SUB_FORBIDDEN: %s", forbidden);
-    } else {
-        b.rep.request_id = q->request_id;
+    else
         rc = dispatch(a, q, &b);
-    }
     if (rc == JIJU_OK) {
-        *rlen = jiju__v1__subscription_reply__get_packed_size(&b.rep);
-        if ((*reply = malloc(*rlen ? *rlen : 1)))
-            jiju__v1__subscription_reply__pack(&b.rep, *reply);
-        else
-            rc = JIJU_ERR_NOMEM;
+        rc = pb_pack(&b.rep.base, reply, rlen);
     }
     reply_free(&b);
     if (q)
@@ -243,10 +242,9 @@ int notify_admin_handle(notify_admin_t *a, const uint8_t *req, size_t len, uint8
 }
 
 /* Is the request a ListSubscriptions? The one thing a service key may ask. */
-static int is_list_request(zmq_msg_t *part)
+static int is_list_request(const uint8_t *req, size_t len)
 {
-    Jiju__V1__SubscriptionRequest *q =
-        jiju__v1__subscription_request__unpack(NULL, zmq_msg_size(part), zmq_msg_data(part));
+    Jiju__V1__SubscriptionRequest *q = jiju__v1__subscription_request__unpack(NULL, len, req);
     int list = q && q->kind_case == JIJU__V1__SUBSCRIPTION_REQUEST__KIND_LIST;
 
     if (q)
@@ -258,89 +256,41 @@ static int is_list_request(zmq_msg_t *part)
  * "Security"): a department's subscriber key must not add, remove or
  * redeliver, nor list others' webhooks. A service key may list them (never
  * their secrets): that is the container health probe, which runs with the
- * service's own key. NULL if part's sender may. */
-static const char *admin_refusal(notify_admin_t *a, zmq_msg_t *part, char *why, size_t cap)
+ * service's own key. NULL if the sender (its key's name: user_id) may. */
+static const char *admin_refusal(notify_admin_t *a, const char *user_id, const uint8_t *req,
+                                 size_t len, char *why, size_t cap)
 {
     const zap_t *z = svc_zap(a->svc);
     const key_entry *k;
 
     if (!z)
         return NULL;
-    if ((k = zap_sender(z, part)) && k->role == KEY_ROLE_ADMIN)
+    if ((k = keys_by_name(zap_keys(z), user_id)) && k->role == KEY_ROLE_ADMIN)
         return NULL;
-    if (k && k->role == KEY_ROLE_SERVICE && is_list_request(part))
+    if (k && k->role == KEY_ROLE_SERVICE && is_list_request(req, len))
         return NULL;
     snprintf(why, cap, "key %s (role %s) may not manage subscriptions: an admin key is needed",
              k ? k->name : "-", k ? key_role_name(k->role) : "-");
     return why;
 }
 
-/* One request: [routing id] ([empty]) [request]. */
-static void admin_read_one(notify_admin_t *a, zmq_msg_t *rid)
-{
-    zmq_msg_t part;
-    int delim = 0;
-    char why[256];
-    const char *forbidden;
-    uint8_t *reply = NULL;
-    size_t rlen = 0;
-
-    zmq_msg_init(&part);
-    if (zmq_msg_recv(&part, a->sock, ZMQ_DONTWAIT) < 0)
-        goto out_part;
-    if (zmq_msg_size(&part) == 0 && zmq_msg_more(&part)) { /* REQ's delimiter */
-        delim = 1;
-        zmq_msg_close(&part);
-        zmq_msg_init(&part);
-        if (zmq_msg_recv(&part, a->sock, ZMQ_DONTWAIT) < 0)
-            goto out_part;
-    }
-    while (zmq_msg_more(&part)) { /* a request is one frame: drop extras */
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        int got = zmq_msg_recv(&extra, a->sock, ZMQ_DONTWAIT) >= 0;
-        int more = got && zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
-        if (!more)
-            break;
-    }
-    forbidden = admin_refusal(a, &part, why, sizeof why);
-    if (forbidden)
-        a->fn(a->arg, "forbidden", "-", JIJU_ERR_REJECTED, forbidden);
-    if (admin_answer(a, zmq_msg_data(&part), zmq_msg_size(&part), forbidden, &reply, &rlen) !=
-        JIJU_OK)
-        goto out_part;
-    if (zmq_send(a->sock, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-        (!delim || zmq_send(a->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0))
-        zmq_send(a->sock, reply, rlen, ZMQ_DONTWAIT);
-    free(reply);
-out_part:
-    zmq_msg_close(&part);
-}
-
-static void admin_on_readable(svc_t *svc, void *arg)
+static int admin_on_request(void *arg, const replier_route *route, const uint8_t *req,
+                            size_t len, uint8_t **reply, size_t *rlen)
 {
     notify_admin_t *a = arg;
+    char why[256];
+    const char *forbidden = admin_refusal(a, route->user_id, req, len, why, sizeof why);
 
-    (void)svc;
-    for (int i = 0; i < 1000; i++) {
-        zmq_msg_t rid;
-        zmq_msg_init(&rid);
-        if (zmq_msg_recv(&rid, a->sock, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&rid);
-            return;
-        }
-        if (zmq_msg_more(&rid))
-            admin_read_one(a, &rid);
-        zmq_msg_close(&rid);
-    }
+    if (forbidden && a->fn)
+        a->fn(a->arg, "forbidden", "-", JIJU_ERR_REJECTED, forbidden);
+    return admin_answer(a, req, len, forbidden, reply, rlen) == JIJU_OK ? REPLIER_SEND
+                                                                         : REPLIER_DROP;
 }
 
 notify_admin_t *notify_admin_new(svc_t *svc, const char *endpoint, notify_route *route,
                                  const char *instance, notify_admin_fn fn, void *arg)
 {
     notify_admin_t *a = calloc(1, sizeof *a);
-    int zero = 0;
 
     if (!a)
         return NULL;
@@ -351,18 +301,9 @@ notify_admin_t *notify_admin_new(svc_t *svc, const char *endpoint, notify_route 
     snprintf(a->instance, sizeof a->instance, "%s", instance);
     if (!svc || !endpoint) /* tests drive notify_admin_handle directly */
         return a;
-    if (!(a->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER)))
-        goto out_free;
-    zmq_setsockopt(a->sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (zap_server_bind(svc_zap(svc), a->sock, endpoint) != JIJU_OK ||
-        svc_on_readable(svc, a->sock, admin_on_readable, a))
-        goto out_close;
+    if (!(a->replier = replier_new(svc, endpoint, NULL, admin_on_request, a)))
+        notify_admin_destroy(&a);
     return a;
-out_close:
-    zmq_close(a->sock);
-out_free:
-    free(a);
-    return NULL;
 }
 
 void notify_admin_destroy(notify_admin_t **ap)
@@ -371,10 +312,7 @@ void notify_admin_destroy(notify_admin_t **ap)
 
     if (!a)
         return;
-    if (a->sock) {
-        svc_forget(a->svc, a->sock);
-        zmq_close(a->sock);
-    }
+    replier_destroy(&a->replier);
     free(a);
     *ap = NULL;
 }

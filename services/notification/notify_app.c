@@ -8,6 +8,7 @@
 #include "err.h"
 #include "log.h"
 #include "notify_seed.h"
+#include "service.h"
 
 const char *const notify_cfs[] = {NOTIFY_CFS};
 const size_t notify_n_cfs = sizeof notify_cfs / sizeof notify_cfs[0];
@@ -36,9 +37,8 @@ static int route_apply(void *arg, const char *producer_id, uint64_t seq, const u
     int rc = notify_route_apply(arg, producer_id, seq, data, len, txn);
 
     if (rc != JIJU_OK && rc != JIJU_ERR_CORRUPT) {
-        log_error("route_failed", "producer=%s seq=%llu err=\"%s\" action=exit", producer_id,
-                  (unsigned long long)seq, jiju_err_str(rc));
-        exit(EXIT_FAILURE);
+        service_store_failed("route_failed", rc, "producer=%s seq=%llu", producer_id,
+                             (unsigned long long)seq);
     }
     return rc;
 }
@@ -66,10 +66,8 @@ static void retention_tick(svc_t *svc, void *arg)
     notify_app *app = arg;
     int rc = notify_retention_run(&app->route, &app->rules, dropped, app);
 
-    if (rc != JIJU_OK) { /* appends may be half-written: resume from disk */
-        log_error("retention_failed", "err=\"%s\" action=exit", jiju_err_str(rc));
-        exit(EXIT_FAILURE);
-    }
+    if (rc != JIJU_OK) /* appends may be half-written: resume from disk */
+        service_store_failed("retention_failed", rc, "where=%s", "retention");
     (void)svc;
 }
 
@@ -90,10 +88,8 @@ static void webhook_tick(svc_t *svc, void *arg)
     notify_app *app = arg;
     int rc = notify_webhook_tick(app->hooks);
 
-    if (rc != JIJU_OK) {
-        log_error("webhook_commit_failed", "err=\"%s\" action=exit", jiju_err_str(rc));
-        exit(EXIT_FAILURE);
-    }
+    if (rc != JIJU_OK)
+        service_store_failed("webhook_commit_failed", rc, "where=%s", "webhook_tick");
     (void)svc;
 }
 
@@ -104,10 +100,8 @@ static void admin_changed(void *arg, const char *action, const char *id, int rc,
         log_info("subscription_changed", "action=%s subscriber=%s detail=\"%s\"", action, id, detail);
     else
         log_warn("subscription_refused", "action=%s subscriber=%s reason=\"%s\"", action, id, detail);
-    if (rc == JIJU_ERR_STORE) {
-        log_error("store_failed", "action=exit");
-        exit(EXIT_FAILURE);
-    }
+    if (rc == JIJU_ERR_STORE)
+        service_store_failed("store_failed", rc, "subscriber=%s", id);
 }
 
 /* On first start only: the default subscriptions. */
@@ -142,7 +136,8 @@ static int start(notify_app *app)
                       .server_key = c->assessment_public_key};
 
     app->route = (notify_route){.subs = app->subs, .instance = c->instance,
-                                .alert_subscriber = c->alert_subscriber};
+                                .alert_subscriber = c->alert_subscriber,
+                                .registry = {c->follow_registry != 0, c->zone_suffixes}};
     app->rules = (notify_retention){c->retention_max_records, c->retention_max_age_ms};
     app->hooks = notify_webhook_new(&app->route,
                                     &(notify_webhook_opts){c->webhook_timeout_ms,

@@ -1,5 +1,5 @@
 /* notify_cloudevent.c - the CloudEvent of an Envelope; the body's JSON is
- * the `jiju` command's rendering (cli_json.h), so a department sees the same
+ * the shared codec's rendering (pbjson.h), so a department sees the same
  * JSON from `jiju tail` and from its webhook. */
 #include "notify_cloudevent.h"
 
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_json.h"
 #include "envelope.h"
+#include "pbjson.h"
 
 static json_t *json_str(const char *s)
 {
@@ -25,18 +25,6 @@ static json_t *json_u64(uint64_t v)
     return json_string(buf);
 }
 
-/* The body member of the envelope's oneof, or NULL. */
-static const ProtobufCMessage *envelope_body(const Jiju__V1__Envelope *env)
-{
-    const ProtobufCFieldDescriptor *f;
-
-    if (env->body_case == JIJU__V1__ENVELOPE__BODY__NOT_SET)
-        return NULL;
-    f = protobuf_c_message_descriptor_get_field(&jiju__v1__envelope__descriptor,
-                                                (unsigned)env->body_case);
-    return f ? *(ProtobufCMessage *const *)((const char *)env + f->offset) : NULL;
-}
-
 char *notify_cloudevent(const Jiju__V1__Envelope *env)
 {
     const ProtobufCMessage *body = envelope_body(env);
@@ -45,7 +33,7 @@ char *notify_cloudevent(const Jiju__V1__Envelope *env)
                            json_str(env->type), "time", json_str(env->time), "subject",
                            json_str(env->subject), "datacontenttype", "application/json",
                            "jijuseq", json_u64(env->seq));
-    json_t *data = body ? cli_json_from_message(body) : json_object();
+    json_t *data = body ? pbjson_from_message(body) : json_object();
     char *text = NULL;
 
     if (ce && data && json_object_set_new(ce, "data", data) == 0) {

@@ -3,7 +3,7 @@
  *
  * Members: specversion "1.0", id, source, type, time, subject,
  * datacontenttype "application/json", jijuseq (the subscriber's sequence,
- * a decimal string) and data: the body as cli_json_from_message renders it
+ * a decimal string) and data: the body as pbjson_from_message renders it
  * (.proto field names, zero values omitted, enums by name, 64-bit integers
  * as JSON integers, bytes base64). */
 #ifndef JIJU_NOTIFY_CLOUDEVENT_H

@@ -6,22 +6,18 @@
 
 #include "envelope.h"
 #include "err.h"
+#include "pb.h"
 
 int notify_dead_park(notify_subs_t *t, store_txn_t *txn, notify_sub *sub,
                      const Jiju__V1__DeadLetter *dl)
 {
-    uint8_t key[NOTIFY_ID_MAX + 16], *buf;
+    uint8_t key[NOTIFY_ID_MAX + 16];
     size_t klen = notify_dead_key(sub->id, dl->seq, key, sizeof key);
-    size_t len = jiju__v1__dead_letter__get_packed_size(dl);
     int rc;
 
     if (!klen)
         return JIJU_ERR_INVALID;
-    if (!(buf = malloc(len ? len : 1)))
-        return JIJU_ERR_NOMEM;
-    jiju__v1__dead_letter__pack(dl, buf);
-    rc = store_txn_put(txn, store_cf(notify_subs_store(t), NOTIFY_CF_DEAD), key, klen, buf, len);
-    free(buf);
+    rc = pb_txn_put(txn, store_cf(notify_subs_store(t), NOTIFY_CF_DEAD), key, klen, &dl->base);
     if (rc == JIJU_OK)
         sub->st.dead_letters++;
     return rc;

@@ -8,21 +8,20 @@
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
+#include "log.h"
+#include "pb.h"
 
 int notify_route_append(notify_sub *sub, store_txn_t *txn, Jiju__V1__Envelope *env)
 {
-    uint8_t stackbuf[4096], *buf = stackbuf;
+    uint8_t *buf;
     size_t len;
     int rc;
 
     env->seq = stream_log_next(sub->log);
-    len = jiju__v1__envelope__get_packed_size(env);
-    if (len > sizeof stackbuf && !(buf = malloc(len)))
-        return JIJU_ERR_NOMEM;
-    jiju__v1__envelope__pack(env, buf);
+    if ((rc = pb_pack(&env->base, &buf, &len)) != JIJU_OK)
+        return rc;
     rc = stream_log_append(sub->log, txn, buf, len, NULL);
-    if (buf != stackbuf)
-        free(buf);
+    free(buf);
     return rc;
 }
 
@@ -33,12 +32,17 @@ int notify_route_apply(void *arg, const char *producer_id, uint64_t seq, const u
     Jiju__V1__Envelope *env = envelope_decode(data, len);
     notify_sub **to;
     size_t n;
+    bool created;
     int rc = JIJU_OK;
 
     (void)producer_id;
     (void)seq;
     if (!env)
         return JIJU_ERR_CORRUPT;
+    if ((rc = notify_registry_follow(&r->registry, r->subs, env, &created)) != JIJU_OK)
+        goto out;
+    if (created)
+        log_info("subscription_derived", "county=%s cause=%s", env->county, env->id);
     n = notify_subs_match(r->subs, env, &to);
     if (n == (size_t)-1)
         rc = JIJU_ERR_NOMEM;
@@ -48,6 +52,7 @@ int notify_route_apply(void *arg, const char *producer_id, uint64_t seq, const u
         r->events++;
         r->deliveries += n;
     }
+out:
     envelope_free(&env);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "jiju/v1/envelope.pb-c.h"
+#include "notify_registry.h"
 #include "notify_subs.h"
 #include "store.h"
 
@@ -20,11 +21,14 @@ typedef struct notify_route {
     notify_subs_t *subs;
     const char *instance;   /* CloudEvents source of our own events: "/jiju/<instance>" */
     const char *alert_subscriber; /* always receives EndpointDisabled */
+    notify_registry registry; /* county and zone subscriptions follow the registry */
     uint64_t events;        /* events routed since start */
     uint64_t deliveries;    /* appends to subscriber logs since start */
 } notify_route;
 
-/* stream_apply_fn: route one record of assessment's events log. Returns
+/* stream_apply_fn: route one record of assessment's events log (after
+ * notify_registry_follow has made the subscription of a newly named county
+ * or zone). Returns
  * non-zero (skip) for bytes that are not an Envelope; JIJU_ERR_* if an
  * append failed (the stream module then skips; the service must stop). */
 int notify_route_apply(void *route, const char *producer_id, uint64_t seq, const uint8_t *data,

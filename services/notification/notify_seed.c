@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
+#include "pb.h"
+
 #define SEED_MAX_LIST 1024
 
 typedef struct {
@@ -111,13 +114,12 @@ static int check_keys(const json_t *obj, char *err, size_t cap)
 
 static Jiju__V1__Subscription *copy_of(const Jiju__V1__Subscription *s)
 {
-    size_t len = jiju__v1__subscription__get_packed_size(s);
-    uint8_t *buf = malloc(len ? len : 1);
     Jiju__V1__Subscription *out;
+    uint8_t *buf;
+    size_t len;
 
-    if (!buf)
+    if (pb_pack(&s->base, &buf, &len) != JIJU_OK)
         return NULL;
-    jiju__v1__subscription__pack(s, buf);
     out = jiju__v1__subscription__unpack(NULL, len, buf);
     free(buf);
     return out;

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "err.h"
 #include "notify_match.h"
+#include "pb.h"
 
 struct notify_subs {
     store_t *store;
@@ -129,17 +130,11 @@ void notify_subs_status(notify_subs_t *t, const notify_sub *s, Jiju__V1__Subscri
 int notify_subs_save_state(notify_subs_t *t, store_txn_t *txn, const notify_sub *s)
 {
     Jiju__V1__SubscriptionStatus p;
-    uint8_t buf[512];
-    size_t len;
 
     notify_subs_status(t, s, &p);
     p.acked_seq = s->st.hook_cursor; /* the persisted field is the webhook cursor */
     p.first_seq = p.last_seq = 0;    /* derived from the log on load */
-    len = jiju__v1__subscription_status__get_packed_size(&p);
-    if (len > sizeof buf)
-        return JIJU_ERR_INVALID;
-    jiju__v1__subscription_status__pack(&p, buf);
-    return store_txn_put(txn, t->cf_state, s->id, strlen(s->id), buf, len);
+    return pb_txn_put(txn, t->cf_state, s->id, strlen(s->id), &p.base);
 }
 
 static void state_load(notify_subs_t *t, notify_sub *s)
@@ -324,15 +319,7 @@ static int put_write(notify_subs_t *t, Jiju__V1__Subscription **subs, size_t n, 
     int rc = txn ? JIJU_OK : JIJU_ERR_NOMEM;
 
     for (size_t i = 0; i < n && rc == JIJU_OK; i++) {
-        size_t len = jiju__v1__subscription__get_packed_size(subs[i]);
-        uint8_t *buf = malloc(len ? len : 1);
-        if (!buf) {
-            rc = JIJU_ERR_NOMEM;
-            break;
-        }
-        jiju__v1__subscription__pack(subs[i], buf);
-        rc = store_txn_put(txn, t->cf_subs, subs[i]->id, strlen(subs[i]->id), buf, len);
-        free(buf);
+        rc = pb_txn_put(txn, t->cf_subs, subs[i]->id, strlen(subs[i]->id), &subs[i]->base);
         if (rc == JIJU_OK)
             rc = put_fresh_state(t, txn, subs[i]->id);
     }

@@ -15,7 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    cli_csv_result *r = NULL;
+    cli_form_result *r = NULL;
     char err[512] = "";
     int rc = cli_csv_parse((const char *)data, size, &r, err, sizeof err);
 
@@ -36,6 +36,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(x->period && x->period[0] && x->revision >= 1);
         FUZZ_CHECK(r->report_rows[i] >= 2);
     }
-    cli_csv_result_free(&r);
+    cli_form_result_free(&r);
     return 0;
 }

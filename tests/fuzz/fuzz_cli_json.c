@@ -43,7 +43,7 @@ static void check_wire(const Jiju__V1__SubmitRequest *req)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Jiju__V1__SubmitRequest **reqs = NULL;
-    cli_json_error err;
+    pbjson_error err;
     size_t n = 0;
     int rc;
 

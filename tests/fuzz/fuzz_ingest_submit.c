@@ -130,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_repack(req, &lim);
         if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT)
             rc = ingest_validate_report(req->report, &VIEW, &lim, NOW_MS, p);
-        else
+        else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND)
             rc = ingest_validate_command(req->command, &VIEW, p);
         check_outcome(rc, p);
     }

@@ -508,6 +508,20 @@ class StreamTail:
         self.sock.close()
 
 
+def assess_query(endpoint, **kind):
+    """One QueryRequest to assessment's query endpoint (query.proto), e.g.
+    assess_query(ep, get_targets=query_pb2.GetTargets(year=2022)); the
+    QueryReply, asserted ok."""
+    from jiju.v1 import query_pb2
+    raw = request(endpoint, query_pb2.QueryRequest(request_id="q", **kind).SerializeToString(),
+                  wait_ms=10000)
+    assert raw is not None, "assessment query timed out"
+    rep = query_pb2.QueryReply()
+    rep.ParseFromString(raw)
+    assert rep.ok, rep.error
+    return rep
+
+
 def wait_until(pred, timeout, step=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -52,7 +52,8 @@ def main():
         m = re.search(r"imported=(\d+) rejected=(\d+)", out)
         assert m, "no summary line"
         assert (int(m.group(1)), int(m.group(2))) == (20, 5), m.group(0)
-        bad_rows = set(int(x) for x in re.findall(r"row[ =](\d+)", out))
+        # a bad cell is named as a spreadsheet names it (F6), a refused row by its number
+        bad_rows = set(int(x) for x in re.findall(r"(?:^|\n)(?:row |[A-Z]{1,3})(\d+)[: ]", out))
         assert len(bad_rows) >= 5, f"rows named: {sorted(bad_rows)}"
         assert "E_UNKNOWN_CLUSTER" in out, "ingest's refusal of the unknown cluster is shown"
 

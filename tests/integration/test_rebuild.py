@@ -18,15 +18,7 @@ import jiju_harness as h  # noqa: E402
 CLUSTERS = ["RB-A", "RB-B", "RB-C", "RB-D", "RB-E", "RB-F"]
 
 
-def query(endpoint, **kind):
-    from jiju.v1 import query_pb2
-    raw = h.request(endpoint, query_pb2.QueryRequest(request_id="q", **kind).SerializeToString(),
-                    wait_ms=10000)
-    assert raw is not None, "assessment query timed out"
-    rep = query_pb2.QueryReply()
-    rep.ParseFromString(raw)
-    assert rep.ok, rep.error
-    return rep
+query = h.assess_query
 
 
 def archive_newest(stack, stream):
@@ -53,6 +45,10 @@ def snapshot(stack):
         rep = query(ep, get_ranking=query_pb2.GetRanking(period=p))
         assert rep.final, f"{p} should be closed"
         snap[p] = [e.SerializeToString() for e in rep.ranking]
+        # the figures each close froze (issue 11.5): the rebuild freezes the same
+        rep = query(ep, get_targets=query_pb2.GetTargets(year=int(p)))
+        assert rep.targets_frozen, f"{p} targets not frozen"
+        snap[f"targets {p}"] = rep.targets.SerializeToString()
     rep = query(ep, list_clusters=query_pb2.ListClusters())
     snap["clusters"] = sorted((c.id, c.status, c.level) for c in rep.clusters)
     tail = h.StreamTail(stack.ep["assessment_stream"], "events", f"it-rebuild-{time.time()}")
@@ -138,7 +134,7 @@ def main():
             except AssertionError:
                 time.sleep(0.1)
         after = snapshot(stack)
-        for key in ("2022", "2023", "clusters", "decisions"):
+        for key in ("2022", "2023", "targets 2022", "targets 2023", "clusters", "decisions"):
             assert before[key] == after[key], f"rebuilt {key} differs"
         assert before["events"] == after["events"], "restored events log differs"
         print(f"rebuilt: rankings 2022/2023, {len(before['clusters'])} clusters, "

@@ -33,14 +33,21 @@ static void test_highest_revision_wins_in_any_order(void **state)
         assert_string_equal(second->county, "船营区");
         assert_string_equal(second->report_accepted->ingest_instance, "ingest-1");
         assert_int_equal(second->report_accepted->ingest_seq, 3);
-        /* target progress after each applied report: the latest revision only */
-        size_t n_tp = fx_count(fx, BODY(TARGET_PROGRESS));
-        assert_int_equal(n_tp, o == 0 ? 2 : 1);
-        Jiju__V1__Envelope *tp = fx_find(fx, BODY(TARGET_PROGRESS), n_tp - 1);
+        /* target progress is not said per report: once, at the next tick,
+         * with the latest revision only and no cluster subject */
+        assert_int_equal(fx_count(fx, BODY(TARGET_PROGRESS)), 0);
+        assert_int_equal(fx_count(fx, BODY(PERIOD_OPENED)), 1); /* opened by the first report */
+        assert_int_equal(fx_tick(fx, 1704067200000LL), JIJU_OK);
+        fx_events(fx);
+        assert_int_equal(fx_count(fx, BODY(TARGET_PROGRESS)), 1);
+        Jiju__V1__Envelope *tp = fx_find(fx, BODY(TARGET_PROGRESS), 0);
+        assert_string_equal(tp->subject, "");
+        assert_string_equal(tp->county, "");
+        assert_int_equal(tp->category, 0);
+        assert_string_equal(tp->period, "2023");
         assert_int_equal(tp->target_progress->revenue_fen, 2 * YI_YUAN_FEN);
         assert_int_equal(tp->target_progress->enterprises, 20);
         assert_int_equal(tp->target_progress->employment, 200);
-        assert_int_equal(fx_count(fx, BODY(PERIOD_OPENED)), 1); /* opened by the first report */
         fx_free(&fx);
     }
 }
@@ -128,8 +135,10 @@ static void test_target_progress_numbers(void **state)
     fx_register(fx, "B", 2, 1);
     fx_report(fx, "RA", "A", "2023", 1, (figures){300, 30 * YI_YUAN_FEN, 12000});
     fx_report(fx, "RB", "B", "2023", 1, (figures){150, 20 * YI_YUAN_FEN, 4000});
+    fx_tick(fx, 1704067200000LL);
     fx_events(fx);
-    tp = fx_find(fx, BODY(TARGET_PROGRESS), 1)->target_progress;
+    assert_int_equal(fx_count(fx, BODY(TARGET_PROGRESS)), 1); /* coalesced: one for both */
+    tp = fx_find(fx, BODY(TARGET_PROGRESS), 0)->target_progress;
     /* seed 一.二, 2023: 13 clusters, 55 亿元, 550 enterprises, 20,000 jobs */
     assert_int_equal(tp->year, 2023);
     assert_string_equal(tp->period, "2023");
@@ -145,6 +154,10 @@ static void test_target_progress_numbers(void **state)
     assert_int_equal(tp->employment_pct_micros, 800000);
     /* a correction replaces B's figures in the sums */
     fx_report(fx, "RB2", "B", "2023", 2, (figures){250, 25 * YI_YUAN_FEN, 8000});
+    fx_events(fx);
+    fx_tick(fx, 1704067200000LL + 500); /* within the interval: held */
+    assert_int_equal(fx_events(fx), 0);
+    fx_tick(fx, 1704067200000LL + 1000);
     fx_events(fx);
     tp = fx_find(fx, BODY(TARGET_PROGRESS), 0)->target_progress;
     assert_int_equal(tp->revenue_pct_micros, 1000000);
@@ -259,7 +272,9 @@ static void test_ranking_updated_is_coalesced(void **state)
     assert_int_equal(fx_count(fx, BODY(RANKING_UPDATED)), 0); /* only on a tick */
     assert_int_equal(fx_tick(fx, t0), JIJU_OK);
     fx_events(fx);
-    assert_int_equal(fx->n_ev, 1);
+    assert_int_equal(fx->n_ev, 2); /* the ranking and the city's target progress */
+    assert_int_equal(fx_count(fx, BODY(TARGET_PROGRESS)), 1);
+    assert_int_equal(fx_find(fx, BODY(TARGET_PROGRESS), 0)->time_ms, t0);
     e = fx_find(fx, BODY(RANKING_UPDATED), 0);
     assert_string_equal(e->ranking_updated->period, "2023");
     assert_int_equal(e->ranking_updated->n_entries, 2);
@@ -274,7 +289,7 @@ static void test_ranking_updated_is_coalesced(void **state)
     assert_int_equal(fx_events(fx), 0);
     assert_int_equal(fx_tick(fx, t0 + 1000), JIJU_OK);
     fx_events(fx);
-    assert_int_equal(fx->n_ev, 1);
+    assert_int_equal(fx->n_ev, 2);
     e = fx_find(fx, BODY(RANKING_UPDATED), 0);
     assert_string_equal(e->ranking_updated->entries[0]->cluster_id, "B");
     fx_free(&fx);

@@ -318,6 +318,107 @@ static void test_close_10000_clusters(void **state)
     fx_free(&fx);
 }
 
+/* A report holding only enterprises, revenue and employment (3 of 6). */
+static int report_three(fixture *fx, const char *rid, const char *cluster, const char *ptext)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ReportAccepted ra = JIJU__V1__REPORT_ACCEPTED__INIT;
+    Jiju__V1__Report r;
+
+    fx_fill_report(&r, rid, cluster, ptext, 1, STRONG);
+    r.tax_present_case = 0;
+    r.investment_present_case = 0;
+    r.output_value_present_case = 0;
+    ra.report = &r;
+    ra.ingest_instance = "ingest-1";
+    ra.ingest_seq = fx->in_seq + 1;
+    env.body_case = BODY(REPORT_ACCEPTED);
+    env.report_accepted = &ra;
+    return fx_apply(fx, &env);
+}
+
+static const Jiju__V1__RankEntry *entry_of(const Jiju__V1__RankingPublished *rp, const char *id)
+{
+    for (size_t i = 0; i < rp->n_entries; i++)
+        if (strcmp(rp->entries[i]->cluster_id, id) == 0)
+            return rp->entries[i];
+    return NULL;
+}
+
+/* The data-availability rule (issue 11.4): no report is 未报送, 3 of 6
+ * indicators is 数据不足 under the default 65 %; neither is ranked,
+ * rewarded or counted in others' ranks, and both are warned. */
+static void test_unreported_not_ranked(void **state)
+{
+    fixture *fx = fx_new();
+    const Jiju__V1__RankingPublished *rp;
+    const Jiju__V1__RankEntry *e;
+
+    (void)state;
+    fx_register(fx, "A", 1, 1);
+    fx_register(fx, "B", 1, 1);
+    fx_register(fx, "C", 1, 1);
+    fx_register(fx, "D", 1, 1);
+    fx_report(fx, "A23", "A", "2023", 1, GOOD);
+    fx_report(fx, "B23", "B", "2023", 1, STRONG);
+    assert_int_equal(report_three(fx, "C23", "C", "2023"), 0); /* STRONG, but 3 of 6 */
+    fx_period_cmd(fx, "2023", 1);
+    fx_events(fx);
+    rp = fx_find(fx, BODY(RANKING_PUBLISHED), 0)->ranking_published;
+    assert_int_equal(rp->n_entries, 4); /* every active cluster appears */
+    assert_string_equal(rp->entries[0]->cluster_id, "B");
+    assert_int_equal(rp->entries[0]->rank, 1);
+    assert_int_equal(rp->entries[0]->indicators_reported, 6);
+    assert_string_equal(rp->entries[1]->cluster_id, "A");
+    assert_int_equal(rp->entries[1]->rank, 2);
+    assert_int_equal(rp->entries[1]->category_rank, 2);
+    assert_int_equal(rp->entries[1]->status, JIJU__V1__RANK_STATUS__RANK_STATUS_RANKED);
+    e = rp->entries[2];
+    assert_string_equal(e->cluster_id, "C");
+    assert_int_equal(e->status, JIJU__V1__RANK_STATUS__RANK_STATUS_INSUFFICIENT_DATA);
+    assert_int_equal(e->rank, 0);
+    assert_int_equal(e->category_rank, 0);
+    assert_int_equal(e->score_micros, 0);
+    assert_int_equal(e->n_contributions, 0);
+    assert_int_equal(e->indicators_reported, 3);
+    assert_non_null(strstr(e->status_reason, "数据不足"));
+    assert_non_null(strstr(e->status_reason, "3/6"));
+    e = rp->entries[3];
+    assert_string_equal(e->cluster_id, "D");
+    assert_int_equal(e->status, JIJU__V1__RANK_STATUS__RANK_STATUS_NOT_REPORTED);
+    assert_non_null(strstr(e->status_reason, "未报送"));
+    /* two ranked, two awards: the third amount is not given to C or D */
+    assert_int_equal(fx_count(fx, BODY(AWARD_GRANTED)), 2);
+    /* both warned, with the reason (seed 四.十 淘汰不合格; 五.三 reporting) */
+    assert_int_equal(fx_count(fx, BODY(ELIMINATION_WARNING)), 2);
+    assert_string_equal(fx_find(fx, BODY(ELIMINATION_WARNING), 0)->elimination_warning->reasons[0],
+                        "insufficient data: 3 of 6 indicators reported (minimum 4)");
+    assert_string_equal(fx_find(fx, BODY(ELIMINATION_WARNING), 1)->elimination_warning->reasons[0],
+                        "no report");
+
+    /* 2024: D reports, B does not; D has no rank to change from, A does */
+    fx_report(fx, "A24", "A", "2024", 1, GOOD);
+    fx_report(fx, "C24", "C", "2024", 1, GOOD);
+    fx_report(fx, "D24", "D", "2024", 1, GOOD);
+    fx_period_cmd(fx, "2024", 1);
+    fx_events(fx);
+    rp = fx_find(fx, BODY(RANKING_PUBLISHED), 0)->ranking_published;
+    assert_int_equal(rp->n_entries, 4);
+    e = entry_of(rp, "A");
+    assert_int_equal(e->rank, 1);
+    assert_true(e->has_previous);
+    assert_int_equal(e->rank_change, 1); /* 2 -> 1 among the ranked */
+    e = entry_of(rp, "C");
+    assert_int_not_equal(e->rank, 0);
+    assert_false(e->has_previous); /* not ranked in 2023 */
+    assert_false(entry_of(rp, "D")->has_previous);
+    e = entry_of(rp, "B");
+    assert_int_equal(e->status, JIJU__V1__RANK_STATUS__RANK_STATUS_NOT_REPORTED);
+    assert_int_equal(e->rank_change, 0);
+    assert_string_equal(rp->entries[3]->cluster_id, "B");
+    fx_free(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_restored_overdue_is_not_raised_again),
         cmocka_unit_test(test_close_unopened_period),
         cmocka_unit_test(test_close_10000_clusters),
+        cmocka_unit_test(test_unreported_not_ranked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
-/* test_cli_json.c - JSON <-> protobuf of the `jiju` command: reports,
- * commands, exact 万元 amounts, error positions, envelope lines. */
+/* test_cli_json.c - submission files of `jiju submit`: reports, commands,
+ * exact 万元 amounts, error positions; the tail line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,75 +10,12 @@
 #include <cmocka.h>
 
 #include "cli_json.h"
-#include "cli_money.h"
 #include "err.h"
 #include "jiju/v1/stream.pb-c.h"
 
-static int parse(const char *text, Jiju__V1__SubmitRequest ***reqs, size_t *n, cli_json_error *err)
+static int parse(const char *text, Jiju__V1__SubmitRequest ***reqs, size_t *n, pbjson_error *err)
 {
     return cli_json_parse_requests(text, strlen(text), reqs, n, err);
-}
-
-static void test_wan_to_fen_exact(void **state)
-{
-    static const struct {
-        const char *text;
-        int64_t fen;
-    } good[] = {
-        {"1.23", 1230000},
-        {"0.000001", 1},
-        {"1", 1000000},
-        {"1234.56", 1234560000},
-        {"0.5", 500000},
-        {"-2.000001", -2000001},
-        {"9223372036854.775807", INT64_MAX},
-        {"0", 0},
-    };
-    static const char *const bad[] = {"0.0000001",
-                                      "",
-                                      "1.",
-                                      ".5",
-                                      "1,5",
-                                      "1e3",
-                                      " 1",
-                                      "1 ",
-                                      "abc",
-                                      "--1",
-                                      "9223372036854.775808",
-                                      "1.2.3",
-                                      "+1"};
-    const char *reason;
-    int64_t fen;
-
-    (void)state;
-    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-        fen = -42;
-        assert_int_equal(cli_wan_to_fen(good[i].text, &fen, NULL), JIJU_OK);
-        assert_true(fen == good[i].fen);
-    }
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        fen = -42;
-        reason = NULL;
-        if (cli_wan_to_fen(bad[i], &fen, &reason) != JIJU_ERR_INVALID)
-            fail_msg("accepted \"%s\"", bad[i]);
-        assert_true(fen == -42);
-        assert_non_null(reason);
-    }
-    assert_int_equal(cli_wan_to_fen("0.0000001", &fen, &reason), JIJU_ERR_INVALID);
-    assert_non_null(strstr(reason, "6 decimals"));
-}
-
-static void test_fen_to_wan_text(void **state)
-{
-    char buf[CLI_WAN_TEXT_CAP];
-
-    (void)state;
-    assert_string_equal(cli_fen_to_wan(1230000, buf, sizeof buf), "1.23");
-    assert_string_equal(cli_fen_to_wan(1, buf, sizeof buf), "0.000001");
-    assert_string_equal(cli_fen_to_wan(1000000, buf, sizeof buf), "1.00");
-    assert_string_equal(cli_fen_to_wan(-5000000, buf, sizeof buf), "-5.00");
-    assert_string_equal(cli_fen_to_wan(INT64_MIN, buf, sizeof buf), "-9223372036854.775808");
-    assert_string_equal(cli_millionths_text(87654321, buf, sizeof buf), "87.654321");
 }
 
 static void test_report_fields(void **state)
@@ -89,7 +26,7 @@ static void test_report_fields(void **state)
         " \"tax_fen\": \"123456789012\", \"employment\": 0, \"investment_wan\": 3,\n"
         " \"note\": \"东市场 年报\"}";
     Jiju__V1__SubmitRequest **reqs = NULL;
-    cli_json_error err;
+    pbjson_error err;
     Jiju__V1__Report *r;
     size_t n = 0;
 
@@ -122,18 +59,18 @@ static void test_report_round_trip(void **state)
                        "\"output_value_fen\": 5, \"attracted_investment_wan\": \"0.000001\"}}";
     Jiju__V1__SubmitRequest **reqs = NULL;
     Jiju__V1__Report *back;
-    cli_json_error err;
+    pbjson_error err;
     json_t *js;
     uint8_t a[256], b[256];
     size_t n = 0, la, lb;
 
     (void)state;
     assert_int_equal(parse(text, &reqs, &n, &err), JIJU_OK);
-    js = cli_json_from_message(&reqs[0]->report->base);
+    js = pbjson_from_message(&reqs[0]->report->base);
     assert_non_null(js);
     assert_int_equal(json_integer_value(json_object_get(js, "attracted_investment_fen")), 1);
     assert_null(json_object_get(js, "tax_fen")); /* absent stays absent */
-    back = (Jiju__V1__Report *)cli_json_to_message(&jiju__v1__report__descriptor, js, "", &err);
+    back = (Jiju__V1__Report *)pbjson_to_message(&jiju__v1__report__descriptor, js, "", &err);
     assert_non_null(back);
     la = jiju__v1__report__pack(reqs[0]->report, a);
     lb = jiju__v1__report__pack(back, b);
@@ -156,7 +93,7 @@ static void test_commands(void **state)
         "\"weight\": 60}, {\"indicator\": \"tax\", \"weight\": 40}]}]";
     Jiju__V1__SubmitRequest **reqs = NULL;
     const Jiju__V1__Cluster *c;
-    cli_json_error err;
+    pbjson_error err;
     size_t n = 0;
 
     (void)state;
@@ -175,34 +112,12 @@ static void test_commands(void **state)
     cli_json_requests_free(&reqs, n);
 }
 
-static void test_enum_parse(void **state)
-{
-    int v = -1;
-
-    (void)state;
-    assert_int_equal(cli_json_enum_parse(&jiju__v1__category__descriptor, "LOGISTICS", &v), 0);
-    assert_int_equal(v, 1);
-    assert_int_equal(
-        cli_json_enum_parse(&jiju__v1__category__descriptor, "综合性生产服务集聚区", &v), 0);
-    assert_int_equal(v, 9);
-    assert_int_equal(cli_json_enum_parse(&jiju__v1__category__descriptor, "ecommerce", &v), 0);
-    assert_int_equal(v, 5);
-    assert_int_equal(cli_json_enum_parse(&jiju__v1__level__descriptor, "市级", &v), 0);
-    assert_int_equal(v, JIJU__V1__LEVEL__CITY);
-    assert_int_equal(cli_json_enum_parse(&jiju__v1__category__descriptor, "物流", &v),
-                     JIJU_ERR_INVALID);
-    assert_int_equal(cli_json_enum_parse(&jiju__v1__category__descriptor, "42", &v),
-                     JIJU_ERR_INVALID);
-    assert_string_equal(cli_json_category_zh(3), "文化创意园");
-    assert_string_equal(cli_json_category_zh(99), "");
-}
-
 /* The error names line, column and field, and nothing is allocated. */
 static void expect_error(const char *text, int line, int column, const char *path,
                          const char *reason_part)
 {
     Jiju__V1__SubmitRequest **reqs = NULL;
-    cli_json_error err;
+    pbjson_error err;
     size_t n = 77;
 
     assert_int_equal(parse(text, &reqs, &n, &err), JIJU_ERR_INVALID);
@@ -217,7 +132,7 @@ static void expect_error(const char *text, int line, int column, const char *pat
 static void test_error_positions(void **state)
 {
     char buf[512];
-    cli_json_error e = {.line = 3, .column = 7, .path = "[1].tax_wan", .reason = "bad"};
+    pbjson_error e = {.line = 3, .column = 7, .path = "[1].tax_wan", .reason = "bad"};
 
     (void)state;
     /* syntax: jansson's own position */
@@ -240,7 +155,7 @@ static void test_error_positions(void **state)
     expect_error("[]", 0, 0, "", "no submissions");
     expect_error("[1]", 1, 2, "[0]", "must be an object");
     expect_error("\"x\"", 1, 3, "", "expected");
-    assert_string_equal(cli_json_error_format(&e, buf, sizeof buf),
+    assert_string_equal(pbjson_error_format(&e, buf, sizeof buf),
                         "line 3 column 7: [1].tax_wan: bad");
 }
 
@@ -291,41 +206,14 @@ static void test_envelope_line(void **state)
     free(line);
 }
 
-static void test_bytes_base64_round_trip(void **state)
-{
-    Jiju__V1__Record rec = JIJU__V1__RECORD__INIT, *back;
-    cli_json_error err;
-    uint8_t data[5] = {0, 1, 2, 0xfe, 0xff};
-    json_t *js;
-
-    (void)state;
-    rec.seq = UINT64_MAX;
-    rec.envelope.data = data;
-    rec.envelope.len = sizeof data;
-    js = cli_json_from_message(&rec.base);
-    assert_string_equal(json_string_value(json_object_get(js, "seq")), "18446744073709551615");
-    assert_string_equal(json_string_value(json_object_get(js, "envelope")), "AAEC/v8=");
-    back = (Jiju__V1__Record *)cli_json_to_message(&jiju__v1__record__descriptor, js, "", &err);
-    assert_non_null(back);
-    assert_true(back->seq == UINT64_MAX);
-    assert_int_equal(back->envelope.len, sizeof data);
-    assert_memory_equal(back->envelope.data, data, sizeof data);
-    jiju__v1__record__free_unpacked(back, NULL);
-    json_decref(js);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wan_to_fen_exact),
-        cmocka_unit_test(test_fen_to_wan_text),
         cmocka_unit_test(test_report_fields),
         cmocka_unit_test(test_report_round_trip),
         cmocka_unit_test(test_commands),
-        cmocka_unit_test(test_enum_parse),
         cmocka_unit_test(test_error_positions),
         cmocka_unit_test(test_envelope_line),
-        cmocka_unit_test(test_bytes_base64_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

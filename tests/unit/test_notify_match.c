@@ -113,8 +113,12 @@ static void test_types(void **state)
     EXPECT_ROUTE(r, "jiju.v1.TargetProgress", 0, "", "fgw,tjj");
     EXPECT_ROUTE(r, "jiju.v1.ReportOverdue", 9, "永吉县", "county-永吉县,fgw,tjj");
     EXPECT_ROUTE(r, "jiju.v1.RankingPublished", 0, "", "fgw");
-    /* a county without a default subscription still reaches the coordinator */
-    EXPECT_ROUTE(r, "jiju.v1.ClusterRegistered", 1, "高新区", "fgw,jtj");
+    /* a development zone's 管委会 is among the defaults (seed 四: 开发区管委会) */
+    EXPECT_ROUTE(r, "jiju.v1.ClusterRegistered", 1, "高新区", "fgw,jtj,zone-高新区");
+    /* a county without a default subscription still reaches the coordinator
+     * (notification derives one when a cluster there is registered:
+     * test_notify_subs) */
+    EXPECT_ROUTE(r, "jiju.v1.ClusterRegistered", 1, "北大湖", "fgw,jtj");
 }
 
 /* Every county government of the city has a subscription of its own. */

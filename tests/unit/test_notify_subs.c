@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "notify_admin.h"
+#include "notify_registry.h"
 #include "notify_retention.h"
 #include "notify_route.h"
 #include "notify_seed.h"
@@ -32,7 +33,8 @@ static void fx_open(fx *f)
     assert_non_null(f->store);
     f->subs = notify_subs_open(f->store);
     assert_non_null(f->subs);
-    f->route = (notify_route){.subs = f->subs, .instance = "notification", .alert_subscriber = "fgw"};
+    f->route = (notify_route){.subs = f->subs, .instance = "notification", .alert_subscriber = "fgw",
+                              .registry = {true, "开发区,高新区,经开区,园区,示范区"}};
 }
 
 static void fx_close(fx *f)
@@ -117,6 +119,83 @@ static Jiju__V1__Envelope *read_env(notify_sub *s, uint64_t seq)
     free(data);
     assert_non_null(env);
     return env;
+}
+
+/* A ClusterRegistered in a county or zone nobody subscribed for creates its
+ * subscription before it is routed, so the registration itself and every
+ * later event of its clusters reach it; an existing one is left alone. */
+static void registered(fx *f, uint64_t n, const char *id, const char *county)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ClusterRegistered cr = JIJU__V1__CLUSTER_REGISTERED__INIT;
+    Jiju__V1__Cluster c = JIJU__V1__CLUSTER__INIT;
+    char eid[64];
+    uint8_t buf[512];
+    store_txn_t *txn = store_txn_new(f->store);
+
+    snprintf(eid, sizeof eid, "assessment/%llu", (unsigned long long)n);
+    c.id = (char *)id;
+    c.county = (char *)county;
+    c.category = 9;
+    cr.cluster = &c;
+    env.id = eid;
+    env.type = "jiju.v1.ClusterRegistered";
+    env.subject = (char *)id;
+    env.county = (char *)county;
+    env.category = 9;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED;
+    env.cluster_registered = &cr;
+    jiju__v1__envelope__pack(&env, buf);
+    assert_int_equal(notify_route_apply(&f->route, "assessment", n, buf,
+                                        jiju__v1__envelope__get_packed_size(&env), txn),
+                     0);
+    assert_int_equal(store_txn_commit(txn, true), 0);
+    store_txn_destroy(&txn);
+}
+
+static void test_follow_registry(void **state)
+{
+    fx *f = *state;
+    notify_sub *zone, *county;
+    size_t before = notify_subs_slots(f->subs);
+    char id[80], desc[160];
+
+    assert_true(notify_registry_is_zone("开发区,高新区", "吉林经济技术开发区"));
+    assert_true(notify_registry_is_zone("开发区,高新区", "高新区"));
+    assert_false(notify_registry_is_zone("开发区,高新区", "船营区"));
+    assert_false(notify_registry_is_zone("", "高新区"));
+    assert_int_equal(notify_registry_names("高新区", "高新区", id, sizeof id, desc, sizeof desc), 0);
+    assert_string_equal(id, "zone-高新区");
+    assert_non_null(strstr(desc, "高新区管委会"));
+    /* the seed has 高新区 already: nothing new */
+    registered(f, 1, "JL-WB-01", "高新区");
+    assert_int_equal(notify_subs_slots(f->subs), before);
+    assert_int_equal(stream_log_last(notify_subs_find(f->subs, "zone-高新区")->log), 1);
+    /* a zone and a county nobody listed */
+    registered(f, 2, "JL-NEW-01", "吉林经济技术开发区");
+    registered(f, 3, "JL-NEW-02", "昌邑新城镇");
+    zone = notify_subs_find(f->subs, "zone-吉林经济技术开发区");
+    county = notify_subs_find(f->subs, "county-昌邑新城镇");
+    assert_non_null(zone);
+    assert_non_null(county);
+    assert_int_equal(notify_subs_slots(f->subs), before + 2);
+    assert_int_equal(stream_log_last(zone->log), 1); /* its own registration */
+    assert_int_equal(stream_log_last(county->log), 1);
+    assert_string_equal(zone->sub->filters[0]->counties[0], "吉林经济技术开发区");
+    /* later events of its clusters follow; another county's do not */
+    emit(f, 4, 2, "吉林经济技术开发区", "overdue");
+    emit(f, 5, 2, "船营区", "overdue");
+    assert_int_equal(stream_log_last(zone->log), 2);
+    /* a second registration there creates nothing more, also after a restart */
+    fx_close(f);
+    fx_open(f);
+    registered(f, 6, "JL-NEW-03", "吉林经济技术开发区");
+    assert_int_equal(notify_subs_slots(f->subs), before + 2);
+    assert_int_equal(stream_log_last(notify_subs_find(f->subs, "zone-吉林经济技术开发区")->log), 3);
+    /* switched off, the registry is not followed */
+    f->route.registry.enabled = false;
+    registered(f, 7, "JL-NEW-04", "永吉新区");
+    assert_null(notify_subs_find(f->subs, "zone-永吉新区"));
 }
 
 /* Each subscriber gets its own gap-free sequence; ids stay those of the event. */
@@ -250,7 +329,7 @@ static void test_admin(void **state)
     q.list = &list;
     rep = admin(a, &q);
     assert_true(rep->ok);
-    assert_int_equal(rep->n_subscriptions, 18); /* 17 defaults + audit */
+    assert_int_equal(rep->n_subscriptions, 20); /* 19 defaults (2 开发区) + audit */
     jiju__v1__subscription_reply__free_unpacked(rep, NULL);
 
     rm.id = "audit";
@@ -272,6 +351,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fanout_sequences, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
     };

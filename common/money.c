@@ -1,5 +1,5 @@
-/* cli_money.c - 万元 text <-> fen by decimal arithmetic. */
-#include "cli_money.h"
+/* money.c - 万元 text <-> fen by decimal arithmetic. */
+#include "money.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +21,7 @@ static int add_digits(const char *p, const char *end, uint64_t *acc)
     return 0;
 }
 
-int cli_wan_to_fen(const char *text, int64_t *fen, const char **reason)
+int money_wan_to_fen(const char *text, int64_t *fen, const char **reason)
 {
     const char *p = text, *dot, *end;
     uint64_t whole = 0, frac = 0, total;
@@ -57,8 +57,8 @@ int cli_wan_to_fen(const char *text, int64_t *fen, const char **reason)
     }
     for (size_t i = n_frac; i < WAN_DECIMALS; i++)
         frac *= 10;
-    total = whole * (uint64_t)CLI_FEN_PER_WAN + frac;
-    if (rc == -2 || whole > (uint64_t)INT64_MAX / (uint64_t)CLI_FEN_PER_WAN ||
+    total = whole * (uint64_t)MONEY_FEN_PER_WAN + frac;
+    if (rc == -2 || whole > (uint64_t)INT64_MAX / (uint64_t)MONEY_FEN_PER_WAN ||
         total > (uint64_t)INT64_MAX) {
         if (reason)
             *reason = "amount too large";
@@ -68,27 +68,27 @@ int cli_wan_to_fen(const char *text, int64_t *fen, const char **reason)
     return JIJU_OK;
 }
 
-const char *cli_fen_to_wan(int64_t fen, char *buf, size_t cap)
+const char *money_fen_to_wan(int64_t fen, char *buf, size_t cap)
 {
-    return cli_millionths_text(fen, buf, cap);
+    return money_millionths_text(fen, buf, cap);
 }
 
-const char *cli_millionths_text(int64_t fen, char *buf, size_t cap)
+const char *money_millionths_text(int64_t fen, char *buf, size_t cap)
 {
     uint64_t mag = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
     char frac[WAN_DECIMALS + 1];
     int keep = WAN_DECIMALS;
 
-    snprintf(frac, sizeof frac, "%06llu", (unsigned long long)(mag % (uint64_t)CLI_FEN_PER_WAN));
+    snprintf(frac, sizeof frac, "%06llu", (unsigned long long)(mag % (uint64_t)MONEY_FEN_PER_WAN));
     while (keep > 2 && frac[keep - 1] == '0')
         keep--;
     frac[keep] = '\0';
     snprintf(buf, cap, "%s%llu.%s", fen < 0 ? "-" : "",
-             (unsigned long long)(mag / (uint64_t)CLI_FEN_PER_WAN), frac);
+             (unsigned long long)(mag / (uint64_t)MONEY_FEN_PER_WAN), frac);
     return buf;
 }
 
-int cli_parse_int64(const char *text, int64_t *out)
+int money_parse_int64(const char *text, int64_t *out)
 {
     const char *p = text;
     uint64_t mag = 0;

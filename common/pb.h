@@ -1,0 +1,22 @@
+/* pb.h - a protobuf-c message packed into a buffer of its own, the sequence
+ * every store write and every reply needs, and the store write itself. */
+#ifndef JIJU_PB_H
+#define JIJU_PB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "store.h"
+
+/* Pack msg into a new malloc'd buffer (never NULL on success, even for an
+ * empty message). JIJU_OK with *out (caller frees) and *len, or
+ * JIJU_ERR_NOMEM with both untouched. */
+int pb_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
+
+/* Pack msg and put it at key in column family cf inside txn. JIJU_OK or
+ * the error of pb_pack or store_txn_put. */
+int pb_txn_put(store_txn_t *txn, int cf, const void *key, size_t klen, const ProtobufCMessage *msg);
+
+#endif

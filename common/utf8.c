@@ -1,0 +1,108 @@
+/* utf8.c - UTF-8 well-formedness through iconv. */
+#include "utf8.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+int utf8_chars(const char *s, size_t len, size_t *chars)
+{
+    iconv_t cd;
+    char *in = (char *)s;
+    size_t left = len, n = 0;
+    int rc = JIJU_OK;
+
+    if (memchr(s, '\0', len))
+        return JIJU_ERR_INVALID;
+    if ((cd = iconv_open("UTF-32LE", "UTF-8")) == (iconv_t)-1)
+        return JIJU_ERR_NOMEM;
+    for (;;) {
+        char out[512], *o = out;
+        size_t olen = sizeof out;
+        size_t r = iconv(cd, &in, &left, &o, &olen);
+
+        n += (sizeof out - olen) / 4;
+        if (r != (size_t)-1)
+            break;
+        if (errno != E2BIG) {
+            rc = JIJU_ERR_INVALID;
+            break;
+        }
+    }
+    iconv_close(cd);
+    if (rc == JIJU_OK && chars)
+        *chars = n;
+    return rc;
+}
+
+/* Append n bytes to the growing buffer *buf of length *len; 0 or -1. */
+static int append(char **buf, size_t *len, size_t *cap, const char *bytes, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t ncap = (*len + n + 1) * 2;
+        char *nb = realloc(*buf, ncap);
+        if (!nb)
+            return -1;
+        *buf = nb;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, bytes, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+/* Length of the longest valid UTF-8 prefix of s[0..len), using the C
+ * library's strict decoder (it refuses overlong forms and surrogates). */
+static size_t utf8_valid_prefix(iconv_t cd, const char *s, size_t len)
+{
+    char *in = (char *)s;
+    size_t left = len;
+    char out[256];
+    iconv(cd, NULL, NULL, NULL, NULL);
+    for (;;) {
+        char *o = out;
+        size_t olen = sizeof out;
+        if (iconv(cd, &in, &left, &o, &olen) != (size_t)-1 || errno != E2BIG)
+            break;
+    }
+    return len - left;
+}
+
+char *utf8_escape(const char *s)
+{
+    size_t slen = strlen(s), len = 0, cap = 0;
+    char *buf = NULL;
+    iconv_t cd = iconv_open("UTF-32LE", "UTF-8");
+    if (cd == (iconv_t)-1)
+        return NULL;
+    if (append(&buf, &len, &cap, "", 0) < 0)
+        goto out_close;
+    while (slen > 0) {
+        size_t ok = utf8_valid_prefix(cd, s, slen);
+        if (append(&buf, &len, &cap, s, ok) < 0)
+            goto out_free_buf;
+        s += ok;
+        slen -= ok;
+        if (slen == 0)
+            break;
+        char esc[5];
+        snprintf(esc, sizeof esc, "\\x%02X", (unsigned char)*s);
+        if (append(&buf, &len, &cap, esc, 4) < 0)
+            goto out_free_buf;
+        s++;
+        slen--;
+    }
+    iconv_close(cd);
+    return buf;
+out_free_buf:
+    free(buf);
+out_close:
+    iconv_close(cd);
+    return NULL;
+}
+

@@ -1,0 +1,1332 @@
+/* bench_e2e.c - every report through all four services, side by side with
+ * the raw ZeroMQ+RocksDB pipeline and Redis in the same run. Not a test: run
+ * it by hand (docs/benchmarks.md, "End to end").
+ *
+ *   bench_e2e [build dir] [runs (3)] [reports M (20000)] [window (256)]
+ *
+ * Each configuration (200 and 2,000 clusters, 1 and 3 ingest replicas) gets
+ * a fresh stack per round: jiju-assessment, jiju-archive, jiju-notification
+ * and R jiju-ingest started by the benchmark with fresh stores and free
+ * ports; the clusters are registered through ingest; notification is given
+ * 20 department subscriptions (every event, each followed by a store-less
+ * consumer thread here that acks, as a department system would) and one
+ * webhook subscription for ReportAccepted (answered by a libmicrohttpd
+ * receiver in this process). Then:
+ *
+ *   saturation  M reports (about 250 bytes encoded) pipelined with at most
+ *               `window` in flight in all, split over the R replicas. One
+ *               clock, started at the first send; each rate is M divided by
+ *               the time until: the M-th ACCEPTED (accepted/s); the M-th
+ *               ReportAccepted on assessment's "events" stream, followed
+ *               here from seq 1 (applied/s); the last report of each
+ *               replica found in the archive both as input and as event
+ *               (archived/s); the M-th report delivered to every one of
+ *               the 20 subscribers (delivered/s); the M-th webhook POST
+ *               (webhook/s).
+ *   latency     L = M/10 more reports sent at 10% of the accepted/s just
+ *               measured, each timed from its send to its ACCEPTED and to
+ *               its delivery to the last of the 20 subscribers:
+ *               p50/p99/p999.
+ *   CPU         user+system time of each service (/proc/<pid>/stat) over
+ *               the saturation phase, divided by M: µs per report.
+ *
+ * Baselines, in the same round with the stack stopped:
+ *   raw         ZeroMQ PUSH -> a thread that drains up to 1,000 messages,
+ *               writes them as one synced RocksDB WriteBatch, and acks the
+ *               count back over PUSH; 256-byte messages, `window` in flight.
+ *   redis       redis-server (Debian's) with appendonly yes, appendfsync
+ *               always; redis-benchmark XADD of 256 bytes, one connection,
+ *               pipeline `window`.
+ *
+ * Medians of rounds; ratios to the raw limit and to Redis. */
+#include "bench_common.h"
+#include "bench_wire.h"
+
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "envelope.h"
+#include "err.h"
+#include "jiju/v1/archive.pb-c.h"
+#include "jiju/v1/subscription.pb-c.h"
+#include "rpc.h"
+#include "stream_sub.h"
+
+#define MAX_RUNS 16
+#define MAX_ING 3
+#define N_SUBS 20
+#define N_CONF 4
+#define MAX_PERIODS 120 /* 2015-01 .. 2024-12: all in the past */
+#define REPLY_MS 30000
+#define DONE_MS 180000
+#define RAW_N 200000
+#define RAW_BYTES 256
+
+enum { SVC_ASSESS, SVC_ARCHIVE, SVC_NOTIFY, SVC_INGEST0, N_SVC = SVC_INGEST0 + MAX_ING };
+enum {
+    P_A_STREAM,
+    P_A_QUERY,
+    P_B_STREAM,
+    P_B_QUERY,
+    P_N_DELIV,
+    P_N_ADMIN,
+    P_HOOK,
+    P_RAW,
+    P_RAW_ACK,
+    P_REDIS,
+    P_SUBMIT0,
+    N_PORTS = P_SUBMIT0 + MAX_ING
+};
+
+static const long conf_clusters[N_CONF] = {200, 200, 2000, 2000};
+static const int conf_replicas[N_CONF] = {1, 3, 1, 3};
+
+typedef struct e2e_opts {
+    char bindir[512], src[512];
+    int runs, window;
+    long reports;
+} e2e_opts;
+
+/* Per report of a run: times in ms on bench_now_ms()'s clock. */
+typedef struct e2e_track {
+    long n;
+    double *t_send, *t_acc, *t_deliv;
+    atomic_int *n_deliv; /* subscribers that have it */
+    atomic_long delivered_all, hooked;
+    double t_all_deliv, t_hooked;
+    char prefix[32];
+} e2e_track;
+
+typedef struct e2e_stack {
+    char dir[256];
+    pid_t pid[N_SVC];
+    int port[N_PORTS], replicas;
+} e2e_stack;
+
+typedef struct e2e_reqs {
+    long n;
+    uint8_t **buf;
+    size_t *len;
+    char (*id)[48];
+} e2e_reqs;
+
+/* ---- processes ---- */
+
+static const char *e2e_name(int s)
+{
+    return s == SVC_ASSESS ? "assessment" : s == SVC_ARCHIVE ? "archive"
+                                        : s == SVC_NOTIFY    ? "notification"
+                                                             : "ingest";
+}
+
+static void ep(char *buf, size_t cap, int port)
+{
+    snprintf(buf, cap, "tcp://127.0.0.1:%d", port);
+}
+
+/* The --set overrides of service s; returns their count. */
+static int e2e_overrides(const e2e_stack *st, int s, char ov[12][400])
+{
+    char e[N_PORTS][64];
+    int n = 0;
+
+    for (int i = 0; i < N_PORTS; i++)
+        ep(e[i], sizeof e[i], st->port[i]);
+    snprintf(ov[n++], 400, "stream.heartbeat_ms=200");
+    snprintf(ov[n++], 400, "stream.timeout_ms=2000");
+    if (s == SVC_ASSESS) {
+        snprintf(ov[n++], 400, "data_dir=%s/assessment", st->dir);
+        snprintf(ov[n++], 400, "stream.endpoint=%s", e[P_A_STREAM]);
+        snprintf(ov[n++], 400, "query.endpoint=%s", e[P_A_QUERY]);
+    } else if (s == SVC_ARCHIVE) {
+        snprintf(ov[n++], 400, "data_dir=%s/archive", st->dir);
+        snprintf(ov[n++], 400, "stream.endpoint=%s", e[P_B_STREAM]);
+        snprintf(ov[n++], 400, "events.endpoint=%s", e[P_A_STREAM]);
+        snprintf(ov[n++], 400, "query.endpoint=%s", e[P_B_QUERY]);
+    } else if (s == SVC_NOTIFY) {
+        snprintf(ov[n++], 400, "data_dir=%s/notification", st->dir);
+        snprintf(ov[n++], 400, "events.endpoint=%s", e[P_A_STREAM]);
+        snprintf(ov[n++], 400, "deliveries.endpoint=%s", e[P_N_DELIV]);
+        snprintf(ov[n++], 400, "admin.endpoint=%s", e[P_N_ADMIN]);
+        snprintf(ov[n++], 400, "subscriptions_file=%s/subscriptions.json", st->dir);
+    } else {
+        int k = s - SVC_INGEST0;
+
+        snprintf(ov[n++], 400, "data_dir=%s/ingest-%d", st->dir, k + 1);
+        snprintf(ov[n++], 400, "instance=bench-ingest-%d", k + 1);
+        snprintf(ov[n++], 400, "submit.endpoint=%s", e[P_SUBMIT0 + k]);
+        snprintf(ov[n++], 400, "assessment.endpoint=%s", e[P_A_STREAM]);
+        snprintf(ov[n++], 400, "archive.endpoint=%s", e[P_B_STREAM]);
+    }
+    return n;
+}
+
+/* In the child: stderr to <dir>/<name>.log, die with the benchmark, exec. */
+static void e2e_exec(const e2e_opts *o, const e2e_stack *st, int s)
+{
+    char ov[12][400], log[300], bin[700], cfg[700];
+    const char *argv[32];
+    int n = e2e_overrides(st, s, ov), a = 0, fd;
+
+    snprintf(log, sizeof log, "%s/%s-%d.log", st->dir, e2e_name(s), s);
+    snprintf(bin, sizeof bin, "%s/services/%s/jiju-%s", o->bindir, e2e_name(s), e2e_name(s));
+    snprintf(cfg, sizeof cfg, "%s/deploy/config/%s.json", o->src, e2e_name(s));
+    fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || dup2(fd, 2) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        _exit(127);
+    /* production log level: info lines are part of what a report costs */
+    argv[a++] = bin;
+    argv[a++] = "--config";
+    argv[a++] = cfg;
+    for (int i = 0; i < n; i++) {
+        argv[a++] = "--set";
+        argv[a++] = ov[i];
+    }
+    argv[a] = NULL;
+    execv(bin, (char *const *)argv);
+    _exit(127);
+}
+
+static void e2e_kill(pid_t *pid)
+{
+    int gone = 0;
+
+    if (*pid <= 0)
+        return;
+    kill(*pid, SIGTERM);
+    for (int i = 0; i < 500 && !gone; i++)
+        if (!(gone = waitpid(*pid, NULL, WNOHANG) != 0))
+            usleep(10000);
+    if (!gone) {
+        kill(*pid, SIGKILL);
+        waitpid(*pid, NULL, 0);
+    }
+    *pid = 0;
+}
+
+/* Ingest first (it pushes to the others); the directory goes unless keep. */
+static void e2e_stack_stop(e2e_stack *st, int keep)
+{
+    for (int s = N_SVC - 1; s >= 0; s--)
+        e2e_kill(&st->pid[s]);
+    if (st->dir[0] && !keep)
+        bench_rmrf(st->dir);
+}
+
+/* 20 subscribers of every event, "bench-00".."bench-19", and "hook" for
+ * ReportAccepted to our receiver. */
+static int e2e_write_subs(const e2e_stack *st)
+{
+    char path[300];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/subscriptions.json", st->dir);
+    if (!(f = fopen(path, "w")))
+        return -1;
+    fprintf(f, "{\"subscriptions\": [\n");
+    for (int i = 0; i < N_SUBS; i++)
+        fprintf(f, "  {\"id\": \"bench-%02d\", \"description\": \"部门 %d\"},\n", i, i);
+    fprintf(f,
+            "  {\"id\": \"hook\", \"description\": \"webhook\", \"filters\": [{\"types\": "
+            "[\"jiju.v1.ReportAccepted\"]}], \"webhook\": {\"url\": "
+            "\"http://127.0.0.1:%d/hook\", \"secret\": \"whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==\"}}\n]}\n",
+            st->port[P_HOOK]);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static int e2e_stack_start(e2e_stack *st, const e2e_opts *o, int replicas)
+{
+    memset(st, 0, sizeof *st);
+    st->replicas = replicas;
+    if (bench_mkdtemp(st->dir, sizeof st->dir, "e2e") != 0 ||
+        bench_free_ports(st->port, N_PORTS) != 0 || e2e_write_subs(st) != 0)
+        return -1;
+    for (int s = 0; s < SVC_INGEST0 + replicas; s++) {
+        st->pid[s] = fork();
+        if (st->pid[s] == 0)
+            e2e_exec(o, st, s);
+        if (st->pid[s] < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int e2e_stack_alive(e2e_stack *st)
+{
+    for (int s = 0; s < N_SVC; s++)
+        if (st->pid[s] > 0 && waitpid(st->pid[s], NULL, WNOHANG) == st->pid[s]) {
+            fprintf(stderr, "jiju-%s exited; see %s/%s-%d.log\n", e2e_name(s), st->dir,
+                    e2e_name(s), s);
+            st->pid[s] = 0;
+            return -1;
+        }
+    return 0;
+}
+
+/* CPU time (user + system) of a process so far, in ms; 0 if unknown. */
+static double e2e_cpu_ms(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut = 0, stm = 0;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (pid <= 0 || !(f = fopen(path, "r")))
+        return 0;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    if (!(p = strrchr(buf, ')')) ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stm) != 2)
+        return 0;
+    return (double)(ut + stm) * 1e3 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* ---- requests ---- */
+
+static void cluster_id(char *buf, size_t cap, long i)
+{
+    snprintf(buf, cap, "JL-B%05ld", i);
+}
+
+static uint8_t *req_register(const char *rid, const char *cid, long i, size_t *len)
+{
+    Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
+    Jiju__V1__Command c = JIJU__V1__COMMAND__INIT;
+    Jiju__V1__RegisterCluster rc = JIJU__V1__REGISTER_CLUSTER__INIT;
+    Jiju__V1__Cluster cl = JIJU__V1__CLUSTER__INIT;
+    static const char *const counties[] = {"船营区", "昌邑区", "龙潭区", "丰满区"};
+    char *industries[] = {"现代物流"};
+
+    cl.id = (char *)cid;
+    cl.name = "基准测试集聚区";
+    cl.category = (Jiju__V1__Category)(1 + i % 9); /* the nine categories in turn */
+    cl.county = (char *)counties[i % 4];
+    cl.level = JIJU__V1__LEVEL__CITY;
+    cl.leading_industries = industries;
+    cl.n_leading_industries = 1;
+    cl.management_org = "管委会";
+    rc.cluster = &cl;
+    c.kind_case = JIJU__V1__COMMAND__KIND_REGISTER_CLUSTER;
+    c.register_cluster = &rc;
+    req.request_id = (char *)rid;
+    req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_COMMAND;
+    req.command = &c;
+    return bench_pack_submit(&req, len);
+}
+
+/* A complete monthly report of about 250 bytes: every indicator, a
+ * reporter name and a remark as a statistician would write them. */
+static uint8_t *req_report(const char *rid, const char *cid, const char *period, long i,
+                           int64_t tax_fen, size_t *len)
+{
+    Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
+    Jiju__V1__Report r = JIJU__V1__REPORT__INIT;
+
+    r.report_id = (char *)rid;
+    r.cluster_id = (char *)cid;
+    r.period = (char *)period;
+    r.revision = 1;
+    r.submitted_by = "集聚区统计专员 张伟";
+    r.note = "本月数据已经管委会审核，含新入驻企业三家；重点项目两个按计划推进，公共服务平台运行正常。";
+    r.enterprises_present_case = JIJU__V1__REPORT__ENTERPRISES_PRESENT_ENTERPRISES;
+    r.enterprises = 40 + i % 30;
+    r.investment_present_case = JIJU__V1__REPORT__INVESTMENT_PRESENT_INVESTMENT_FEN;
+    r.investment_fen = 12000000000 + (i % 97) * 10000000;
+    r.output_value_present_case = JIJU__V1__REPORT__OUTPUT_VALUE_PRESENT_OUTPUT_VALUE_FEN;
+    r.output_value_fen = 48000000000 + (i % 89) * 10000000;
+    r.revenue_present_case = JIJU__V1__REPORT__REVENUE_PRESENT_REVENUE_FEN;
+    r.revenue_fen = 45000000000 + (i % 83) * 10000000;
+    r.tax_present_case = JIJU__V1__REPORT__TAX_PRESENT_TAX_FEN;
+    r.tax_fen = tax_fen;
+    r.employment_present_case = JIJU__V1__REPORT__EMPLOYMENT_PRESENT_EMPLOYMENT;
+    r.employment = 1500 + i % 700;
+    r.key_projects_present_case = JIJU__V1__REPORT__KEY_PROJECTS_PRESENT_KEY_PROJECTS;
+    r.key_projects = 3 + i % 5;
+    r.platforms_present_case = JIJU__V1__REPORT__PLATFORMS_PRESENT_PUBLIC_SERVICE_PLATFORMS;
+    r.public_service_platforms = 1 + i % 3;
+    r.attracted_present_case = JIJU__V1__REPORT__ATTRACTED_PRESENT_ATTRACTED_INVESTMENT_FEN;
+    r.attracted_investment_fen = 3000000000 + (i % 53) * 1000000;
+    req.request_id = (char *)rid;
+    req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_REPORT;
+    req.report = &r;
+    return bench_pack_submit(&req, len);
+}
+
+static void reqs_free(e2e_reqs *rs)
+{
+    for (long i = 0; rs->buf && i < rs->n; i++)
+        free(rs->buf[i]);
+    free(rs->buf);
+    free(rs->len);
+    free(rs->id);
+    memset(rs, 0, sizeof *rs);
+}
+
+static int reqs_alloc(e2e_reqs *rs, long n)
+{
+    rs->n = n;
+    rs->buf = calloc((size_t)n, sizeof *rs->buf);
+    rs->len = calloc((size_t)n, sizeof *rs->len);
+    rs->id = calloc((size_t)n, sizeof *rs->id);
+    return rs->buf && rs->len && rs->id ? 0 : -1;
+}
+
+static int reqs_clusters(e2e_reqs *rs, long n)
+{
+    char cid[32];
+
+    if (reqs_alloc(rs, n) != 0)
+        return -1;
+    for (long i = 0; i < n; i++) {
+        cluster_id(cid, sizeof cid, i);
+        snprintf(rs->id[i], sizeof rs->id[i], "reg-%s", cid);
+        if (!(rs->buf[i] = req_register(rs->id[i], cid, i, &rs->len[i])))
+            return -1;
+    }
+    return 0;
+}
+
+/* m reports; report i for cluster i % clusters in month month0 + i /
+ * clusters, id prefix + i (the trackers parse i back). */
+static int reqs_reports(e2e_reqs *rs, long m, long clusters, long month0, const char *prefix)
+{
+    char cid[32], per[48];
+
+    if (reqs_alloc(rs, m) != 0)
+        return -1;
+    for (long i = 0; i < m; i++) {
+        long k = month0 + i / clusters;
+
+        cluster_id(cid, sizeof cid, i % clusters);
+        snprintf(per, sizeof per, "%04ld-%02ld", 2015 + k / 12, k % 12 + 1);
+        snprintf(rs->id[i], sizeof rs->id[i], "%s%ld", prefix, i);
+        rs->buf[i] = req_report(rs->id[i], cid, per, i, 2100000000 + (i % 71) * 1000000,
+                                &rs->len[i]);
+        if (!rs->buf[i])
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- tracking: which report a delivered envelope or webhook body is ---- */
+
+/* The index i of "prefix<i>" in bytes, or -1. Envelopes and webhook bodies
+ * carry the report id as plain text; a byte search costs this process far
+ * less than decoding, and it shares the two cores with the services. */
+static long track_index(const e2e_track *t, const void *data, size_t len)
+{
+    size_t pl = strlen(t->prefix);
+    const char *p = memmem(data, len, t->prefix, pl);
+    long i = 0;
+    int digits = 0;
+
+    if (!p)
+        return -1;
+    for (p += pl; p < (const char *)data + len && *p >= '0' && *p <= '9'; p++, digits++)
+        i = i * 10 + (*p - '0');
+    return digits && i < t->n ? i : -1;
+}
+
+static int track_init(e2e_track *t, long n, const char *prefix)
+{
+    memset(t, 0, sizeof *t);
+    t->n = n;
+    snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
+    t->t_send = calloc((size_t)n, sizeof *t->t_send);
+    t->t_acc = calloc((size_t)n, sizeof *t->t_acc);
+    t->t_deliv = calloc((size_t)n, sizeof *t->t_deliv);
+    t->n_deliv = calloc((size_t)n, sizeof *t->n_deliv);
+    return t->t_send && t->t_acc && t->t_deliv && t->n_deliv ? 0 : -1;
+}
+
+static void track_free(e2e_track *t)
+{
+    free(t->t_send);
+    free(t->t_acc);
+    free(t->t_deliv);
+    free((void *)t->n_deliv);
+    memset(t, 0, sizeof *t);
+}
+
+/* A subscriber got report i: the last of the N_SUBS to get it stamps it. */
+static void track_delivered(e2e_track *t, long i)
+{
+    if (atomic_fetch_add(&t->n_deliv[i], 1) + 1 == N_SUBS) {
+        double now = bench_now_ms();
+
+        t->t_deliv[i] = now;
+        if (atomic_fetch_add(&t->delivered_all, 1) + 1 == t->n)
+            t->t_all_deliv = now;
+    }
+}
+
+/* ---- the 20 department subscribers ---- */
+
+typedef struct e2e_sub {
+    char endpoint[64], id[16];
+    e2e_track *volatile track; /* the phase being measured, NULL between */
+    atomic_int stop, ready;
+    int rc;
+    pthread_t th;
+} e2e_sub;
+
+static void *sub_main(void *arg)
+{
+    e2e_sub *s = arg;
+    void *ctx = zmq_ctx_new();
+    stream_sub_t *ss = stream_sub_open(ctx, s->endpoint, "deliveries", s->id, 1, 0, 200, 2000);
+
+    s->rc = ss ? 0 : -1;
+    while (ss && !atomic_load(&s->stop)) {
+        uint64_t seq;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        int rc = stream_sub_next(ss, 50, &seq, &data, &len);
+        e2e_track *t = s->track;
+        long i;
+
+        if (rc == JIJU_ERR_TIMEOUT) {
+            atomic_store(&s->ready, 1);
+            stream_sub_ack(ss, stream_sub_delivered(ss));
+            continue;
+        }
+        if (rc != JIJU_OK)
+            continue;
+        if (t && memmem(data, len, "ReportAccepted", 14) && (i = track_index(t, data, len)) >= 0)
+            track_delivered(t, i);
+        free(data);
+        if (seq % 64 == 0)
+            stream_sub_ack(ss, seq);
+    }
+    stream_sub_destroy(&ss);
+    zmq_ctx_term(ctx);
+    return NULL;
+}
+
+static int subs_start(e2e_sub *subs, const e2e_stack *st)
+{
+    for (int i = 0; i < N_SUBS; i++) {
+        memset(&subs[i], 0, sizeof subs[i]);
+        ep(subs[i].endpoint, sizeof subs[i].endpoint, st->port[P_N_DELIV]);
+        snprintf(subs[i].id, sizeof subs[i].id, "bench-%02d", i);
+        if (pthread_create(&subs[i].th, NULL, sub_main, &subs[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void subs_stop(e2e_sub *subs)
+{
+    for (int i = 0; i < N_SUBS; i++)
+        atomic_store(&subs[i].stop, 1);
+    for (int i = 0; i < N_SUBS; i++)
+        if (subs[i].th)
+            pthread_join(subs[i].th, NULL);
+}
+
+static void subs_track(e2e_sub *subs, e2e_track *t)
+{
+    for (int i = 0; i < N_SUBS; i++)
+        subs[i].track = t;
+}
+
+/* Until each subscriber has read its backlog (the registrations) once. */
+static int subs_wait_ready(e2e_sub *subs, e2e_stack *st)
+{
+    for (int k = 0; k < 3000; k++) {
+        int ready = 0;
+
+        for (int i = 0; i < N_SUBS; i++)
+            ready += atomic_load(&subs[i].ready);
+        if (ready == N_SUBS)
+            return 0;
+        if (e2e_stack_alive(st) != 0)
+            return -1;
+        usleep(10000);
+    }
+    return -1;
+}
+
+/* ---- the webhook receiver ---- */
+
+typedef struct e2e_hook {
+    struct MHD_Daemon *d;
+    e2e_track *volatile track;
+} e2e_hook;
+
+static enum MHD_Result hook_answer(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version,
+                                   const char *upload, size_t *upload_len, void **con_cls)
+{
+    e2e_hook *h = cls;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    e2e_track *t;
+    long i;
+
+    (void)url, (void)method, (void)version;
+    if (!*con_cls) { /* headers only: the body comes in later calls */
+        *con_cls = (void *)1;
+        return MHD_YES;
+    }
+    if (*upload_len) {
+        if ((t = h->track) && (i = track_index(t, upload, *upload_len)) >= 0 &&
+            atomic_fetch_add(&t->hooked, 1) + 1 == t->n)
+            t->t_hooked = bench_now_ms();
+        *upload_len = 0;
+        return MHD_YES;
+    }
+    r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+    ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static int hook_start(e2e_hook *h, int port)
+{
+    memset(h, 0, sizeof *h);
+    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)port,
+                            NULL, NULL, hook_answer, h, MHD_OPTION_CONNECTION_LIMIT, 256u,
+                            MHD_OPTION_END);
+    return h->d ? 0 : -1;
+}
+
+static void hook_stop(e2e_hook *h)
+{
+    if (h->d)
+        MHD_stop_daemon(h->d);
+    h->d = NULL;
+}
+
+/* ---- driving ingest ---- */
+
+/* One sender thread per replica: its share i = k mod R of the requests,
+ * at most win in flight, optionally paced at rate/s (0: as fast as it
+ * goes). Stamps t_send and t_acc of tracked reports. */
+typedef struct e2e_drive {
+    char endpoint[64];
+    const e2e_reqs *rs;
+    e2e_track *track;
+    int k, of, win;
+    double rate, t_last;
+    long accepted, refused;
+    pthread_t th;
+} e2e_drive;
+
+static int drive_take(e2e_drive *d, rpc_t *r)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    Jiju__V1__SubmitReply *rep;
+    long i;
+
+    if (rpc_recv(r, REPLY_MS, &buf, &len, NULL) != JIJU_OK)
+        return -1;
+    rep = jiju__v1__submit_reply__unpack(NULL, len, buf);
+    free(buf);
+    if (!rep)
+        return -1;
+    if (rep->status == JIJU__V1__SUBMIT_STATUS__ACCEPTED) {
+        d->accepted++;
+        if (d->track && (i = track_index(d->track, rep->request_id, strlen(rep->request_id))) >= 0)
+            d->track->t_acc[i] = bench_now_ms();
+    } else if (d->refused++ < 3) {
+        fprintf(stderr, "%s: status %d %s\n", rep->request_id, (int)rep->status,
+                rep->n_problems ? rep->problems[0]->code : "");
+    }
+    rpc_done(r, rep->request_id);
+    jiju__v1__submit_reply__free_unpacked(rep, NULL);
+    return 0;
+}
+
+static void *drive_main(void *arg)
+{
+    e2e_drive *d = arg;
+    void *ctx = zmq_ctx_new();
+    const char *eps[] = {d->endpoint};
+    rpc_t *r = rpc_new(ctx, eps, 1, REPLY_MS);
+    double t0 = bench_now_ms();
+    long mine = 0;
+
+    for (long i = d->k; r && i < d->rs->n; i += d->of) {
+        while (rpc_pending(r) >= (size_t)d->win)
+            if (drive_take(d, r) != 0)
+                goto out;
+        if (d->rate > 0) /* paced: the mine-th of this sender is due at mine/rate */
+            while (bench_now_ms() < t0 + 1e3 * (double)mine / d->rate)
+                if (rpc_pending(r) > 0 ? drive_take(d, r) != 0 : (usleep(100), 0))
+                    goto out;
+        if (d->track) /* the request ids are the tracked report ids */
+            d->track->t_send[i] = bench_now_ms();
+        if (rpc_send(r, d->rs->id[i], d->rs->buf[i], d->rs->len[i]) != JIJU_OK)
+            goto out;
+        mine++;
+    }
+    while (r && rpc_pending(r) > 0)
+        if (drive_take(d, r) != 0)
+            break;
+out:
+    d->t_last = bench_now_ms();
+    rpc_destroy(&r);
+    zmq_ctx_term(ctx);
+    return NULL;
+}
+
+/* Send rs over the stack's replicas with win in flight in all; 0 when all
+ * were ACCEPTED. *t_end: the last reply. */
+static int drive(const e2e_stack *st, const e2e_reqs *rs, e2e_track *t, int win, double rate,
+                 double *t_end)
+{
+    e2e_drive d[MAX_ING];
+    long acc = 0;
+
+    for (int k = 0; k < st->replicas; k++) {
+        memset(&d[k], 0, sizeof d[k]);
+        ep(d[k].endpoint, sizeof d[k].endpoint, st->port[P_SUBMIT0 + k]);
+        d[k].rs = rs;
+        d[k].track = t;
+        d[k].k = k;
+        d[k].of = st->replicas;
+        d[k].win = win / st->replicas > 0 ? win / st->replicas : 1;
+        d[k].rate = rate / st->replicas;
+        if (pthread_create(&d[k].th, NULL, drive_main, &d[k]) != 0)
+            return -1;
+    }
+    *t_end = 0;
+    for (int k = 0; k < st->replicas; k++) {
+        pthread_join(d[k].th, NULL);
+        acc += d[k].accepted;
+        *t_end = d[k].t_last > *t_end ? d[k].t_last : *t_end;
+    }
+    return acc == rs->n ? 0 : -1;
+}
+
+/* 1 while the reply to a probe (tax above revenue: refused whatever
+ * happens) still says E_UNKNOWN_CLUSTER, 0 once this replica knows cid. */
+static int probe_unknown(rpc_t *r, long k, const char *cid)
+{
+    char rid[48];
+    uint8_t *req, *buf = NULL;
+    size_t len, rlen = 0;
+    Jiju__V1__SubmitReply *rep = NULL;
+    int unknown = 1;
+
+    snprintf(rid, sizeof rid, "probe-%ld", k);
+    req = req_report(rid, cid, "2015-01", 0, 900000000000, &len);
+    if (req && rpc_call(r, req, len, &buf, &rlen) == JIJU_OK &&
+        (rep = jiju__v1__submit_reply__unpack(NULL, rlen, buf))) {
+        unknown = 0;
+        for (size_t i = 0; i < rep->n_problems; i++)
+            unknown |= strcmp(rep->problems[i]->code, "E_UNKNOWN_CLUSTER") == 0;
+    }
+    if (rep)
+        jiju__v1__submit_reply__free_unpacked(rep, NULL);
+    free(buf);
+    free(req);
+    return unknown;
+}
+
+/* Until every replica knows the last cluster (hence all of them). */
+static int wait_known(e2e_stack *st, void *ctx, long clusters)
+{
+    char cid[32], e[64];
+    int rc = 0;
+
+    cluster_id(cid, sizeof cid, clusters - 1);
+    for (int k = 0; k < st->replicas && rc == 0; k++) {
+        rpc_t *r;
+        long n = 0;
+
+        ep(e, sizeof e, st->port[P_SUBMIT0 + k]);
+        r = rpc_new(ctx, (const char *[]){e}, 1, REPLY_MS);
+        while (r && probe_unknown(r, n, cid) && ++n < 1200 && e2e_stack_alive(st) == 0)
+            usleep(25000);
+        rc = r && n < 1200 ? 0 : -1;
+        rpc_destroy(&r);
+    }
+    return rc;
+}
+
+/* ---- the archive: has it got report id both as input and as event? ---- */
+
+static int archived(rpc_t *r, const char *report_id)
+{
+    Jiju__V1__ArchiveQueryRequest q = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
+    Jiju__V1__ArchiveQueryReply *rep;
+    uint8_t *req, *buf = NULL;
+    size_t len, rlen = 0;
+    int in = 0, ev = 0;
+
+    q.request_id = "e2e-arch";
+    q.report_id = (char *)report_id;
+    q.omit_envelope = 1;
+    q.limit = 10;
+    len = jiju__v1__archive_query_request__get_packed_size(&q);
+    if (!(req = malloc(len)))
+        return 0;
+    jiju__v1__archive_query_request__pack(&q, req);
+    if (rpc_call(r, req, len, &buf, &rlen) == JIJU_OK &&
+        (rep = jiju__v1__archive_query_reply__unpack(NULL, rlen, buf))) {
+        for (size_t i = 0; i < rep->n_records; i++) {
+            in |= strcmp(rep->records[i]->stream, "reports") == 0;
+            ev |= strcmp(rep->records[i]->stream, "events") == 0;
+        }
+        jiju__v1__archive_query_reply__free_unpacked(rep, NULL);
+    }
+    free(buf);
+    free(req);
+    return in && ev;
+}
+
+/* The time at which the last report of every replica's share was in the
+ * archive as input and as event (each producer's records are archived in
+ * order, so the rest were too); 0 if not within DONE_MS. */
+static double wait_archived(const e2e_stack *st, void *ctx, const e2e_reqs *rs)
+{
+    char e[64];
+    rpc_t *r;
+    double give_up = bench_now_ms() + DONE_MS, t = 0;
+    int left = st->replicas;
+    int done[MAX_ING] = {0};
+
+    ep(e, sizeof e, st->port[P_B_QUERY]);
+    if (!(r = rpc_new(ctx, (const char *[]){e}, 1, REPLY_MS)))
+        return 0;
+    while (left > 0 && bench_now_ms() < give_up) {
+        for (int k = 0; k < st->replicas; k++) {
+            long last = rs->n - 1 - ((rs->n - 1 - k) % st->replicas);
+
+            if (!done[k] && archived(r, rs->id[last])) {
+                done[k] = 1;
+                left--;
+            }
+        }
+        if (left > 0)
+            usleep(2000);
+    }
+    t = left == 0 ? bench_now_ms() : 0;
+    rpc_destroy(&r);
+    return t;
+}
+
+/* ---- one run ---- */
+
+typedef struct e2e_run {
+    double acc, app, arch, deliv, hook;
+    double cpu_us[4]; /* ingest (all replicas), assessment, archive, notification */
+    double lat_acc[3], lat_deliv[3]; /* p50, p99, p999 in ms */
+} e2e_run;
+
+static double wait_until(const double *t, atomic_long *count, long want)
+{
+    double give_up = bench_now_ms() + DONE_MS;
+
+    while (atomic_load(count) < want && bench_now_ms() < give_up)
+        usleep(1000);
+    return atomic_load(count) >= want ? *t : 0;
+}
+
+/* ReportAccepted of ours on assessment's "events", followed from seq 1:
+ * the time of the n-th. Runs beside the subscribers. */
+typedef struct e2e_follow {
+    char endpoint[64];
+    e2e_track *volatile track;
+    atomic_long seen;
+    atomic_int stop, ready;
+    double t_done;
+    long want;
+    pthread_t th;
+} e2e_follow;
+
+static void *follow_main(void *arg)
+{
+    e2e_follow *f = arg;
+    void *ctx = zmq_ctx_new();
+    stream_sub_t *s = stream_sub_open(ctx, f->endpoint, "events", "bench-e2e", 1, 0, 200, 2000);
+
+    while (s && !atomic_load(&f->stop)) {
+        uint64_t seq;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        int rc = stream_sub_next(s, 50, &seq, &data, &len);
+        e2e_track *t = f->track;
+
+        if (rc == JIJU_ERR_TIMEOUT) {
+            atomic_store(&f->ready, 1);
+            stream_sub_ack(s, stream_sub_delivered(s));
+            continue;
+        }
+        if (rc != JIJU_OK)
+            continue;
+        if (t && memmem(data, len, "ReportAccepted", 14) && track_index(t, data, len) >= 0 &&
+            atomic_fetch_add(&f->seen, 1) + 1 == f->want)
+            f->t_done = bench_now_ms();
+        free(data);
+        if (seq % 64 == 0)
+            stream_sub_ack(s, seq);
+    }
+    stream_sub_destroy(&s);
+    zmq_ctx_term(ctx);
+    return NULL;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* p50, p99, p999 of to[i] - from[i] over the reports that have both. */
+static void percentiles(const double *from, const double *to, long n, double out[3])
+{
+    double *v = malloc((size_t)n * sizeof *v);
+    long m = 0;
+
+    out[0] = out[1] = out[2] = -1;
+    if (!v)
+        return;
+    for (long i = 0; i < n; i++)
+        if (from[i] > 0 && to[i] > 0)
+            v[m++] = to[i] - from[i];
+    if (m > 0) {
+        qsort(v, (size_t)m, sizeof *v, cmp_d);
+        out[0] = v[m / 2];
+        out[1] = v[(long)((double)m * 0.99) < m ? (long)((double)m * 0.99) : m - 1];
+        out[2] = v[(long)((double)m * 0.999) < m ? (long)((double)m * 0.999) : m - 1];
+    }
+    free(v);
+}
+
+/* CPU of the four services so far, ms: ingest replicas summed. */
+static void cpu_now(const e2e_stack *st, double c[4])
+{
+    c[0] = 0;
+    for (int k = 0; k < st->replicas; k++)
+        c[0] += e2e_cpu_ms(st->pid[SVC_INGEST0 + k]);
+    c[1] = e2e_cpu_ms(st->pid[SVC_ASSESS]);
+    c[2] = e2e_cpu_ms(st->pid[SVC_ARCHIVE]);
+    c[3] = e2e_cpu_ms(st->pid[SVC_NOTIFY]);
+}
+
+/* Saturation: M reports at window; fills acc..hook and cpu_us. */
+static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clusters,
+                          e2e_sub *subs, e2e_follow *f, e2e_hook *h, e2e_run *run, int round)
+{
+    e2e_reqs rs = {0};
+    e2e_track t;
+    char prefix[32];
+    double t0, t_acc = 0, t_arch, c0[4], c1[4];
+    int rc = -1;
+
+    snprintf(prefix, sizeof prefix, "s%d-", round);
+    if (reqs_reports(&rs, o->reports, clusters, 0, prefix) != 0 ||
+        track_init(&t, o->reports, prefix) != 0)
+        goto out;
+    f->want = o->reports;
+    f->track = h->track = &t;
+    subs_track(subs, &t);
+    cpu_now(st, c0);
+    t0 = bench_now_ms();
+    if (drive(st, &rs, &t, o->window, 0, &t_acc) != 0)
+        goto out_untrack;
+    t_arch = wait_archived(st, ctx, &rs);
+    if (!wait_until(&t.t_all_deliv, &t.delivered_all, t.n) ||
+        !wait_until(&f->t_done, &f->seen, t.n) || !wait_until(&t.t_hooked, &t.hooked, t.n) ||
+        !t_arch) {
+        fprintf(stderr, "saturation: delivered %ld/%ld, applied %ld, hooked %ld, archived %s\n",
+                atomic_load(&t.delivered_all), t.n, atomic_load(&f->seen),
+                atomic_load(&t.hooked), t_arch ? "yes" : "no");
+        goto out_untrack;
+    }
+    cpu_now(st, c1);
+    run->acc = (double)t.n / ((t_acc - t0) / 1e3);
+    run->app = (double)t.n / ((f->t_done - t0) / 1e3);
+    run->arch = (double)t.n / ((t_arch - t0) / 1e3);
+    run->deliv = (double)t.n / ((t.t_all_deliv - t0) / 1e3);
+    run->hook = (double)t.n / ((t.t_hooked - t0) / 1e3);
+    for (int s = 0; s < 4; s++) /* all are done: (nearly) idle since */
+        run->cpu_us[s] = (c1[s] - c0[s]) * 1e3 / (double)t.n;
+    rc = 0;
+out_untrack:
+    subs_track(subs, NULL);
+    f->track = h->track = NULL;
+    atomic_store(&f->seen, 0);
+    track_free(&t);
+out:
+    reqs_free(&rs);
+    return rc;
+}
+
+/* Latency at 10% of the accepted/s just measured. */
+static int phase_latency(e2e_stack *st, const e2e_opts *o, long clusters, e2e_sub *subs,
+                         e2e_run *run, int round)
+{
+    long m = o->reports / 10 > 200 ? o->reports / 10 : 200;
+    long month0 = (o->reports + clusters - 1) / clusters;
+    e2e_reqs rs = {0};
+    e2e_track t;
+    char prefix[32];
+    double t_end;
+    int rc = -1;
+
+    snprintf(prefix, sizeof prefix, "l%d-", round);
+    if (reqs_reports(&rs, m, clusters, month0, prefix) != 0 || track_init(&t, m, prefix) != 0)
+        goto out;
+    subs_track(subs, &t);
+    if (drive(st, &rs, &t, o->window, run->acc * 0.1, &t_end) != 0 ||
+        !wait_until(&t.t_all_deliv, &t.delivered_all, t.n))
+        goto out_untrack;
+    percentiles(t.t_send, t.t_acc, t.n, run->lat_acc);
+    percentiles(t.t_send, t.t_deliv, t.n, run->lat_deliv);
+    rc = 0;
+out_untrack:
+    subs_track(subs, NULL);
+    track_free(&t);
+out:
+    reqs_free(&rs);
+    return rc;
+}
+
+static int setup_stack(e2e_stack *st, void *ctx, long clusters)
+{
+    e2e_reqs reg = {0};
+    e2e_stack one = *st;
+    double t_end;
+    int ok;
+
+    one.replicas = 1; /* registrations through the first replica */
+    ok = reqs_clusters(&reg, clusters) == 0 && drive(&one, &reg, NULL, 256, 0, &t_end) == 0 &&
+         wait_known(st, ctx, clusters) == 0;
+    reqs_free(&reg);
+    return ok ? 0 : -1;
+}
+
+static int run_stack(const e2e_opts *o, int c, int round, e2e_run *run)
+{
+    e2e_stack st;
+    e2e_sub subs[N_SUBS];
+    e2e_follow f;
+    e2e_hook h;
+    void *ctx = zmq_ctx_new();
+    int rc = -1;
+
+    memset(subs, 0, sizeof subs);
+    memset(&f, 0, sizeof f);
+    memset(&h, 0, sizeof h);
+    if (e2e_stack_start(&st, o, conf_replicas[c]) != 0 || hook_start(&h, st.port[P_HOOK]) != 0)
+        goto out;
+    ep(f.endpoint, sizeof f.endpoint, st.port[P_A_STREAM]);
+    if (setup_stack(&st, ctx, conf_clusters[c]) != 0 || subs_start(subs, &st) != 0 ||
+        pthread_create(&f.th, NULL, follow_main, &f) != 0)
+        goto out;
+    if (subs_wait_ready(subs, &st) != 0)
+        goto out;
+    while (!atomic_load(&f.ready))
+        usleep(1000);
+    if (phase_saturate(&st, ctx, o, conf_clusters[c], subs, &f, &h, run, round) != 0 ||
+        phase_latency(&st, o, conf_clusters[c], subs, run, round) != 0 ||
+        e2e_stack_alive(&st) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "config %d round %d failed; logs kept in %s\n", c, round + 1, st.dir);
+    atomic_store(&f.stop, 1);
+    if (f.th)
+        pthread_join(f.th, NULL);
+    subs_stop(subs);
+    hook_stop(&h);
+    zmq_ctx_term(ctx);
+    e2e_stack_stop(&st, rc != 0);
+    return rc;
+}
+
+/* ---- the raw pipeline: PUSH -> batch of <= 1000 -> synced WriteBatch -> ack ---- */
+
+typedef struct raw_sink {
+    void *ctx;
+    char in[64], ack[64];
+    int rc;
+} raw_sink;
+
+static void *raw_sink_main(void *arg)
+{
+    raw_sink *k = arg;
+    void *pull = zmq_socket(k->ctx, ZMQ_PULL), *push = zmq_socket(k->ctx, ZMQ_PUSH);
+    rocksdb_options_t *o = rocksdb_options_create();
+    rocksdb_writeoptions_t *w = rocksdb_writeoptions_create();
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    char dir[256], *err = NULL, buf[RAW_BYTES + 64];
+    rocksdb_t *db = NULL;
+    uint64_t seq = 0;
+    int hwm = 100000;
+
+    k->rc = -1;
+    zmq_setsockopt(pull, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    rocksdb_options_set_create_if_missing(o, 1);
+    rocksdb_options_increase_parallelism(o, 2);
+    rocksdb_writeoptions_set_sync(w, 1);
+    if (bench_mkdtemp(dir, sizeof dir, "raw") != 0 || zmq_bind(pull, k->in) != 0 ||
+        zmq_connect(push, k->ack) != 0 || !(db = rocksdb_open(o, dir, &err)))
+        goto out;
+    while (seq < RAW_N) {
+        uint32_t n = 0;
+        int len = zmq_recv(pull, buf, sizeof buf, 0);
+
+        while (len >= 0) {
+            uint8_t key[8];
+
+            seq++;
+            for (int b = 0; b < 8; b++)
+                key[b] = (uint8_t)(seq >> (56 - 8 * b));
+            rocksdb_writebatch_put(wb, (const char *)key, 8, buf, (size_t)len);
+            if (++n == 1000)
+                break;
+            len = zmq_recv(pull, buf, sizeof buf, ZMQ_DONTWAIT);
+        }
+        rocksdb_write(db, w, wb, &err);
+        rocksdb_writebatch_clear(wb);
+        if (err || zmq_send(push, &n, sizeof n, 0) < 0)
+            goto out;
+    }
+    k->rc = 0;
+out:
+    if (db)
+        rocksdb_close(db);
+    bench_rmrf(dir);
+    free(err);
+    rocksdb_writebatch_destroy(wb);
+    rocksdb_writeoptions_destroy(w);
+    rocksdb_options_destroy(o);
+    zmq_close(pull);
+    zmq_close(push);
+    return NULL;
+}
+
+/* Messages/s through the raw pipeline with win in flight; -1 on failure. */
+static double raw_pipeline(int port_in, int port_ack, int win)
+{
+    raw_sink k = {.ctx = zmq_ctx_new()};
+    void *push, *pull;
+    uint8_t msg[RAW_BYTES];
+    long sent = 0, acked = 0;
+    double t0, rate = -1;
+    pthread_t th;
+    int hwm = 100000;
+
+    ep(k.in, sizeof k.in, port_in);
+    ep(k.ack, sizeof k.ack, port_ack);
+    pull = zmq_socket(k.ctx, ZMQ_PULL);
+    push = zmq_socket(k.ctx, ZMQ_PUSH);
+    zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    bench_fill(msg, sizeof msg, 7);
+    if (zmq_bind(pull, k.ack) != 0 || pthread_create(&th, NULL, raw_sink_main, &k) != 0)
+        goto out;
+    zmq_connect(push, k.in);
+    t0 = bench_now_ms();
+    while (acked < RAW_N) {
+        uint32_t n;
+
+        while (sent < RAW_N && sent - acked < win && zmq_send(push, msg, sizeof msg, 0) >= 0)
+            sent++;
+        if (zmq_recv(pull, &n, sizeof n, 0) != sizeof n)
+            break;
+        acked += n;
+    }
+    rate = acked == RAW_N ? RAW_N / ((bench_now_ms() - t0) / 1e3) : -1;
+    pthread_join(th, NULL);
+    rate = k.rc == 0 ? rate : -1;
+out:
+    zmq_close(pull);
+    zmq_close(push);
+    zmq_ctx_term(k.ctx);
+    return rate;
+}
+
+/* ---- Redis, appendfsync always ---- */
+
+static double redis_xadd(int port, int win)
+{
+    char dir[256], cmd[1024], line[512], ports[16], payload[RAW_BYTES + 1];
+    double rate = -1;
+    pid_t pid;
+    FILE *p;
+
+    if (bench_mkdtemp(dir, sizeof dir, "redis") != 0)
+        return -1;
+    snprintf(ports, sizeof ports, "%d", port);
+    if ((pid = fork()) == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+
+        dup2(fd, 1);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        execlp("redis-server", "redis-server", "--port", ports, "--bind", "127.0.0.1", "--dir",
+               dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+               "--protected-mode", "no", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 500 && bench_port_free(port); i++)
+        usleep(10000);
+    memset(payload, 'x', RAW_BYTES);
+    payload[RAW_BYTES] = 0;
+    snprintf(cmd, sizeof cmd,
+             "redis-benchmark -h 127.0.0.1 -p %d -c 1 -P %d -n %d -q XADD bench '*' f %s 2>&1",
+             port, win, RAW_N, payload);
+    if ((p = popen(cmd, "r"))) {
+        while (fgets(line, sizeof line, p)) {
+            char *r = strstr(line, " requests per second");
+
+            /* -q prints "XADD ...: 123456.78 requests per second, p50=..."
+             * after carriage-return progress lines */
+            if (r) {
+                *r = 0;
+                r = strrchr(line, ' ');
+                rate = r ? atof(r + 1) : -1;
+            }
+        }
+        pclose(p);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    bench_rmrf(dir);
+    return rate;
+}
+
+/* ---- the report ---- */
+
+typedef struct e2e_results {
+    e2e_run run[N_CONF][MAX_RUNS];
+    double raw[MAX_RUNS], redis[MAX_RUNS];
+} e2e_results;
+
+#define MED(field)                                                                                 \
+    ({                                                                                             \
+        double v_[MAX_RUNS];                                                                       \
+        for (int k_ = 0; k_ < n; k_++)                                                             \
+            v_[k_] = res->run[c][k_].field;                                                        \
+        bench_median(v_, n);                                                                       \
+    })
+
+static void print_results(const e2e_opts *o, const e2e_results *res, size_t req_bytes)
+{
+    int n = o->runs;
+    double raw = bench_median(res->raw, n), redis = bench_median(res->redis, n);
+
+    printf("\nmedians of %d rounds; %ld reports per run (request %zu bytes), window %d, "
+           "%d subscribers + 1 webhook\n",
+           n, o->reports, req_bytes, o->window, N_SUBS);
+    printf("raw ZeroMQ PUSH -> batch <= 1000 -> synced RocksDB WriteBatch -> ack (%d B): %.0f/s; "
+           "Redis XADD %d B, appendfsync always, pipeline %d: %.0f/s\n\n",
+           RAW_BYTES, raw, RAW_BYTES, o->window, redis);
+    printf("| clusters | ingest | accepted/s | applied/s | archived/s | delivered/s (x%d) | "
+           "webhook/s | e2e / raw | accepted / Redis | CPU µs/report: ingest, assess, archive, "
+           "notify = total | submit->ACCEPTED p50/p99/p999 ms | submit->delivered p50/p99/p999 "
+           "ms |\n",
+           N_SUBS);
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
+    for (int c = 0; c < N_CONF; c++) {
+        double acc = MED(acc), app = MED(app), arch = MED(arch), del = MED(deliv);
+        double e2e = del < arch ? del : arch, cpu[4];
+
+        cpu[0] = MED(cpu_us[0]);
+        cpu[1] = MED(cpu_us[1]);
+        cpu[2] = MED(cpu_us[2]);
+        cpu[3] = MED(cpu_us[3]);
+        printf("| %ld | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.3f | %.2f | %.0f, %.0f, %.0f, "
+               "%.0f = %.0f | %.2f / %.2f / %.2f | %.1f / %.1f / %.1f |\n",
+               conf_clusters[c], conf_replicas[c], acc, app, arch, del, MED(hook), e2e / raw,
+               acc / redis, cpu[0], cpu[1], cpu[2], cpu[3], cpu[0] + cpu[1] + cpu[2] + cpu[3],
+               MED(lat_acc[0]), MED(lat_acc[1]), MED(lat_acc[2]), MED(lat_deliv[0]),
+               MED(lat_deliv[1]), MED(lat_deliv[2]));
+    }
+    printf("\ne2e = min(archived/s, delivered/s): every report accepted, applied, archived and "
+           "delivered to all %d subscribers.\n",
+           N_SUBS);
+}
+
+static int one_round(const e2e_opts *o, e2e_results *res, int k)
+{
+    int ports[4];
+
+    printf("round %d:", k + 1);
+    for (int c = 0; c < N_CONF; c++) {
+        e2e_run *r = &res->run[c][k];
+
+        if (run_stack(o, c, k, r) != 0)
+            return -1;
+        printf(" [%ld/%d] acc=%.0f app=%.0f arch=%.0f del=%.0f hook=%.0f cpu=%.0f+%.0f+%.0f+%.0f "
+               "p99acc=%.2f p99del=%.1f;",
+               conf_clusters[c], conf_replicas[c], r->acc, r->app, r->arch, r->deliv, r->hook,
+               r->cpu_us[0], r->cpu_us[1], r->cpu_us[2], r->cpu_us[3], r->lat_acc[1],
+               r->lat_deliv[1]);
+        fflush(stdout);
+    }
+    if (bench_free_ports(ports, 3) != 0)
+        return -1;
+    res->raw[k] = raw_pipeline(ports[0], ports[1], o->window);
+    res->redis[k] = redis_xadd(ports[2], o->window);
+    printf(" raw=%.0f redis=%.0f\n", res->raw[k], res->redis[k]);
+    return res->raw[k] > 0 && res->redis[k] > 0 ? 0 : -1;
+}
+
+/* The source tree: $JIJU_SRC_DIR, else the one this file was compiled from. */
+static void src_dir(char *buf, size_t cap)
+{
+    const char *env = getenv("JIJU_SRC_DIR"), *tail = "/tests/bench/bench_e2e.c";
+    size_t n = strlen(__FILE__), t = strlen(tail);
+
+    if (env && *env)
+        snprintf(buf, cap, "%s", env);
+    else if (n > t && strcmp(__FILE__ + n - t, tail) == 0)
+        snprintf(buf, cap, "%.*s", (int)(n - t), __FILE__);
+    else
+        snprintf(buf, cap, ".");
+}
+
+static int opts_parse(e2e_opts *o, int argc, char **argv)
+{
+    const char *dir = argc > 1 && *argv[1] ? argv[1] : getenv("JIJU_BIN_DIR");
+
+    snprintf(o->bindir, sizeof o->bindir, "%s", dir && *dir ? dir : ".");
+    src_dir(o->src, sizeof o->src);
+    o->runs = argc > 2 ? atoi(argv[2]) : 3;
+    o->reports = argc > 3 ? atol(argv[3]) : 20000;
+    o->window = argc > 4 ? atoi(argv[4]) : 256;
+    if (o->runs < 1 || o->runs > MAX_RUNS || o->reports < 200 || o->window < MAX_ING ||
+        (o->reports * 11 / 10) / conf_clusters[0] + 2 > MAX_PERIODS) {
+        fprintf(stderr, "runs 1..%d, reports >= 200 and at most %d months of %ld clusters, "
+                        "window >= %d\n",
+                MAX_RUNS, MAX_PERIODS, conf_clusters[0], MAX_ING);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static e2e_results res;
+    e2e_opts o;
+    size_t req_bytes = 0;
+    uint8_t *b;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (opts_parse(&o, argc, argv) != 0) {
+        fprintf(stderr, "usage: bench_e2e [build dir (or $JIJU_BIN_DIR)] [runs (3)] "
+                        "[reports (20000)] [window (256)]\n");
+        return 2;
+    }
+    if ((b = req_report("s0-19999", "JL-B00199", "2015-01", 1, 2100000000, &req_bytes)))
+        free(b);
+    for (int k = 0; k < o.runs; k++)
+        if (one_round(&o, &res, k) != 0)
+            return 1;
+    print_results(&o, &res, req_bytes);
+    return 0;
+}
