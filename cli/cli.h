@@ -34,6 +34,14 @@ int cli_targets_main(int argc, char **argv);
 int cli_ping_main(int argc, char **argv);
 int cli_keygen_main(int argc, char **argv);
 
+/* Set by main.c when a command's arguments hold --help or -h: the command
+ * prints its usage to standard output and exits 0 (and does nothing else). */
+extern int cli_help;
+/* Where a usage text goes (stdout when asked for with --help, else
+ * stderr) and the exit status that follows it (0, else CLI_EXIT_USAGE). */
+FILE *cli_usage_out(void);
+int cli_usage_rc(void);
+
 /* A list of endpoints from repeated flags, each possibly "a,b,c". */
 typedef struct cli_endpoints {
     char *list[CLI_MAX_ENDPOINTS];

@@ -114,6 +114,56 @@ static void free_admin(admin_flags *f)
     cli_endpoints_clear(&f->query);
 }
 
+/* ---- usage ---- */
+
+static int cluster_usage(void)
+{
+    fprintf(cli_usage_out(),
+            "usage: jiju cluster register --id ID --name N --category C [--county X] [--level city|provincial]\n"
+            "                             [--industry I]... [--org O]   (or --file cluster.json)\n"
+            "       jiju cluster update   (the same flags: replaces name, category, county, industries, org)\n"
+            "       jiju cluster recognise ID --document D\n"
+            "       jiju cluster eliminate ID --reason R\n"
+            "       jiju cluster list [--json]\n"
+            "  register/update/recognise/eliminate go to ingest (--endpoint E, $JIJU_INGEST, %s);\n"
+            "  list asks assessment (--query E, $JIJU_ASSESSMENT_QUERY, %s); --timeout-ms MS\n",
+            CLI_DEFAULT_INGEST, CLI_DEFAULT_QUERY);
+    return cli_usage_rc();
+}
+
+static int period_usage(void)
+{
+    fprintf(cli_usage_out(),
+            "usage: jiju period open PERIOD | jiju period close PERIOD\n"
+            "  PERIOD: 2023, 2023Q2 or 2023-05; sent to ingest (--endpoint E, $JIJU_INGEST, %s)\n",
+            CLI_DEFAULT_INGEST);
+    return cli_usage_rc();
+}
+
+static int ranking_usage(void)
+{
+    fprintf(cli_usage_out(),
+            "usage: jiju ranking show PERIOD [--category C] [--json] [--query E]... [--timeout-ms MS]\n"
+            "  the provisional or final ranking of PERIOD from assessment ($JIJU_ASSESSMENT_QUERY, %s)\n",
+            CLI_DEFAULT_QUERY);
+    return cli_usage_rc();
+}
+
+static int targets_usage(void)
+{
+    fprintf(cli_usage_out(),
+            "usage: jiju targets YEAR [--json] [--query E]... [--timeout-ms MS]\n"
+            "  the year's reported totals against the city targets (seed 一.二)\n");
+    return cli_usage_rc();
+}
+
+static int ping_usage(void)
+{
+    fprintf(cli_usage_out(), "usage: jiju ping ENDPOINT [--timeout-ms T]\n"
+                             "  health check of a query endpoint: ok ... or no answer (exit 1)\n");
+    return cli_usage_rc();
+}
+
 /* ---- commands through ingest ---- */
 
 static void print_command_reply(void *arg, size_t index, const Jiju__V1__SubmitReply *reply)
@@ -261,8 +311,8 @@ int cli_period_main(int argc, char **argv)
     admin_flags f = {0};
     int rc = CLI_EXIT_USAGE;
 
-    if (argc < 2 || parse_admin(argc - 1, argv + 1, &f) != 0 || f.n_pos != 1) {
-        fprintf(stderr, "usage: jiju period open|close PERIOD [--endpoint E]...\n");
+    if (cli_help || argc < 2 || parse_admin(argc - 1, argv + 1, &f) != 0 || f.n_pos != 1) {
+        rc = period_usage();
         goto out;
     }
     if (strcmp(argv[1], "open") == 0) {
@@ -275,6 +325,7 @@ int cli_period_main(int argc, char **argv)
         cmd.close_period = &cp;
     } else {
         fprintf(stderr, "jiju period: unknown verb \"%s\" (open, close)\n", argv[1]);
+        rc = period_usage();
         goto out;
     }
     rc = run_command(&f, &cmd);
@@ -374,9 +425,8 @@ int cli_cluster_main(int argc, char **argv)
     const char *verb = argc > 1 ? argv[1] : "";
     int rc = CLI_EXIT_USAGE;
 
-    if (argc < 2 || parse_admin(argc - 1, argv + 1, &f) != 0)
-        fprintf(stderr, "usage: jiju cluster register|update|list|recognise|eliminate ...\n"
-                        "  (see docs/cli.md)\n");
+    if (cli_help || argc < 2 || parse_admin(argc - 1, argv + 1, &f) != 0)
+        rc = cluster_usage();
     else if (strcmp(verb, "register") == 0 || strcmp(verb, "update") == 0)
         rc = cluster_define(&f, strcmp(verb, "update") == 0);
     else if (strcmp(verb, "list") == 0)
@@ -385,8 +435,10 @@ int cli_cluster_main(int argc, char **argv)
         rc = cluster_recognise(&f);
     else if (strcmp(verb, "eliminate") == 0)
         rc = cluster_eliminate(&f);
-    else
+    else {
         fprintf(stderr, "jiju cluster: unknown verb \"%s\"\n", verb);
+        rc = cluster_usage();
+    }
     free_admin(&f);
     return rc;
 }
@@ -473,9 +525,9 @@ int cli_ranking_main(int argc, char **argv)
     admin_flags f = {0};
     int category = 0, rc = CLI_EXIT_USAGE;
 
-    if (argc < 2 || strcmp(argv[1], "show") != 0 || parse_admin(argc - 1, argv + 1, &f) != 0 ||
-        f.n_pos != 1) {
-        fprintf(stderr, "usage: jiju ranking show PERIOD [--category C] [--query E]...\n");
+    if (cli_help || argc < 2 || strcmp(argv[1], "show") != 0 ||
+        parse_admin(argc - 1, argv + 1, &f) != 0 || f.n_pos != 1) {
+        rc = ranking_usage();
         goto out;
     }
     if (f.category &&
@@ -548,9 +600,9 @@ int cli_targets_main(int argc, char **argv)
     int rc = CLI_EXIT_USAGE;
     long year;
 
-    if (parse_admin(argc, argv, &f) != 0 || f.n_pos != 1 ||
+    if (cli_help || parse_admin(argc, argv, &f) != 0 || f.n_pos != 1 ||
         (year = strtol(f.pos[0], NULL, 10)) < 2000 || year > 2999) {
-        fprintf(stderr, "usage: jiju targets YEAR [--query E]...\n");
+        rc = targets_usage();
         goto out;
     }
     gt.year = (uint32_t)year;
@@ -581,8 +633,8 @@ int cli_ping_main(int argc, char **argv)
     int64_t start;
     int rc = CLI_EXIT_USAGE;
 
-    if (parse_admin(argc, argv, &f) != 0 || f.n_pos != 1) {
-        fprintf(stderr, "usage: jiju ping ENDPOINT [--timeout-ms T]\n");
+    if (cli_help || parse_admin(argc, argv, &f) != 0 || f.n_pos != 1) {
+        rc = ping_usage();
         goto out;
     }
     if (f.timeout_ms == ADMIN_TIMEOUT_MS)

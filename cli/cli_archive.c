@@ -573,6 +573,17 @@ int cli_archive_main(int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : "";
 
+    if (cli_help && strcmp(sub, "query") == 0)
+        return ca_query_usage(stdout);
+    if (cli_help && strcmp(sub, "export") == 0)
+        return ca_export_usage(stdout);
+    if (cli_help && strcmp(sub, "verify") == 0) {
+        printf("usage: jiju archive verify --store DIR   (the archive stopped: RocksDB admits one "
+               "process)\n");
+        return CA_OK;
+    }
+    if (cli_help)
+        sub = "--help";
     if (strcmp(sub, "query") == 0)
         return ca_query_main(argc - 1, argv + 1);
     if (strcmp(sub, "export") == 0)

@@ -284,6 +284,8 @@ int cli_import_main(int argc, char **argv)
     import_opts o = {0};
     int rc;
 
+    if (cli_help)
+        return import_usage(stdout);
     if (import_flags(argc, argv, &o) != 0)
         rc = import_usage(stderr);
     else if (o.help)

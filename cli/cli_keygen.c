@@ -16,12 +16,12 @@
 
 static int keygen_usage(void)
 {
-    fprintf(stderr, "usage: jiju keygen [--name N] [--out FILE]\n"
+    fprintf(cli_usage_out(), "usage: jiju keygen [--name N] [--out FILE]\n"
                     "  prints {\"name\", \"public\", \"secret\"} (Z85) as JSON; with --out the\n"
                     "  pair goes to FILE (created with mode 0600, never overwritten) and only\n"
                     "  the public key is printed. Use the file as security.secret_key_file or\n"
                     "  JIJU_CLIENT_KEY_FILE; put the public key in the servers' keys file.\n");
-    return CLI_EXIT_USAGE;
+    return cli_usage_rc();
 }
 
 /* Write text to a new file only its owner can read: a secret key. */
@@ -71,6 +71,9 @@ int cli_keygen_main(int argc, char **argv)
     const char *name = NULL, *out = NULL;
     char pub[41], sec[41], *text;
     int c, rc = CLI_EXIT_OK;
+
+    if (cli_help)
+        return keygen_usage();
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {

@@ -182,13 +182,13 @@ static void print_submit_reply(void *arg, size_t index, const Jiju__V1__SubmitRe
 
 static int submit_usage(void)
 {
-    fprintf(stderr,
+    fprintf(cli_usage_out(),
             "usage: jiju submit FILE.json [--endpoint tcp://HOST:PORT]... "
             "[--timeout-ms MS]\n"
             "  FILE holds a report or command object, or an array of them;\n"
             "  endpoints default to $JIJU_INGEST (comma-separated) or %s\n",
             CLI_DEFAULT_INGEST);
-    return CLI_EXIT_USAGE;
+    return cli_usage_rc();
 }
 
 int cli_submit_flags(int argc, char **argv, cli_endpoints *eps, int *timeout_ms, const char **file)
@@ -226,6 +226,9 @@ int cli_submit_main(int argc, char **argv)
     char *text = NULL, ebuf[512];
     size_t len = 0, n = 0;
     int timeout_ms, rc = CLI_EXIT_USAGE;
+
+    if (cli_help)
+        return submit_usage();
 
     if (cli_submit_flags(argc, argv, &eps, &timeout_ms, &file) != 0) {
         rc = submit_usage();

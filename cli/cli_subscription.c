@@ -26,7 +26,7 @@ typedef struct sub_common {
 
 static int sub_usage(void)
 {
-    fprintf(stderr,
+    fprintf(cli_usage_out(),
             "usage: jiju subscription add ID [--description TEXT] [--type T]... [--category C]...\n"
             "                             [--county X]... [--cluster ID]... [--or ...]\n"
             "                             [--url URL --secret S] [--replace]\n"
@@ -41,7 +41,7 @@ static int sub_usage(void)
             "  matches, and every event if it has none. Types: AwardGranted or\n"
             "  jiju.v1.AwardGranted; categories: LOGISTICS ... or 现代物流园 ...\n",
             CLI_DEFAULT_NOTIFY_ADMIN);
-    return CLI_EXIT_USAGE;
+    return cli_usage_rc();
 }
 
 /* ---- the request ---- */
@@ -407,6 +407,9 @@ int cli_subscription_main(int argc, char **argv)
     sub_add a;
     const char *action = argc > 1 ? argv[1] : NULL, *id;
     int is_add, known = 0, status;
+
+    if (cli_help)
+        return sub_usage();
 
     for (size_t i = 0; action && i < sizeof actions / sizeof *actions; i++)
         known |= strcmp(action, actions[i]) == 0;

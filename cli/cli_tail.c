@@ -30,7 +30,7 @@ typedef struct tail_opts {
 
 static int tail_usage(void)
 {
-    fprintf(stderr,
+    fprintf(cli_usage_out(),
             "usage: jiju tail --subscriber ID [--endpoint E] [--stream NAME] [--from SEQ]\n"
             "                 [--count N] [--timeout-ms T] [--heartbeat-ms H]\n"
             "  endpoint defaults to $JIJU_DELIVERIES or %s, stream to \"deliveries\";\n"
@@ -38,7 +38,7 @@ static int tail_usage(void)
             "  --count exits after N events, --timeout-ms after T ms without one\n"
             "  (exit 3 if fewer than --count arrived).\n",
             CLI_DEFAULT_DELIVERIES);
-    return CLI_EXIT_USAGE;
+    return cli_usage_rc();
 }
 
 static int parse_num(const char *text, long long min, long long *out)
@@ -147,6 +147,9 @@ int cli_tail_main(int argc, char **argv)
     stream_sub_t *s;
     void *z;
     int rc;
+
+    if (cli_help)
+        return tail_usage();
 
     if (tail_flags(argc, argv, &o) != 0)
         return tail_usage();

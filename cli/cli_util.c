@@ -8,6 +8,18 @@
 #include "err.h"
 #include "keys.h"
 
+int cli_help;
+
+FILE *cli_usage_out(void)
+{
+    return cli_help ? stdout : stderr;
+}
+
+int cli_usage_rc(void)
+{
+    return cli_help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
 int cli_endpoints_add(cli_endpoints *e, const char *text)
 {
     const char *p = text;

@@ -7,6 +7,10 @@
 #include "cli_archive.h"
 #include "cli_subscription.h"
 
+#ifndef JIJU_VERSION
+#define JIJU_VERSION "unknown"
+#endif
+
 typedef struct cli_cmd {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -15,7 +19,7 @@ typedef struct cli_cmd {
 
 static const cli_cmd commands[] = {
     {"submit", cli_submit_main, "submit FILE.json: reports and commands to ingest"},
-    {"import", cli_import_main, "import FILE.csv: statistics reports from a CSV form"},
+    {"import", cli_import_main, "import FILE.csv|FILE.xlsx: a statistics form (--dry-run, --template)"},
     {"tail", cli_tail_main, "tail --subscriber ID: print delivered events as JSON lines"},
     {"cluster", cli_cluster_main, "cluster register|update|list|recognise|eliminate"},
     {"period", cli_period_main, "period open|close PERIOD"},
@@ -29,24 +33,60 @@ static const cli_cmd commands[] = {
 
 static int usage(FILE *out)
 {
-    fprintf(out, "usage: jiju COMMAND [ARGS]   (jiju COMMAND --help for details)\n");
+    fprintf(out, "usage: jiju COMMAND [ARGS]   (jiju COMMAND --help for details)\n"
+                 "       jiju --version\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].help);
     return out == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
+/* --help or -h anywhere among a command's arguments (up to a "--") asks for
+ * its usage: taken out of argv, remembered in cli_help. */
+static int take_help(int argc, char **argv)
+{
+    int n = 0;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < argc)
+                argv[n++] = argv[i++];
+            break;
+        }
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            cli_help = 1;
+        else
+            argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    return n;
+}
+
 int main(int argc, char **argv)
 {
+    const char *name;
+
     /* display widths of Chinese text (wcwidth) need a UTF-8 locale */
     setlocale(LC_ALL, "C.UTF-8");
     if (argc < 2)
         return usage(stderr);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0)
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("jiju %s\n", JIJU_VERSION);
+        return CLI_EXIT_OK;
+    }
+    name = argv[1];
+    if (strcmp(name, "help") == 0 && argc > 2) { /* jiju help COMMAND */
+        name = argv[2];
+        argv++;
+        argc--;
+        cli_help = 1;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0)
         return usage(stdout);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "jiju: unknown command \"%s\"\n", argv[1]);
+        if (strcmp(name, commands[i].name) == 0) {
+            int n = 1 + take_help(argc - 2, argv + 2);
+            return commands[i].fn(n, argv + 1);
+        }
+    fprintf(stderr, "jiju: unknown command \"%s\"\n", name);
     return usage(stderr);
 }
