@@ -18,6 +18,7 @@
 #include "archive_verify.h"
 #include "cli.h"
 #include "clock.h"
+#include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
 #include "pb.h"
@@ -246,26 +247,6 @@ static int ca_print_table(ca_out *o, const Jiju__V1__ArchiveRecord *rec,
     return CA_OK;
 }
 
-static void ca_json_env(json_t *o, const Jiju__V1__Envelope *env)
-{
-    const Jiju__V1__Report *rep = NULL;
-
-    json_object_set_new(o, "id", json_string(env->id));
-    json_object_set_new(o, "source", json_string(env->source));
-    json_object_set_new(o, "type", json_string(envelope_type(env)));
-    json_object_set_new(o, "time", json_string(env->time));
-    json_object_set_new(o, "time_ms", json_integer(env->time_ms));
-    json_object_set_new(o, "subject", json_string(env->subject));
-    json_object_set_new(o, "period", json_string(env->period));
-    json_object_set_new(o, "seq", json_integer((json_int_t)env->seq));
-    if (env->body_case == JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED && env->report_accepted)
-        rep = env->report_accepted->report;
-    if (env->body_case == JIJU__V1__ENVELOPE__BODY_REPORT_REJECTED && env->report_rejected)
-        rep = env->report_rejected->report;
-    if (rep)
-        json_object_set_new(o, "report_id", json_string(rep->report_id));
-}
-
 static int ca_print_json(const Jiju__V1__ArchiveRecord *rec, const Jiju__V1__Envelope *env)
 {
     json_t *o = json_object();
@@ -284,8 +265,8 @@ static int ca_print_json(const Jiju__V1__ArchiveRecord *rec, const Jiju__V1__Env
     json_object_set_new(o, "producer_id", json_string(rec->producer_id));
     json_object_set_new(o, "source_seq", json_integer((json_int_t)rec->source_seq));
     json_object_set_new(o, "hash", json_string(hash));
-    if (env)
-        ca_json_env(o, env);
+    if (env) /* the event as every other Jiju JSON shows it */
+        json_object_set_new(o, "event", cloudevent_json(env));
     /* the byte-exact Envelope: decode it with proto/jiju/v1/envelope.proto */
     json_object_set_new(o, "envelope_base64", json_string(b64));
     json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -313,6 +294,7 @@ static int ca_query_usage(FILE *out)
                  "         [--stream reports|events] [--from TIME] [--to TIME] [--newest]\n"
                  "         [--limit N] [--cursor HEX] [--all] [--format table|json]\n"
                  "         [--endpoint E]... [--store DIR] [--timeout-ms MS]\n"
+                 "  T: an event type, short or full (AwardGranted, jiju.v1.AwardGranted)\n"
                  "  TIME: ms since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)\n");
     return out == stdout ? CA_OK : CA_USAGE;
 }
@@ -331,8 +313,12 @@ static int ca_query_flag(Jiju__V1__ArchiveQueryRequest *q, ca_out *o, bool *all,
         q->period = (char *)arg;
         return 0;
     case 't':
-        q->type = (char *)arg;
-        return 0;
+        if (!(q->type = (char *)envelope_type_full(arg)))
+            fprintf(stderr,
+                    "jiju archive query: --type \"%s\" is not a Jiju event type "
+                    "(e.g. AwardGranted or jiju.v1.AwardGranted)\n",
+                    arg);
+        return q->type ? 0 : -1;
     case 'r':
         q->report_id = (char *)arg;
         return 0;

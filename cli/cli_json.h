@@ -19,7 +19,6 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "jiju/v1/commands.pb-c.h"
-#include "jiju/v1/envelope.pb-c.h"
 #include "jiju/v1/report.pb-c.h"
 #include "jiju/v1/submit.pb-c.h"
 #include "pbjson.h"
@@ -39,11 +38,5 @@ Jiju__V1__Command *cli_json_command(const json_t *obj, const char *path, pbjson_
 int cli_json_parse_requests(const char *text, size_t len, Jiju__V1__SubmitRequest ***reqs,
                             size_t *n, pbjson_error *err);
 void cli_json_requests_free(Jiju__V1__SubmitRequest ***reqs, size_t n);
-
-/* One line of JSON for a stream record: the CloudEvents attributes
- * (specversion, id, source, type, time, subject, datacontenttype) plus seq,
- * time_ms, period, category, county, and "data" holding the body. malloc'd,
- * no newline; caller frees. NULL on allocation failure. */
-char *cli_json_envelope_line(const Jiju__V1__Envelope *env);
 
 #endif

@@ -10,7 +10,7 @@
 #include <zmq.h>
 
 #include "cli.h"
-#include "cli_json.h"
+#include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
 #include "stream_sub.h"
@@ -95,7 +95,7 @@ static int tail_flags(int argc, char **argv, tail_opts *o)
 static void print_record(uint64_t seq, const uint8_t *data, size_t len)
 {
     Jiju__V1__Envelope *env = envelope_decode(data, len);
-    char *line = env ? cli_json_envelope_line(env) : NULL;
+    char *line = env ? cloudevent_text(env) : NULL;
 
     if (line) {
         fputs(line, stdout);

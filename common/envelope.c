@@ -43,6 +43,24 @@ const char *envelope_type(const Jiju__V1__Envelope *env)
     return buf;
 }
 
+const char *envelope_type_full(const char *name)
+{
+    const ProtobufCMessageDescriptor *env = &jiju__v1__envelope__descriptor;
+
+    if (!name || !*name)
+        return NULL;
+    for (unsigned i = 0; i < env->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &env->fields[i];
+        const ProtobufCMessageDescriptor *d = f->descriptor;
+
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE || !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            continue; /* only the members of the body oneof are event types */
+        if (strcmp(d->name, name) == 0 || strcmp(d->short_name, name) == 0)
+            return d->name;
+    }
+    return NULL;
+}
+
 int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
                     Jiju__V1__Envelope *env, uint64_t *seq_out)
 {
@@ -59,6 +77,7 @@ int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,
     if (env->time_ms == 0)
         env->time_ms = clock_now_ms();
     clock_format_ms(env->time_ms, when, sizeof when);
+    env->specversion = (char *)ENVELOPE_SPECVERSION;
     env->id = id;
     env->source = src;
     env->type = type;

@@ -10,6 +10,9 @@
 #include "store.h"
 #include "stream.h"
 
+/* The CloudEvents specification version every envelope carries. */
+#define ENVELOPE_SPECVERSION "1.0"
+
 /* The body: the set member of the envelope's oneof, or NULL when none is
  * set. Borrowed from env. */
 const ProtobufCMessage *envelope_body(const Jiju__V1__Envelope *env);
@@ -17,9 +20,15 @@ const ProtobufCMessage *envelope_body(const Jiju__V1__Envelope *env);
 /* CloudEvents type of the body, e.g. "jiju.v1.RankingPublished"; "" if none. */
 const char *envelope_type(const Jiju__V1__Envelope *env);
 
-/* Set seq (the log's next), id ("<source>/<seq>"), source ("/jiju/<source>"),
- * type (from the body), time and time_ms (clock_now_ms) unless time_ms is
- * already set, then pack and append to log inside txn. Subject, period,
+/* An event type as a person gives it, short ("AwardGranted") or full
+ * ("jiju.v1.AwardGranted"), as the full CloudEvents type; NULL if it names
+ * no member of the Envelope's body oneof. The one resolver of type names
+ * (CLI options, subscription filters, archive queries). Static storage. */
+const char *envelope_type_full(const char *name);
+
+/* Set specversion, seq (the log's next), id ("<source>/<seq>"), source
+ * ("/jiju/<source>"), type (from the body), time and time_ms (clock_now_ms)
+ * unless time_ms is already set, then pack and append to log inside txn. Subject, period,
  * category and county are the caller's. *seq_out may be NULL. The caller
  * keeps ownership of env. */
 int envelope_append(stream_log_t *log, store_txn_t *txn, const char *source,

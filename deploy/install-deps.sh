@@ -10,6 +10,10 @@ missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# node and npm run the CloudEvents / Standard Webhooks conformance test
+# (tests/integration/test_cloudevents.py); a Node.js installed another way,
+# with its own npm, is used as it is
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 if [ -n "$missing" ]; then
     echo "installing:$missing"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

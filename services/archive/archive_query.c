@@ -2,12 +2,14 @@
 #include "archive_query.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "archive_chain.h"
 #include "archive_index.h"
 #include "archive_store.h"
+#include "envelope.h"
 #include "err.h"
 
 typedef enum { AQ_PREFIX, AQ_TIME, AQ_RECORD } aq_kind;
@@ -37,8 +39,8 @@ static const char *aq_filter_value(const Jiju__V1__ArchiveQueryRequest *q, int f
         return q->cluster_id;
     case AQ_F_PERIOD:
         return q->period;
-    case AQ_F_TYPE:
-        return q->type;
+    case AQ_F_TYPE: /* short or full name; aq_plan refused any other */
+        return q->type && envelope_type_full(q->type) ? envelope_type_full(q->type) : q->type;
     case AQ_F_STREAM:
         return q->stream;
     default:
@@ -75,6 +77,14 @@ static const char *aq_plan(aq_scan *sc)
         n_set++;
         if (sc->driver == AQ_F_NONE)
             sc->driver = f;
+    }
+    if (q->type && q->type[0] && !envelope_type_full(q->type)) {
+        static char why[ARCHIVE_INDEX_VALUE_MAX + 96];
+        snprintf(why, sizeof why,
+                 "type \"%.255s\" is not a Jiju event type (e.g. AwardGranted or "
+                 "jiju.v1.AwardGranted)",
+                 q->type);
+        return why;
     }
     if (q->to_time_ms != 0 && q->to_time_ms <= q->from_time_ms)
         return "to_time_ms must be after from_time_ms";
@@ -200,7 +210,7 @@ static bool aq_matches(const aq_scan *sc, const Jiju__V1__ArchiveRecord *rec)
         return false;
     archive_fields_from_envelope(rec->envelope.data, rec->envelope.len, &f);
     if (!aq_eq(q->report_id, f.report_id) || !aq_eq(q->cluster_id, f.cluster) ||
-        !aq_eq(q->period, f.period) || !aq_eq(q->type, f.type))
+        !aq_eq(q->period, f.period) || !aq_eq(aq_filter_value(q, AQ_F_TYPE), f.type))
         return false;
     if (!aq_has_time(q))
         return true;

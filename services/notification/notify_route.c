@@ -66,6 +66,7 @@ static void own_envelope(notify_route *r, Jiju__V1__Envelope *env, char *id, siz
     snprintf(src, srccap, "/jiju/%s", r->instance);
     env->time_ms = clock_now_ms();
     clock_format_ms(env->time_ms, when, 40);
+    env->specversion = (char *)ENVELOPE_SPECVERSION;
     env->id = id;
     env->source = src;
     env->time = when;

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jiju/v1/envelope.pb-c.h"
+#include "envelope.h"
+#include "notify_sign.h"
 
 bool notify_id_valid(const char *id)
 {
@@ -20,24 +21,6 @@ bool notify_id_valid(const char *id)
             return false;
     }
     return true;
-}
-
-const char *notify_type_full(const char *name)
-{
-    const ProtobufCMessageDescriptor *env = &jiju__v1__envelope__descriptor;
-
-    if (!name || !*name)
-        return NULL;
-    for (unsigned i = 0; i < env->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &env->fields[i];
-        const ProtobufCMessageDescriptor *d = f->descriptor;
-
-        if (f->type != PROTOBUF_C_TYPE_MESSAGE || !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
-            continue; /* only the members of the body oneof are event types */
-        if (strcmp(d->name, name) == 0 || strcmp(d->short_name, name) == 0)
-            return d->name;
-    }
-    return NULL;
 }
 
 static int fail(char *err, size_t cap, const char *code, const char *what, const char *value)
@@ -63,7 +46,7 @@ static int check_filter(Jiju__V1__Filter *f, char *err, size_t cap)
         check_strings(f->cluster_ids, f->n_cluster_ids, "cluster_ids", err, cap))
         return -1;
     for (size_t i = 0; i < f->n_types; i++) {
-        const char *full = notify_type_full(f->types[i]);
+        const char *full = envelope_type_full(f->types[i]);
         char *dup;
         if (!full)
             return fail(err, cap, "E_SUB_TYPE", "unknown event type", f->types[i]);
@@ -87,12 +70,18 @@ static int check_filter(Jiju__V1__Filter *f, char *err, size_t cap)
 static int check_webhook(const Jiju__V1__Webhook *w, char *err, size_t cap)
 {
     const char *url = w->url ? w->url : "";
+    char sig[128];
 
     if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
         strlen(url) > 1024 || strpbrk(url, " \r\n\t"))
         return fail(err, cap, "E_SUB_URL", "webhook url must be http:// or https://", url);
     if (!w->secret || !*w->secret || strlen(w->secret) > 256)
         return fail(err, cap, "E_SUB_SECRET", "webhook secret must be 1..256 bytes", NULL);
+    if (notify_sign(w->secret, "check", 0, "", 0, sig, sizeof sig) < 0)
+        return fail(err, cap, "E_SUB_SECRET",
+                    "a whsec_ secret must be whsec_ followed by base64, as Standard Webhooks "
+                    "issues them",
+                    NULL);
     return 0;
 }
 

@@ -16,11 +16,6 @@
 /* Is id a valid subscriber id (subscription.proto)? */
 bool notify_id_valid(const char *id);
 
-/* The CloudEvents type an event body named `name` has ("AwardGranted" or
- * "jiju.v1.AwardGranted" both give "jiju.v1.AwardGranted"), or NULL if no
- * Envelope body has that name. Static storage. */
-const char *notify_type_full(const char *name);
-
 /* Check s; rewrite short type names to full ones (s must have been unpacked
  * with the default allocator, or built with malloc'd strings). Returns 0, or
  * -1 with a reason ("E_SUB_...: ...") in err. */

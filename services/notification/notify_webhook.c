@@ -6,12 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
-#include "notify_cloudevent.h"
 #include "notify_dead.h"
 #include "notify_sign.h"
 
@@ -83,11 +84,14 @@ static size_t discard_body(char *p, size_t size, size_t n, void *arg)
 
 /* ---- building a POST ---- */
 
-static int req_headers(hook_req *r, const char *secret, int64_t now_ms)
+static int req_headers(hook_req *r, const char *secret)
 {
     char line[512], sig[128];
-    int64_t ts = now_ms / 1000;
-    const char *fixed[] = {"Content-Type: application/cloudevents+json", "Expect:",
+    /* the receiver checks webhook-timestamp against its own wall clock
+     * (Standard Webhooks: within 5 minutes), so it is the real time even
+     * when JIJU_CLOCK_FILE moves Jiju's clock in a test */
+    int64_t ts = (int64_t)time(NULL);
+    const char *fixed[] = {"Content-Type: " CLOUDEVENT_CONTENT_TYPE, "Expect:",
                            "User-Agent: jiju-notification"};
 
     if (notify_sign(secret, r->event_id, ts, r->body, strlen(r->body), sig, sizeof sig) < 0)
@@ -136,7 +140,7 @@ static int req_easy(notify_webhook_t *w, hook_req *r, const char *url)
 }
 
 /* The request for sub's next event, or NULL (nothing readable, no memory). */
-static hook_req *req_new(notify_webhook_t *w, notify_sub *s, int64_t now)
+static hook_req *req_new(notify_webhook_t *w, notify_sub *s)
 {
     hook_req *r = calloc(1, sizeof *r);
     Jiju__V1__Envelope *env = NULL;
@@ -153,9 +157,9 @@ static hook_req *req_new(notify_webhook_t *w, notify_sub *s, int64_t now)
         goto out_free;
     snprintf(r->event_id, sizeof r->event_id, "%s", env->id);
     snprintf(r->type, sizeof r->type, "%s", env->type);
-    r->body = notify_cloudevent(env);
+    r->body = cloudevent_text(env);
     envelope_free(&env);
-    if (!r->body || req_headers(r, s->sub->webhook->secret, now) < 0 ||
+    if (!r->body || req_headers(r, s->sub->webhook->secret) < 0 ||
         req_easy(w, r, s->sub->webhook->url) < 0)
         goto out_free;
     return r;
@@ -184,7 +188,7 @@ static void start_due(notify_webhook_t *w)
         hook_req *r;
         if (!due(w, s, now))
             continue;
-        if (!(r = req_new(w, s, now))) {
+        if (!(r = req_new(w, s))) {
             s->st.next_attempt_ms = now + w->o.backoff_initial_ms; /* try again later */
             continue;
         }

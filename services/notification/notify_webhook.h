@@ -4,7 +4,7 @@
  *
  * Each webhook subscription is delivered in order, one event at a time,
  * from its log (cursor notify_state.hook_cursor, kept in the store). A POST
- * (CloudEvents JSON, Svix-style signature: notify_cloudevent.h,
+ * (CloudEvents JSON, Standard Webhooks signature: cloudevent.h,
  * notify_sign.h) that gets a 2xx moves the cursor on. Any other answer, or
  * none within timeout_ms, is a failure: retry after an exponential backoff
  * with jitter, until horizon_ms after the first attempt; then the event is

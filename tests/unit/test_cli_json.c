@@ -1,5 +1,5 @@
 /* test_cli_json.c - submission files of `jiju submit`: reports, commands,
- * exact 万元 amounts, error positions; the tail line. */
+ * exact 万元 amounts, error positions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,53 +159,6 @@ static void test_error_positions(void **state)
                         "line 3 column 7: [1].tax_wan: bad");
 }
 
-static void test_envelope_line(void **state)
-{
-    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
-    Jiju__V1__ReportAccepted ra = JIJU__V1__REPORT_ACCEPTED__INIT;
-    Jiju__V1__Report r = JIJU__V1__REPORT__INIT;
-    json_error_t je;
-    json_t *js;
-    char *line;
-
-    (void)state;
-    r.report_id = "R-1";
-    r.cluster_id = "JL-SW-001";
-    r.revenue_present_case = JIJU__V1__REPORT__REVENUE_PRESENT_REVENUE_FEN;
-    r.revenue_fen = INT64_C(9000000000000);
-    ra.report = &r;
-    ra.ingest_instance = "ingest-1";
-    ra.ingest_seq = 42;
-    env.id = "assessment/7";
-    env.source = "/jiju/assessment";
-    env.type = "jiju.v1.ReportAccepted";
-    env.time = "2024-01-05T08:00:00.000Z";
-    env.subject = "JL-SW-001";
-    env.seq = 7;
-    env.period = "2023";
-    env.category = JIJU__V1__CATEGORY__BUSINESS_SERVICES;
-    env.county = "昌邑区";
-    env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED;
-    env.report_accepted = &ra;
-    line = cli_json_envelope_line(&env);
-    assert_non_null(line);
-    assert_null(strchr(line, '\n'));
-    js = json_loads(line, 0, &je);
-    assert_non_null(js);
-    assert_string_equal(json_string_value(json_object_get(js, "specversion")), "1.0");
-    assert_string_equal(json_string_value(json_object_get(js, "type")), "jiju.v1.ReportAccepted");
-    assert_string_equal(json_string_value(json_object_get(js, "category")), "BUSINESS_SERVICES");
-    assert_string_equal(json_string_value(json_object_get(js, "county")), "昌邑区");
-    assert_int_equal(json_integer_value(json_object_get(js, "seq")), 7);
-    assert_true(
-        json_integer_value(json_object_get(json_object_get(json_object_get(js, "data"), "report"),
-                                           "revenue_fen")) == INT64_C(9000000000000));
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(js, "data"), "ingest_seq")),
-                     42);
-    json_decref(js);
-    free(line);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,7 +166,6 @@ int main(void)
         cmocka_unit_test(test_report_round_trip),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_error_positions),
-        cmocka_unit_test(test_envelope_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
