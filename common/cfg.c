@@ -81,6 +81,38 @@ static int cfg_set_string(cfg_ctx *c, const cfg_spec *s, const char *v, size_t l
     return 0;
 }
 
+/* NULL if text is an endpoint ZeroMQ can parse (cfg.h), else why not. */
+static const char *cfg_endpoint_refusal(const char *text)
+{
+    const char *colon, *port;
+    char *end = NULL;
+    long n;
+
+    if (!*text || ((!strncmp(text, "ipc://", 6) || !strncmp(text, "inproc://", 9)) &&
+                   strchr(text, '/')[2] != '\0'))
+        return NULL;
+    if (strncmp(text, "tcp://", 6) != 0)
+        return "must be tcp://HOST:PORT, ipc://PATH or inproc://NAME";
+    colon = strrchr(text + 6, ':');
+    if (!colon || colon == text + 6 || strpbrk(text + 6, " \t"))
+        return "must be tcp://HOST:PORT (a host, then a port after the last colon)";
+    port = colon + 1;
+    if (strcmp(port, "*") == 0)
+        return NULL;
+    n = strspn(port, "0123456789") == strlen(port) && *port ? strtol(port, &end, 10) : 0;
+    return n >= 1 && n <= 65535 ? NULL : "the port of tcp://HOST:PORT must be 1-65535 or *";
+}
+
+static int cfg_set_endpoint(cfg_ctx *c, const cfg_spec *s, const char *v, size_t len)
+{
+    const char *why;
+
+    if (cfg_set_string(c, s, v, len) != 0)
+        return -1;
+    why = cfg_endpoint_refusal((char *)c->out + s->offset);
+    return why ? cfg_fail(c, s->key, "%s, got \"%.128s\"", why, (char *)c->out + s->offset) : 0;
+}
+
 static void cfg_set_bool(cfg_ctx *c, const cfg_spec *s, int v)
 {
     memcpy((char *)c->out + s->offset, &v, sizeof v);
@@ -131,8 +163,11 @@ static int cfg_apply_json(cfg_ctx *c, const cfg_spec *s, const json_t *v)
             return cfg_fail(c, s->key, "must be an integer, got %s", cfg_json_type_name(v));
         return cfg_set_int(c, s, (int64_t)json_integer_value(v));
     case CFG_STRING:
+    case CFG_ENDPOINT:
         if (!json_is_string(v))
             return cfg_fail(c, s->key, "must be a string, got %s", cfg_json_type_name(v));
+        if (s->type == CFG_ENDPOINT)
+            return cfg_set_endpoint(c, s, json_string_value(v), json_string_length(v));
         return cfg_set_string(c, s, json_string_value(v), json_string_length(v));
     case CFG_BOOL:
         if (!json_is_boolean(v))
@@ -187,6 +222,8 @@ static int cfg_apply_text(cfg_ctx *c, const cfg_spec *s, const char *text)
         return cfg_set_int(c, s, iv);
     case CFG_STRING:
         return cfg_set_string(c, s, text, strlen(text));
+    case CFG_ENDPOINT:
+        return cfg_set_endpoint(c, s, text, strlen(text));
     case CFG_BOOL:
         if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
             return cfg_fail(c, s->key, "must be true or false, got \"%.64s\"", text);
@@ -449,6 +486,8 @@ static const char *cfg_type_name(cfg_type t)
         return "bool";
     case CFG_JSON:
         return "json";
+    case CFG_ENDPOINT:
+        return "endpoint";
     }
     return "?";
 }

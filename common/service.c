@@ -162,13 +162,22 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
 
     for (size_t i = 0; i < n_cfs && n < SERVICE_MAX_CFS; i++)
         all[n++] = cfs[i];
-    if (mkdir_p(dir) != 0) {
-        log_error("store_open_failed", "dir=%s reason=\"%s\"", dir, strerror(errno));
-        return -1;
+    if (mkdir_p(dir) != 0) { /* the directory cannot be: the setting is wrong */
+        cfg_error ce;
+
+        memset(&ce, 0, sizeof ce);
+        snprintf(ce.file, sizeof ce.file, "%s", s->config_path ? s->config_path : "(defaults)");
+        snprintf(ce.key, sizeof ce.key, "data_dir");
+        snprintf(ce.reason, sizeof ce.reason, "cannot create %s: %s", dir, strerror(errno));
+        return service_refuse(s, &ce);
     }
     s->store = store_open(dir, all, n, err, sizeof err);
-    if (!s->store) {
-        log_error("store_open_failed", "dir=%s reason=\"%s\"", dir, err);
+    if (!s->store) { /* e.g. another process holds it: not the setting's fault */
+        log_error("store_open_failed", "file=%s key=data_dir dir=%s reason=\"%s\"",
+                  s->config_path ? s->config_path : "(defaults)", dir, err);
+        fprintf(stderr, "jiju-%s: cannot open the store at %s (data_dir): %s\n", s->name, dir,
+                err);
+        s->exit_code = EXIT_FAILURE;
         return -1;
     }
     return 0;

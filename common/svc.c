@@ -11,6 +11,7 @@
 #include "err.h"
 
 #define SVC_MAX_SOCKS 64
+#define SVC_MAX_FDS 160 /* webhook.max_in_flight sockets and libcurl's own */
 #define SVC_MAX_TIMERS 16
 #define SVC_MAX_HOOKS 16
 #define SVC_MAX_RELOADS 4
@@ -20,12 +21,20 @@ typedef struct {
     void *arg;
 } svc_cb;
 
+typedef struct {
+    int fd, events;
+    svc_fd_fn fn;
+    void *arg;
+} svc_fd;
+
 struct svc {
     char name[32];
     void *zctx;
     void *socks[SVC_MAX_SOCKS];
     svc_cb sock_cb[SVC_MAX_SOCKS];
     int n_socks;
+    svc_fd fds[SVC_MAX_FDS];
+    int n_fds;
     struct {
         svc_cb cb;
         int interval_ms;
@@ -117,6 +126,29 @@ void svc_forget(svc_t *svc, void *sock)
     }
 }
 
+int svc_on_fd(svc_t *svc, int fd, int events, svc_fd_fn fn, void *arg)
+{
+    int i = 0;
+
+    while (i < svc->n_fds && svc->fds[i].fd != fd)
+        i++;
+    if (i == svc->n_fds && svc->n_fds >= SVC_MAX_FDS)
+        return JIJU_ERR_NOMEM;
+    svc->fds[i] = (svc_fd){fd, events, fn, arg};
+    if (i == svc->n_fds)
+        svc->n_fds++;
+    return JIJU_OK;
+}
+
+void svc_forget_fd(svc_t *svc, int fd)
+{
+    for (int i = 0; i < svc->n_fds; i++)
+        if (svc->fds[i].fd == fd) {
+            svc->fds[i] = svc->fds[--svc->n_fds];
+            return;
+        }
+}
+
 int svc_every(svc_t *svc, int interval_ms, svc_fn fn, void *arg)
 {
     if (svc->n_timers >= SVC_MAX_TIMERS || interval_ms <= 0)
@@ -155,6 +187,11 @@ void svc_cancel(svc_t *svc, void *arg)
         svc->sock_cb[j++] = svc->sock_cb[i];
     }
     svc->n_socks = j;
+    j = 0;
+    for (int i = 0; i < svc->n_fds; i++)
+        if (svc->fds[i].arg != arg)
+            svc->fds[j++] = svc->fds[i];
+    svc->n_fds = j;
     j = 0;
     for (int i = 0; i < svc->n_timers; i++)
         if (svc->timers[i].cb.arg != arg)
@@ -201,9 +238,46 @@ static void svc_run_timers(svc_t *svc)
     }
 }
 
+/* What the fds of this turn were ready for, in svc.h's terms. */
+static int svc_fd_revents(short zmq_revents)
+{
+    return (zmq_revents & ZMQ_POLLIN ? SVC_FD_IN : 0) | (zmq_revents & ZMQ_POLLOUT ? SVC_FD_OUT : 0) |
+           (zmq_revents & ZMQ_POLLERR ? SVC_FD_ERR : 0);
+}
+
+/* One zmq_poll over the sockets and fds, then their handlers. Handlers may
+ * add or forget sockets and fds, so the sets are copied first. */
+static int svc_poll_once(svc_t *svc)
+{
+    zmq_pollitem_t items[SVC_MAX_SOCKS + SVC_MAX_FDS];
+    svc_cb cbs[SVC_MAX_SOCKS];
+    svc_fd fds[SVC_MAX_FDS];
+    int n = svc->n_socks, m = svc->n_fds;
+
+    for (int i = 0; i < n; i++) {
+        items[i] = (zmq_pollitem_t){.socket = svc->socks[i], .events = ZMQ_POLLIN};
+        cbs[i] = svc->sock_cb[i];
+    }
+    for (int i = 0; i < m; i++) {
+        fds[i] = svc->fds[i];
+        items[n + i] = (zmq_pollitem_t){
+            .fd = fds[i].fd,
+            .events = (short)((fds[i].events & SVC_FD_IN ? ZMQ_POLLIN : 0) |
+                              (fds[i].events & SVC_FD_OUT ? ZMQ_POLLOUT : 0))};
+    }
+    if (zmq_poll(items, n + m, svc_poll_timeout(svc, clock_mono_ms())) < 0 && errno != EINTR)
+        return JIJU_ERR_ZMQ;
+    for (int i = 0; i < n; i++)
+        if (items[i].revents & ZMQ_POLLIN)
+            cbs[i].fn(svc, cbs[i].arg);
+    for (int i = 0; i < m; i++)
+        if (items[n + i].revents)
+            fds[i].fn(svc, fds[i].fd, svc_fd_revents(items[n + i].revents), fds[i].arg);
+    return JIJU_OK;
+}
+
 int svc_run(svc_t *svc)
 {
-    zmq_pollitem_t items[SVC_MAX_SOCKS];
     struct sigaction sa;
 
     memset(&sa, 0, sizeof sa);
@@ -215,19 +289,8 @@ int svc_run(svc_t *svc)
     svc->stop = 0; /* a loop may be run again after svc_stop (tests do) */
 
     while (!svc->stop && !svc_signalled) {
-        /* Handlers may add or forget sockets, so copy the set each turn. */
-        int n = svc->n_socks;
-        svc_cb cbs[SVC_MAX_SOCKS];
-
-        for (int i = 0; i < n; i++) {
-            items[i] = (zmq_pollitem_t){.socket = svc->socks[i], .events = ZMQ_POLLIN};
-            cbs[i] = svc->sock_cb[i];
-        }
-        if (zmq_poll(items, n, svc_poll_timeout(svc, clock_mono_ms())) < 0 && errno != EINTR)
+        if (svc_poll_once(svc) != JIJU_OK)
             return JIJU_ERR_ZMQ;
-        for (int i = 0; i < n; i++)
-            if (items[i].revents & ZMQ_POLLIN)
-                cbs[i].fn(svc, cbs[i].arg);
         svc_run_timers(svc);
         for (int i = 0; i < svc->n_hooks; i++)
             svc->hooks[i].fn(svc, svc->hooks[i].arg);

@@ -22,6 +22,15 @@ void *svc_zmq(svc_t *svc); /* the ZeroMQ context */
 int svc_on_readable(svc_t *svc, void *sock, svc_fn fn, void *arg);
 /* Forget a socket (before closing it). */
 void svc_forget(svc_t *svc, void *sock);
+/* A plain file descriptor in the same poll (libcurl's sockets, say): call
+ * fn with what it is ready for (SVC_FD_IN, SVC_FD_OUT, SVC_FD_ERR) when it
+ * is ready for any of events. Registering an fd again replaces its events,
+ * fn and arg. */
+enum { SVC_FD_IN = 1, SVC_FD_OUT = 2, SVC_FD_ERR = 4 };
+typedef void (*svc_fd_fn)(svc_t *svc, int fd, int revents, void *arg);
+int svc_on_fd(svc_t *svc, int fd, int events, svc_fd_fn fn, void *arg);
+/* Forget an fd (before it is closed); unknown fds are ignored. */
+void svc_forget_fd(svc_t *svc, int fd);
 /* Call fn every interval_ms (monotonic). */
 int svc_every(svc_t *svc, int interval_ms, svc_fn fn, void *arg);
 /* Call fn after every loop turn. */

@@ -9,28 +9,26 @@
         k, CFG_STRING, d, 0, sizeof(((archive_config *)0)->f), offsetof(archive_config, f), NULL,  \
             h                                                                                      \
     }
+#define EP(k, f, d, h)                                                                             \
+    {                                                                                              \
+        k, CFG_ENDPOINT, d, 0, sizeof(((archive_config *)0)->f), offsetof(archive_config, f),     \
+            NULL, h                                                                                \
+    }
 #define I(k, f, d, lo, hi, h)                                                                      \
     {                                                                                              \
         k, CFG_INT, d, lo, hi, offsetof(archive_config, f), NULL, h                                \
     }
 
 const cfg_spec archive_config_specs[] = {
-    S("instance", instance, "archive", "our peer id on streams and in query replies"),
-    S("data_dir", data_dir, "data/archive",
-      "RocksDB directory (one archive process per directory)"),
-    S("stream.endpoint", stream_endpoint, "tcp://127.0.0.1:7201",
+    SERVICE_SETTINGS_SPECS(archive_config, shared, "archive", "data/archive"),
+    EP("stream.endpoint", stream_endpoint, "tcp://127.0.0.1:7201",
       "ROUTER where every ingest replica pushes its \"reports\" log"),
-    S("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),
+    EP("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),
     S("events.stream", events_stream, "events", "stream followed there"),
-    S("query.endpoint", query_endpoint, "tcp://127.0.0.1:7202",
+    EP("query.endpoint", query_endpoint, "tcp://127.0.0.1:7202",
       "ROUTER for ArchiveQueryRequest (jiju archive query|export)"),
-    I("stream.heartbeat_ms", heartbeat_ms, "1000", 10, 600000, "stream heartbeat interval"),
-    I("stream.timeout_ms", timeout_ms, "5000", 50, 3600000, "silence before a peer is dead"),
     I("stream.credit", credit, "1000", 1, 1000000, "window granted to each producer"),
     I("stream.max_batch", max_batch, "5000", 1, 1000000, "records applied per synced commit"),
-    S("security.secret_key_file", secret_key_file, "",
-      "CURVE key pair of the archive (\"\" = plain TCP, local demo only)"),
-    S("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
     S("security.assessment_public_key", assessment_public_key, "",
       "assessment's public key (Z85)"),
 };
@@ -39,16 +37,14 @@ const size_t archive_config_n_specs = sizeof archive_config_specs / sizeof archi
 int archive_config_check(void *out, cfg_error *err)
 {
     archive_config *c = out;
-    const char *empty = !c->instance[0]          ? "instance"
-                        : !c->data_dir[0]        ? "data_dir"
-                        : !c->stream_endpoint[0] ? "stream.endpoint"
+    const char *empty = !c->stream_endpoint[0]   ? "stream.endpoint"
                         : !c->events_endpoint[0] ? "events.endpoint"
                         : !c->events_stream[0]   ? "events.stream"
                         : !c->query_endpoint[0]  ? "query.endpoint"
                                                  : NULL;
 
     if (!empty)
-        return 0;
+        return service_settings_check(&c->shared, err);
     snprintf(err->key, sizeof err->key, "%s", empty);
     snprintf(err->reason, sizeof err->reason, "must not be empty");
     return -1;

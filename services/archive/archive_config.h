@@ -9,20 +9,16 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "service_settings.h"
 
 typedef struct archive_config {
-    char instance[64];         /* our peer id in HELLO, and in query replies */
-    char data_dir[256];        /* RocksDB directory */
+    service_settings shared;
     char stream_endpoint[128]; /* our ROUTER: ingest replicas push "reports" here */
     char events_endpoint[128]; /* assessment's stream ROUTER we follow */
     char events_stream[64];    /* the stream followed there ("events") */
     char query_endpoint[128];  /* our ROUTER: ArchiveQueryRequest/Reply */
-    int64_t heartbeat_ms;
-    int64_t timeout_ms;
     int64_t credit;
     int64_t max_batch;
-    char secret_key_file[256];      /* CURVE key pair; "" = plain TCP (local demo) */
-    char keys_file[256];            /* allow-list of client keys and roles */
     char assessment_public_key[64]; /* Z85, for following assessment's events */
 } archive_config;
 

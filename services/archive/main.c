@@ -57,23 +57,25 @@ int main(int argc, char **argv)
     service_help_specs(archive_config_specs, archive_config_n_specs);
     if (service_start(&srv, "archive", argc, argv, NULL, 0, &cfg, archive_config_load) != 0)
         return srv.exit_code;
-    if (service_secure(&srv, cfg.secret_key_file, cfg.keys_file,
+    if (service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file,
                        (service_peer_key[]){{"security.assessment_public_key",
                                              cfg.assessment_public_key}},
                        1) != 0) {
         rc = srv.exit_code;
         goto out;
     }
-    if (service_open_store(&srv, cfg.data_dir, archive_cf_names, archive_n_cfs) != 0)
+    if (service_open_store(&srv, cfg.shared.data_dir, archive_cf_names, archive_n_cfs) != 0) {
+        rc = srv.exit_code;
         goto out;
+    }
     if (!(chain = archive_chain_open(srv.store))) {
-        log_error("start_failed", "dir=%s reason=\"archive head does not decode\"", cfg.data_dir);
+        log_error("start_failed", "dir=%s reason=\"archive head does not decode\"", cfg.shared.data_dir);
         goto out;
     }
     reports.chain = events.chain = chain;
-    so = (stream_opts){.self_id = cfg.instance,
-                       .heartbeat_ms = (int)cfg.heartbeat_ms,
-                       .timeout_ms = (int)cfg.timeout_ms,
+    so = (stream_opts){.self_id = cfg.shared.instance,
+                       .heartbeat_ms = (int)cfg.shared.heartbeat_ms,
+                       .timeout_ms = (int)cfg.shared.timeout_ms,
                        .credit = (uint32_t)cfg.credit,
                        .max_batch = (uint32_t)cfg.max_batch,
                        .server_key = cfg.assessment_public_key};
@@ -81,15 +83,15 @@ int main(int argc, char **argv)
                             &reports)) ||
         !(ev = stream_follow(srv.svc, srv.store, cfg.events_endpoint, cfg.events_stream, &so,
                              archive_apply, &events)) ||
-        !(query = archive_server_new(srv.svc, srv.store, cfg.query_endpoint, cfg.instance))) {
-        log_error("start_failed", "instance=%s stream=%s events=%s query=%s", cfg.instance,
+        !(query = archive_server_new(srv.svc, srv.store, cfg.query_endpoint, cfg.shared.instance))) {
+        log_error("start_failed", "instance=%s stream=%s events=%s query=%s", cfg.shared.instance,
                   cfg.stream_endpoint, cfg.events_endpoint, cfg.query_endpoint);
         goto out;
     }
     stream_on_committed(in, archive_committed, chain);
     stream_on_committed(ev, archive_committed, chain);
-    log_info("started", "instance=%s store=%s head=%llu stream=%s events=%s query=%s", cfg.instance,
-             cfg.data_dir, (unsigned long long)archive_chain_head_seq(chain), cfg.stream_endpoint,
+    log_info("started", "instance=%s store=%s head=%llu stream=%s events=%s query=%s", cfg.shared.instance,
+             cfg.shared.data_dir, (unsigned long long)archive_chain_head_seq(chain), cfg.stream_endpoint,
              cfg.events_endpoint, cfg.query_endpoint);
     rc = service_run(&srv);
 out:

@@ -58,7 +58,7 @@ int assess_emit(assess_t *a, store_txn_t *txn, Jiju__V1__Envelope *env,
     }
     if (ptext)
         env->period = (char *)ptext;
-    return envelope_append(a->events, txn, a->cfg->instance, env, NULL);
+    return envelope_append(a->events, txn, a->cfg->shared.instance, env, NULL);
 }
 
 size_t assess_pkey(char *key, const char *ptext, const char *id)

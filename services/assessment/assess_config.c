@@ -243,22 +243,11 @@ static int parse_targets(const json_t *json, void *out, cfg_error *err)
 #define TV(i) offsetof(assess_config_raw, target_in) + (i) * sizeof(int64_t)
 
 static const cfg_spec assess_specs[] = {
-    {"instance", CFG_STRING, "assessment", 0, 64, CFGF(instance), NULL,
-     "producer id of assessment's event log"},
-    {"data_dir", CFG_STRING, "/var/lib/jiju/assessment", 0, 256, CFGF(data_dir), NULL,
-     "RocksDB directory"},
-    {"stream.endpoint", CFG_STRING, "tcp://127.0.0.1:7101", 0, 128, CFGF(stream_endpoint), NULL,
+    SERVICE_SETTINGS_SPECS(assess_config_raw, cfg.shared, "assessment", "/var/lib/jiju/assessment"),
+    {"stream.endpoint", CFG_ENDPOINT, "tcp://127.0.0.1:7101", 0, 128, CFGF(stream_endpoint), NULL,
      "stream socket: ingest pushes reports, consumers follow events"},
-    {"stream.heartbeat_ms", CFG_INT, "1000", 10, 600000, CFGF(heartbeat_ms), NULL,
-     "heartbeat interval"},
-    {"stream.timeout_ms", CFG_INT, "5000", 100, 3600000, CFGF(timeout_ms), NULL,
-     "peer considered dead after this silence"},
-    {"query.endpoint", CFG_STRING, "tcp://127.0.0.1:7102", 0, 128, CFGF(query_endpoint), NULL,
+    {"query.endpoint", CFG_ENDPOINT, "tcp://127.0.0.1:7102", 0, 128, CFGF(query_endpoint), NULL,
      "query socket"},
-    {"security.secret_key_file", CFG_STRING, "", 0, 256, CFGF(secret_key_file), NULL,
-     "CURVE key pair of assessment (\"\" = plain TCP, local demo only)"},
-    {"security.keys_file", CFG_STRING, "", 0, 256, CFGF(keys_file), NULL,
-     "allow-list of client public keys and roles"},
     {"scoring.weights", CFG_JSON, DEF_WEIGHTS, 0, 0, 0, parse_weights,
      "indicator weights in percentage points, sum 100"},
     {"scoring.normalisation", CFG_STRING, "min_max", 0, 16, RAW(normalisation), NULL,
@@ -376,8 +365,8 @@ static int assess_config_check(void *out, cfg_error *err)
 {
     assess_config_raw *raw = out;
 
-    if (check_weights(&raw->cfg, err) != 0 || check_awards(raw, err) != 0 ||
-        check_names(raw, err) != 0)
+    if (service_settings_check(&raw->cfg.shared, err) != 0 || check_weights(&raw->cfg, err) != 0 ||
+        check_awards(raw, err) != 0 || check_names(raw, err) != 0)
         return -1;
     for (int i = 0; i < IND__COUNT; i++)
         raw->cfg.target_values[i] = raw->target_in[i] * (indicator_is_money[i] ? 100 : 1);

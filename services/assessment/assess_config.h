@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "service_settings.h"
 
 /* Indicators of seed 四.十, in this fixed order everywhere. */
 typedef enum {
@@ -43,14 +44,9 @@ typedef struct assess_target {
 } assess_target;
 
 typedef struct assess_config {
-    char instance[64];          /* producer id of assessment's event log */
-    char data_dir[256];         /* RocksDB directory */
+    service_settings shared;    /* instance: producer id of assessment's event log */
     char stream_endpoint[128];  /* ROUTER: ingest pushes reports, consumers follow "events" */
     char query_endpoint[128];   /* ROUTER: QueryRequest/QueryReply */
-    char secret_key_file[256];  /* CURVE key pair; "" = plain TCP (local demo) */
-    char keys_file[256];        /* allow-list of client keys and roles */
-    int64_t heartbeat_ms;
-    int64_t timeout_ms;
 
     /* indicator system */
     int64_t weights[IND__COUNT];          /* percentage points, sum 100 */

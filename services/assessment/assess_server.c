@@ -69,7 +69,7 @@ static int on_query(void *arg, const replier_route *route, const uint8_t *req, s
         reply.error = "E_QUERY_FAILED";
     }
     reply.request_id = (char *)replier_request_id_echo(q ? q->request_id : NULL);
-    reply.instance = (char *)s->cfg->instance;
+    reply.instance = (char *)s->cfg->shared.instance;
     rc = pb_pack(&reply.base, out, out_len);
     if (q) {
         assess_reply_free(&reply);
@@ -85,7 +85,7 @@ static void on_tick(svc_t *svc, void *arg)
 
     (void)svc;
     if (assess_tick(s->a, s->tick_txn, clock_now_ms()) != JIJU_OK)
-        log_warn("tick_failed", "instance=%s", s->cfg->instance);
+        log_warn("tick_failed", "instance=%s", s->cfg->shared.instance);
     if (store_txn_count(s->tick_txn) > 0 && (rc = store_txn_commit(s->tick_txn, true)) != JIJU_OK)
         service_store_failed("store_commit_failed", rc, "where=tick");
 }
@@ -94,8 +94,8 @@ assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *eve
                                    assess_t *a, const assess_config *cfg)
 {
     assess_server_t *s = calloc(1, sizeof *s);
-    stream_opts so = {.self_id = cfg->instance, .heartbeat_ms = (int)cfg->heartbeat_ms,
-                      .timeout_ms = (int)cfg->timeout_ms};
+    stream_opts so = {.self_id = cfg->shared.instance, .heartbeat_ms = (int)cfg->shared.heartbeat_ms,
+                      .timeout_ms = (int)cfg->shared.timeout_ms};
 
     if (!s)
         return NULL;

@@ -72,12 +72,14 @@ int main(int argc, char **argv)
     service_help_specs(specs, n_specs);
     if (service_start(&srv, "assessment", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
-    if (!rebuild_from && service_secure(&srv, cfg.secret_key_file, cfg.keys_file, NULL, 0) != 0) {
+    if (!rebuild_from && service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file, NULL, 0) != 0) {
         rc = srv.exit_code;
         goto out;
     }
-    if (service_open_store(&srv, cfg.data_dir, assess_cfs, assess_n_cfs) != 0)
+    if (service_open_store(&srv, cfg.shared.data_dir, assess_cfs, assess_n_cfs) != 0) {
+        rc = srv.exit_code;
         goto out;
+    }
     if (!(events = stream_log_open(srv.store, "events")))
         goto out;
     if (rebuild_from) { /* rebuild the store, then exit: start normally after */
@@ -89,8 +91,8 @@ int main(int argc, char **argv)
         log_error("start_failed", "stream=%s query=%s", cfg.stream_endpoint, cfg.query_endpoint);
         goto out;
     }
-    log_info("started", "instance=%s stream=%s query=%s store=%s last_event=%llu", cfg.instance,
-             cfg.stream_endpoint, cfg.query_endpoint, cfg.data_dir,
+    log_info("started", "instance=%s stream=%s query=%s store=%s last_event=%llu", cfg.shared.instance,
+             cfg.stream_endpoint, cfg.query_endpoint, cfg.shared.data_dir,
              (unsigned long long)stream_log_last(events));
     rc = service_run(&srv);
 out:

@@ -8,17 +8,16 @@
 
 #define OFF(f) offsetof(ingest_config, f)
 #define STR(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h}
+#define EP(k, f, d, h) {k, CFG_ENDPOINT, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h}
 #define INT(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, OFF(f), NULL, h}
 
 const cfg_spec ingest_config_specs[] = {
-    STR("instance", instance, "", "replica id, unique per replica (default: host name)"),
-    STR("data_dir", data_dir, "/var/lib/jiju/ingest-%s", "store directory; %s = instance id"),
-    STR("submit.endpoint", submit_endpoint, "tcp://127.0.0.1:7001", "SubmitRequest ROUTER"),
-    STR("assessment.endpoint", assessment_endpoint, "tcp://127.0.0.1:7101",
+    /* instance "" = the host name; "%s" in data_dir = the instance id */
+    SERVICE_SETTINGS_SPECS(ingest_config, shared, "", "/var/lib/jiju/ingest-%s"),
+    EP("submit.endpoint", submit_endpoint, "tcp://127.0.0.1:7001", "SubmitRequest ROUTER"),
+    EP("assessment.endpoint", assessment_endpoint, "tcp://127.0.0.1:7101",
         "assessment stream endpoint"),
-    STR("archive.endpoint", archive_endpoint, "tcp://127.0.0.1:7201", "archive stream endpoint"),
-    INT("stream.heartbeat_ms", heartbeat_ms, "1000", 10, 60000, "heartbeat interval"),
-    INT("stream.timeout_ms", timeout_ms, "5000", 50, 600000, "peer silence before reconnect"),
+    EP("archive.endpoint", archive_endpoint, "tcp://127.0.0.1:7201", "archive stream endpoint"),
     INT("submit.max_batch", max_batch, "2000", 1, 100000, "requests per group commit"),
     {"log.trim_acked", CFG_BOOL, "false", 0, 0, OFF(trim_acked), NULL,
      "delete log records both assessment and archive acknowledged (the archive keeps them)"},
@@ -34,9 +33,6 @@ const cfg_spec ingest_config_specs[] = {
         "warn when revenue grows more than this % on the previous period"),
     INT("limits.revenue_drop_warn_pct", revenue_drop_warn_pct, "80", 1, 100,
         "warn when revenue falls more than this %"),
-    STR("security.secret_key_file", secret_key_file, "",
-        "CURVE key pair of this replica (\"\" = plain TCP, local demo only)"),
-    STR("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
     STR("security.assessment_public_key", assessment_public_key, "",
         "assessment's public key (Z85)"),
     STR("security.archive_public_key", archive_public_key, "", "archive's public key (Z85)"),
@@ -47,7 +43,8 @@ const size_t ingest_config_n_specs = sizeof ingest_config_specs / sizeof ingest_
 static int ingest_config_check(void *out, cfg_error *err)
 {
     ingest_config *c = out;
-    char dir[sizeof c->data_dir];
+    service_settings *sh = &c->shared;
+    char dir[sizeof sh->data_dir];
     const char *mark;
 
     if (c->min_employees_per_enterprise > c->max_employees_per_enterprise) {
@@ -55,18 +52,18 @@ static int ingest_config_check(void *out, cfg_error *err)
         snprintf(err->reason, sizeof err->reason, "must not exceed max_employees_per_enterprise");
         return -1;
     }
-    if (!c->instance[0] && gethostname(c->instance, sizeof c->instance - 1) != 0) {
+    if (!sh->instance[0] && gethostname(sh->instance, sizeof sh->instance - 1) != 0) {
         snprintf(err->key, sizeof err->key, "instance");
         snprintf(err->reason, sizeof err->reason, "empty and the host name is unavailable");
         return -1;
     }
-    if ((mark = strstr(c->data_dir, "%s"))) {
+    if ((mark = strstr(sh->data_dir, "%s"))) {
         /* one store per replica, named after it, so --scale gives separate stores */
-        snprintf(dir, sizeof dir, "%.*s%s%s", (int)(mark - c->data_dir), c->data_dir,
-                 c->instance, mark + 2);
-        snprintf(c->data_dir, sizeof c->data_dir, "%s", dir);
+        snprintf(dir, sizeof dir, "%.*s%s%s", (int)(mark - sh->data_dir), sh->data_dir,
+                 sh->instance, mark + 2);
+        snprintf(sh->data_dir, sizeof sh->data_dir, "%s", dir);
     }
-    return 0;
+    return service_settings_check(sh, err);
 }
 
 int ingest_config_load(const char *path, const char *const *overrides, size_t n_over,

@@ -6,15 +6,15 @@
 
 #include "cfg.h"
 #include "ingest_validate.h"
+#include "service_settings.h"
 
 typedef struct ingest_config {
-    char instance[64];            /* stable replica id; "" = the host name */
-    char data_dir[256];           /* RocksDB directory; "%s" is replaced by the instance id */
+    /* instance: stable replica id, "" = the host name; data_dir: "%s" is
+     * replaced by the instance id */
+    service_settings shared;
     char submit_endpoint[128];    /* ROUTER for SubmitRequest */
     char assessment_endpoint[128];/* assessment's stream endpoint: push reports, follow events */
     char archive_endpoint[128];   /* archive's stream endpoint: push reports */
-    int64_t heartbeat_ms;
-    int64_t timeout_ms;
     int64_t max_batch;            /* requests per group commit */
     int trim_acked;               /* trim the log once assessment and archive acknowledged */
     int64_t trim_interval_ms;
@@ -23,8 +23,6 @@ typedef struct ingest_config {
     int64_t max_employees_per_enterprise;
     int64_t revenue_jump_warn_pct;
     int64_t revenue_drop_warn_pct;
-    char secret_key_file[256];       /* CURVE key pair; "" = plain TCP (local demo) */
-    char keys_file[256];             /* allow-list of client keys and roles */
     char assessment_public_key[64];  /* Z85, for the stream to assessment */
     char archive_public_key[64];     /* Z85, for the stream to the archive */
 } ingest_config;

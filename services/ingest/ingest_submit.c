@@ -80,14 +80,14 @@ static int accept_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repor
     int rc;
 
     ra.report = r;
-    ra.ingest_instance = (char *)is->cfg->instance;
+    ra.ingest_instance = (char *)is->cfg->shared.instance;
     ra.ingest_seq = seq;
     problem_list_take(pl, &ra.warnings, &ra.n_warnings);
     env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED;
     env.report_accepted = &ra;
     env.subject = r->cluster_id;
     env.period = r->period;
-    rc = envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq);
+    rc = envelope_append(is->log, is->txn, is->cfg->shared.instance, &env, &seq);
     if (rc == JIJU_OK)
         rc = ingest_state_accept_report(is->state, is->txn, r, seq, digest);
     pr->reply.status = JIJU__V1__SUBMIT_STATUS__ACCEPTED;
@@ -113,7 +113,7 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
             pr->reply.status = JIJU__V1__SUBMIT_STATUS__DUPLICATE;
             pr->reply.seq = known.seq;
             snprintf(pr->seq_instance, sizeof pr->seq_instance, "%s",
-                     known.instance[0] ? known.instance : is->cfg->instance);
+                     known.instance[0] ? known.instance : is->cfg->shared.instance);
             is->duplicates++;
             return;
         }
@@ -160,7 +160,7 @@ static void handle_command(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Com
     }
     env.body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
     env.command = c;
-    if ((rc = envelope_append(is->log, is->txn, is->cfg->instance, &env, &seq)) != JIJU_OK)
+    if ((rc = envelope_append(is->log, is->txn, is->cfg->shared.instance, &env, &seq)) != JIJU_OK)
         service_store_failed("store_failed", rc, "command=%d", (int)c->kind_case);
     pr->reply.status = JIJU__V1__SUBMIT_STATUS__ACCEPTED;
     pr->reply.seq = seq;
@@ -232,9 +232,9 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
     uint8_t *buf;
 
     pr->reply.request_id = pr->request_id;
-    pr->reply.instance = (char *)is->cfg->instance;
+    pr->reply.instance = (char *)is->cfg->shared.instance;
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED)
-        pr->reply.seq_instance = (char *)is->cfg->instance;
+        pr->reply.seq_instance = (char *)is->cfg->shared.instance;
     else if (pr->seq_instance[0])
         pr->reply.seq_instance = pr->seq_instance;
     if (pb_pack(&pr->reply.base, &buf, &len) == JIJU_OK) {

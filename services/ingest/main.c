@@ -45,7 +45,7 @@ int main(int argc, char **argv)
     service_help_specs(ingest_config_specs, ingest_config_n_specs);
     if (service_start(&srv, "ingest", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
-    if (service_secure(&srv, cfg.secret_key_file, cfg.keys_file,
+    if (service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file,
                        (service_peer_key[]){{"security.assessment_public_key",
                                              cfg.assessment_public_key},
                                             {"security.archive_public_key",
@@ -54,10 +54,12 @@ int main(int argc, char **argv)
         rc = srv.exit_code;
         goto out;
     }
-    if (service_open_store(&srv, cfg.data_dir, ingest_cfs, ingest_n_cfs) != 0)
+    if (service_open_store(&srv, cfg.shared.data_dir, ingest_cfs, ingest_n_cfs) != 0) {
+        rc = srv.exit_code;
         goto out;
-    so = (stream_opts){.self_id = cfg.instance, .heartbeat_ms = (int)cfg.heartbeat_ms,
-                       .timeout_ms = (int)cfg.timeout_ms};
+    }
+    so = (stream_opts){.self_id = cfg.shared.instance, .heartbeat_ms = (int)cfg.shared.heartbeat_ms,
+                       .timeout_ms = (int)cfg.shared.timeout_ms};
     to_a = so;
     to_a.server_key = cfg.assessment_public_key;
     to_b = so;
@@ -71,7 +73,7 @@ int main(int argc, char **argv)
               stream_push(srv.svc, srv.store, cfg.archive_endpoint, "reports", &to_b, log)) ||
         !(registry = stream_follow(srv.svc, srv.store, cfg.assessment_endpoint, "events", &to_a,
                                    ingest_state_apply_event, state))) {
-        log_error("start_failed", "instance=%s submit=%s", cfg.instance, cfg.submit_endpoint);
+        log_error("start_failed", "instance=%s submit=%s", cfg.shared.instance, cfg.submit_endpoint);
         goto out;
     }
     stream_on_refused(to_assessment, refused, &cfg);
@@ -79,8 +81,8 @@ int main(int argc, char **argv)
     if (cfg.trim_acked && !(trim = ingest_trim_new(srv.svc, srv.store, log, to_assessment,
                                                    to_archive, (int)cfg.trim_interval_ms)))
         goto out;
-    log_info("started", "instance=%s submit=%s store=%s last_seq=%llu", cfg.instance,
-             cfg.submit_endpoint, cfg.data_dir, (unsigned long long)stream_log_last(log));
+    log_info("started", "instance=%s submit=%s store=%s last_seq=%llu", cfg.shared.instance,
+             cfg.submit_endpoint, cfg.shared.data_dir, (unsigned long long)stream_log_last(log));
     rc = service_run(&srv);
 out:
     ingest_trim_destroy(&trim);

@@ -17,13 +17,14 @@ int main(int argc, char **argv)
     if (service_start(&app.srv, "notification", argc, argv, NULL, 0, &app.cfg,
                       notify_config_load) != 0)
         return app.srv.exit_code;
-    if (service_secure(&app.srv, app.cfg.secret_key_file, app.cfg.keys_file,
+    if (service_secure(&app.srv, app.cfg.shared.secret_key_file, app.cfg.shared.keys_file,
                        (service_peer_key[]){{"security.assessment_public_key",
                                              app.cfg.assessment_public_key}},
                        1) != 0)
         rc = app.srv.exit_code;
-    else if (service_open_store(&app.srv, app.cfg.data_dir, notify_cfs, notify_n_cfs) == 0 &&
-        notify_app_start(&app) == 0)
+    else if (service_open_store(&app.srv, app.cfg.shared.data_dir, notify_cfs, notify_n_cfs) != 0)
+        rc = app.srv.exit_code;
+    else if (notify_app_start(&app) == 0)
         rc = service_run(&app.srv);
     notify_app_stop(&app);
     service_stop(&app.srv);

@@ -93,6 +93,34 @@ static void webhook_tick(svc_t *svc, void *arg)
     (void)svc;
 }
 
+/* libcurl's sockets in the service's poll: a webhook's next event goes out
+ * as soon as the previous answer is in, not at the next tick. */
+static void webhook_ready(svc_t *svc, int fd, int revents, void *arg)
+{
+    notify_app *app = arg;
+    int rc = notify_webhook_ready(app->hooks, fd,
+                                  (revents & SVC_FD_IN ? NOTIFY_HOOK_IN : 0) |
+                                      (revents & SVC_FD_OUT ? NOTIFY_HOOK_OUT : 0) |
+                                      (revents & SVC_FD_ERR ? NOTIFY_HOOK_ERR : 0));
+
+    if (rc != JIJU_OK)
+        service_store_failed("webhook_commit_failed", rc, "where=%s", "webhook_ready");
+    (void)svc;
+}
+
+static void webhook_watch(void *arg, int fd, int events)
+{
+    notify_app *app = arg;
+
+    if (!events)
+        svc_forget_fd(app->srv.svc, fd);
+    else if (svc_on_fd(app->srv.svc, fd,
+                       (events & NOTIFY_HOOK_IN ? SVC_FD_IN : 0) |
+                           (events & NOTIFY_HOOK_OUT ? SVC_FD_OUT : 0),
+                       webhook_ready, app) != JIJU_OK)
+        log_warn("webhook_socket_unwatched", "fd=%d reason=\"too many sockets\"", fd);
+}
+
 static void admin_changed(void *arg, const char *action, const char *id, int rc, const char *detail)
 {
     (void)arg;
@@ -131,11 +159,11 @@ static int seed(notify_app *app)
 static int start(notify_app *app)
 {
     notify_config *c = &app->cfg;
-    stream_opts so = {.self_id = c->instance, .heartbeat_ms = (int)c->heartbeat_ms,
-                      .timeout_ms = (int)c->timeout_ms, .credit = (uint32_t)c->credit,
+    stream_opts so = {.self_id = c->shared.instance, .heartbeat_ms = (int)c->shared.heartbeat_ms,
+                      .timeout_ms = (int)c->shared.timeout_ms, .credit = (uint32_t)c->credit,
                       .server_key = c->assessment_public_key};
 
-    app->route = (notify_route){.subs = app->subs, .instance = c->instance,
+    app->route = (notify_route){.subs = app->subs, .instance = c->shared.instance,
                                 .alert_subscriber = c->alert_subscriber,
                                 .registry = {c->follow_registry != 0, c->zone_suffixes}};
     app->rules = (notify_retention){c->retention_max_records, c->retention_max_age_ms};
@@ -151,7 +179,7 @@ static int start(notify_app *app)
                                deliveries_log, NULL, app);
     app->events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream, &so,
                             route_apply, &app->route);
-    app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->instance,
+    app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->shared.instance,
                               admin_changed, app);
     if (!app->deliveries || !app->events || !app->admin || !app->hooks ||
         svc_every(app->srv.svc, (int)c->retention_check_ms, retention_tick, app) != JIJU_OK ||
@@ -161,19 +189,20 @@ static int start(notify_app *app)
         return -1;
     }
     stream_on_committed(app->events, routed, app);
+    notify_webhook_watch(app->hooks, webhook_watch, app);
     return 0;
 }
 
 int notify_app_start(notify_app *app)
 {
     if (!(app->subs = notify_subs_open(app->srv.store))) {
-        log_error("start_failed", "dir=%s reason=\"subscriptions do not load\"", app->cfg.data_dir);
+        log_error("start_failed", "dir=%s reason=\"subscriptions do not load\"", app->cfg.shared.data_dir);
         return -1;
     }
     if (seed(app) < 0 || start(app) < 0)
         return -1;
     log_info("started", "instance=%s store=%s subscribers=%zu events=%s deliveries=%s admin=%s",
-             app->cfg.instance, app->cfg.data_dir, notify_subs_slots(app->subs),
+             app->cfg.shared.instance, app->cfg.shared.data_dir, notify_subs_slots(app->subs),
              app->cfg.events_endpoint, app->cfg.deliveries_endpoint, app->cfg.admin_endpoint);
     return 0;
 }

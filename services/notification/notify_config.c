@@ -5,16 +5,16 @@
 #include <string.h>
 
 #define S(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((notify_config *)0)->f), offsetof(notify_config, f), NULL, h}
+#define EP(k, f, d, h) {k, CFG_ENDPOINT, d, 0, sizeof(((notify_config *)0)->f), offsetof(notify_config, f), NULL, h}
 #define I(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, offsetof(notify_config, f), NULL, h}
 
 const cfg_spec notify_config_specs[] = {
-    S("instance", instance, "notification", "peer id and CloudEvents source of our own events"),
-    S("data_dir", data_dir, "data/notification", "RocksDB directory"),
-    S("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),
+    SERVICE_SETTINGS_SPECS(notify_config, shared, "notification", "data/notification"),
+    EP("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),
     S("events.stream", events_stream, "events", "stream followed there"),
-    S("deliveries.endpoint", deliveries_endpoint, "tcp://127.0.0.1:7301",
+    EP("deliveries.endpoint", deliveries_endpoint, "tcp://127.0.0.1:7301",
       "ROUTER where subscribers connect (stream \"deliveries\")"),
-    S("admin.endpoint", admin_endpoint, "tcp://127.0.0.1:7302",
+    EP("admin.endpoint", admin_endpoint, "tcp://127.0.0.1:7302",
       "ROUTER for SubscriptionRequest (jiju subscription ...)"),
     S("subscriptions_file", subscriptions_file, "deploy/config/subscriptions.json",
       "default subscriptions, loaded once on first start (\"\" = none)"),
@@ -23,8 +23,6 @@ const cfg_spec notify_config_specs[] = {
       "1: a subscription per county and development zone named by a registered cluster"),
     S("routing.zone_suffixes", zone_suffixes, "开发区,高新区,经开区,园区,示范区",
       "a county value ending in one of these is a development zone (开发区管委会)"),
-    I("stream.heartbeat_ms", heartbeat_ms, "1000", 10, 600000, "stream heartbeat interval"),
-    I("stream.timeout_ms", timeout_ms, "5000", 50, 3600000, "silence before a peer is dead"),
     I("stream.credit", credit, "1000", 1, 1000000, "window granted to assessment"),
     I("retention.max_records", retention_max_records, "100000", 0, INT64_MAX,
       "backlog kept per subscriber, in events (0 = unbounded)"),
@@ -42,9 +40,6 @@ const cfg_spec notify_config_specs[] = {
     I("webhook.disable_after", webhook_disable_after, "50", 1, 1000000,
       "consecutive failed attempts that disable an endpoint"),
     I("webhook.max_in_flight", webhook_max_in_flight, "64", 1, 4096, "concurrent POSTs"),
-    S("security.secret_key_file", secret_key_file, "",
-      "CURVE key pair of notification (\"\" = plain TCP, local demo only)"),
-    S("security.keys_file", keys_file, "", "allow-list of client public keys and roles"),
     S("security.assessment_public_key", assessment_public_key, "",
       "assessment's public key (Z85)"),
 };
@@ -60,12 +55,7 @@ int notify_config_check(void *out, cfg_error *err)
                  (long long)c->webhook_backoff_initial_ms);
         return -1;
     }
-    if (!c->instance[0] || !c->data_dir[0]) {
-        snprintf(err->key, sizeof err->key, "%s", c->instance[0] ? "data_dir" : "instance");
-        snprintf(err->reason, sizeof err->reason, "must not be empty");
-        return -1;
-    }
-    return 0;
+    return service_settings_check(&c->shared, err);
 }
 
 int notify_config_load(const char *path, const char *const *overrides, size_t n_over, void *cfg,

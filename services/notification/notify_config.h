@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "service_settings.h"
 
 typedef struct notify_config {
-    char instance[64];            /* our peer id and CloudEvents source of our own events */
-    char data_dir[256];           /* RocksDB directory */
+    service_settings shared;      /* instance: also the CloudEvents source of our own events */
     char events_endpoint[128];    /* assessment's stream ROUTER we follow */
     char events_stream[64];       /* the stream we follow there ("events") */
     char deliveries_endpoint[128];/* our ROUTER: subscribers connect here */
@@ -21,8 +21,6 @@ typedef struct notify_config {
     char alert_subscriber[64];    /* also receives every EndpointDisabled ("fgw") */
     int64_t follow_registry;      /* 1: county/zone subscriptions derived from the registry */
     char zone_suffixes[256];      /* county values ending so are 开发区 (comma-separated) */
-    int64_t heartbeat_ms;
-    int64_t timeout_ms;
     int64_t credit;
 
     int64_t retention_max_records; /* per subscriber, 0 = unbounded */
@@ -37,8 +35,6 @@ typedef struct notify_config {
     int64_t webhook_disable_after;    /* consecutive failed attempts that disable an endpoint */
     int64_t webhook_max_in_flight;    /* concurrent POSTs over all endpoints */
 
-    char secret_key_file[256];      /* CURVE key pair; "" = plain TCP (local demo) */
-    char keys_file[256];            /* allow-list of client keys and roles */
     char assessment_public_key[64]; /* Z85, for following assessment's events */
 } notify_config;
 

@@ -22,6 +22,8 @@ struct notify_webhook {
     notify_hook_fn fn;
     void *arg;
     CURLM *multi;
+    notify_hook_watch_fn watch; /* NULL: curl_multi_perform at each tick */
+    void *watch_arg;
     size_t in_flight;
     uint64_t rnd; /* xorshift state for jitter */
 };
@@ -312,12 +314,24 @@ static int finish(notify_webhook_t *w, hook_req *r, CURLcode res)
     return JIJU_OK;
 }
 
-int notify_webhook_tick(notify_webhook_t *w)
+/* Let libcurl act: on one socket, or on its timeouts (fd
+ * CURL_SOCKET_TIMEOUT); without a watcher, on everything at once. */
+static void drive(notify_webhook_t *w, curl_socket_t fd, int ev)
+{
+    int running = 0;
+
+    if (w->watch)
+        curl_multi_socket_action(w->multi, fd, ev, &running);
+    else
+        curl_multi_perform(w->multi, &running);
+}
+
+/* Finish every completed POST, then start those now due. */
+static int collect(notify_webhook_t *w)
 {
     CURLMsg *m;
-    int running = 0, left = 0, rc = JIJU_OK;
+    int left = 0, rc = JIJU_OK;
 
-    curl_multi_perform(w->multi, &running);
     while ((m = curl_multi_info_read(w->multi, &left))) {
         hook_req *r = NULL;
         if (m->msg != CURLMSG_DONE)
@@ -330,9 +344,45 @@ int notify_webhook_tick(notify_webhook_t *w)
     }
     if (rc == JIJU_OK) {
         start_due(w);
-        curl_multi_perform(w->multi, &running);
+        drive(w, CURL_SOCKET_TIMEOUT, 0); /* new handles start connecting now */
     }
     return rc;
+}
+
+int notify_webhook_tick(notify_webhook_t *w)
+{
+    drive(w, CURL_SOCKET_TIMEOUT, 0);
+    return collect(w);
+}
+
+int notify_webhook_ready(notify_webhook_t *w, int fd, int events)
+{
+    int ev = (events & NOTIFY_HOOK_IN ? CURL_CSELECT_IN : 0) |
+             (events & NOTIFY_HOOK_OUT ? CURL_CSELECT_OUT : 0) |
+             (events & NOTIFY_HOOK_ERR ? CURL_CSELECT_ERR : 0);
+
+    drive(w, fd, ev);
+    return collect(w);
+}
+
+/* libcurl's CURLMOPT_SOCKETFUNCTION: tell the watcher what to poll. */
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    notify_webhook_t *w = userp;
+    int events = (what == CURL_POLL_IN || what == CURL_POLL_INOUT ? NOTIFY_HOOK_IN : 0) |
+                 (what == CURL_POLL_OUT || what == CURL_POLL_INOUT ? NOTIFY_HOOK_OUT : 0);
+
+    (void)e, (void)socketp;
+    w->watch(w->watch_arg, fd, what == CURL_POLL_REMOVE ? 0 : events);
+    return 0;
+}
+
+void notify_webhook_watch(notify_webhook_t *w, notify_hook_watch_fn fn, void *arg)
+{
+    w->watch = fn;
+    w->watch_arg = arg;
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, fn ? on_socket : NULL);
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, fn ? w : NULL);
 }
 
 size_t notify_webhook_in_flight(const notify_webhook_t *w)

@@ -1,6 +1,9 @@
 /* notify_webhook.h - the webhook delivery worker. It runs in the service's
- * loop (a timer calls notify_webhook_tick) and uses libcurl's multi
- * interface, so no POST ever blocks the loop.
+ * loop and uses libcurl's multi interface, so no POST ever blocks the loop:
+ * libcurl's sockets are polled with the loop's own (notify_webhook_watch),
+ * so the next event of a subscription is POSTed as soon as the previous
+ * answer arrives; a timer (notify_webhook_tick) starts what became due and
+ * drives libcurl's timeouts.
  *
  * Each webhook subscription is delivered in order, one event at a time,
  * from its log (cursor notify_state.hook_cursor, kept in the store). A POST
@@ -59,6 +62,18 @@ void notify_webhook_destroy(notify_webhook_t **w);
 /* Collect finished POSTs and start those due. Returns 0, or a jiju_err when
  * a commit failed (fatal for the service: appends may be half-written). */
 int notify_webhook_tick(notify_webhook_t *w);
+
+/* Sockets for the caller's poll loop: fn(arg, fd, events) says which of
+ * NOTIFY_HOOK_IN|NOTIFY_HOOK_OUT to wait for on fd, 0 to stop watching it;
+ * call notify_webhook_ready when fd is ready. Without a watcher (tests),
+ * each tick drives every transfer, so deliveries advance once per tick. */
+enum { NOTIFY_HOOK_IN = 1, NOTIFY_HOOK_OUT = 2, NOTIFY_HOOK_ERR = 4 };
+typedef void (*notify_hook_watch_fn)(void *arg, int fd, int events);
+void notify_webhook_watch(notify_webhook_t *w, notify_hook_watch_fn fn, void *arg);
+
+/* fd (one the watcher was told of) is ready for events: let libcurl act,
+ * finish what completed, start what is due. Returns as notify_webhook_tick. */
+int notify_webhook_ready(notify_webhook_t *w, int fd, int events);
 
 /* POSTs in flight now. */
 size_t notify_webhook_in_flight(const notify_webhook_t *w);

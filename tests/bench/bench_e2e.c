@@ -2,7 +2,10 @@
  * the raw ZeroMQ+RocksDB pipeline and Redis in the same run. Not a test: run
  * it by hand (docs/benchmarks.md, "End to end").
  *
- *   bench_e2e [build dir] [runs (3)] [reports M (20000)] [window (256)]
+ *   bench_e2e [build dir] [runs (3)] [reports M (20000)] [window (256)] [configs (0123)]
+ *
+ * configs picks which of the four configurations below run (digits 0-3,
+ * e.g. "0" for 200 clusters through one replica only: for profiling).
  *
  * Each configuration (200 and 2,000 clusters, 1 and 3 ingest replicas) gets
  * a fresh stack per round: jiju-assessment, jiju-archive, jiju-notification
@@ -89,6 +92,7 @@ typedef struct e2e_opts {
     char bindir[512], src[512];
     int runs, window;
     long reports;
+    int on[4]; /* which configurations run */
 } e2e_opts;
 
 /* Per report of a run: times in ms on bench_now_ms()'s clock. */
@@ -1232,6 +1236,8 @@ static void print_results(const e2e_opts *o, const e2e_results *res, size_t req_
            N_SUBS);
     printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
     for (int c = 0; c < N_CONF; c++) {
+        if (!o->on[c])
+            continue;
         double acc = MED(acc), app = MED(app), arch = MED(arch), del = MED(deliv);
         double e2e = del < arch ? del : arch, cpu[4];
 
@@ -1259,6 +1265,8 @@ static int one_round(const e2e_opts *o, e2e_results *res, int k)
     for (int c = 0; c < N_CONF; c++) {
         e2e_run *r = &res->run[c][k];
 
+        if (!o->on[c])
+            continue;
         if (run_stack(o, c, k, r) != 0)
             return -1;
         printf(" [%ld/%d] acc=%.0f app=%.0f arch=%.0f del=%.0f hook=%.0f cpu=%.0f+%.0f+%.0f+%.0f "
@@ -1299,6 +1307,9 @@ static int opts_parse(e2e_opts *o, int argc, char **argv)
     o->runs = argc > 2 ? atoi(argv[2]) : 3;
     o->reports = argc > 3 ? atol(argv[3]) : 20000;
     o->window = argc > 4 ? atoi(argv[4]) : 256;
+    for (const char *p = argc > 5 ? argv[5] : "0123"; *p; p++)
+        if (*p >= '0' && *p < '0' + N_CONF)
+            o->on[*p - '0'] = 1;
     if (o->runs < 1 || o->runs > MAX_RUNS || o->reports < 200 || o->window < MAX_ING ||
         (o->reports * 11 / 10) / conf_clusters[0] + 2 > MAX_PERIODS) {
         fprintf(stderr, "runs 1..%d, reports >= 200 and at most %d months of %ld clusters, "
@@ -1319,7 +1330,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (opts_parse(&o, argc, argv) != 0) {
         fprintf(stderr, "usage: bench_e2e [build dir (or $JIJU_BIN_DIR)] [runs (3)] "
-                        "[reports (20000)] [window (256)]\n");
+                        "[reports (20000)] [window (256)] [configs (0123)]\n");
         return 2;
     }
     if ((b = req_report("s0-19999", "JL-B00199", "2015-01", 1, 2100000000, &req_bytes)))

@@ -55,12 +55,12 @@ static void check_defaults(const assess_config *c)
     static const int64_t t[IND__COUNT] = {50,           10000000000LL, 50000000000LL, 50000000000LL,
                                           2500000000LL, 1800,          100000,        100000};
 
-    assert_string_equal(c->instance, "assessment");
-    assert_string_equal(c->data_dir, "/var/lib/jiju/assessment");
+    assert_string_equal(c->shared.instance, "assessment");
+    assert_string_equal(c->shared.data_dir, "/var/lib/jiju/assessment");
     assert_string_equal(c->stream_endpoint, "tcp://127.0.0.1:7101");
     assert_string_equal(c->query_endpoint, "tcp://127.0.0.1:7102");
-    assert_int_equal(c->heartbeat_ms, 1000);
-    assert_int_equal(c->timeout_ms, 5000);
+    assert_int_equal(c->shared.heartbeat_ms, 1000);
+    assert_int_equal(c->shared.timeout_ms, 5000);
     assert_memory_equal(c->weights, w, sizeof w);
     assert_memory_equal(c->target_values, t, sizeof t);
     assert_int_equal(c->normalisation, NORM_MIN_MAX);

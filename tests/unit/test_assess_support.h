@@ -94,7 +94,7 @@ FX fixture *fx_new(void)
     setenv("JIJU_CLOCK_FILE", fx->clock_path, 1);
     fx_set_clock(fx, 1704067200000LL); /* 2024-01-01T00:00:00Z */
     assert_int_equal(assess_config_load(NULL, NULL, 0, &fx->cfg, &err), 0);
-    snprintf(fx->cfg.instance, sizeof fx->cfg.instance, "assessment");
+    snprintf(fx->cfg.shared.instance, sizeof fx->cfg.shared.instance, "assessment");
     fx_open_store(fx);
     return fx;
 }

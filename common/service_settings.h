@@ -1,0 +1,55 @@
+/* service_settings.h - the settings every service has, declared once with
+ * their bounds: its instance id, its store directory, the stream timing
+ * and the CURVE key pair and allow-list. Each service's config struct
+ * embeds a service_settings and its table starts with
+ * SERVICE_SETTINGS_SPECS(...), then adds only its own settings (endpoints,
+ * peer public keys, its rules). Its whole-config check calls
+ * service_settings_check(). */
+#ifndef JIJU_SERVICE_SETTINGS_H
+#define JIJU_SERVICE_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+
+typedef struct service_settings {
+    char instance[64];         /* peer id in HELLO, producer id, replies' instance */
+    char data_dir[256];        /* RocksDB directory */
+    int64_t heartbeat_ms;      /* stream.heartbeat_ms */
+    int64_t timeout_ms;        /* stream.timeout_ms: silence before a peer is dead */
+    char secret_key_file[256]; /* CURVE key pair; "" = plain TCP (local demo) */
+    char keys_file[256];       /* allow-list of client keys and roles */
+} service_settings;
+
+#define SERVICE_SETTINGS_SPEC_STR(type, m, key, field, def, help)                                 \
+    {key, CFG_STRING, def, 0, sizeof(((type *)0)->m.field), offsetof(type, m.field), NULL, help}
+#define SERVICE_SETTINGS_SPEC_INT(type, m, key, field, def, lo, hi, help)                         \
+    {key, CFG_INT, def, lo, hi, offsetof(type, m.field), NULL, help}
+
+/* The shared entries of a cfg_spec table, for the service_settings member
+ * m of config struct type; instance and data_dir defaults differ per
+ * service. Bounds: heartbeat 10 ms .. 10 min, timeout 50 ms .. 1 h (and
+ * above the heartbeat: service_settings_check). */
+#define SERVICE_SETTINGS_SPECS(type, m, instance_def, data_dir_def)                               \
+    SERVICE_SETTINGS_SPEC_STR(type, m, "instance", instance, instance_def,                        \
+                              "peer id on streams, in events and in replies"),                    \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "data_dir", data_dir, data_dir_def,                    \
+                                  "RocksDB directory (one process per directory)"),               \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "stream.heartbeat_ms", heartbeat_ms, "1000", 10,       \
+                                  600000, "stream heartbeat interval"),                           \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "stream.timeout_ms", timeout_ms, "5000", 50, 3600000,  \
+                                  "peer silence before it is dead; above stream.heartbeat_ms"),   \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "security.secret_key_file", secret_key_file, "",       \
+                                  "CURVE key pair of this service (\"\" = plain TCP, local demo " \
+                                  "only)"),                                                       \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "security.keys_file", keys_file, "",                   \
+                                  "allow-list of client public keys and roles")
+
+/* The rules across shared settings, for a service's cfg_check_fn: instance
+ * and data_dir not empty, stream.timeout_ms above stream.heartbeat_ms (a
+ * peer would be declared dead between two heartbeats, forever). 0, or -1
+ * with err->key and err->reason set (cfg_load adds the file). */
+int service_settings_check(const service_settings *s, cfg_error *err);
+
+#endif
