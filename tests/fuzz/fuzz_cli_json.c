@@ -13,21 +13,21 @@
 #include "err.h"
 #include "fuzz.h"
 #include "ingest_validate.h"
+#include "pb.h"
 #include "problem.h"
 
 static void check_wire(const Jiju__V1__SubmitRequest *req)
 {
     ingest_limits lim = ingest_limits_default();
-    size_t len = jiju__v1__submit_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
     Jiju__V1__SubmitRequest *back = NULL;
     problem_list *p = problem_list_new();
+    uint8_t *buf = NULL;
+    size_t len = 0;
 
-    lim.max_message_bytes = len + 1; /* the size limit is not what is tested here */
-    if (buf && p) {
+    if (p && pb_pack(&req->base, &buf, &len) == JIJU_OK) {
         int rc;
 
-        jiju__v1__submit_request__pack(req, buf);
+        lim.max_message_bytes = len + 1; /* the size limit is not what is tested here */
         rc = ingest_decode(buf, len, &lim, &back, p);
         /* E_UTF8 and E_TOO_LONG on request_id are ingest's to refuse: text
          * the CLI took from a file is passed on as written */

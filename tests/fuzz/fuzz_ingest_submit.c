@@ -17,6 +17,7 @@
 #include "fuzz.h"
 #include "ingest_validate.h"
 #include "../unit/ingest_sample.h"
+#include "pb.h"
 #include "problem.h"
 
 /* ---- a registry replica in memory ---- */
@@ -93,13 +94,12 @@ static void check_outcome(int rc, const problem_list *p)
 /* What ingest logs decodes again. */
 static void check_repack(const Jiju__V1__SubmitRequest *req, const ingest_limits *lim)
 {
-    size_t len = jiju__v1__submit_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
     Jiju__V1__SubmitRequest *again = NULL;
     problem_list *p = problem_list_new();
+    uint8_t *buf = NULL;
+    size_t len = 0;
 
-    if (buf && p) {
-        jiju__v1__submit_request__pack(req, buf);
+    if (p && pb_pack(&req->base, &buf, &len) == JIJU_OK) {
         /* the re-packed form may only grow past the limit by re-encoding */
         if (len <= lim->max_message_bytes) {
             int rc = ingest_decode(buf, len, lim, &again, p);
@@ -148,13 +148,9 @@ static size_t seed_len[N_SEEDS];
 
 static void seed_pack(int i, const Jiju__V1__SubmitRequest *req)
 {
-    seed_len[i] = jiju__v1__submit_request__get_packed_size(req);
-    seed_buf[i] = malloc(seed_len[i] ? seed_len[i] : 1);
-    if (!seed_buf[i]) {
-        seed_len[i] = 0;
-        return;
-    }
-    jiju__v1__submit_request__pack(req, seed_buf[i]);
+    seed_len[i] = 0;
+    if (pb_pack(&req->base, &seed_buf[i], &seed_len[i]) != JIJU_OK)
+        seed_buf[i] = NULL;
 }
 
 static void seed_command(int i, const char *request_id, Jiju__V1__Command *c)

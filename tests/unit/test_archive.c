@@ -16,6 +16,7 @@
 #include "archive_replay.h"
 #include "archive_verify.h"
 #include "jiju/v1/archive.pb-c.h"
+#include "pb.h"
 #include "test_archive_support.h"
 
 #define N_RECORDS 200
@@ -133,10 +134,10 @@ static Jiju__V1__ArchiveRecord *fx_get(store_t *s, uint64_t seq)
 
 static void fx_put_rec(store_t *s, uint64_t seq, const Jiju__V1__ArchiveRecord *rec)
 {
-    size_t len = jiju__v1__archive_record__get_packed_size(rec);
-    uint8_t *buf = malloc(len);
+    uint8_t *buf;
+    size_t len;
 
-    jiju__v1__archive_record__pack(rec, buf);
+    assert_int_equal(pb_pack(&rec->base, &buf, &len), JIJU_OK);
     fx_put_raw(s, seq, buf, len);
     free(buf);
 }
@@ -154,9 +155,7 @@ static void fx_alter_revenue(store_t *s, uint64_t seq, int rehash)
     assert_non_null(env);
     assert_non_null(env->report_accepted);
     env->report_accepted->report->revenue_fen += 100; /* one yuan more */
-    len = jiju__v1__envelope__get_packed_size(env);
-    buf = malloc(len);
-    jiju__v1__envelope__pack(env, buf);
+    assert_int_equal(pb_pack(&env->base, &buf, &len), JIJU_OK);
     free(rec->envelope.data);
     rec->envelope.data = buf;
     rec->envelope.len = len;

@@ -13,6 +13,7 @@
 
 #include "archive_export.h"
 #include "cli_archive.h"
+#include "pb.h"
 #include "test_archive_support.h"
 
 static void test_fen_to_wan_is_exact(void **state)
@@ -56,9 +57,7 @@ static uint8_t *registered_env(const char *id, const char *name, size_t *len)
     cr.cluster = &c;
     env.body_case = JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED;
     env.cluster_registered = &cr;
-    *len = jiju__v1__envelope__get_packed_size(&env);
-    buf = malloc(*len);
-    jiju__v1__envelope__pack(&env, buf);
+    assert_int_equal(pb_pack(&env.base, &buf, len), JIJU_OK);
     return buf;
 }
 

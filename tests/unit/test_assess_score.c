@@ -14,6 +14,7 @@
 
 #include "assess_score.h"
 #include "err.h"
+#include "pb.h"
 
 #define WAN 1000000LL /* 1 万元 in fen */
 
@@ -422,10 +423,7 @@ static void test_rank_entries(void **state)
     msg->entries = assess_score_entries_new(rows, s, 4);
     assert_non_null(msg->entries);
     msg->n_entries = 4;
-    len = jiju__v1__ranking_published__get_packed_size(msg);
-    buf = malloc(len);
-    assert_non_null(buf);
-    jiju__v1__ranking_published__pack(msg, buf);
+    assert_int_equal(pb_pack(&msg->base, &buf, &len), JIJU_OK);
     /* The sender frees what the helper built with free_unpacked. */
     jiju__v1__ranking_published__free_unpacked(msg, NULL);
     back = jiju__v1__ranking_published__unpack(NULL, len, buf);

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "ingest_sample.h"
 #include "ingest_state.h"
+#include "pb.h"
 #include "report_digest.h"
 #include "store.h"
 
@@ -60,12 +61,11 @@ static int teardown(void **state)
 /* Apply one of assessment's events, as the stream would hand it over. */
 static void apply(fixture *fx, Jiju__V1__Envelope *env)
 {
-    size_t len = jiju__v1__envelope__get_packed_size(env);
-    uint8_t *buf = malloc(len ? len : 1);
     static uint64_t seq;
+    uint8_t *buf;
+    size_t len;
 
-    assert_non_null(buf);
-    jiju__v1__envelope__pack(env, buf);
+    assert_int_equal(pb_pack(&env->base, &buf, &len), JIJU_OK);
     assert_int_equal(ingest_state_apply_event(fx->st, "assessment", ++seq, buf, len, fx->txn), 0);
     free(buf);
 }
