@@ -20,7 +20,7 @@ static void refused(void *arg, int err, const char *code, const char *why)
 
     if (err != JIJU_ERR_INCARNATION)
         return;
-    log_error("instance_refused", "instance=%s code=%s reason=\"%s\" action=exit", cfg->instance,
+    log_error("instance_refused", "instance=%s code=%s reason=\"%s\" action=exit", cfg->shared.instance,
               code, why);
     exit(EXIT_FAILURE);
 }
