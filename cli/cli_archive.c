@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "archive_export.h"
+#include "tz.h"
 #include "archive_query.h"
 #include "archive_store.h"
 #include "archive_verify.h"
@@ -142,6 +143,7 @@ static int ca_each(ca_src *src, Jiju__V1__ArchiveQueryRequest *q, bool all, ca_r
 /* ---- shared flags ---- */
 
 /* ms since the epoch from "1700000000000", "2023-05-01" or
+ * "2023-05-01T08:00:00" (local time of JIJU_TIME_ZONE), or
  * "2023-05-01T08:00:00Z" (UTC). 0 on success, -1 if it is none of them. */
 static int ca_parse_time(const char *text, int64_t *ms)
 {
@@ -156,13 +158,19 @@ static int ca_parse_time(const char *text, int64_t *ms)
     }
     memset(&tm, 0, sizeof tm);
     end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end || (end[0] != 'Z' || end[1] != '\0')) {
+    if (end && end[0] == 'Z' && end[1] == '\0') { /* UTC, said so */
+        *ms = (int64_t)timegm(&tm) * 1000;
+        return 0;
+    }
+    if (!end || *end != '\0') {
         memset(&tm, 0, sizeof tm);
         end = strptime(text, "%Y-%m-%d", &tm);
         if (!end || *end != '\0')
             return -1;
     }
-    *ms = (int64_t)timegm(&tm) * 1000;
+    /* no zone written: the jurisdiction's local time (JIJU_TIME_ZONE) */
+    tm.tm_isdst = -1;
+    *ms = (int64_t)mktime(&tm) * 1000;
     return 0;
 }
 
@@ -231,16 +239,16 @@ static const char *ca_short_type(const char *type)
 static int ca_print_table(ca_out *o, const Jiju__V1__ArchiveRecord *rec,
                           const Jiju__V1__Envelope *env)
 {
-    char when[40] = "-", hash[72], src[96];
+    char when[TZ_TEXT_CAP] = "-", hash[72], src[96];
 
     if (o->n++ == 0)
-        printf("%-8s  %-24s  %-7s  %-20s  %-22s  %-12s  %-8s  %s\n", "SEQ", "TIME", "STREAM",
+        printf("%-8s  %-29s  %-7s  %-20s  %-22s  %-12s  %-8s  %s\n", "SEQ", "TIME", "STREAM",
                "PRODUCER/SEQ", "TYPE", "SUBJECT", "PERIOD", "HASH");
     if (env)
-        clock_format_ms(env->time_ms, when, sizeof when);
+        tz_format_ms(env->time_ms, when, sizeof when);
     ca_hex(rec->hash.data, rec->hash.len < 8 ? rec->hash.len : 8, hash, sizeof hash);
     snprintf(src, sizeof src, "%s/%" PRIu64, rec->producer_id, rec->source_seq);
-    printf("%-8" PRIu64 "  %-24s  %-7s  %-20s  %-22s  %-12s  %-8s  %s\n", rec->archive_seq, when,
+    printf("%-8" PRIu64 "  %-29s  %-7s  %-20s  %-22s  %-12s  %-8s  %s\n", rec->archive_seq, when,
            rec->stream, src, env ? ca_short_type(envelope_type(env)) : "(undecodable)",
            env && env->subject[0] ? env->subject : "-", env && env->period[0] ? env->period : "-",
            hash);
@@ -295,7 +303,8 @@ static int ca_query_usage(FILE *out)
                  "         [--limit N] [--cursor HEX] [--all] [--format table|json]\n"
                  "         [--endpoint E]... [--store DIR] [--timeout-ms MS]\n"
                  "  T: an event type, short or full (AwardGranted, jiju.v1.AwardGranted)\n"
-                 "  TIME: ms since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)\n");
+                 "  TIME: ms since the epoch, YYYY-MM-DD[THH:MM:SS] in JIJU_TIME_ZONE\n"
+                 "        (default Asia/Shanghai), or YYYY-MM-DDTHH:MM:SSZ (UTC)\n");
     return out == stdout ? CA_OK : CA_USAGE;
 }
 

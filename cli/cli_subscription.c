@@ -15,6 +15,7 @@
 #include "pb.h"
 #include "pbjson.h"
 #include "rpc.h"
+#include "tz.h"
 
 #define SUB_MAX_FILTERS 64
 
@@ -143,7 +144,7 @@ static void print_status(const Jiju__V1__Subscription *s, const Jiju__V1__Subscr
                "%llu..%llu at %s\n",
                (unsigned long long)st->dropped_total, (unsigned long long)st->last_dropped_first,
                (unsigned long long)st->last_dropped_last,
-               clock_format_ms(st->last_dropped_at_ms, when, sizeof when));
+               tz_format_ms(st->last_dropped_at_ms, when, sizeof when));
     if (!s->webhook)
         return;
     printf("    webhook %s%s: %u consecutive failures, %llu dead letters%s%s\n", s->webhook->url,
@@ -195,7 +196,7 @@ static void show_dead(const sub_common *c, const Jiju__V1__SubscriptionReply *re
         }
         printf("seq=%llu id=%s type=%s attempts=%u dead_at=%s last_error=\"%s\"\n",
                (unsigned long long)d->seq, d->event_id, d->type, d->attempts,
-               clock_format_ms(d->dead_at_ms, when, sizeof when), d->last_error);
+               tz_format_ms(d->dead_at_ms, when, sizeof when), d->last_error);
     }
     if (!c->json)
         printf("%zu dead letters\n", rep->n_dead_letters);

@@ -1,11 +1,13 @@
 /* main.c - `jiju`: dispatch to the subcommands (cli.h). */
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli_archive.h"
 #include "cli_subscription.h"
+#include "tz.h"
 
 #ifndef JIJU_VERSION
 #define JIJU_VERSION "unknown"
@@ -37,6 +39,8 @@ static int usage(FILE *out)
                  "       jiju --version\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "times are shown in JIJU_TIME_ZONE (a tz database zone, default %s)\n",
+            TZ_DEFAULT);
     return out == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
@@ -63,10 +67,19 @@ static int take_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    const char *zone;
+    char err[256];
     const char *name;
 
     /* display widths of Chinese text (wcwidth) need a UTF-8 locale */
     setlocale(LC_ALL, "C.UTF-8");
+    /* every time a person reads (tables, exports, --since) is in the
+     * jurisdiction's zone; the wire keeps epoch ms */
+    zone = getenv("JIJU_TIME_ZONE");
+    if (tz_use(zone && *zone ? zone : TZ_DEFAULT, err, sizeof err) != 0) {
+        fprintf(stderr, "jiju: JIJU_TIME_ZONE: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     if (argc < 2)
         return usage(stderr);
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {

@@ -20,5 +20,5 @@ int service_settings_check(const service_settings *s, cfg_error *err)
                  (long long)s->heartbeat_ms, (long long)s->timeout_ms);
         return -1;
     }
-    return 0;
+    return tz_use_setting("time_zone", s->time_zone, err);
 }

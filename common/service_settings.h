@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "tz.h"
 
 typedef struct service_settings {
     char instance[64];         /* peer id in HELLO, producer id, replies' instance */
@@ -20,6 +21,7 @@ typedef struct service_settings {
     int64_t timeout_ms;        /* stream.timeout_ms: silence before a peer is dead */
     char secret_key_file[256]; /* CURVE key pair; "" = plain TCP (local demo) */
     char keys_file[256];       /* allow-list of client keys and roles */
+    char time_zone[64];        /* the jurisdiction's tz database zone (tz.h) */
 } service_settings;
 
 #define SERVICE_SETTINGS_SPEC_STR(type, m, key, field, def, help)                                 \
@@ -44,11 +46,16 @@ typedef struct service_settings {
                                   "CURVE key pair of this service (\"\" = plain TCP, local demo " \
                                   "only)"),                                                       \
         SERVICE_SETTINGS_SPEC_STR(type, m, "security.keys_file", keys_file, "",                   \
-                                  "allow-list of client public keys and roles")
+                                  "allow-list of client public keys and roles"),                  \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "time_zone", time_zone, TZ_DEFAULT,                    \
+                                  "tz database zone of the jurisdiction: period bounds, "         \
+                                  "deadlines, times for people")
 
 /* The rules across shared settings, for a service's cfg_check_fn: instance
  * and data_dir not empty, stream.timeout_ms above stream.heartbeat_ms (a
- * peer would be declared dead between two heartbeats, forever). 0, or -1
+ * peer would be declared dead between two heartbeats, forever), time_zone
+ * a zone of the tz database, then put in force for the process (tz_use:
+ * config checks run at start-up, before any thread). 0, or -1
  * with err->key and err->reason set (cfg_load adds the file). */
 int service_settings_check(const service_settings *s, cfg_error *err);
 

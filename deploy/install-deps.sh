@@ -5,7 +5,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
       libzmq3-dev libprotobuf-c-dev protobuf-c-compiler librocksdb-dev
       libcmocka-dev libjansson-dev libcsv-dev libcurl4-openssl-dev libssl-dev
       libuchardet-dev libzip-dev libexpat1-dev libxlsxwriter-dev
-      python3 python3-zmq python3-protobuf protobuf-compiler"
+      python3 python3-zmq python3-protobuf protobuf-compiler tzdata"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
+#include "tz.h"
 
 enum { AX_COUNT, AX_MONEY };
 
@@ -268,7 +269,7 @@ static void ax_write_csv(archive_export_t *x, const ax_row *r)
     }
     snprintf(src, sizeof src, "%" PRIu64, r->source_seq);
     snprintf(seq, sizeof seq, "%" PRIu64, r->archive_seq);
-    clock_format_ms(r->time_ms, when, sizeof when);
+    tz_format_ms(r->time_ms, when, sizeof when); /* for people: the jurisdiction's zone */
     after[0] = ax_name_of(x, r->cluster);
     after[1] = r->report_id;
     after[2] = r->submitted_by;
@@ -299,7 +300,7 @@ static int ax_write_json(archive_export_t *x, const ax_row *r)
     json_object_set_new(o, "ingest_instance", json_string(r->producer));
     json_object_set_new(o, "ingest_seq", json_integer((json_int_t)r->source_seq));
     json_object_set_new(o, "archive_seq", json_integer((json_int_t)r->archive_seq));
-    json_object_set_new(o, "time", json_string(clock_format_ms(r->time_ms, when, sizeof when)));
+    json_object_set_new(o, "time", json_string(tz_format_ms(r->time_ms, when, sizeof when)));
     rc = json_dumpf(o, x->out, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0 ? JIJU_OK : JIJU_ERR_IO;
     fputc('\n', x->out);
     json_decref(o);

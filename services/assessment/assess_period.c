@@ -7,6 +7,7 @@
 
 #include "assess_state.h"
 #include "err.h"
+#include "tz.h"
 
 #define PERIOD_REC_VERSION 1
 #define PERIOD_REC_LEN (2 + 6 * 8)
@@ -80,7 +81,8 @@ int assess_period_open(assess_t *a, store_txn_t *txn, const char *text, const pe
     if (st->opened || st->closed)
         return JIJU_OK;
     st->opened = true;
-    st->deadline_ms = period_end_ms(p) + a->cfg->deadline_days * ASSESS_DAY_MS;
+    /* local midnight N calendar days after the period's local end (seed 五.三) */
+    st->deadline_ms = tz_deadline_ms(p, a->cfg->deadline_days);
     if ((rc = assess_period_put(a, txn, text, st)) != JIJU_OK ||
         (rc = assess_flag_put(a, txn, ACF_OPEN, text)) != JIJU_OK)
         return rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+
 #define OFF(f) offsetof(ingest_config, f)
 #define STR(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h}
 #define EP(k, f, d, h) {k, CFG_ENDPOINT, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h}

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "tz.h"
 #include "pb.h"
 #include "period.h"
 #include "utf8.h"
@@ -322,9 +323,9 @@ static void check_identity(vctx *v, const Jiju__V1__Report *r, int64_t now_ms, i
     check_id(v, "report.report_id", r->report_id, INGEST_MAX_REPORT_ID);
     *cluster_ok = check_id(v, "report.cluster_id", r->cluster_id, INGEST_MAX_CLUSTER_ID);
     *period_ok = check_period(v, "report.period", r->period, per);
-    if (*period_ok && now_ms < period_start_ms(per)) {
-        char now[40];
-        clock_format_ms(now_ms, now, sizeof now);
+    if (*period_ok && now_ms < tz_period_start_ms(per)) { /* the jurisdiction's calendar */
+        char now[TZ_TEXT_CAP];
+        tz_format_ms(now_ms, now, sizeof now);
         add(v, SEV_ERROR, "E_PERIOD_FUTURE", "report.period", r->period,
             "报告期 %s 尚未开始 (当前时间 %s)", "period %s has not started yet (now %s)", r->period,
             now);

@@ -14,7 +14,8 @@
    and its cluster's events.
 4. GetTargets(2022) and the 2022 ranking are byte-identical to what the
    close produced, also after kill -9 of assessment.
-5. Only what was reported is ranked: CE-14, registered before 2023's
+5. 2022's reporting deadline is at midnight in Jilin (Asia/Shanghai).
+6. Only what was reported is ranked: CE-14, registered before 2023's
    reports but reporting none, is 未报送 in the final 2023 ranking; with one
    report in for 2024, `jiju ranking show 2024` ranks that one cluster and
    lists the other 13 as 未报送, without a score or a rank change.
@@ -156,6 +157,11 @@ def main():
         assert sum(1 for e in zone if e.WhichOneof("body") == "report_accepted") == \
             sum(1 for r in reqs if r.report.cluster_id == "CE-13")
         assert all(e.county == "北大湖开发区" for e in zone), "another area's event"
+        # 2022's deadline: 2022's end + 15 days at midnight in Jilin (time_zone
+        # Asia/Shanghai), 2023-01-16T00:00+08:00, not 00:00Z (08:00 in Jilin)
+        opened = [e for e in held["fgw"] if e.WhichOneof("body") == "period_opened"]
+        assert {e.period: e.period_opened.deadline_ms for e in opened}["2022"] == 1673798400000, \
+            opened
         # the close's TargetProgress is what GetTargets answers
         closing = [e for e in tp["tjj"] if e.period == "2022"][-1]
         assert closing.target_progress.SerializeToString() == frozen_targets

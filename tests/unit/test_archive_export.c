@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "archive_export.h"
+#include "tz.h"
 #include "cli_archive.h"
 #include "pb.h"
 #include "test_archive_support.h"
@@ -97,7 +98,12 @@ static char *run_export(archive_export_format fmt, bool all, size_t *rows)
 static void test_csv_bom_headers_latest_revision(void **state)
 {
     size_t rows;
-    char *csv = run_export(ARCHIVE_EXPORT_CSV, false, &rows);
+    char err[256];
+    char *csv;
+
+    /* times for people are in the jurisdiction's zone (the CLI's default) */
+    assert_int_equal(tz_use("Asia/Shanghai", err, sizeof err), 0);
+    csv = run_export(ARCHIVE_EXPORT_CSV, false, &rows);
     const char *head =
         "\xEF\xBB\xBF\"集聚区编码\",\"报告期\",\"版本\",\"营业收入(万元)\",\"税收(万元)\","
         "\"入驻企业(户)\",\"吸纳就业(人)\",\"投入(万元)\",\"产值(万元)\"";
@@ -113,6 +119,8 @@ static void test_csv_bom_headers_latest_revision(void **state)
     assert_null(strstr(csv, "\"a1\""));
     assert_null(strstr(csv, "\"b9\""));
     assert_true(strstr(csv, "JL-A") < strstr(csv, "JL-B")); /* sorted by cluster */
+    /* 1700000000000 ms = 2023-11-14T22:13:20Z, as read in Jilin */
+    assert_non_null(strstr(csv, "\"2023-11-15T06:13:20+08:00\""));
     free(csv);
 }
 

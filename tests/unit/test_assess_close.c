@@ -12,6 +12,9 @@
 #define Y2023_MS 1672531200000LL
 #define Y2024_MS 1704067200000LL
 #define DAYS_15 (15 * 86400000LL)
+/* Local midnight in Asia/Shanghai (the default time_zone) is 16:00Z the day
+ * before: deadlines fall 8 h before the UTC midnights above. */
+#define CST_8H (8 * 3600000LL)
 
 static void test_close_twice_and_after_restart_awards_once(void **state)
 {
@@ -65,8 +68,9 @@ static void test_open_period_deadline(void **state)
     fx_events(fx);
     assert_int_equal(fx->n_ev, 1);
     e = fx_find(fx, BODY(PERIOD_OPENED), 0);
-    /* 2023-07-01T00:00:00Z + 15 days */
-    assert_int_equal(e->period_opened->deadline_ms, 1688169600000LL + DAYS_15);
+    /* 2023-07-16T00:00:00+08:00: period end + 15 days at Jilin's midnight,
+     * not 00:00Z (08:00 in Jilin) */
+    assert_int_equal(e->period_opened->deadline_ms, 1688169600000LL + DAYS_15 - CST_8H);
     assert_string_equal(e->period, "2023Q2");
     assert_int_not_equal(fx_period_cmd(fx, "2023Q9", 0), 0);
     assert_int_equal(fx_events(fx), 0);
@@ -89,7 +93,7 @@ static void expect_warning(fixture *fx, size_t k, const char *id, uint32_t conse
 static void test_overdue_and_elimination_over_three_periods(void **state)
 {
     fixture *fx = fx_new();
-    const int64_t deadline_2021 = Y2022_MS + DAYS_15;
+    const int64_t deadline_2021 = Y2022_MS + DAYS_15 - CST_8H; /* 2022-01-16T00:00+08:00 */
     Jiju__V1__Envelope *e;
 
     (void)state;

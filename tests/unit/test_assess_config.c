@@ -57,6 +57,8 @@ static void check_defaults(const assess_config *c)
 
     assert_string_equal(c->shared.instance, "assessment");
     assert_string_equal(c->shared.data_dir, "/var/lib/jiju/assessment");
+    assert_string_equal(c->shared.time_zone, "Asia/Shanghai");
+    assert_int_equal(c->min_reported_pct, 65);
     assert_string_equal(c->stream_endpoint, "tcp://127.0.0.1:7101");
     assert_string_equal(c->query_endpoint, "tcp://127.0.0.1:7102");
     assert_int_equal(c->shared.heartbeat_ms, 1000);
@@ -212,6 +214,10 @@ static void test_other_refusals(void **state)
     expect_refused("{\"scoring\":{\"target_values\":{\"tax_yuan\":0}}}",
                    "scoring.target_values.tax_yuan", NULL);
     expect_refused("{\"ranking\":{\"coalesce\":5}}", "ranking.coalesce", "unknown key");
+    expect_refused("{\"ranking\":{\"min_reported_pct\":101}}", "ranking.min_reported_pct", NULL);
+    /* the zone must be one of the tz database: no offsets, no paths */
+    expect_refused("{\"time_zone\":\"Mars/Olympus_Mons\"}", "time_zone", NULL);
+    expect_refused("{\"time_zone\":\"+08:00\"}", "time_zone", NULL);
 }
 
 /* A file's targets replace the defaults and come out sorted by year. */
