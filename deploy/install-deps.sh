@@ -6,7 +6,13 @@ PKGS="build-essential cmake pkg-config git ca-certificates
       libcmocka-dev libjansson-dev libcsv-dev libcurl4-openssl-dev libssl-dev
       libuchardet-dev libzip-dev libexpat1-dev libxlsxwriter-dev
       python3 python3-zmq python3-protobuf protobuf-compiler tzdata"
+# The portal: libmicrohttpd; its browser tests: chromium, Chinese fonts; its
+# benchmark: wrk; its TLS test: openssl.
+PKGS="$PKGS libmicrohttpd-dev chromium fonts-wqy-zenhei wrk openssl curl"
 missing=""
+# The portal's browser tests need node and npm (playwright-core, ECharts);
+# a machine that has them from elsewhere keeps its own.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done

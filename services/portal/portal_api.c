@@ -1,0 +1,310 @@
+/* portal_api.c - read-only JSON API: clusters, rankings, targets, periods,
+ * and the decisions the archive holds (awards, warnings, eliminations,
+ * nominations, overdue reports). Every answer is asked of assessment or the
+ * archive at the time of the request. */
+#include "portal_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "err.h"
+#include "pbjson.h"
+#include "period.h"
+#include "portal_json.h"
+
+#define ARCHIVE_PAGE 1000
+#define DECISIONS_MAX 5000
+
+enum MHD_Result portal_backend_error(portal_req *r, const char *service, int rc)
+{
+    return portal_reply_error(r, rc == JIJU_ERR_TIMEOUT ? 504 : 502, "E_UPSTREAM",
+                              "%s did not answer (%s)", service, jiju_err_str(rc));
+}
+
+static enum MHD_Result ask(portal_req *r, Jiju__V1__QueryRequest *q, Jiju__V1__QueryReply **out)
+{
+    int rc = portal_query(r->app->backend, q, out);
+
+    if (rc != JIJU_OK)
+        return portal_backend_error(r, "assessment", rc);
+    if (!(*out)->ok) {
+        enum MHD_Result ret = portal_reply_error(r, 400, "E_QUERY", "%s", (*out)->error);
+        jiju__v1__query_reply__free_unpacked(*out, NULL);
+        *out = NULL;
+        return ret;
+    }
+    return MHD_YES;
+}
+
+enum MHD_Result api_clusters(portal_req *r)
+{
+    Jiju__V1__QueryRequest q = JIJU__V1__QUERY_REQUEST__INIT;
+    Jiju__V1__ListClusters lc = JIJU__V1__LIST_CLUSTERS__INIT;
+    Jiju__V1__QueryReply *rep = NULL;
+    enum MHD_Result ret;
+    json_t *list;
+
+    q.request_id = "clusters";
+    q.kind_case = JIJU__V1__QUERY_REQUEST__KIND_LIST_CLUSTERS;
+    q.list_clusters = &lc;
+    if ((ret = ask(r, &q, &rep)) != MHD_YES || !rep)
+        return ret;
+    list = json_array();
+    for (size_t i = 0; i < rep->n_clusters; i++) {
+        json_t *c = pbjson_from_message(&rep->clusters[i]->base);
+        json_object_set_new(c, "category_zh",
+                            json_string(pbjson_category_zh(rep->clusters[i]->category)));
+        json_array_append_new(list, c);
+    }
+    jiju__v1__query_reply__free_unpacked(rep, NULL);
+    return portal_reply_json(r, 200, json_pack("{s:o}", "clusters", list));
+}
+
+enum MHD_Result api_ranking(portal_req *r)
+{
+    Jiju__V1__QueryRequest q = JIJU__V1__QUERY_REQUEST__INIT;
+    Jiju__V1__GetRanking gr = JIJU__V1__GET_RANKING__INIT;
+    Jiju__V1__QueryReply *rep = NULL;
+    enum MHD_Result ret;
+    json_t *list;
+
+    if (!period_is_valid(r->route_arg))
+        return portal_reply_error(r, 400, "E_PERIOD_SYNTAX",
+                                  "period \"%s\" is not 2023, 2023Q2 or 2023-05", r->route_arg);
+    gr.period = (char *)r->route_arg;
+    q.request_id = "ranking";
+    q.kind_case = JIJU__V1__QUERY_REQUEST__KIND_GET_RANKING;
+    q.get_ranking = &gr;
+    if ((ret = ask(r, &q, &rep)) != MHD_YES || !rep)
+        return ret;
+    list = json_array();
+    for (size_t i = 0; i < rep->n_ranking; i++) {
+        json_t *e = pbjson_from_message(&rep->ranking[i]->base);
+        json_object_set_new(e, "category_zh",
+                            json_string(pbjson_category_zh(rep->ranking[i]->category)));
+        json_array_append_new(list, e);
+    }
+    ret = portal_reply_json(r, 200, json_pack("{s:s,s:b,s:s,s:o}", "period", r->route_arg, "final",
+                                              rep->final, "status",
+                                              rep->final ? "final" : "provisional", "entries", list));
+    jiju__v1__query_reply__free_unpacked(rep, NULL);
+    return ret;
+}
+
+enum MHD_Result api_targets(portal_req *r)
+{
+    Jiju__V1__QueryRequest q = JIJU__V1__QUERY_REQUEST__INIT;
+    Jiju__V1__GetTargets gt = JIJU__V1__GET_TARGETS__INIT;
+    Jiju__V1__QueryReply *rep = NULL;
+    enum MHD_Result ret;
+    char *end;
+    long year = strtol(r->route_arg, &end, 10);
+
+    if (!*r->route_arg || *end || year < 2000 || year > 2100)
+        return portal_reply_error(r, 400, "E_YEAR", "year \"%s\" is not a year (2000..2100)",
+                                  r->route_arg);
+    gt.year = (uint32_t)year;
+    q.request_id = "targets";
+    q.kind_case = JIJU__V1__QUERY_REQUEST__KIND_GET_TARGETS;
+    q.get_targets = &gt;
+    if ((ret = ask(r, &q, &rep)) != MHD_YES || !rep)
+        return ret;
+    ret = portal_reply_json(r, 200, rep->targets ? pbjson_from_message(&rep->targets->base)
+                                                 : json_pack("{s:i}", "year", (int)year));
+    jiju__v1__query_reply__free_unpacked(rep, NULL);
+    return ret;
+}
+
+/* ---- decisions from the archive ---- */
+
+/* Page through the archive's events of one type (with the request's
+ * period and cluster filters), calling fn on each envelope. At most
+ * DECISIONS_MAX records. Returns MHD_YES with *failed 0, or the answered
+ * error with *failed 1. */
+typedef void (*env_fn)(const Jiju__V1__Envelope *env, void *arg);
+
+enum MHD_Result portal_archive_each(portal_req *r, const char *type, const char *per,
+                                    const char *cluster, env_fn fn, void *arg, int *failed)
+{
+    Jiju__V1__ArchiveQueryRequest q = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
+    uint8_t *cursor = NULL;
+    size_t cursor_len = 0, seen = 0;
+    enum MHD_Result ret = MHD_YES;
+
+    *failed = 0;
+    q.request_id = "portal";
+    q.type = (char *)type;
+    q.stream = "events";
+    q.period = (char *)(per ? per : "");
+    q.cluster_id = (char *)(cluster ? cluster : "");
+    q.limit = ARCHIVE_PAGE;
+    do {
+        Jiju__V1__ArchiveQueryReply *rep = NULL;
+        int rc;
+
+        q.cursor.data = cursor;
+        q.cursor.len = cursor_len;
+        rc = portal_archive(r->app->backend, &q, &rep);
+        free(cursor);
+        cursor = NULL;
+        cursor_len = 0;
+        if (rc != JIJU_OK) {
+            *failed = 1;
+            return portal_backend_error(r, "archive", rc);
+        }
+        if (!rep->ok) {
+            *failed = 1;
+            ret = portal_reply_error(r, 400, "E_ARCHIVE_QUERY", "%s", rep->error);
+            jiju__v1__archive_query_reply__free_unpacked(rep, NULL);
+            return ret;
+        }
+        for (size_t i = 0; i < rep->n_records && seen < DECISIONS_MAX; i++, seen++) {
+            Jiju__V1__Envelope *env =
+                envelope_decode(rep->records[i]->envelope.data, rep->records[i]->envelope.len);
+            if (env)
+                fn(env, arg);
+            envelope_free(&env);
+        }
+        if (rep->next_cursor.len && seen < DECISIONS_MAX && (cursor = malloc(rep->next_cursor.len))) {
+            memcpy(cursor, rep->next_cursor.data, rep->next_cursor.len);
+            cursor_len = rep->next_cursor.len;
+        }
+        jiju__v1__archive_query_reply__free_unpacked(rep, NULL);
+    } while (cursor);
+    return ret;
+}
+
+static void add_decision(const Jiju__V1__Envelope *env, void *arg)
+{
+    const ProtobufCMessage *body = envelope_body(env);
+    json_t *o = body ? pbjson_from_message(body) : json_object();
+
+    json_object_set_new(o, "time", json_string(env->time));
+    json_object_set_new(o, "event_id", json_string(env->id));
+    if (env->subject && *env->subject)
+        json_object_set_new(o, "subject", json_string(env->subject));
+    json_array_append_new(arg, o);
+}
+
+static enum MHD_Result decisions(portal_req *r, const char *type, const char *key)
+{
+    const char *per = portal_arg(r, "period"), *cluster = portal_arg(r, "cluster_id");
+    json_t *list = json_array();
+    int failed;
+    enum MHD_Result ret;
+
+    if (per && *per && !period_is_valid(per)) {
+        json_decref(list);
+        return portal_reply_error(r, 400, "E_PERIOD_SYNTAX",
+                                  "period \"%s\" is not 2023, 2023Q2 or 2023-05", per);
+    }
+    ret = portal_archive_each(r, type, per, cluster, add_decision, list, &failed);
+    if (failed) {
+        json_decref(list);
+        return ret;
+    }
+    return portal_reply_json(r, 200, json_pack("{s:o}", key, list));
+}
+
+enum MHD_Result api_awards(portal_req *r)
+{
+    return decisions(r, "jiju.v1.AwardGranted", "awards");
+}
+
+enum MHD_Result api_warnings(portal_req *r)
+{
+    return decisions(r, "jiju.v1.EliminationWarning", "warnings");
+}
+
+enum MHD_Result api_eliminations(portal_req *r)
+{
+    return decisions(r, "jiju.v1.ClusterEliminated", "eliminations");
+}
+
+enum MHD_Result api_nominations(portal_req *r)
+{
+    return decisions(r, "jiju.v1.NominationRecommended", "nominations");
+}
+
+enum MHD_Result api_overdue(portal_req *r)
+{
+    return decisions(r, "jiju.v1.ReportOverdue", "overdue");
+}
+
+/* ---- periods: opened and closed, from the archive's events ---- */
+
+static json_t *period_entry(json_t *map, const char *per)
+{
+    json_t *e = json_object_get(map, per);
+
+    if (!e) {
+        e = json_pack("{s:s,s:s}", "period", per, "status", "open");
+        json_object_set_new(map, per, e);
+    }
+    return e;
+}
+
+static void add_opened(const Jiju__V1__Envelope *env, void *arg)
+{
+    if (env->body_case != JIJU__V1__ENVELOPE__BODY_PERIOD_OPENED || !env->period_opened->period)
+        return;
+    json_t *e = period_entry(arg, env->period_opened->period);
+    json_object_set_new(e, "opened_at", json_string(env->time));
+    if (env->period_opened->deadline_ms)
+        json_object_set_new(e, "deadline_ms", json_integer(env->period_opened->deadline_ms));
+}
+
+static void add_closed(const Jiju__V1__Envelope *env, void *arg)
+{
+    if (env->body_case != JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED || !env->period_closed->period)
+        return;
+    json_t *e = period_entry(arg, env->period_closed->period);
+    json_object_set_new(e, "status", json_string("closed"));
+    json_object_set_new(e, "closed_at", json_string(env->time));
+}
+
+static int by_period(const void *a, const void *b)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "period")),
+                  json_string_value(json_object_get(*(json_t *const *)b, "period")));
+}
+
+static void sort_periods(json_t *list)
+{
+    size_t n = json_array_size(list);
+    json_t **items = malloc((n ? n : 1) * sizeof *items);
+
+    if (!items)
+        return;
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(list, i));
+    qsort(items, n, sizeof *items, by_period);
+    json_array_clear(list);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, items[i]);
+    free(items);
+}
+
+enum MHD_Result api_periods(portal_req *r)
+{
+    json_t *map = json_object(), *list = json_array(), *v;
+    const char *k;
+    int failed;
+    enum MHD_Result ret = portal_archive_each(r, "jiju.v1.PeriodOpened", NULL, NULL, add_opened, map,
+                                              &failed);
+
+    if (!failed)
+        ret = portal_archive_each(r, "jiju.v1.PeriodClosed", NULL, NULL, add_closed, map, &failed);
+    if (failed) {
+        json_decref(map);
+        json_decref(list);
+        return ret;
+    }
+    json_object_foreach(map, k, v)
+        json_array_append(list, v);
+    json_decref(map);
+    sort_periods(list);
+    return portal_reply_json(r, 200, json_pack("{s:o}", "periods", list));
+}

@@ -1,0 +1,72 @@
+/* portal_config.c - the table of the portal's settings. */
+#include "portal_config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define S(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((portal_config *)0)->f), offsetof(portal_config, f), NULL, h}
+#define I(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, offsetof(portal_config, f), NULL, h}
+#define B(k, f, d, h) {k, CFG_BOOL, d, 0, 0, offsetof(portal_config, f), NULL, h}
+
+const cfg_spec portal_config_specs[] = {
+    S("instance", instance, "portal", "name in logs and /healthz"),
+    S("http.bind", bind, "127.0.0.1", "address the HTTP(S) server listens on"),
+    I("http.port", port, "8080", 1, 65535, "TCP port"),
+    I("http.max_body", max_body, "65536", 1024, 16777216, "largest request body accepted (bytes)"),
+    I("http.max_connections", max_connections, "256", 4, 100000,
+      "concurrent connections (one thread each; SSE feeds hold one)"),
+    I("http.per_ip_connections", per_ip_connections, "64", 1, 100000,
+      "concurrent connections from one address"),
+    I("http.connection_timeout_s", connection_timeout_s, "60", 1, 86400,
+      "idle connection timeout (not for a running feed)"),
+    S("tls.cert_file", tls_cert_file, "", "PEM certificate chain: HTTPS here (\"\" = plain HTTP)"),
+    S("tls.key_file", tls_key_file, "", "PEM private key of tls.cert_file"),
+    S("ingest.endpoints", ingest_endpoints, "tcp://127.0.0.1:7001",
+      "ingest replicas' submit endpoints, comma separated"),
+    S("assessment.endpoint", assessment_endpoint, "tcp://127.0.0.1:7102", "assessment's queries"),
+    S("archive.endpoint", archive_endpoint, "tcp://127.0.0.1:7202", "archive's queries"),
+    S("notification.deliveries_endpoint", deliveries_endpoint, "tcp://127.0.0.1:7301",
+      "notification's deliveries (stream \"deliveries\")"),
+    I("rpc.timeout_ms", rpc_timeout_ms, "3000", 50, 600000, "wait for one reply per attempt"),
+    I("feed.heartbeat_ms", feed_heartbeat_ms, "1000", 50, 600000,
+      "SSE keep-alive comment and stream heartbeat interval"),
+    I("feed.max_wait_s", feed_max_wait_s, "30", 0, 3600, "longest long-poll wait"),
+    S("auth.users_file", users_file, "deploy/config/portal-users.json",
+      "people and systems with their role and hashed password or token (re-read on SIGHUP)"),
+    S("auth.session_secret_file", session_secret_file, "",
+      "key signing session cookies and sign-in links, >= 32 bytes (\"\" = random per start)"),
+    I("auth.session_ttl_s", session_ttl_s, "28800", 60, 2592000, "browser session lifetime"),
+    I("auth.signin_link_ttl_s", signin_link_ttl_s, "600", 10, 86400, "one-time sign-in link lifetime"),
+    B("auth.secure_cookies", secure_cookies, "false",
+      "mark cookies Secure (on when tls.cert_file is set; set it behind a TLS proxy)"),
+    S("web.dir", web_dir, "services/portal/web", "the pages, scripts and styles served under /"),
+    S("web.vendor_dir", vendor_dir, "build/web/vendor",
+      "third-party browser libraries (ECharts) served under /vendor/"),
+};
+const size_t portal_config_n_specs = sizeof portal_config_specs / sizeof portal_config_specs[0];
+
+static int portal_config_check(void *out, cfg_error *err)
+{
+    portal_config *c = out;
+
+    if (!c->tls_cert_file[0] != !c->tls_key_file[0]) {
+        snprintf(err->key, sizeof err->key, "%s", c->tls_cert_file[0] ? "tls.key_file" : "tls.cert_file");
+        snprintf(err->reason, sizeof err->reason, "tls.cert_file and tls.key_file go together");
+        return -1;
+    }
+    if (!c->ingest_endpoints[0]) {
+        snprintf(err->key, sizeof err->key, "ingest.endpoints");
+        snprintf(err->reason, sizeof err->reason, "must name at least one endpoint");
+        return -1;
+    }
+    if (c->tls_cert_file[0])
+        c->secure_cookies = 1;
+    return 0;
+}
+
+int portal_config_load(const char *path, const char *const *overrides, size_t n_over, void *cfg,
+                       cfg_error *err)
+{
+    return cfg_load(path, portal_config_specs, portal_config_n_specs, overrides, n_over,
+                    portal_config_check, cfg, err);
+}

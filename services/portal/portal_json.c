@@ -1,0 +1,98 @@
+/* portal_json.c - JSON helpers of the portal: the CloudEvents form of an
+ * Envelope, hex and base64url for hashes and cursors. */
+#include "portal_json.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "envelope.h"
+#include "pbjson.h"
+
+/* Interim until common/cloudevent lands on main: the members of
+ * subscription.proto's Webhook comment. */
+json_t *portal_event_json(const Jiju__V1__Envelope *env, uint64_t seq)
+{
+    const ProtobufCMessage *body = envelope_body(env);
+    char num[24];
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "specversion", "1.0", "id",
+                          env->id ? env->id : "", "source", env->source ? env->source : "", "type",
+                          env->type ? env->type : "", "time", env->time ? env->time : "",
+                          "datacontenttype", "application/json");
+
+    if (!o)
+        return NULL;
+    if (env->subject && *env->subject)
+        json_object_set_new(o, "subject", json_string(env->subject));
+    snprintf(num, sizeof num, "%llu", (unsigned long long)(seq ? seq : env->seq));
+    json_object_set_new(o, "jijuseq", json_string(num));
+    if (body)
+        json_object_set_new(o, "data", pbjson_from_message(body));
+    return o;
+}
+
+void portal_hex(const uint8_t *data, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+json_t *portal_b64url_json(const uint8_t *data, size_t n)
+{
+    size_t cap = 4 * ((n + 2) / 3) + 1, j = 0;
+    char *tmp = malloc(cap);
+    json_t *s;
+
+    if (!tmp)
+        return NULL;
+    EVP_EncodeBlock((unsigned char *)tmp, data, (int)n);
+    for (size_t i = 0; tmp[i] && tmp[i] != '='; i++)
+        tmp[j++] = tmp[i] == '+' ? '-' : tmp[i] == '/' ? '_' : tmp[i];
+    tmp[j] = '\0';
+    s = json_string(tmp);
+    free(tmp);
+    return s;
+}
+
+int portal_b64url_decode(const char *text, uint8_t **out, size_t *n)
+{
+    size_t len = strlen(text), j;
+    char *tmp;
+    uint8_t *buf;
+    int got;
+
+    if (len % 4 == 1 || len > 65536)
+        return JIJU_ERR_INVALID;
+    if (!(tmp = malloc(len + 4)) || !(buf = malloc(len + 4))) {
+        free(tmp);
+        return JIJU_ERR_NOMEM;
+    }
+    for (j = 0; j < len; j++) {
+        char c = text[j];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_')) {
+            free(tmp);
+            free(buf);
+            return JIJU_ERR_INVALID;
+        }
+        tmp[j] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    while (j % 4)
+        tmp[j++] = '=';
+    got = EVP_DecodeBlock(buf, (unsigned char *)tmp, (int)j);
+    free(tmp);
+    if (got < 0) {
+        free(buf);
+        return JIJU_ERR_INVALID;
+    }
+    *n = (size_t)got - (j - len); /* padding decodes as zero bytes */
+    *out = buf;
+    return JIJU_OK;
+}
