@@ -154,6 +154,22 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
     return 0;
 }
 
+int service_metrics(service_t *s, const service_settings *mc)
+{
+    char why[256] = "";
+
+    if (mc->metrics_port == 0)
+        return 0;
+    if (!(s->metrics = metrics_http_start(s->svc, mc->metrics_bind, (int)mc->metrics_port, why, sizeof why))) {
+        log_error("bind_failed", "endpoint=http://%s:%lld/metrics key=metrics.port reason=\"%s\"",
+                  mc->metrics_bind, (long long)mc->metrics_port, why);
+        s->exit_code = 2;
+        return -1;
+    }
+    log_info("metrics", "endpoint=http://%s:%d/metrics", mc->metrics_bind, metrics_http_port(s->metrics));
+    return 0;
+}
+
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs)
 {
     const char *all[SERVICE_MAX_CFS] = {STORE_STREAM_CFS};
@@ -206,6 +222,7 @@ int service_run(service_t *s)
 
 void service_stop(service_t *s)
 {
+    metrics_http_stop(&s->metrics);
     store_close(&s->store);
     zap_destroy(&s->zap); /* its socket must close before the context ends */
     svc_destroy(&s->svc);

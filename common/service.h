@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "metrics_http.h"
+#include "service_settings.h"
 #include "store.h"
 #include "svc.h"
 #include "zap.h"
@@ -25,6 +27,7 @@ typedef struct service {
     int extra_seen[SERVICE_MAX_EXTRA]; /* flags from service_start's extra list */
     const char *config_path;           /* --config, NULL for defaults only */
     zap_t *zap;                        /* CURVE security, NULL in plain mode */
+    metrics_http_t *metrics;           /* GET /metrics, NULL when metrics.port is 0 */
 } service_t;
 
 /* A setting naming the public key of a service we connect to, e.g.
@@ -50,6 +53,11 @@ int service_start(service_t *s, const char *name, int argc, char **argv, const c
  * or -1 with s->exit_code 2 after logging the refusal (file, key, reason). */
 int service_secure(service_t *s, const char *secret_key_file, const char *keys_file,
                    const service_peer_key *peers, size_t n_peers);
+
+/* After service_start: serve GET /metrics on metrics.bind:metrics.port of the
+ * shared settings (nothing when the port is 0). Returns 0, or -1 with s->exit_code 2 after logging
+ * bind_failed with the address and reason. */
+int service_metrics(service_t *s, const service_settings *shared);
 
 /* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS. */
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs);

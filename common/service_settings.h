@@ -22,6 +22,8 @@ typedef struct service_settings {
     char secret_key_file[256]; /* CURVE key pair; "" = plain TCP (local demo) */
     char keys_file[256];       /* allow-list of client keys and roles */
     char time_zone[64];        /* the jurisdiction's tz database zone (tz.h) */
+    int64_t metrics_port;      /* GET /metrics (metrics_http.h); 0 = off */
+    char metrics_bind[64];     /* its address */
 } service_settings;
 
 #define SERVICE_SETTINGS_SPEC_STR(type, m, key, field, def, help)                                 \
@@ -49,7 +51,11 @@ typedef struct service_settings {
                                   "allow-list of client public keys and roles"),                  \
         SERVICE_SETTINGS_SPEC_STR(type, m, "time_zone", time_zone, TZ_DEFAULT,                    \
                                   "tz database zone of the jurisdiction: period bounds, "         \
-                                  "deadlines, times for people")
+                                  "deadlines, times for people"),                                 \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "metrics.port", metrics_port, "0", 0, 65535,           \
+                                  "HTTP port of GET /metrics (Prometheus text format); 0 = off"), \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "metrics.bind", metrics_bind, "127.0.0.1",             \
+                                  "IPv4 or IPv6 address /metrics listens on")
 
 /* The rules across shared settings, for a service's cfg_check_fn: instance
  * and data_dir not empty, stream.timeout_ms above stream.heartbeat_ms (a

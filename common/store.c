@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
+#include "metrics.h"
 
 #define STORE_MAX_CFS 32
 #define STORE_MAX_HOOKS 16
@@ -258,17 +260,41 @@ int store_txn_on_commit(store_txn_t *t, void (*fn)(void *), void *arg)
     return JIJU_OK;
 }
 
+/* Synced commits: how long the WAL fsync takes and how many writes share it
+ * (group commit), the figures that say whether the disk keeps up. */
+static void store_commit_metrics(const struct timespec *t0, size_t writes)
+{
+    static metrics_family *lat, *size;
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (!lat) {
+        lat = metrics_histogram("jiju_store_fsync_seconds",
+                                "time of one synced (fsync'ed) store commit",
+                                metrics_latency_buckets, metrics_n_latency_buckets);
+        size = metrics_histogram("jiju_store_commit_writes", "writes per synced store commit",
+                                 metrics_size_buckets, metrics_n_size_buckets);
+    }
+    metrics_observe(lat, "",
+                    (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+    metrics_observe(size, "", (double)writes);
+}
+
 int store_txn_commit(store_txn_t *t, bool sync)
 {
     char *err = NULL;
     int n_hooks = t->n_hooks;
+    struct timespec t0;
 
     if (t->count > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
         if (err) {
             free(err);
             return JIJU_ERR_STORE;
         }
+        if (sync)
+            store_commit_metrics(&t0, t->count);
     }
     rocksdb_writebatch_wi_clear(t->wb);
     t->count = 0;

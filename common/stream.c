@@ -14,6 +14,7 @@
 #include "log.h"
 #include "service.h"
 #include "stream_int.h"
+#include "stream_metrics.h"
 #include "zap.h"
 
 /* ---- sessions ---- */
@@ -92,6 +93,7 @@ static void producer_pump(stream_peer_t *p, stream_session *s)
         r.envelope.len = vlen;
         if (stream_send(p, s, &f) != JIJU_OK)
             break;
+        stream_metrics_record(p, s, 1, vlen);
         s->next_send = seq + 1;
         store_iter_next(it);
     }
@@ -212,6 +214,7 @@ static void consumer_commit(stream_peer_t *p)
 
     if (rc != JIJU_OK) /* never retried: service.h */
         service_store_failed("store_commit_failed", rc, "endpoint=%s", p->endpoint);
+    stream_metrics_commit(p, p->txn_records);
     p->txn_records = 0;
     for (size_t i = 0; i < p->n_sess; i++) {
         stream_session *s = p->sess[i];
@@ -265,6 +268,7 @@ static void consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__
         session_refuse(p, s, JIJU_ERR_PROTOCOL, "E_STREAM_BAD_RECORD", why, 1);
         return;
     }
+    stream_metrics_record(p, s, 0, r->envelope.len);
     klen = stream_cursor_key(s->stream, s->peer_id, key, sizeof key);
     store_be64_put(v, r->seq);
     store_txn_put(p->txn, p->cf_cursor, key, klen, v, 8);
@@ -405,6 +409,8 @@ static void on_frame(stream_peer_t *p, stream_session *s, const Jiju__V1__Stream
             producer_on_ack(p, s, f->ack->seq, 1);
         break;
     case JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT:
+        if (s->role == ROLE_CONSUMER)
+            s->peer_position = f->heartbeat->position;
         if (s->role == ROLE_PRODUCER && s->state == SESS_ACTIVE)
             producer_on_ack(p, s, f->heartbeat->position, 0); /* repairs a lost ACK */
         else if (s->role == ROLE_CONSUMER && s->state == SESS_ACTIVE &&
@@ -750,6 +756,7 @@ static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
         free(p);
         return NULL;
     }
+    stream_metrics_track(p);
     return p;
 }
 
@@ -856,6 +863,7 @@ void stream_peer_destroy(stream_peer_t **pp)
     if (!p)
         return;
     consumer_commit(p);
+    stream_metrics_untrack(p);
     svc_cancel(p->svc, p);
     if (p->sock)
         zmq_close(p->sock);

@@ -48,6 +48,7 @@ typedef struct stream_session {
     uint64_t last_resume; /* seq asked for by the last RESUME */
     uint64_t last_rx_seq; /* seq of the last RECORD received on this session */
     int gap_resume;       /* a RESUME for a gap is outstanding */
+    uint64_t peer_position; /* the producer's last seq, from its heartbeats (metrics) */
     int64_t last_resume_at, last_record_at;
     int need_ack;
     char store_id[STREAM_STORE_ID_LEN + 1]; /* the producer's incarnation */

@@ -9,6 +9,8 @@ PKGS="build-essential cmake pkg-config git ca-certificates
 # The portal: libmicrohttpd; its browser tests: chromium, Chinese fonts; its
 # benchmark: wrk; its TLS test: openssl.
 PKGS="$PKGS libmicrohttpd-dev chromium fonts-wqy-zenhei wrk openssl curl"
+# /metrics: libmicrohttpd (above); tests/integration/test_prometheus.py: a real Prometheus.
+PKGS="$PKGS prometheus"
 missing=""
 # The portal's browser tests need node and npm (playwright-core, ECharts);
 # a machine that has them from elsewhere keeps its own.

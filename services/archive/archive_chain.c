@@ -9,6 +9,7 @@
 #include "archive_index.h"
 #include "err.h"
 #include "jiju/v1/archive.pb-c.h"
+#include "metrics.h"
 #include "pb.h"
 
 struct archive_chain {
@@ -42,6 +43,16 @@ int archive_head_read(store_t *s, const archive_cfs *cfs, uint64_t *seq,
     return JIJU_OK;
 }
 
+/* /metrics: the chain's head, the archive's record count. */
+static void chain_collect(void *arg)
+{
+    const archive_chain_t *c = arg;
+
+    metrics_set(metrics_gauge_collected("jiju_archive_head_seq",
+                                        "archive sequence of the chain's head (records stored)"),
+                "", (double)c->head_seq);
+}
+
 archive_chain_t *archive_chain_open(store_t *s)
 {
     archive_chain_t *c = calloc(1, sizeof *c);
@@ -54,6 +65,7 @@ archive_chain_t *archive_chain_open(store_t *s)
         free(c);
         return NULL;
     }
+    metrics_on_collect(chain_collect, c);
     return c;
 }
 
@@ -61,6 +73,7 @@ void archive_chain_destroy(archive_chain_t **c)
 {
     if (!c || !*c)
         return;
+    metrics_cancel(*c);
     free(*c);
     *c = NULL;
 }

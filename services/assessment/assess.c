@@ -10,6 +10,7 @@
 #include "assess_state.h"
 #include "envelope.h"
 #include "err.h"
+#include "metrics.h"
 
 const char *const assess_cfs[] = {
     "assess_clusters", "assess_runs",  "assess_reports", "assess_report_ids", "assess_periods",
@@ -37,6 +38,7 @@ assess_t *assess_new(store_t *store, stream_log_t *events, const assess_config *
             return NULL;
         }
     }
+    metrics_on_collect(assess_metrics_collect, a);
     return a;
 }
 
@@ -44,6 +46,7 @@ void assess_destroy(assess_t **ap)
 {
     if (!ap || !*ap)
         return;
+    metrics_cancel(*ap);
     free(*ap);
     *ap = NULL;
 }
@@ -58,7 +61,11 @@ int assess_emit(assess_t *a, store_txn_t *txn, Jiju__V1__Envelope *env,
     }
     if (ptext)
         env->period = (char *)ptext;
-    return envelope_append(a->events, txn, a->cfg->shared.instance, env, NULL);
+    int rc = envelope_append(a->events, txn, a->cfg->shared.instance, env, NULL);
+
+    if (rc == JIJU_OK)
+        assess_log_event(a, txn, env);
+    return rc;
 }
 
 size_t assess_pkey(char *key, const char *ptext, const char *id)

@@ -49,12 +49,27 @@ enum {
     ACF__COUNT
 };
 
+/* What the close of one period decided, for its period_closed log line
+ * (assess_log.c). */
+typedef struct assess_close_tally {
+    char period[64];
+    unsigned ranked, awards, warnings, eliminations, nominations;
+} assess_close_tally;
+
 struct assess {
     store_t *store;
     stream_log_t *events;
     const assess_config *cfg;
     int cf[ACF__COUNT];
+    assess_close_tally tally;
 };
+
+/* ---- business events in the log and /metrics (assess_log.c) ---- */
+
+/* Log and count one event appended to the events log (assess_emit). */
+void assess_log_event(assess_t *a, store_txn_t *txn, const Jiju__V1__Envelope *env);
+/* metrics collector: periods by state (arg: the assess_t). */
+void assess_metrics_collect(void *arg);
 
 #define ASSESS_KEY_CAP 192 /* period '\0' id: ids are at most 32 bytes, kept generous */
 #define ASSESS_DAY_MS 86400000LL

@@ -54,6 +54,10 @@ int main(int argc, char **argv)
         rc = srv.exit_code;
         goto out;
     }
+    if (service_metrics(&srv, &cfg.shared) != 0) {
+        rc = srv.exit_code;
+        goto out;
+    }
     if (service_open_store(&srv, cfg.shared.data_dir, ingest_cfs, ingest_n_cfs) != 0) {
         rc = srv.exit_code;
         goto out;

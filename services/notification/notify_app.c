@@ -7,6 +7,8 @@
 
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify_metrics.h"
 #include "notify_seed.h"
 #include "service.h"
 
@@ -77,6 +79,7 @@ static void webhook_reported(void *arg, const notify_hook_report *r)
                                        "endpoint_disabled"};
 
     (void)arg;
+    notify_metrics_webhook(r);
     log_at(r->what == NOTIFY_HOOK_DELIVERED ? LOG_DEBUG : LOG_WARN, what[r->what],
            "subscriber=%s seq=%llu id=%s attempts=%u error=\"%s\" next_attempt_ms=%lld",
            r->sub->id, (unsigned long long)r->seq, r->event_id, r->attempts, r->error,
@@ -190,6 +193,7 @@ static int start(notify_app *app)
     }
     stream_on_committed(app->events, routed, app);
     notify_webhook_watch(app->hooks, webhook_watch, app);
+    metrics_on_collect(notify_metrics_collect, app->subs);
     return 0;
 }
 
@@ -209,6 +213,7 @@ int notify_app_start(notify_app *app)
 
 void notify_app_stop(notify_app *app)
 {
+    metrics_cancel(app->subs);
     notify_webhook_destroy(&app->hooks);
     notify_admin_destroy(&app->admin);
     stream_peer_destroy(&app->events);

@@ -162,10 +162,12 @@ class Stack:
     """The four services on 127.0.0.1 ports base..base+9, stores in workdir."""
 
     def __init__(self, base_port=None, ingest_replicas=1, workdir=None, extra_env=None,
-                 ingest_args=(), security=None):
+                 ingest_args=(), security=None, metrics=False):
         """security: None for plain TCP, or a list of client key entries
         (keys file format) to allow besides the services' own keys; then
-        every service gets a key pair (self.public[name]) and the keys file."""
+        every service gets a key pair (self.public[name]) and the keys file.
+        metrics: serve GET /metrics on every service, on the ports in
+        self.metrics_port (by process name), 127.0.0.1 only."""
         self.work = workdir or tempfile.mkdtemp(prefix="jiju-it-")
         self.base = base_port or free_base()
         generate_proto(self.work)
@@ -187,6 +189,16 @@ class Stack:
         self.procs = {}
         self.public = {}
         sec = self._security(security) if security is not None else {}
+        self.metrics_port = {}
+        if metrics:  # b+7..b+9, ingest replicas b+15.. (their submit ports are b+10..)
+            self.metrics_port = {"assessment": b + 7, "archive": b + 8, "notification": b + 9}
+            self.metrics_port.update({f"ingest-{i + 1}": b + 15 + i for i in range(ingest_replicas)})
+            assert ingest_replicas <= 5, "metrics ports: at most 5 ingest replicas in a block"
+            for name, port in self.metrics_port.items():
+                svc = name.split("-")[0]
+                sec.setdefault(svc, [])
+                sec[svc] = sec[svc] + ([] if svc == "ingest" else
+                                       ["--set", f"metrics.port={port}"])
         self._add("assessment", [
             f"{BIN}/services/assessment/jiju-assessment",
             "--config", f"{SRC}/deploy/config/assessment.json",
@@ -217,7 +229,9 @@ class Stack:
                 "--set", f"submit.endpoint={ep}",
                 "--set", f"assessment.endpoint={self.ep['assessment_stream']}",
                 "--set", f"archive.endpoint={self.ep['archive_stream']}"] + hb +
-                sec.get("ingest", []) + list(ingest_args))
+                sec.get("ingest", []) + list(ingest_args) +
+                (["--set", f"metrics.port={self.metrics_port[f'ingest-{i + 1}']}"]
+                 if metrics else []))
 
     def _security(self, clients):
         """Key pairs for the services (the ingest replicas share one), one
