@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
 #include "portal_json.h"
@@ -32,7 +33,7 @@ static json_t *record_json(const Jiju__V1__ArchiveRecord *rec)
     if (rec->envelope.len) {
         Jiju__V1__Envelope *env = envelope_decode(rec->envelope.data, rec->envelope.len);
         if (env)
-            json_object_set_new(o, "event", portal_event_json(env, 0));
+            json_object_set_new(o, "event", cloudevent_json(env));
         envelope_free(&env);
     }
     return o;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
 #include "log.h"
@@ -78,31 +79,34 @@ static int feed_current(const char *id, uint64_t gen)
 
 /* ---- common ---- */
 
-/* after: ?after=N, else Last-Event-ID, else 0 (notification's stored ack). */
-static int resume_point(portal_req *r, uint64_t *after)
+/* Where the client is: Last-Event-ID (what an EventSource sends when it
+ * reconnects), else ?after=N; *given 0 when neither is there (then the feed
+ * starts after notification's stored cursor). after=0 is "from the first". */
+static int resume_point(portal_req *r, uint64_t *after, int *given)
 {
-    const char *s = portal_arg(r, "after");
+    const char *s = portal_header(r, "Last-Event-ID");
     char *end;
 
     if (!s || !*s)
-        s = portal_header(r, "Last-Event-ID");
+        s = portal_arg(r, "after");
     *after = 0;
-    if (!s || !*s)
+    *given = s && *s;
+    if (!*given)
         return 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end || s[0] == '-')
+    if (*end || s[0] == '-' || s[0] == '+' || s[0] == ' ')
         return -1;
     *after = v;
     return 0;
 }
 
-static stream_sub_t *open_sub(portal_req *r, uint64_t after)
+static stream_sub_t *open_sub(portal_req *r, uint64_t after, int given)
 {
     portal_config *c = &r->app->cfg;
     int hb = (int)c->feed_heartbeat_ms;
 
     return stream_sub_open(r->app->zctx, c->deliveries_endpoint, "deliveries", r->who.subscriber,
-                           after ? after + 1 : 0, 200, hb, hb * 5);
+                           given ? after + 1 : 0, 200, hb, hb * 5);
 }
 
 /* The CloudEvents JSON of one delivered record, or NULL. */
@@ -115,7 +119,7 @@ static json_t *event_json(uint64_t seq, const uint8_t *data, size_t len, char ty
     if (!env)
         return NULL;
     snprintf(type, 128, "%s", env->type ? env->type : "");
-    j = portal_event_json(env, seq);
+    j = cloudevent_json(env);
     envelope_free(&env);
     return j;
 }
@@ -226,10 +230,11 @@ enum MHD_Result api_events_sse(portal_req *r)
     struct MHD_Response *resp;
     enum MHD_Result ret;
     uint64_t after;
+    int given;
     sse *f;
     char hello[160];
 
-    if (resume_point(r, &after) != 0)
+    if (resume_point(r, &after, &given) != 0)
         return portal_reply_error(r, 400, "E_BAD_PARAMETER",
                                   "Last-Event-ID / after must be an event sequence number");
     if (!(f = calloc(1, sizeof *f)))
@@ -237,14 +242,18 @@ enum MHD_Result api_events_sse(portal_req *r)
     f->app = r->app;
     f->confirmed = after;
     snprintf(f->subscriber, sizeof f->subscriber, "%s", r->who.subscriber);
-    if (!(f->sub = open_sub(r, after))) {
+    if (!(f->sub = open_sub(r, after, given))) {
         free(f);
         return portal_reply_error(r, 500, "E_FEED", "cannot open the deliveries stream");
     }
     f->gen = feed_claim(f->subscriber);
     f->last_write = clock_mono_ms();
-    snprintf(hello, sizeof hello, "retry: 3000\n: deliveries of %s after %llu\n\n", f->subscriber,
-             (unsigned long long)after);
+    if (given)
+        snprintf(hello, sizeof hello, "retry: 3000\n: deliveries of %s after %llu\n\n",
+                 f->subscriber, (unsigned long long)after);
+    else
+        snprintf(hello, sizeof hello, "retry: 3000\n: deliveries of %s after its stored cursor\n\n",
+                 f->subscriber);
     sse_queue(f, hello);
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, sse_read, f, sse_free);
     if (!resp) {
@@ -281,19 +290,20 @@ static int parse_small(const char *s, long lo, long hi, long def, long *out)
 enum MHD_Result api_events_poll(portal_req *r)
 {
     uint64_t after, seq, last = 0;
+    int given;
     long limit, wait_s;
     stream_sub_t *sub;
     json_t *list;
     uint64_t gen;
     int64_t deadline;
 
-    if (resume_point(r, &after) != 0 ||
+    if (resume_point(r, &after, &given) != 0 ||
         parse_small(portal_arg(r, "limit"), 1, POLL_LIMIT_MAX, 100, &limit) != 0 ||
         parse_small(portal_arg(r, "wait"), 0, r->app->cfg.feed_max_wait_s, 0, &wait_s) != 0)
         return portal_reply_error(r, 400, "E_BAD_PARAMETER",
                                   "after: a sequence number; limit: 1..%d; wait: 0..%lld seconds",
                                   POLL_LIMIT_MAX, (long long)r->app->cfg.feed_max_wait_s);
-    if (!(sub = open_sub(r, after)))
+    if (!(sub = open_sub(r, after, given)))
         return portal_reply_error(r, 500, "E_FEED", "cannot open the deliveries stream");
     gen = feed_claim(r->who.subscriber);
     list = json_array();

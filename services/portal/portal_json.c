@@ -1,5 +1,4 @@
-/* portal_json.c - JSON helpers of the portal: the CloudEvents form of an
- * Envelope, hex and base64url for hashes and cursors. */
+/* portal_json.c - hex and base64url for hashes and cursors. */
 #include "portal_json.h"
 
 #include <openssl/evp.h>
@@ -8,30 +7,6 @@
 #include <string.h>
 
 #include "err.h"
-#include "envelope.h"
-#include "pbjson.h"
-
-/* Interim until common/cloudevent lands on main: the members of
- * subscription.proto's Webhook comment. */
-json_t *portal_event_json(const Jiju__V1__Envelope *env, uint64_t seq)
-{
-    const ProtobufCMessage *body = envelope_body(env);
-    char num[24];
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "specversion", "1.0", "id",
-                          env->id ? env->id : "", "source", env->source ? env->source : "", "type",
-                          env->type ? env->type : "", "time", env->time ? env->time : "",
-                          "datacontenttype", "application/json");
-
-    if (!o)
-        return NULL;
-    if (env->subject && *env->subject)
-        json_object_set_new(o, "subject", json_string(env->subject));
-    snprintf(num, sizeof num, "%llu", (unsigned long long)(seq ? seq : env->seq));
-    json_object_set_new(o, "jijuseq", json_string(num));
-    if (body)
-        json_object_set_new(o, "data", pbjson_from_message(body));
-    return o;
-}
 
 void portal_hex(const uint8_t *data, size_t n, char *out)
 {

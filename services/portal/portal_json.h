@@ -1,17 +1,13 @@
-/* portal_json.h - the portal's JSON views of the contract's messages, on
- * top of the one protobuf<->JSON codec (common/pbjson.h) and the one
- * CloudEvents rendering of an Envelope. */
+/* portal_json.h - hex and base64url (hashes, opaque cursors) for the
+ * portal's JSON; messages are rendered by common/pbjson.h and events by
+ * common/cloudevent.h. */
 #ifndef JIJU_PORTAL_JSON_H
 #define JIJU_PORTAL_JSON_H
 
 #include <jansson.h>
 #include <stdint.h>
 
-#include "jiju/v1/envelope.pb-c.h"
-
-/* The CloudEvents 1.0 JSON document of env; seq >= 1 adds jijuseq (the
- * subscriber's sequence), 0 leaves it out. NULL on allocation failure. */
-json_t *portal_event_json(const Jiju__V1__Envelope *env, uint64_t seq);
+#include <stddef.h>
 
 /* Lowercase hex of n bytes (n <= 64) into out[2n+1]. */
 void portal_hex(const uint8_t *data, size_t n, char *out);

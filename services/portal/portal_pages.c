@@ -37,7 +37,7 @@ enum MHD_Result page_health(portal_req *r)
 
 static const char login_html[] =
     "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
     "<title>登录 · 吉林市服务业集聚区运行监测平台</title><style>"
     "body{font-family:\"Noto Sans CJK SC\",\"WenQuanYi Zen Hei\",\"Microsoft YaHei\",sans-serif;"
     "background:#f3f5f8;margin:0}main{max-width:360px;margin:12vh auto;background:#fff;"
