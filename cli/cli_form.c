@@ -40,6 +40,7 @@ static const struct {
 static const char *const ignored_columns[] = {
     "序号",     "受理实例",  "受理序号",        "存档序号",    "受理时间",
     "ingest_instance", "ingest_seq", "archive_seq", "time"};
+/* (the JSON export's names; its cluster_name is checked like 集聚区名称) */
 
 enum { COL_FIELD, COL_IGNORED, COL_NAME, COL_COUNTY, COL_BLANK };
 
@@ -184,11 +185,12 @@ static void read_header(cli_form_t *f, char *const *cells, size_t n)
     char cell[16];
     int have_cluster = 0, have_period = 0;
 
-    if (!(f->cols = calloc(n ? n : 1, sizeof *f->cols))) {
+    if (!(f->cols = calloc(n ? n : 1, sizeof *f->cols)) ||
+        !(f->res->col_fields = calloc(n ? n : 1, sizeof *f->res->col_fields))) {
         cli_form_fail(f, JIJU_ERR_NOMEM, "out of memory");
         return;
     }
-    f->n_cols = n;
+    f->n_cols = f->res->n_cols = n;
     for (size_t i = 0; i < n && !f->fatal; i++) {
         form_col *c = &f->cols[i];
 
@@ -211,6 +213,8 @@ static void read_header(cli_form_t *f, char *const *cells, size_t n)
             have_cluster = 1;
         if (c->kind == COL_FIELD && strcmp(c->fd->name, "period") == 0)
             have_period = 1;
+        if (c->kind == COL_FIELD)
+            f->res->col_fields[i] = c->fd;
         if (c->kind == COL_NAME)
             f->res->name_col = i + 1;
         if (c->kind == COL_COUNTY)
@@ -492,6 +496,7 @@ void cli_form_result_free(cli_form_result **rp)
     free(r->names);
     free(r->counties);
     free(r->problems);
+    free(r->col_fields);
     free(r);
     *rp = NULL;
 }
@@ -579,4 +584,14 @@ void cli_form_result_sort(cli_form_result *r)
 {
     if (r->n_problems > 1)
         qsort(r->problems, r->n_problems, sizeof *r->problems, problem_cmp);
+}
+
+size_t cli_form_column_of(const cli_form_result *r, const char *field)
+{
+    if (strncmp(field, "report.", 7) == 0)
+        field += 7;
+    for (size_t i = 0; i < r->n_cols; i++)
+        if (r->col_fields[i] && strcmp(r->col_fields[i]->name, field) == 0)
+            return i + 1;
+    return 0;
 }

@@ -50,6 +50,8 @@ typedef struct cli_form_result {
     size_t rows;     /* data rows read (good + bad), blank rows not counted */
     size_t bad_rows; /* data rows refused */
     size_t name_col, county_col; /* their columns (1 = A), 0 if absent */
+    const ProtobufCFieldDescriptor **col_fields; /* Report field of each column, or NULL */
+    size_t n_cols;
 } cli_form_result;
 
 typedef struct cli_form cli_form_t;
@@ -80,6 +82,10 @@ void cli_form_result_free(cli_form_result **r);
  * JIJU_ERR_NOMEM. */
 int cli_form_result_refuse(cli_form_result *r, size_t i, size_t col, const char *column,
                            const char *reason);
+
+/* The column (1 = A) that holds a problem's field ("report.tax_fen"), 0 if
+ * the form has none: ingest's problems are then named by cell too. */
+size_t cli_form_column_of(const cli_form_result *r, const char *field);
 
 /* Problems in the order a reader scans the sheet: by row, then column. */
 void cli_form_result_sort(cli_form_result *r);

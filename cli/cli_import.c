@@ -151,18 +151,39 @@ static void draw_progress(import_ctx *c)
         fputc('\n', stderr);
 }
 
+/* "row 7: REJECTED instance=..." and each of ingest's problems, named by the
+ * cell that holds its field (D7) when the form has that column. */
+static void print_row_reply(const cli_form_result *res, size_t row,
+                            const Jiju__V1__SubmitReply *r)
+{
+    char cell[24];
+
+    printf("row %zu: %s", row, cli_status_name(r->status));
+    if (r->status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
+        printf(" seq=%llu", (unsigned long long)r->seq);
+    printf(" instance=%s\n", r->instance);
+    for (size_t i = 0; i < r->n_problems; i++) {
+        const Jiju__V1__Problem *p = r->problems[i];
+        size_t col = cli_form_column_of(res, p->field);
+
+        printf("  %s%s%s %s field=%s value=\"%s\" %s / %s\n",
+               col ? cli_form_cell_name(col, row, cell, sizeof cell) : "", col ? " " : "",
+               p->severity == JIJU__V1__SEVERITY__WARNING ? "WARNING" : "ERROR", p->code, p->field,
+               p->value, p->message_zh, p->message_en);
+    }
+}
+
 static void print_import_reply(void *arg, size_t index, const Jiju__V1__SubmitReply *reply)
 {
     import_ctx *c = arg;
-    char label[48];
+    size_t row = c->res->report_rows[index];
 
-    snprintf(label, sizeof label, "row %zu:", c->res->report_rows[index]);
     if (!reply)
-        printf("%s FAILED no ingest endpoint answered\n", label);
+        printf("row %zu: FAILED no ingest endpoint answered\n", row);
     else if ((reply->status != JIJU__V1__SUBMIT_STATUS__ACCEPTED &&
               reply->status != JIJU__V1__SUBMIT_STATUS__VALID) ||
              reply->n_problems)
-        cli_print_reply(stdout, label, reply);
+        print_row_reply(c->res, row, reply);
     c->done++;
     if (c->progress)
         draw_progress(c);

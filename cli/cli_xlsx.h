@@ -14,7 +14,7 @@
  * `jiju archive export --format xlsx` - money in 万元 as numbers with their
  * exact decimals (as text when an amount has more than 15 significant
  * digits, which a double would not keep), acceptance times as Excel dates
- * in Asia/Shanghai time. */
+ * in the jurisdiction's zone (common/tz.h, default Asia/Shanghai). */
 #ifndef JIJU_CLI_XLSX_H
 #define JIJU_CLI_XLSX_H
 
@@ -38,7 +38,7 @@ typedef enum {
     CLI_XLSX_TEXT = 0,
     CLI_XLSX_INT,  /* value: the integer */
     CLI_XLSX_WAN,  /* value: fen; shown in 万元 */
-    CLI_XLSX_TIME, /* value: ms since the epoch; an Excel date, Asia/Shanghai */
+    CLI_XLSX_TIME, /* value: ms since the epoch; an Excel date in the local zone */
     CLI_XLSX_EMPTY
 } cli_xlsx_kind;
 

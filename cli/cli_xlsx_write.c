@@ -13,7 +13,6 @@
 #include "cli_xlsx.h"
 #include "err.h"
 
-#define SHANGHAI_OFFSET_MS (8 * 3600 * 1000LL) /* UTC+8, no summer time since 1991 */
 #define EXACT_DIGITS 15                        /* what a double keeps of a decimal */
 
 struct cli_xlsx_writer {
@@ -82,20 +81,21 @@ static size_t significant(const char *s)
     return n;
 }
 
-static lxw_datetime shanghai(int64_t ms)
+/* An Excel date has no zone: the local time of the jurisdiction's zone
+ * (common/tz.h; main.c put it in force), as every time shown to people. */
+static lxw_datetime local_time(int64_t ms)
 {
-    int64_t local = ms + SHANGHAI_OFFSET_MS;
-    time_t secs = (time_t)(local >= 0 ? local / 1000 : (local - 999) / 1000);
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     struct tm tm;
     lxw_datetime d;
 
-    gmtime_r(&secs, &tm);
+    localtime_r(&secs, &tm);
     d.year = tm.tm_year + 1900;
     d.month = tm.tm_mon + 1;
     d.day = tm.tm_mday;
     d.hour = tm.tm_hour;
     d.min = tm.tm_min;
-    d.sec = tm.tm_sec + (double)(local - (int64_t)secs * 1000) / 1000.0;
+    d.sec = tm.tm_sec + (double)(ms - (int64_t)secs * 1000) / 1000.0;
     return d;
 }
 
@@ -114,7 +114,7 @@ static lxw_error write_cell(cli_xlsx_writer *w, lxw_col_t col, const cli_xlsx_ce
             return worksheet_write_string(w->ws, w->row, col, buf, w->text);
         return worksheet_write_number(w->ws, w->row, col, strtod(buf, NULL), w->wan);
     case CLI_XLSX_TIME:
-        d = shanghai(c->value);
+        d = local_time(c->value);
         return worksheet_write_datetime(w->ws, w->row, col, &d, w->when);
     case CLI_XLSX_EMPTY:
         return LXW_NO_ERROR;

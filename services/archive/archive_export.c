@@ -34,7 +34,7 @@ static const struct {
 #define AX_N_IND (sizeof ax_ind / sizeof ax_ind[0])
 
 typedef struct ax_row {
-    char *cluster, *period, *report_id, *submitted_by, *producer;
+    char *cluster, *period, *report_id, *submitted_by, *note, *producer;
     uint32_t revision;
     int64_t v[AX_N_IND];
     bool has[AX_N_IND];
@@ -49,6 +49,8 @@ typedef struct ax_name {
 
 struct archive_export {
     FILE *out;
+    archive_export_row_fn row_fn;
+    void *row_arg;
     archive_export_format fmt;
     char *period;
     bool all_revisions;
@@ -79,6 +81,7 @@ static void ax_row_free(ax_row *r)
     free(r->period);
     free(r->report_id);
     free(r->submitted_by);
+    free(r->note);
     free(r->producer);
 }
 
@@ -109,19 +112,37 @@ static void ax_csv_field(FILE *out, const char *text, bool last)
 }
 
 static const char *const ax_head_before[] = {"集聚区编码", "报告期", "版本"};
-static const char *const ax_head_after[] = {"集聚区名称", "报告编号", "填报人",  "受理实例",
-                                            "受理序号",   "存档序号", "受理时间"};
+/* 备注 too: every field `jiju import` reads is exported, so an export imports
+ * again unchanged (docs/cli.md "Round trip") */
+static const char *const ax_head_after[] = {"集聚区名称", "报告编号", "填报人",  "备注",
+                                            "受理实例",   "受理序号", "存档序号", "受理时间"};
 #define AX_N_AFTER (sizeof ax_head_after / sizeof ax_head_after[0])
 
-static void ax_csv_header(FILE *out)
+#define AX_N_COLS (3 + AX_N_IND + AX_N_AFTER)
+
+static int ax_emit(archive_export_t *x, const archive_export_cell *cells)
 {
-    fputs("\xEF\xBB\xBF", out); /* UTF-8 BOM: spreadsheets then read the Chinese right */
+    if (x->fmt == ARCHIVE_EXPORT_ROWS)
+        return x->row_fn(x->row_arg, cells, AX_N_COLS);
+    for (size_t i = 0; i < AX_N_COLS; i++)
+        ax_csv_field(x->out, cells[i].text, i + 1 == AX_N_COLS);
+    return ferror(x->out) ? JIJU_ERR_IO : JIJU_OK;
+}
+
+static int ax_header(archive_export_t *x)
+{
+    archive_export_cell cells[AX_N_COLS];
+    size_t n = 0;
+
     for (size_t i = 0; i < 3; i++)
-        ax_csv_field(out, ax_head_before[i], false);
+        cells[n++] = (archive_export_cell){.text = ax_head_before[i]};
     for (size_t i = 0; i < AX_N_IND; i++)
-        ax_csv_field(out, ax_ind[i].header, false);
+        cells[n++] = (archive_export_cell){.text = ax_ind[i].header};
     for (size_t i = 0; i < AX_N_AFTER; i++)
-        ax_csv_field(out, ax_head_after[i], i + 1 == AX_N_AFTER);
+        cells[n++] = (archive_export_cell){.text = ax_head_after[i]};
+    if (x->fmt == ARCHIVE_EXPORT_CSV)
+        fputs("\xEF\xBB\xBF", x->out); /* UTF-8 BOM: spreadsheets then read the Chinese right */
+    return ax_emit(x, cells);
 }
 
 archive_export_t *archive_export_new(FILE *out, archive_export_format fmt, const char *period,
@@ -139,7 +160,21 @@ archive_export_t *archive_export_new(FILE *out, archive_export_format fmt, const
     x->fmt = fmt;
     x->all_revisions = all_revisions;
     if (fmt == ARCHIVE_EXPORT_CSV)
-        ax_csv_header(out);
+        ax_header(x);
+    return x;
+}
+
+archive_export_t *archive_export_new_rows(archive_export_row_fn fn, void *arg, const char *period,
+                                          bool all_revisions)
+{
+    archive_export_t *x = archive_export_new(NULL, ARCHIVE_EXPORT_ROWS, period, all_revisions);
+
+    if (!x)
+        return NULL;
+    x->row_fn = fn;
+    x->row_arg = arg;
+    if (ax_header(x) != JIJU_OK)
+        archive_export_destroy(&x);
     return x;
 }
 
@@ -237,8 +272,10 @@ static int ax_row_from(const Jiju__V1__ArchiveRecord *rec, const Jiju__V1__Envel
     r->period = strdup(p->period);
     r->report_id = strdup(p->report_id);
     r->submitted_by = strdup(p->submitted_by);
+    r->note = strdup(p->note);
     r->producer = strdup(rec->producer_id);
-    if (!r->cluster || !r->period || !r->report_id || !r->submitted_by || !r->producer) {
+    if (!r->cluster || !r->period || !r->report_id || !r->submitted_by || !r->note ||
+        !r->producer) {
         ax_row_free(r);
         return JIJU_ERR_NOMEM;
     }
@@ -250,35 +287,42 @@ static int ax_row_from(const Jiju__V1__ArchiveRecord *rec, const Jiju__V1__Envel
     return JIJU_OK;
 }
 
-static void ax_write_csv(archive_export_t *x, const ax_row *r)
+static int ax_write_cells(archive_export_t *x, const ax_row *r)
 {
-    char buf[64], when[40], src[24], seq[24];
-    const char *after[AX_N_AFTER];
+    char rev[16], vals[AX_N_IND][40], when[40], src[24], seq[24];
+    archive_export_cell cells[AX_N_COLS];
+    size_t n = 0;
 
-    ax_csv_field(x->out, r->cluster, false);
-    ax_csv_field(x->out, r->period, false);
-    snprintf(buf, sizeof buf, "%u", r->revision);
-    ax_csv_field(x->out, buf, false);
+    snprintf(rev, sizeof rev, "%u", r->revision);
+    cells[n++] = (archive_export_cell){.text = r->cluster};
+    cells[n++] = (archive_export_cell){.text = r->period};
+    cells[n++] = (archive_export_cell){.kind = ARCHIVE_CELL_INT, .text = rev, .value = r->revision};
     for (size_t i = 0; i < AX_N_IND; i++) {
-        buf[0] = '\0'; /* absent: empty cell, never a made-up zero */
+        vals[i][0] = '\0'; /* absent: empty cell, never a made-up zero */
         if (r->has[i] && ax_ind[i].kind == AX_MONEY)
-            archive_fen_to_wan(r->v[i], buf, sizeof buf);
+            archive_fen_to_wan(r->v[i], vals[i], sizeof vals[i]);
         else if (r->has[i])
-            snprintf(buf, sizeof buf, "%" PRId64, r->v[i]);
-        ax_csv_field(x->out, buf, false);
+            snprintf(vals[i], sizeof vals[i], "%" PRId64, r->v[i]);
+        cells[n++] = (archive_export_cell){
+            .kind = !r->has[i] ? ARCHIVE_CELL_EMPTY
+                    : ax_ind[i].kind == AX_MONEY ? ARCHIVE_CELL_WAN : ARCHIVE_CELL_INT,
+            .text = vals[i],
+            .value = r->v[i]};
     }
     snprintf(src, sizeof src, "%" PRIu64, r->source_seq);
     snprintf(seq, sizeof seq, "%" PRIu64, r->archive_seq);
     tz_format_ms(r->time_ms, when, sizeof when); /* for people: the jurisdiction's zone */
-    after[0] = ax_name_of(x, r->cluster);
-    after[1] = r->report_id;
-    after[2] = r->submitted_by;
-    after[3] = r->producer;
-    after[4] = src;
-    after[5] = seq;
-    after[6] = when;
-    for (size_t i = 0; i < AX_N_AFTER; i++)
-        ax_csv_field(x->out, after[i], i + 1 == AX_N_AFTER);
+    cells[n++] = (archive_export_cell){.text = ax_name_of(x, r->cluster)};
+    cells[n++] = (archive_export_cell){.text = r->report_id};
+    cells[n++] = (archive_export_cell){.text = r->submitted_by};
+    cells[n++] = (archive_export_cell){.text = r->note};
+    cells[n++] = (archive_export_cell){.text = r->producer};
+    cells[n++] = (archive_export_cell){.kind = ARCHIVE_CELL_INT, .text = src,
+                                       .value = (int64_t)r->source_seq};
+    cells[n++] = (archive_export_cell){.kind = ARCHIVE_CELL_INT, .text = seq,
+                                       .value = (int64_t)r->archive_seq};
+    cells[n++] = (archive_export_cell){.kind = ARCHIVE_CELL_TIME, .text = when, .value = r->time_ms};
+    return ax_emit(x, cells);
 }
 
 static int ax_write_json(archive_export_t *x, const ax_row *r)
@@ -297,6 +341,7 @@ static int ax_write_json(archive_export_t *x, const ax_row *r)
     for (size_t i = 0; i < AX_N_IND; i++)
         json_object_set_new(o, ax_ind[i].key, r->has[i] ? json_integer(r->v[i]) : json_null());
     json_object_set_new(o, "submitted_by", json_string(r->submitted_by));
+    json_object_set_new(o, "note", json_string(r->note));
     json_object_set_new(o, "ingest_instance", json_string(r->producer));
     json_object_set_new(o, "ingest_seq", json_integer((json_int_t)r->source_seq));
     json_object_set_new(o, "archive_seq", json_integer((json_int_t)r->archive_seq));
@@ -312,8 +357,7 @@ static int ax_write(archive_export_t *x, const ax_row *r)
     x->written++;
     if (x->fmt == ARCHIVE_EXPORT_JSON)
         return ax_write_json(x, r);
-    ax_write_csv(x, r);
-    return ferror(x->out) ? JIJU_ERR_IO : JIJU_OK;
+    return ax_write_cells(x, r);
 }
 
 static int ax_keep(archive_export_t *x, const ax_row *r)
@@ -390,7 +434,7 @@ int archive_export_finish(archive_export_t *x, size_t *rows)
     for (size_t i = 0; i < x->n_rows && rc == JIJU_OK; i++)
         if (i == 0 || strcmp(x->rows[i].cluster, x->rows[i - 1].cluster) != 0)
             rc = ax_write(x, &x->rows[i]);
-    if (fflush(x->out) != 0 && rc == JIJU_OK)
+    if (x->out && fflush(x->out) != 0 && rc == JIJU_OK)
         rc = JIJU_ERR_IO;
     if (rows)
         *rows = x->written;

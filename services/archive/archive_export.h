@@ -18,9 +18,34 @@
 
 #include "jiju/v1/archive.pb-c.h"
 
-typedef enum { ARCHIVE_EXPORT_CSV = 0, ARCHIVE_EXPORT_JSON } archive_export_format;
+typedef enum { ARCHIVE_EXPORT_CSV = 0, ARCHIVE_EXPORT_JSON, ARCHIVE_EXPORT_ROWS } archive_export_format;
 
 typedef struct archive_export archive_export_t;
+
+/* A cell of the CSV form, typed, for writers of other formats (the CLI's
+ * .xlsx): text is always what the CSV holds. */
+typedef enum {
+    ARCHIVE_CELL_TEXT = 0,
+    ARCHIVE_CELL_INT,  /* value: the integer */
+    ARCHIVE_CELL_WAN,  /* value: fen (text: 万元) */
+    ARCHIVE_CELL_TIME, /* value: ms since the epoch */
+    ARCHIVE_CELL_EMPTY /* an absent indicator */
+} archive_cell_kind;
+
+typedef struct archive_export_cell {
+    archive_cell_kind kind;
+    const char *text;
+    int64_t value;
+} archive_export_cell;
+
+/* Called with the header (all TEXT) first, then once per row. JIJU_OK or an
+ * error that stops the export. */
+typedef int (*archive_export_row_fn)(void *arg, const archive_export_cell *cells, size_t n);
+
+/* As archive_export_new, the rows (with the same columns as the CSV) going
+ * to fn instead of a file. */
+archive_export_t *archive_export_new_rows(archive_export_row_fn fn, void *arg, const char *period,
+                                          bool all_revisions);
 
 /* Writes to out (not owned); CSV gets its BOM and header line at once.
  * Only reports of `period` make rows. NULL on allocation failure. */
