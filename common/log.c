@@ -26,6 +26,42 @@ void log_init(const char *service, log_level min)
     }
 }
 
+static uint64_t log_suppressed_all;
+
+static int64_t log_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int log_limit_pass(log_limit *l, const char *event)
+{
+    int64_t now = log_now_ms();
+
+    if (l->window_start == 0 || now - l->window_start >= LOG_LIMIT_WINDOW_MS) {
+        if (l->suppressed > 0)
+            log_emit(LOG_WARN, "log_suppressed", "of=%s count=%llu window_ms=%d", event,
+                     (unsigned long long)l->suppressed, LOG_LIMIT_WINDOW_MS);
+        l->window_start = now;
+        l->in_window = 0;
+        l->suppressed = 0;
+    }
+    if (l->in_window < LOG_LIMIT_BURST) {
+        l->in_window++;
+        return 1;
+    }
+    l->suppressed++;
+    log_suppressed_all++;
+    return 0;
+}
+
+uint64_t log_suppressed_total(void)
+{
+    return log_suppressed_all;
+}
+
 void log_emit(log_level level, const char *event, const char *fmt, ...)
 {
     char line[2048];

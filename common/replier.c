@@ -107,7 +107,6 @@ replier_t *replier_new(svc_t *svc, const char *endpoint, const replier_opts *opt
                        void *arg)
 {
     replier_t *r = calloc(1, sizeof *r);
-    int zero = 0;
 
     if (!r)
         return NULL;
@@ -118,14 +117,10 @@ replier_t *replier_new(svc_t *svc, const char *endpoint, const replier_opts *opt
         r->opts = *opts;
     if (r->opts.max_drain <= 0)
         r->opts.max_drain = REPLIER_DRAIN;
-    r->sock = zmq_socket(svc_zmq(svc), ZMQ_ROUTER);
+    /* bounded: max_frame_bytes per message, hwm messages per connection */
+    r->sock = svc_socket(svc, ZMQ_ROUTER, r->opts.hwm > 0 ? r->opts.hwm : SVC_QUERY_HWM);
     if (!r->sock)
         goto out_free;
-    zmq_setsockopt(r->sock, ZMQ_LINGER, &zero, sizeof zero);
-    if (r->opts.hwm > 0) {
-        zmq_setsockopt(r->sock, ZMQ_SNDHWM, &r->opts.hwm, sizeof r->opts.hwm);
-        zmq_setsockopt(r->sock, ZMQ_RCVHWM, &r->opts.hwm, sizeof r->opts.hwm);
-    }
     if (zap_server_bind(svc_zap(svc), r->sock, endpoint) != JIJU_OK ||
         svc_on_readable(svc, r->sock, replier_on_readable, r) != JIJU_OK)
         goto out_free;

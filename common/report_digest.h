@@ -6,6 +6,7 @@
 #ifndef JIJU_REPORT_DIGEST_H
 #define JIJU_REPORT_DIGEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "jiju/v1/report.pb-c.h"
@@ -16,5 +17,14 @@
  * order: equal reports give equal digests. All zero if memory runs out (two
  * such reports then compare equal: a DUPLICATE, never a false CONFLICT). */
 void report_digest(const Jiju__V1__Report *r, uint8_t out[REPORT_DIGEST_LEN]);
+
+/* A report id names a report within its cluster (docs/errors.md, E_CONFLICT):
+ * R-2020 of cluster A and R-2020 of cluster B are two reports, so that no
+ * reporter can take another cluster's ids. Every index of report ids (ingest,
+ * assessment) is keyed by cluster_id '\0' report_id: both are printable
+ * ASCII, so the '\0' cannot occur in either, and keys written before ids
+ * were scoped (the bare report id) never equal a scoped one. Writes the key
+ * into out and returns its length, or 0 if it does not fit in cap. */
+size_t report_id_key(const char *cluster_id, const char *report_id, char *out, size_t cap);
 
 #endif

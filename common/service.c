@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "err.h"
 #include "log.h"
+#include "service_settings.h"
 
 #define SERVICE_MAX_OVERRIDES 64
 #define SERVICE_MAX_CFS 32
@@ -154,6 +156,32 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
     return 0;
 }
 
+void service_limits(service_t *s, const service_settings *shared)
+{
+    s->store_min_free_mb = shared->store_min_free_mb;
+    svc_set_max_frame(s->svc, shared->max_frame_bytes);
+}
+
+#define SERVICE_SPACE_POLL_MS 500
+
+static void service_wait_for_space(const char *dir, uint64_t min_free)
+{
+    struct timespec pause = {0, SERVICE_SPACE_POLL_MS * 1000000L};
+    uint64_t free_bytes = store_free_bytes(dir);
+    long waited = 0;
+
+    if (free_bytes >= min_free)
+        return;
+    log_error("store_full", "dir=%s free_bytes=%llu min_free_bytes=%llu action=wait", dir,
+              (unsigned long long)free_bytes, (unsigned long long)min_free);
+    while ((free_bytes = store_free_bytes(dir)) < min_free) {
+        nanosleep(&pause, NULL);
+        waited++;
+    }
+    log_info("store_space_back", "dir=%s free_bytes=%llu waited_ms=%ld", dir,
+             (unsigned long long)free_bytes, waited * SERVICE_SPACE_POLL_MS);
+}
+
 int service_metrics(service_t *s, const service_settings *mc)
 {
     char why[256] = "";
@@ -172,6 +200,7 @@ int service_metrics(service_t *s, const service_settings *mc)
 
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs)
 {
+    uint64_t min_free = (uint64_t)s->store_min_free_mb * 1024 * 1024;
     const char *all[SERVICE_MAX_CFS] = {STORE_STREAM_CFS};
     size_t n = 3;
     char err[512] = "";
@@ -187,6 +216,7 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
         snprintf(ce.reason, sizeof ce.reason, "cannot create %s: %s", dir, strerror(errno));
         return service_refuse(s, &ce);
     }
+    service_wait_for_space(dir, min_free);
     s->store = store_open(dir, all, n, err, sizeof err);
     if (!s->store) { /* e.g. another process holds it: not the setting's fault */
         log_error("store_open_failed", "file=%s key=data_dir dir=%s reason=\"%s\"",
@@ -196,6 +226,7 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
         s->exit_code = EXIT_FAILURE;
         return -1;
     }
+    store_set_min_free(s->store, min_free);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #define JIJU_SERVICE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg.h"
 #include "metrics_http.h"
@@ -27,6 +28,7 @@ typedef struct service {
     int extra_seen[SERVICE_MAX_EXTRA]; /* flags from service_start's extra list */
     const char *config_path;           /* --config, NULL for defaults only */
     zap_t *zap;                        /* CURVE security, NULL in plain mode */
+    int64_t store_min_free_mb;         /* store.min_free_mb: set before service_open_store */
     metrics_http_t *metrics;           /* GET /metrics, NULL when metrics.port is 0 */
 } service_t;
 
@@ -59,7 +61,16 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
  * bind_failed with the address and reason. */
 int service_metrics(service_t *s, const service_settings *shared);
 
-/* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS. */
+/* After service_start: the store's reserve (store.min_free_mb) and the
+ * largest message any socket of the loop takes (limits.max_frame_bytes). */
+void service_limits(service_t *s, const service_settings *shared);
+
+/* Create dir (and parents) and open the store with cfs + STORE_STREAM_CFS,
+ * keeping s->store_min_free_mb free (store_set_min_free). While the disk has
+ * less than that free, it waits (one log line when it starts waiting, one
+ * when space returns) instead of opening: an open on a full disk fails
+ * after leaving new files behind, and a restart loop would eat any space
+ * that is freed. */
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs);
 
 /* THE policy when a store write or its fsync fails: one error line

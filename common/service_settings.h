@@ -21,6 +21,8 @@ typedef struct service_settings {
     int64_t timeout_ms;        /* stream.timeout_ms: silence before a peer is dead */
     char secret_key_file[256]; /* CURVE key pair; "" = plain TCP (local demo) */
     char keys_file[256];       /* allow-list of client keys and roles */
+    int64_t store_min_free_mb; /* store.min_free_mb: take no work below it (store.h) */
+    int64_t max_frame_bytes;   /* limits.max_frame_bytes: ZMQ_MAXMSGSIZE of every socket */
     char time_zone[64];        /* the jurisdiction's tz database zone (tz.h) */
     int64_t metrics_port;      /* GET /metrics (metrics_http.h); 0 = off */
     char metrics_bind[64];     /* its address */
@@ -49,6 +51,14 @@ typedef struct service_settings {
                                   "only)"),                                                       \
         SERVICE_SETTINGS_SPEC_STR(type, m, "security.keys_file", keys_file, "",                   \
                                   "allow-list of client public keys and roles"),                  \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "store.min_free_mb", store_min_free_mb, "64", 0,       \
+                                  1048576,                                                        \
+                                  "take no work (E_UNAVAILABLE) while the store's file system "   \
+                                  "has fewer MiB free; wait at start (0 = never)"),               \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "limits.max_frame_bytes", max_frame_bytes, "4194304",  \
+                                  4096, 1073741824,                                               \
+                                  "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a "  \
+                                  "peer that sends more is disconnected"),                         \
         SERVICE_SETTINGS_SPEC_STR(type, m, "time_zone", time_zone, TZ_DEFAULT,                    \
                                   "tz database zone of the jurisdiction: period bounds, "         \
                                   "deadlines, times for people"),                                 \

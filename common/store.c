@@ -2,10 +2,12 @@
  * errors: each becomes JIJU_ERR_STORE here. */
 #include "store.h"
 
+#include <errno.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "err.h"
@@ -24,6 +26,9 @@ struct store {
     char *cf_name[STORE_MAX_CFS];
     int n_cf;
     char *dir;
+    uint64_t min_free;     /* bytes the file system must keep free for us to write */
+    uint64_t space_free;   /* seen by the last store_writable() */
+    char last_error[256];  /* RocksDB's words for the last failed write */
 };
 
 struct store_txn {
@@ -74,6 +79,22 @@ static int store_collect_names(store_t *s, const char *dir, const char *const *c
     return 0;
 }
 
+/* What RocksDB may put on disk besides the data itself, bounded so that a
+ * full disk, or a restart loop on one, cannot be made worse by RocksDB:
+ *  - the info LOG: each open renames LOG to LOG.old.<time> and by default
+ *    keeps 1000 of them; keep 3 of at most 1 MiB;
+ *  - the WAL: a new WAL file is fallocate'd to 1.1 x write_buffer_size (64 MiB
+ *    by default: 42 MB of a full disk was one such file); 4 MiB memtables
+ *    make that 4.4 MiB, and 32 MiB across all families bounds the memory
+ *    they hold (and the preallocation again: RocksDB takes the smaller). */
+static void store_bound_files(rocksdb_options_t *o)
+{
+    rocksdb_options_set_keep_log_file_num(o, STORE_INFO_LOGS_KEPT);
+    rocksdb_options_set_max_log_file_size(o, STORE_INFO_LOG_BYTES);
+    rocksdb_options_set_write_buffer_size(o, STORE_MEMTABLE_BYTES);
+    rocksdb_options_set_db_write_buffer_size(o, STORE_MEMTABLES_BYTES);
+}
+
 store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char *errbuf,
                     size_t errcap)
 {
@@ -89,6 +110,7 @@ store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char 
     rocksdb_options_set_create_missing_column_families(s->opts, 1);
     rocksdb_options_increase_parallelism(s->opts, 2);
     rocksdb_options_set_max_open_files(s->opts, 256);
+    store_bound_files(s->opts);
     if (store_collect_names(s, dir, cfs, n_cfs) != 0) {
         if (errbuf)
             snprintf(errbuf, errcap, "too many column families");
@@ -260,6 +282,39 @@ int store_txn_on_commit(store_txn_t *t, void (*fn)(void *), void *arg)
     return JIJU_OK;
 }
 
+uint64_t store_free_bytes(const char *dir)
+{
+    struct statvfs v;
+
+    if (statvfs(dir, &v) != 0)
+        return UINT64_MAX; /* cannot tell: let RocksDB try and say */
+    return (uint64_t)v.f_bavail * v.f_frsize;
+}
+
+void store_set_min_free(store_t *s, uint64_t bytes)
+{
+    s->min_free = bytes;
+}
+
+/* One statvfs (about a microsecond) per call: callers ask once per batch. */
+int store_writable(store_t *s)
+{
+    if (s->min_free == 0)
+        return JIJU_OK;
+    s->space_free = store_free_bytes(s->dir);
+    return s->space_free >= s->min_free ? JIJU_OK : JIJU_ERR_UNAVAILABLE;
+}
+
+uint64_t store_space_free(const store_t *s)
+{
+    return s->space_free;
+}
+
+const char *store_last_error(const store_t *s)
+{
+    return s->last_error;
+}
+
 /* Synced commits: how long the WAL fsync takes and how many writes share it
  * (group commit), the figures that say whether the disk keeps up. */
 static void store_commit_metrics(const struct timespec *t0, size_t writes)
@@ -287,9 +342,18 @@ int store_txn_commit(store_txn_t *t, bool sync)
     struct timespec t0;
 
     if (t->count > 0) {
+        /* Refused before the write, the txn intact: on a disk that is full
+         * RocksDB's failed WAL write would be fatal (it asserts). */
+        if (store_writable(t->s) != JIJU_OK) {
+            snprintf(t->s->last_error, sizeof t->s->last_error,
+                     "%llu bytes free, fewer than the %llu bytes kept in reserve",
+                     (unsigned long long)t->s->space_free, (unsigned long long)t->s->min_free);
+            return JIJU_ERR_UNAVAILABLE;
+        }
         clock_gettime(CLOCK_MONOTONIC, &t0);
         rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
         if (err) {
+            snprintf(t->s->last_error, sizeof t->s->last_error, "%s", err);
             free(err);
             return JIJU_ERR_STORE;
         }

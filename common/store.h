@@ -21,12 +21,35 @@ typedef struct store_iter store_iter_t;
 #define STORE_CF_ACKS "stream_acks"      /* producer: "stream\0consumer" -> be64 last acked seq */
 #define STORE_STREAM_CFS STORE_CF_LOG, STORE_CF_CURSOR, STORE_CF_ACKS
 
+/* Bounds on what RocksDB writes besides the data (store.c says why). */
+#define STORE_INFO_LOGS_KEPT 3
+#define STORE_INFO_LOG_BYTES (1024 * 1024)
+#define STORE_MEMTABLE_BYTES (4 * 1024 * 1024)
+#define STORE_MEMTABLES_BYTES (32 * 1024 * 1024)
+
 /* Open (creating if missing) the store at dir with the named column families
  * (besides "default"). Missing families are created. On failure returns NULL
  * and, if errbuf, writes RocksDB's reason. Caller owns the result. */
 store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char *errbuf,
                     size_t errcap);
 void store_close(store_t **s);
+
+/* Full disk. A store keeps `bytes` free on its file system: while fewer are
+ * free, store_writable() says JIJU_ERR_UNAVAILABLE. Services ask it before
+ * taking work (a batch of requests, a stream record) and refuse the work
+ * instead (E_UNAVAILABLE, nothing written); when space returns they go on by
+ * themselves. The reserve covers what one batch, a memtable flush and a new
+ * WAL file need, so RocksDB itself never meets ENOSPC. 0 (the default) never
+ * refuses. Each call asks the file system (statvfs): call it once per
+ * batch, not per item. */
+void store_set_min_free(store_t *s, uint64_t bytes);
+int store_writable(store_t *s);
+/* Free bytes seen by the last store_writable() check. */
+uint64_t store_space_free(const store_t *s);
+/* Free bytes of the file system holding dir (UINT64_MAX if unknown). */
+uint64_t store_free_bytes(const char *dir);
+/* Why the last commit failed (RocksDB's text, or the reserve), "" if none. */
+const char *store_last_error(const store_t *s);
 
 /* Index of a column family by name, or -1. Index 0 is "default". */
 int store_cf(const store_t *s, const char *name);
@@ -50,7 +73,15 @@ size_t store_txn_count(const store_txn_t *txn);
  * Any number of hooks (one per (fn, arg)); hooks are dropped if the txn is destroyed uncommitted. */
 int store_txn_on_commit(store_txn_t *txn, void (*fn)(void *arg), void *arg);
 /* Write the batch atomically; sync=true fsyncs the WAL before returning.
- * The txn is empty afterwards and may be reused. */
+ * The txn is empty afterwards and may be reused. JIJU_ERR_UNAVAILABLE: not
+ * written, the disk is short of space (store_writable; the txn is kept).
+ * Work must be refused before it is taken, so this is for callers that
+ * checked store_writable() and lost a race: most end the process then, as
+ * for a failed write, and start again when space is back. JIJU_ERR_STORE: RocksDB
+ * failed the write (store_last_error says why), which is never retried: the
+ * caller ends the process (a failed fsync may have lost pages, and RocksDB
+ * asserts on a WAL writer that failed); the restart resumes from what is
+ * durable. */
 int store_txn_commit(store_txn_t *txn, bool sync);
 
 /* Iterators over one column family (a consistent snapshot of the DB). */

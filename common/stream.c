@@ -56,7 +56,7 @@ static void sessions_reap(stream_peer_t *p)
     for (size_t i = 0; i < p->n_sess; i++) {
         stream_session *s = p->sess[i];
         if (s->dead && p->is_server) {
-            log_info("stream_session_closed", "endpoint=%s peer=%s stream=%s", p->endpoint,
+            log_limited(LOG_INFO, "stream_session_closed", "endpoint=%s peer=%s stream=%s", p->endpoint,
                      s->peer_id, s->stream);
             free(s);
             continue;
@@ -107,7 +107,7 @@ static void session_refuse(stream_peer_t *p, stream_session *s, int err, const c
                            const char *why, int send)
 {
     if (p->is_server || p->status != err)
-        log_warn("stream_refused", "endpoint=%s peer=%s stream=%s key=%s by=%s code=%s "
+        log_limited(LOG_WARN, "stream_refused", "endpoint=%s peer=%s stream=%s key=%s by=%s code=%s "
                  "reason=\"%s\"", p->endpoint, s->peer_id, s->stream, s->key[0] ? s->key : "-",
                  send ? "us" : "peer", code, why);
     else
@@ -148,7 +148,7 @@ static void producer_on_resume(stream_peer_t *p, stream_session *s, const Jiju__
     s->credit = r->credit ? r->credit : 1;
     s->state = SESS_ACTIVE;
     p->status = JIJU_OK;
-    log_info("stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu", p->endpoint,
+    log_limited(LOG_INFO, "stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu", p->endpoint,
              s->peer_id, s->stream, (unsigned long long)next, (unsigned long long)last);
 }
 
@@ -198,10 +198,14 @@ static void producer_save_acks(stream_peer_t *p)
         store_txn_put(t, p->cf_acks, key, klen, v, 8);
         s->acked_saved = s->acked;
     }
-    if (t) {
-        store_txn_commit(t, false);
-        store_txn_destroy(&t);
-    }
+    if (!t)
+        return;
+    /* refused on a full disk: kept in memory, written again after the next
+     * ack once space is back */
+    if (store_txn_commit(t, false) != JIJU_OK)
+        for (size_t i = 0; i < p->n_sess; i++)
+            p->sess[i]->acked_saved = 0;
+    store_txn_destroy(&t);
 }
 
 /* ---- consumer side ---- */
@@ -213,7 +217,8 @@ static void consumer_commit(stream_peer_t *p)
     int rc = store_txn_commit(p->txn, true);
 
     if (rc != JIJU_OK) /* never retried: service.h */
-        service_store_failed("store_commit_failed", rc, "endpoint=%s", p->endpoint);
+        service_store_failed("store_commit_failed", rc, "endpoint=%s reason=\"%s\"", p->endpoint,
+                             store_last_error(p->store));
     stream_metrics_commit(p, p->txn_records);
     p->txn_records = 0;
     for (size_t i = 0; i < p->n_sess; i++) {
@@ -227,6 +232,26 @@ static void consumer_commit(stream_peer_t *p)
         p->committed_fn(p->committed_arg);
 }
 
+/* A consumer whose disk is short of space takes no record (nothing is
+ * applied, cursors stay, nothing is acked): the producer keeps them, and the
+ * heartbeat repair below asks again once space is back. Asked once per
+ * batch of frames (and per heartbeat); one line each way. */
+static int consumer_writable(stream_peer_t *p)
+{
+    int ok = store_writable(p->store) == JIJU_OK;
+
+    if (ok == !p->store_full)
+        return ok;
+    if (!ok)
+        log_error("store_full", "endpoint=%s action=pause_stream free_bytes=%llu", p->endpoint,
+                  (unsigned long long)store_space_free(p->store));
+    else
+        log_info("store_space_back", "endpoint=%s action=resume_stream free_bytes=%llu",
+                 p->endpoint, (unsigned long long)store_space_free(p->store));
+    p->store_full = !ok;
+    return ok;
+}
+
 /* Record r of session s, judged by the one sequencing rule. */
 static void consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__V1__Record *r)
 {
@@ -237,7 +262,7 @@ static void consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__
     size_t klen;
     int rc;
 
-    if (s->state != SESS_ACTIVE || s->dead)
+    if (s->state != SESS_ACTIVE || s->dead || p->store_full)
         return;
     s->last_rx_seq = r->seq;
     s->last_record_at = now;
@@ -283,7 +308,7 @@ static void consumer_start(stream_peer_t *p, stream_session *s)
     s->state = SESS_ACTIVE;
     s->last_rx_seq = 0;
     stream_send_resume(p, s, s->applied + 1);
-    log_info("stream_follow", "endpoint=%s producer=%s stream=%s from=%llu store_id=%s epoch=%llu",
+    log_limited(LOG_INFO, "stream_follow", "endpoint=%s producer=%s stream=%s from=%llu store_id=%s epoch=%llu",
              p->endpoint, s->peer_id, s->stream, (unsigned long long)(s->applied + 1), s->store_id,
              (unsigned long long)s->epoch);
 }
@@ -370,7 +395,7 @@ static void peer_on_error(stream_peer_t *p, stream_session *s, const Jiju__V1__S
                                                          : JIJU_ERR_PROTOCOL;
 
     if (p->is_server || strcmp(code, "E_STREAM_NO_SESSION") == 0) {
-        log_warn("stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint, s->peer_id,
+        log_limited(LOG_WARN, "stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint, s->peer_id,
                  code);
         if (p->is_server)
             s->dead = 1;
@@ -416,8 +441,8 @@ static void on_frame(stream_peer_t *p, stream_session *s, const Jiju__V1__Stream
         else if (s->role == ROLE_CONSUMER && s->state == SESS_ACTIVE &&
                  f->heartbeat->position > s->pending &&
                  s->last_record_at + p->o.heartbeat_ms < s->last_rx &&
-                 s->last_resume_at + p->o.heartbeat_ms < s->last_rx)
-            stream_send_resume(p, s, s->pending + 1); /* records lost in a reconnect */
+                 s->last_resume_at + p->o.heartbeat_ms < s->last_rx && consumer_writable(p))
+            stream_send_resume(p, s, s->pending + 1); /* records lost in a reconnect or a full disk */
         break;
     case JIJU__V1__STREAM_FRAME__KIND_ERROR:
         peer_on_error(p, s, f->error);
@@ -487,13 +512,13 @@ static stream_session *server_session_for(stream_peer_t *p, const uint8_t *rid, 
         return NULL;
     }
     if (!stream_authorize(p, h, user, why, sizeof why)) {
-        log_warn("stream_forbidden", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
+        log_limited(LOG_WARN, "stream_forbidden", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
                  p->endpoint, user ? user : "-", h->peer_id, h->stream, why);
         send_error_to(p, rid, rid_len, "E_STREAM_FORBIDDEN", why);
         return NULL;
     }
     if (!sessions_room(p, user, why, sizeof why)) {
-        log_warn("stream_busy", "endpoint=%s key=%s peer=%s reason=\"%s\"", p->endpoint,
+        log_limited(LOG_WARN, "stream_busy", "endpoint=%s key=%s peer=%s reason=\"%s\"", p->endpoint,
                  user ? user : "-", h->peer_id, why);
         send_error_to(p, rid, rid_len, "E_STREAM_BUSY", why);
         return NULL;
@@ -507,7 +532,7 @@ static stream_session *server_session_for(stream_peer_t *p, const uint8_t *rid, 
     snprintf(s->key, sizeof s->key, "%s", user ? user : "");
     /* our role is the opposite of the peer's */
     s->role = h->role == JIJU__V1__STREAM_ROLE__CONSUMER ? ROLE_PRODUCER : ROLE_CONSUMER;
-    log_info("stream_session_open", "endpoint=%s peer=%s stream=%s key=%s our_role=%s",
+    log_limited(LOG_INFO, "stream_session_open", "endpoint=%s peer=%s stream=%s key=%s our_role=%s",
              p->endpoint, s->peer_id, s->stream, user ? user : "-",
              s->role == ROLE_PRODUCER ? "producer" : "consumer");
     return s;
@@ -531,7 +556,7 @@ static void sessions_recheck(stream_peer_t *p)
                                           : JIJU__V1__STREAM_ROLE__PRODUCER;
         if (stream_authorize(p, &h, s->key, why, sizeof why))
             continue;
-        log_warn("stream_revoked", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
+        log_limited(LOG_WARN, "stream_revoked", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
                  p->endpoint, s->key, s->peer_id, s->stream, why);
         stream_send_error(p, s, "E_STREAM_REVOKED", why);
         s->dead = 1;
@@ -579,7 +604,7 @@ static int peer_read_one(stream_peer_t *p)
     }
     f = jiju__v1__stream_frame__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
     if (!f) {
-        log_warn("stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint, zmq_msg_size(&body));
+        log_limited(LOG_WARN, "stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint, zmq_msg_size(&body));
     } else if (p->is_server) {
         s = server_session_for(p, zmq_msg_data(&rid), zmq_msg_size(&rid), f,
                                zmq_msg_gets(&body, "User-Id"));
@@ -615,6 +640,8 @@ static void peer_on_readable(svc_t *svc, void *arg)
     stream_peer_t *p = arg;
 
     (void)svc;
+    if (p->apply_fn)
+        consumer_writable(p);
     for (int i = 0; i < STREAM_DRAIN_MAX; i++)
         if (peer_read_one(p) < 0)
             break;
@@ -637,14 +664,13 @@ static void peer_after_turn(svc_t *svc, void *arg)
 static void *peer_socket(stream_peer_t *p)
 {
     int type = p->is_server ? ZMQ_ROUTER : ZMQ_DEALER;
-    void *sock = zmq_socket(svc_zmq(p->svc), type);
-    int zero = 0, one = 1, hwm = 200000;
+    /* per connection: a window of records (our credit, or the one granted
+     * to us, of the same setting) twice over, plus the control frames */
+    int one = 1, hwm = (int)(p->o.credit * 2 + 64);
+    void *sock = svc_socket(p->svc, type, hwm);
 
     if (!sock)
         return NULL;
-    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     if (p->is_server) {
         size_t len = sizeof p->endpoint;
         zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);

@@ -78,6 +78,7 @@ struct stream_peer {
     store_txn_t *txn;
     size_t txn_records;
     int reconnect; /* client: rebuild the socket at the next timer */
+    int store_full; /* consumer: records refused for want of disk space */
 };
 
 /* stream_auth.c: may the key named user (ZAP User-Id, NULL in plain mode)

@@ -46,6 +46,7 @@ struct svc {
     svc_cb reloads[SVC_MAX_RELOADS];
     int n_reloads;
     struct zap *zap;
+    int64_t max_frame;
     volatile int stop;
 };
 
@@ -66,6 +67,7 @@ svc_t *svc_new(const char *name)
     if (!svc)
         return NULL;
     strncpy(svc->name, name, sizeof svc->name - 1);
+    svc->max_frame = SVC_DEFAULT_MAX_FRAME;
     svc->zctx = zmq_ctx_new();
     if (!svc->zctx) {
         free(svc);
@@ -91,6 +93,34 @@ const char *svc_name(const svc_t *svc)
 void *svc_zmq(svc_t *svc)
 {
     return svc->zctx;
+}
+
+void svc_set_max_frame(svc_t *svc, int64_t bytes)
+{
+    if (bytes > 0)
+        svc->max_frame = bytes;
+}
+
+int64_t svc_max_frame(const svc_t *svc)
+{
+    return svc->max_frame;
+}
+
+void *svc_socket(svc_t *svc, int type, int hwm)
+{
+    void *sock = zmq_socket(svc->zctx, type);
+    int zero = 0;
+
+    if (!sock)
+        return NULL;
+    if (zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &svc->max_frame, sizeof svc->max_frame) != 0 ||
+        zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
+        zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0) {
+        zmq_close(sock);
+        return NULL;
+    }
+    return sock;
 }
 
 void svc_set_zap(svc_t *svc, struct zap *zap)

@@ -18,6 +18,21 @@ void svc_destroy(svc_t **svc);
 const char *svc_name(const svc_t *svc);
 void *svc_zmq(svc_t *svc); /* the ZeroMQ context */
 
+/* Bounded sockets, made once here. svc_socket() makes a socket of `type`
+ * in the loop's context with LINGER 0, ZMQ_MAXMSGSIZE = the process's
+ * max_frame_bytes (svc_set_max_frame; a peer that sends a larger message is
+ * disconnected by ZeroMQ before it is buffered) and both high-water marks
+ * at hwm messages (per connection: a ROUTER's queue is bounded by hwm x
+ * max_frame_bytes per peer). The caller owns the socket; close it with
+ * zmq_close after svc_forget. */
+#define SVC_DEFAULT_MAX_FRAME (16 * 1024 * 1024)
+void svc_set_max_frame(svc_t *svc, int64_t bytes);
+int64_t svc_max_frame(const svc_t *svc);
+void *svc_socket(svc_t *svc, int type, int hwm);
+/* Request/reply endpoints: a client waits for its replies, so a few hundred
+ * requests in flight per connection is plenty. */
+#define SVC_QUERY_HWM 1000
+
 /* Call fn when sock is readable (level-triggered; fn should drain it). */
 int svc_on_readable(svc_t *svc, void *sock, svc_fn fn, void *arg);
 /* Forget a socket (before closing it). */

@@ -132,7 +132,7 @@ static void zap_log_refusal(zap_t *z, const uint8_t *key, zmq_msg_t *address, co
     snprintf(addr, sizeof addr, "%.*s",
              (int)(zmq_msg_size(address) < 63 ? zmq_msg_size(address) : 63),
              (const char *)zmq_msg_data(address));
-    log_warn("zap_refused", "key=%s address=%s reason=%s refused_total=%llu", z85, addr, why,
+    log_limited(LOG_WARN, "zap_refused", "key=%s address=%s reason=%s refused_total=%llu", z85, addr, why,
              (unsigned long long)z->refused);
 }
 

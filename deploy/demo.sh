@@ -5,7 +5,8 @@
 # closes both periods, recognises a provincial cluster, and shows rankings,
 # city targets, the events departments received, and the archive's chain.
 #   ./deploy/demo.sh          run the demo, then stop the stack
-#   ./deploy/demo.sh --keep   leave the stack running (stop: kill $(cat run/demo/pids))
+#   ./deploy/demo.sh --keep   leave the stack running (stop: kill $(cat run/demo/pids)) and
+#                             open the printed one-time link: the portal, signed in as the admin
 set -eu
 cd "$(dirname "$0")/.."
 KEEP=0; [ "${1:-}" = "--keep" ] && KEEP=1
@@ -76,6 +77,40 @@ say "what the statistics bureau (tjj) received, last lines"
 $JIJU tail --subscriber tjj --timeout-ms 1500 | tail -n 3
 say "archive: the 2023 export for the statistics bureau, and the hash chain"
 $JIJU archive export --period 2023 --format csv | head -n 4
+
+say "the monitoring platform (jiju-portal): users with hashed passwords and tokens, a one-time sign-in link"
+PORTAL=$B/services/portal/jiju-portal
+PORT=${JIJU_PORTAL_PORT:-8080}
+head -c 48 /dev/urandom | base64 >"$RUN/portal-secret"
+chmod 600 "$RUN/portal-secret"
+ADMIN_PW=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+REPORTER_PW=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+: >"$RUN/portal-tokens.txt"
+token() { # name: prints the sha256 for the users file, keeps the token
+    t=$($PORTAL new-token); echo "$1 $(echo "$t" | sed -n 's/^token=//p')" >>"$RUN/portal-tokens.txt"
+    echo "$t" | sed -n 's/^sha256=//p'
+}
+cat >"$RUN/portal-users.json" <<JSON
+{"users": [
+ {"name": "demo-admin", "role": "admin", "password_hash": "$(echo "$ADMIN_PW" | $PORTAL hash-password)",
+  "token_sha256": ["$(token demo-admin)"]},
+ {"name": "jl-wl-001-org", "role": "reporter", "clusters": ["JL-WL-001"],
+  "password_hash": "$(echo "$REPORTER_PW" | $PORTAL hash-password)", "token_sha256": ["$(token jl-wl-001-org)"]},
+ {"name": "fgw", "role": "subscriber", "subscriber": "fgw", "token_sha256": ["$(token fgw)"]},
+ {"name": "czj", "role": "subscriber", "subscriber": "czj", "token_sha256": ["$(token czj)"]}
+]}
+JSON
+chmod 600 "$RUN/portal-users.json" "$RUN/portal-tokens.txt"
+PORTAL_ARGS="--config deploy/config/portal.json --set http.port=$PORT
+  --set auth.users_file=$RUN/portal-users.json --set auth.session_secret_file=$RUN/portal-secret"
+start portal $PORTAL $PORTAL_ARGS
+for i in $(seq 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "http://127.0.0.1:$PORT/healthz"; echo
+LINK="http://127.0.0.1:$PORT$($PORTAL signin-link demo-admin $PORTAL_ARGS)"
+echo "portal:   http://127.0.0.1:$PORT/   (users: demo-admin / $ADMIN_PW, jl-wl-001-org / $REPORTER_PW;"
+echo "          API tokens in $RUN/portal-tokens.txt)"
+echo "open this once, within 10 minutes, to be signed in as demo-admin:"
+echo "$LINK"
 if [ $KEEP = 1 ]; then
     say "--keep: the stack keeps running; stop it with: kill \$(cat $RUN/pids)"
     exit 0

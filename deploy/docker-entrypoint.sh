@@ -105,6 +105,7 @@ security_args() {
 #   ping     `jiju ping`: a Ping QueryRequest (assessment's query endpoint)
 #   archive  `jiju archive query --limit 1` (archive's query endpoint; one seek)
 #   admin    `jiju subscription list` (notification's admin endpoint)
+#   http     GET /healthz answered 200 (the portal)
 #   tcp      a TCP connect only
 # The others fall back to tcp when this CLI lacks the command (exit 2).
 probe() {
@@ -128,6 +129,11 @@ probe() {
     admin)
         timeout 8 jiju subscription list --endpoint "tcp://$host:$port" --timeout-ms 3000 \
             >/dev/null 2>&1 || rc=$?
+        ;;
+    http)
+        timeout 5 bash -c "exec 3<>/dev/tcp/$host/$port && printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3 &&
+            head -n 1 <&3 | grep -q ' 200 '" 2>/dev/null || rc=1
+        return "$rc"
         ;;
     tcp) rc=2 ;;
     *) die bad_probe_mode "mode=$mode" ;;
@@ -180,6 +186,13 @@ jiju-ingest | */jiju-ingest)
     security_args ingest
     wait_for_peers
     ingest "$@" "${SECURITY[@]}"
+    ;;
+jiju-portal | */jiju-portal)
+    # deploy/keys-init.sh makes no key pair for the portal yet (its
+    # security.* settings: docs/api.md): refused rather than half-configured.
+    [ -z "$KEYS" ] || die portal_refused "reason=\"no portal key pair in JIJU_KEYS_DIR (deploy/keys-init.sh makes none yet); run it on the plain deployment\""
+    wait_for_peers
+    exec "$@"
     ;;
 jiju-* | */jiju-*)
     svc=${1##*/}

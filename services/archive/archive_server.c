@@ -8,23 +8,55 @@
 #include "err.h"
 #include "jiju/v1/archive.pb-c.h"
 #include "pb.h"
+#include "read_auth.h"
 #include "replier.h"
 
 struct archive_server {
+    svc_t *svc;
     store_t *store;
     replier_t *replier;
     char *instance;
 };
 
-static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, const uint8_t *data,
-                                              size_t len)
+/* Who may read what (read_auth.h): a reporter's request is narrowed to its
+ * cluster (scoped: a copy of req naming it), a subscriber's refused. NULL,
+ * or the refusal. */
+static const char *as_scope(archive_server_t *srv, const replier_route *route,
+                            const Jiju__V1__ArchiveQueryRequest *req,
+                            Jiju__V1__ArchiveQueryRequest *scoped, char *why, size_t cap)
+{
+    const key_entry *k;
+    const char *cluster;
+
+    *scoped = *req;
+    switch (read_auth_scope(svc_zap(srv->svc), route->user_id, &k)) {
+    case READ_ALL:
+        return NULL;
+    case READ_CLUSTERS:
+        if (!(cluster = read_auth_cluster(k, req->cluster_id, why, cap)))
+            return why;
+        scoped->cluster_id = (char *)cluster;
+        return NULL;
+    default:
+        return read_auth_refusal(k, "the archive", why, cap);
+    }
+}
+
+static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, const replier_route *route,
+                                              const uint8_t *data, size_t len)
 {
     Jiju__V1__ArchiveQueryRequest *req = jiju__v1__archive_query_request__unpack(NULL, len, data);
-    Jiju__V1__ArchiveQueryRequest bad = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
+    Jiju__V1__ArchiveQueryRequest bad = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT, scoped;
     char refusal[256];
     const char *why = !req ? "E_MALFORMED: request does not decode as ArchiveQueryRequest"
                            : replier_request_id_refusal(req->request_id, refusal, sizeof refusal);
-    Jiju__V1__ArchiveQueryReply *reply = archive_query_run(srv->store, why ? &bad : req);
+    Jiju__V1__ArchiveQueryReply *reply;
+
+    if (!why)
+        why = as_scope(srv, route, req, &scoped, refusal, sizeof refusal);
+    if (req) /* a refusal still names the request it answers */
+        bad.request_id = (char *)replier_request_id_echo(req->request_id);
+    reply = archive_query_run(srv->store, why ? &bad : &scoped);
 
     if (reply && why) {
         free(reply->error);
@@ -43,10 +75,8 @@ static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, const uint8
 static int as_on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len,
                          uint8_t **out, size_t *out_len)
 {
-    Jiju__V1__ArchiveQueryReply *reply = as_answer(arg, data, len);
+    Jiju__V1__ArchiveQueryReply *reply = as_answer(arg, route, data, len);
     int rc;
-
-    (void)route; /* readers need any allow-listed key: ZAP lets no other in */
     if (!reply)
         return REPLIER_DROP;
     rc = pb_pack(&reply->base, out, out_len);
@@ -61,6 +91,7 @@ archive_server_t *archive_server_new(svc_t *svc, store_t *store, const char *end
 
     if (!srv)
         return NULL;
+    srv->svc = svc;
     srv->store = store;
     if (!(srv->instance = strdup(instance)) ||
         !(srv->replier = replier_new(svc, endpoint, NULL, as_on_request, srv)))

@@ -13,6 +13,7 @@
 #include "jiju/v1/query.pb-c.h"
 #include "store.h"
 #include "stream.h"
+#include "read_auth.h"
 
 typedef struct assess assess_t;
 
@@ -42,5 +43,15 @@ int assess_restore_event(assess_t *a, store_txn_t *txn, const uint8_t *data, siz
 /* Answer a read-only query; free the reply's contents with assess_reply_free. */
 int assess_query(assess_t *a, const Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply *reply);
 void assess_reply_free(Jiju__V1__QueryReply *reply);
+
+/* Who may ask what (read_auth.h, docs/operations.md "Who reads what"): 1
+ * with the refusal in why when a key of this scope may not ask q at all (a
+ * subscriber anything but Ping; a reporter the city's targets, which are
+ * the sums of every cluster), else 0. */
+int assess_query_refused(const Jiju__V1__QueryRequest *q, read_scope scope, const key_entry *k,
+                         char *why, size_t cap);
+/* A reporter's answer keeps its own clusters only: the registry entries and
+ * the ranking rows of the clusters on its key (each row keeps its rank). */
+void assess_query_narrow(Jiju__V1__QueryReply *reply, const key_entry *k);
 
 #endif

@@ -226,3 +226,40 @@ void assess_reply_free(Jiju__V1__QueryReply *reply)
         reply->targets = NULL;
     }
 }
+
+int assess_query_refused(const Jiju__V1__QueryRequest *q, read_scope scope, const key_entry *k,
+                         char *why, size_t cap)
+{
+    if (scope == READ_ALL || q->kind_case == JIJU__V1__QUERY_REQUEST__KIND_PING)
+        return 0;
+    if (scope == READ_NONE) {
+        read_auth_refusal(k, "assessment's queries", why, cap);
+        return 1;
+    }
+    if (q->kind_case == JIJU__V1__QUERY_REQUEST__KIND_GET_TARGETS) {
+        read_auth_refusal(k, "the city's targets (the sums of every cluster)", why, cap);
+        return 1;
+    }
+    return 0;
+}
+
+void assess_query_narrow(Jiju__V1__QueryReply *reply, const key_entry *k)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < reply->n_clusters; i++) {
+        if (key_allows_cluster(k, reply->clusters[i]->id))
+            reply->clusters[j++] = reply->clusters[i];
+        else
+            jiju__v1__cluster__free_unpacked(reply->clusters[i], NULL);
+    }
+    reply->n_clusters = j;
+    j = 0;
+    for (size_t i = 0; i < reply->n_ranking; i++) {
+        if (key_allows_cluster(k, reply->ranking[i]->cluster_id))
+            reply->ranking[j++] = reply->ranking[i];
+        else
+            jiju__v1__rank_entry__free_unpacked(reply->ranking[i], NULL);
+    }
+    reply->n_ranking = j;
+}

@@ -186,18 +186,23 @@ static int emit_rejected(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *
 }
 
 enum { REPORT_NEW, REPORT_SAME, REPORT_OTHER };
+#define ASSESS_REPORT_KEY_CAP 512
 
-/* Has this report id been applied, and with this content? Each applied id
- * keeps its content digest (stores written before digests were kept hold
- * an empty value: such an id counts as the same report). */
-static int report_seen(assess_t *a, store_txn_t *txn, const char *id,
-                       const uint8_t digest[REPORT_DIGEST_LEN])
+/* Has this report id of its cluster been applied, and with this content?
+ * Keys are report_id_key(cluster, id): ids are scoped to their cluster.
+ * Each applied id keeps its content digest (stores written before digests
+ * were kept hold an empty value: such an id counts as the same report;
+ * stores written before ids were scoped hold the bare id, still found). */
+static int report_seen(assess_t *a, store_txn_t *txn, const char *key, size_t klen,
+                       const Jiju__V1__Report *r, const uint8_t digest[REPORT_DIGEST_LEN])
 {
     void *v = NULL;
     size_t len = 0;
     int seen;
 
-    if (store_txn_get(txn, a->cf[ACF_REPORT_IDS], id, strlen(id), &v, &len) != JIJU_OK)
+    if (store_txn_get(txn, a->cf[ACF_REPORT_IDS], key, klen, &v, &len) != JIJU_OK &&
+        store_txn_get(txn, a->cf[ACF_REPORT_IDS], r->report_id, strlen(r->report_id), &v,
+                      &len) != JIJU_OK)
         return REPORT_NEW;
     seen = len == REPORT_DIGEST_LEN && memcmp(v, digest, len) != 0 ? REPORT_OTHER : REPORT_SAME;
     free(v);
@@ -231,17 +236,16 @@ static bool report_well_formed(const Jiju__V1__Report *r, period *p)
 }
 
 /* Remember that this content of the id was rejected as a conflict, under
- * the key "<id>\x01<digest>" beside the applied ids (a report id is
- * printable ASCII, so the two never meet). JIJU_ERR_EXISTS if it was. */
-static int note_rejected(assess_t *a, store_txn_t *txn, const char *id,
+ * the key "<cluster>\0<id>\x01<digest>" beside the applied ids (a report id
+ * is printable ASCII, so the two never meet). JIJU_ERR_EXISTS if it was. */
+static int note_rejected(assess_t *a, store_txn_t *txn, const char *id, size_t n,
                          const uint8_t digest[REPORT_DIGEST_LEN])
 {
-    size_t n = strlen(id);
-    char key[ASSESS_KEY_CAP + 1 + REPORT_DIGEST_LEN];
+    char key[ASSESS_REPORT_KEY_CAP + 1 + REPORT_DIGEST_LEN];
     void *v = NULL;
     size_t len = 0;
 
-    if (n >= ASSESS_KEY_CAP)
+    if (n >= ASSESS_REPORT_KEY_CAP)
         return JIJU_ERR_INVALID;
     memcpy(key, id, n);
     key[n] = '\x01';
@@ -262,23 +266,26 @@ int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAcc
     Jiju__V1__Report *old = NULL;
     assess_period_state st;
     uint8_t digest[REPORT_DIGEST_LEN];
+    char key[ASSESS_REPORT_KEY_CAP];
+    size_t klen;
     period p;
     int rc;
 
-    if (!report_well_formed(r, &p))
+    if (!report_well_formed(r, &p) ||
+        !(klen = report_id_key(r->cluster_id, r->report_id, key, sizeof key)))
         return JIJU_ERR_INVALID;
     /* Two replicas may both have accepted one report id before either
      * learned of the other: apply it once. The same content again changes
      * nothing; different content is the CONFLICT ingest would have answered,
      * said now as ReportRejected so the reporter's department hears of it. */
     report_digest(r, digest);
-    switch (report_seen(a, txn, r->report_id, digest)) {
+    switch (report_seen(a, txn, key, klen, r, digest)) {
     case REPORT_SAME:
         return JIJU_OK;
     case REPORT_OTHER:
         /* once per content: the losing content may sit in two replicas'
          * logs (a resend after a lost reply), and one conflict is one event */
-        if ((rc = note_rejected(a, txn, r->report_id, digest)) != JIJU_OK)
+        if ((rc = note_rejected(a, txn, key, klen, digest)) != JIJU_OK)
             return rc == JIJU_ERR_EXISTS ? JIJU_OK : rc;
         c = assess_cluster_get(a, txn, r->cluster_id);
         rc = emit_rejected(a, txn, r, c, "E_CONFLICT");
@@ -288,8 +295,8 @@ int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAcc
     }
     if ((rc = assess_period_get(a, txn, r->period, &st)) != JIJU_OK)
         return rc;
-    if ((rc = store_txn_put(txn, a->cf[ACF_REPORT_IDS], r->report_id, strlen(r->report_id), digest,
-                            sizeof digest)) != JIJU_OK)
+    if ((rc = store_txn_put(txn, a->cf[ACF_REPORT_IDS], key, klen, digest, sizeof digest)) !=
+        JIJU_OK)
         goto out;
     c = assess_cluster_get(a, txn, r->cluster_id);
     if (!c || c->status == JIJU__V1__CLUSTER_STATUS__ELIMINATED || st.closed) {

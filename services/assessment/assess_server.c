@@ -11,6 +11,7 @@
 #include "jiju/v1/query.pb-c.h"
 #include "log.h"
 #include "pb.h"
+#include "read_auth.h"
 #include "replier.h"
 #include "service.h"
 
@@ -55,18 +56,24 @@ static int on_query(void *arg, const replier_route *route, const uint8_t *req, s
     Jiju__V1__QueryRequest *q = jiju__v1__query_request__unpack(NULL, len, req);
     Jiju__V1__QueryReply reply = JIJU__V1__QUERY_REPLY__INIT;
     char refusal[256];
+    const key_entry *k;
+    read_scope scope = read_auth_scope(svc_zap(s->svc), route->user_id, &k);
     int rc;
 
-    (void)route;
     if (!q) {
         reply.ok = 0;
         reply.error = "E_MALFORMED: not a jiju.v1.QueryRequest";
     } else if (replier_request_id_refusal(q->request_id, refusal, sizeof refusal)) {
         reply.ok = 0;
         reply.error = refusal;
+    } else if (assess_query_refused(q, scope, k, refusal, sizeof refusal)) {
+        reply.ok = 0;
+        reply.error = refusal;
     } else if (assess_query(s->a, q, &reply) != JIJU_OK && !reply.error) {
         reply.ok = 0;
         reply.error = "E_QUERY_FAILED";
+    } else if (scope == READ_CLUSTERS) {
+        assess_query_narrow(&reply, k);
     }
     reply.request_id = (char *)replier_request_id_echo(q ? q->request_id : NULL);
     reply.instance = (char *)s->cfg->shared.instance;
@@ -84,10 +91,13 @@ static void on_tick(svc_t *svc, void *arg)
     int rc;
 
     (void)svc;
+    if (store_writable(s->store) != JIJU_OK) /* the next tick after space is back does it */
+        return;
     if (assess_tick(s->a, s->tick_txn, clock_now_ms()) != JIJU_OK)
         log_warn("tick_failed", "instance=%s", s->cfg->shared.instance);
     if (store_txn_count(s->tick_txn) > 0 && (rc = store_txn_commit(s->tick_txn, true)) != JIJU_OK)
-        service_store_failed("store_commit_failed", rc, "where=tick");
+        service_store_failed("store_commit_failed", rc, "where=tick reason=\"%s\"",
+                             store_last_error(s->store));
 }
 
 assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *events,

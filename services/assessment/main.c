@@ -72,6 +72,7 @@ int main(int argc, char **argv)
     service_help_specs(specs, n_specs);
     if (service_start(&srv, "assessment", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
+    service_limits(&srv, &cfg.shared);
     if (!rebuild_from && service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file, NULL, 0) != 0) {
         rc = srv.exit_code;
         goto out;

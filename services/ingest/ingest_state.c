@@ -189,16 +189,25 @@ ingest_view ingest_state_view(ingest_state_t *st, store_txn_t *txn)
 
 /* ---- accepted reports ---- */
 
-/* The index's value: seq (8 bytes, big-endian), digest (32), then the
- * instance that logged it, if not this replica (stores written before
- * replicas kept it end after the digest). */
-int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *report_id,
-                             ingest_known_report *out)
+/* The index's key: report_id_key(cluster, id) (report_digest.h). Its
+ * value: seq (8 bytes, big-endian), digest (32), then the instance that
+ * logged it, if not this replica (stores written before replicas kept it
+ * end after the digest). Stores written before ids were scoped to their
+ * cluster hold the bare id: such an entry is still found, for any cluster. */
+int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *cluster_id,
+                             const char *report_id, ingest_known_report *out)
 {
+    char key[INGEST_REPORT_KEY_MAX];
+    size_t klen = report_id_key(cluster_id, report_id, key, sizeof key);
     void *val = NULL;
     size_t len = 0;
-    int rc = store_txn_get(txn, st->cf_reports, report_id, strlen(report_id), &val, &len);
+    int rc;
 
+    if (!klen)
+        return JIJU_ERR_INVALID;
+    rc = store_txn_get(txn, st->cf_reports, key, klen, &val, &len);
+    if (rc == JIJU_ERR_NOT_FOUND)
+        rc = store_txn_get(txn, st->cf_reports, report_id, strlen(report_id), &val, &len);
     if (rc != JIJU_OK)
         return rc;
     if (len < 40 || len - 40 >= sizeof out->instance) {
@@ -238,25 +247,27 @@ static int put_revision(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Re
     return store_txn_put(txn, st->cf_revisions, key, klen, v, sizeof v);
 }
 
-static int put_report_id(ingest_state_t *st, store_txn_t *txn, const char *report_id,
+static int put_report_id(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
                          uint64_t seq, const uint8_t digest[32], const char *instance)
 {
     uint8_t v[40 + sizeof ((ingest_known_report *)0)->instance];
+    char key[INGEST_REPORT_KEY_MAX];
+    size_t klen = report_id_key(r->cluster_id, r->report_id, key, sizeof key);
     size_t n = instance ? strlen(instance) : 0;
 
-    if (n >= sizeof v - 40)
+    if (n >= sizeof v - 40 || !klen)
         return JIJU_ERR_INVALID;
     store_be64_put(v, seq);
     memcpy(v + 8, digest, 32);
     if (n)
         memcpy(v + 40, instance, n);
-    return store_txn_put(txn, st->cf_reports, report_id, strlen(report_id), v, 40 + n);
+    return store_txn_put(txn, st->cf_reports, key, klen, v, 40 + n);
 }
 
 int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
                                uint64_t seq, const uint8_t digest[32])
 {
-    int rc = put_report_id(st, txn, r->report_id, seq, digest, NULL);
+    int rc = put_report_id(st, txn, r, seq, digest, NULL);
 
     return rc != JIJU_OK ? rc : put_revision(st, txn, r);
 }
@@ -324,12 +335,14 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq,
          * E_CONFLICT), take the applied content, so that a resubmission of
          * the rejected one is answered CONFLICT, not DUPLICATE. */
         ra = env->report_accepted;
-        if (ra->report && ra->report->report_id && ra->report->report_id[0]) {
+        if (ra->report && ra->report->report_id && ra->report->report_id[0] &&
+            ra->report->cluster_id) {
             ingest_known_report known;
             report_digest(ra->report, digest);
-            if (ingest_state_find_report(st, txn, ra->report->report_id, &known) != JIJU_OK ||
+            if (ingest_state_find_report(st, txn, ra->report->cluster_id, ra->report->report_id,
+                                         &known) != JIJU_OK ||
                 memcmp(known.digest, digest, sizeof digest) != 0)
-                rc = put_report_id(st, txn, ra->report->report_id, ra->ingest_seq, digest,
+                rc = put_report_id(st, txn, ra->report, ra->ingest_seq, digest,
                                    ra->ingest_instance);
             if (rc == JIJU_OK && !ra->superseded)
                 rc = put_revision(st, txn, ra->report);

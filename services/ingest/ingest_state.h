@@ -32,9 +32,13 @@ typedef struct ingest_known_report {
     char instance[64];
 } ingest_known_report;
 
-/* A report id seen before: JIJU_OK with *out filled, or JIJU_ERR_NOT_FOUND. */
-int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *report_id,
-                             ingest_known_report *out);
+/* Report ids are scoped to their cluster (report_id_key). */
+#define INGEST_REPORT_KEY_MAX 512
+
+/* Report id of cluster_id seen before: JIJU_OK with *out filled, or
+ * JIJU_ERR_NOT_FOUND. */
+int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *cluster_id,
+                             const char *report_id, ingest_known_report *out);
 /* Remember an accepted report (id, seq, digest, revision, revenue) in txn. */
 int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn,
                                const Jiju__V1__Report *r, uint64_t seq, const uint8_t digest[32]);

@@ -32,6 +32,9 @@ typedef struct pending_reply {
 struct ingest_submit {
     svc_t *svc;
     replier_t *replier;
+    store_t *store;
+    int unavailable; /* this drain is refused: the disk is short of space */
+    uint64_t refused_full;
     ingest_state_t *state;
     stream_log_t *log;
     store_txn_t *txn;
@@ -49,13 +52,18 @@ static void reply_set_problems(pending_reply *pr, problem_list *pl)
 
 /* One line per answered request: what, which, and the first problem code. */
 static const char *const status_names[] = {"unspecified", "accepted", "duplicate", "conflict",
-                                           "rejected",    "pong",     "valid"};
+                                           "rejected",    "pong",     "valid",     "unavailable"};
 #define N_STATUS (sizeof status_names / sizeof status_names[0])
 
 static void log_outcome(const pending_reply *pr, const char *what, const char *id)
 {
     const char *status = pr->reply.status < N_STATUS ? status_names[pr->reply.status] : "?";
 
+    if (strcmp(what, "malformed") == 0) { /* anyone can send these at will */
+        log_limited(LOG_INFO, "submit", "kind=malformed id=- status=rejected first=%s",
+                    pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
+        return;
+    }
     if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__ACCEPTED ||
         pr->reply.status == JIJU__V1__SUBMIT_STATUS__DUPLICATE)
         log_info("submit", "kind=%s id=%s status=%s seq=%llu warnings=%zu", what, id, status,
@@ -110,8 +118,9 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
     ingest_known_report known;
     int rc;
 
-    if (r->report_id && *r->report_id &&
-        ingest_state_find_report(is->state, is->txn, r->report_id, &known) == JIJU_OK) {
+    if (r->report_id && *r->report_id && r->cluster_id &&
+        ingest_state_find_report(is->state, is->txn, r->cluster_id, r->report_id, &known) ==
+            JIJU_OK) {
         report_digest(r, digest);
         if (memcmp(digest, known.digest, 32) == 0) {
             pr->reply.status = JIJU__V1__SUBMIT_STATUS__DUPLICATE;
@@ -122,8 +131,9 @@ static void handle_report(ingest_submit_t *is, pending_reply *pr, Jiju__V1__Repo
             return;
         }
         problem_add(pl, JIJU__V1__SEVERITY__ERROR, "E_CONFLICT", "report.report_id", r->report_id,
-                    "报告编号 %s 已以不同内容提交", "report id %s was already accepted with different content",
-                    r->report_id);
+                    "集聚区 %s 的报告编号 %s 已以不同内容提交",
+                    "cluster %s: report id %s was already accepted with different content",
+                    r->cluster_id, r->report_id);
         reject(pr, JIJU__V1__SUBMIT_STATUS__CONFLICT, pl);
         is->rejected++;
         return;
@@ -186,6 +196,37 @@ static int forbidden(ingest_submit_t *is, pending_reply *pr, const Jiju__V1__Sub
     return 1;
 }
 
+/* The disk is short of space: UNAVAILABLE, nothing validated or stored. */
+static void refuse_unavailable(ingest_submit_t *is, pending_reply *pr, problem_list *pl)
+{
+    char freeb[32];
+
+    snprintf(freeb, sizeof freeb, "%llu", (unsigned long long)store_space_free(is->store));
+    problem_add(pl, JIJU__V1__SEVERITY__ERROR, "E_UNAVAILABLE", "request", freeb,
+                "服务磁盘空间不足 (剩余 %s 字节), 未保存任何内容, 请稍后重新提交",
+                "the service's disk is short of space (%s bytes free): nothing was stored, "
+                "submit again later",
+                freeb);
+    reject(pr, JIJU__V1__SUBMIT_STATUS__UNAVAILABLE, pl);
+    is->refused_full++;
+}
+
+/* Log the turn from full to writable and back, once each way. */
+static void note_space(ingest_submit_t *is, int unavailable)
+{
+    if (unavailable == is->unavailable)
+        return;
+    if (unavailable)
+        log_error("store_full", "action=refuse_submits free_bytes=%llu min_free_mb=%lld",
+                  (unsigned long long)store_space_free(is->store),
+                  (long long)is->cfg->shared.store_min_free_mb);
+    else
+        log_info("store_space_back", "action=accept_submits free_bytes=%llu refused=%llu",
+                 (unsigned long long)store_space_free(is->store),
+                 (unsigned long long)is->refused_full);
+    is->unavailable = unavailable;
+}
+
 /* The request_id echoed: only one that follows the replier's rule. */
 static void set_request_id(pending_reply *pr, const char *id)
 {
@@ -214,9 +255,13 @@ static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t
     } else if (forbidden(is, pr, req, pl)) {
         set_request_id(pr, req->request_id);
         pr->kind = "forbidden";
-        log_info("submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
-                 pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
-                 pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
+        log_limited(LOG_INFO, "submit", "kind=forbidden id=%s key=%s status=rejected first=%s",
+                    pr->request_id, pr->route.user_id[0] ? pr->route.user_id : "-",
+                    pr->reply.n_problems ? pr->reply.problems[0]->code : "-");
+    } else if (is->unavailable) {
+        pr->kind = req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT ? "report" : "command";
+        set_request_id(pr, req->request_id);
+        refuse_unavailable(is, pr, pl);
     } else if (req->body_case == JIJU__V1__SUBMIT_REQUEST__BODY_REPORT) {
         set_request_id(pr, req->request_id);
         pr->kind = "report";
@@ -281,10 +326,13 @@ static int on_request(void *arg, const replier_route *route, const uint8_t *data
                       uint8_t **reply, size_t *reply_len)
 {
     ingest_submit_t *is = arg;
-    pending_reply *pr = &is->batch[is->n_batch++];
+    pending_reply *pr;
 
     (void)reply;
     (void)reply_len;
+    if (is->n_batch == 0) /* once per drain: may this batch write? */
+        note_space(is, store_writable(is->store) != JIJU_OK);
+    pr = &is->batch[is->n_batch++];
     memset(pr, 0, sizeof *pr);
     jiju__v1__submit_reply__init(&pr->reply);
     pr->route = *route;
@@ -297,14 +345,16 @@ static void on_drained(void *arg, replier_t *r)
 {
     static metrics_family *batch_sizes;
     ingest_submit_t *is = arg;
+    int rc;
 
     (void)r;
     if (!batch_sizes)
         batch_sizes = metrics_histogram("jiju_ingest_commit_requests",
                                         "SubmitRequests answered per synced commit (group commit)",
                                         metrics_size_buckets, metrics_n_size_buckets);
-    if (store_txn_commit(is->txn, true) != JIJU_OK)
-        service_store_failed("store_commit_failed", JIJU_ERR_STORE, "batch=%zu", is->n_batch);
+    if ((rc = store_txn_commit(is->txn, true)) != JIJU_OK)
+        service_store_failed("store_commit_failed", rc, "batch=%zu reason=\"%s\"", is->n_batch,
+                             store_last_error(is->store));
     if (is->n_batch)
         metrics_observe(batch_sizes, "", (double)is->n_batch);
     for (size_t i = 0; i < is->n_batch; i++)
@@ -318,7 +368,10 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
                                    store_t *store, const ingest_config *cfg)
 {
     ingest_submit_t *is = calloc(1, sizeof *is);
-    replier_opts opts = {.max_drain = (int)cfg->max_batch, .hwm = 100000,
+    /* two batches per connection: a client pipelines, the group commit drains */
+    replier_opts opts = {.max_drain = (int)cfg->max_batch,
+                         .hwm = cfg->max_batch * 2 > SVC_QUERY_HWM ? (int)cfg->max_batch * 2
+                                                                   : SVC_QUERY_HWM,
                          .after_drain = on_drained};
 
     if (!is)
@@ -328,6 +381,7 @@ ingest_submit_t *ingest_submit_new(svc_t *svc, ingest_state_t *state, stream_log
     is->log = log;
     is->cfg = cfg;
     is->limits = ingest_config_limits(cfg);
+    is->store = store;
     is->txn = store_txn_new(store);
     is->batch = calloc((size_t)cfg->max_batch, sizeof *is->batch);
     if (!is->txn || !is->batch ||

@@ -45,6 +45,7 @@ int main(int argc, char **argv)
     service_help_specs(ingest_config_specs, ingest_config_n_specs);
     if (service_start(&srv, "ingest", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
+    service_limits(&srv, &cfg.shared);
     if (service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file,
                        (service_peer_key[]){{"security.assessment_public_key",
                                              cfg.assessment_public_key},

@@ -17,6 +17,7 @@ int main(int argc, char **argv)
     if (service_start(&app.srv, "notification", argc, argv, NULL, 0, &app.cfg,
                       notify_config_load) != 0)
         return app.srv.exit_code;
+    service_limits(&app.srv, &app.cfg.shared);
     if (service_secure(&app.srv, app.cfg.shared.secret_key_file, app.cfg.shared.keys_file,
                        (service_peer_key[]){{"security.assessment_public_key",
                                              app.cfg.assessment_public_key}},

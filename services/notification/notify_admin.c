@@ -202,6 +202,13 @@ static int dispatch(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q, reply_b
     }
 }
 
+/* Listing and reading dead letters write nothing; the others do. */
+static int changes_store(const Jiju__V1__SubscriptionRequest *q)
+{
+    return q->kind_case != JIJU__V1__SUBSCRIPTION_REQUEST__KIND_LIST &&
+           q->kind_case != JIJU__V1__SUBSCRIPTION_REQUEST__KIND_DEAD_LETTERS;
+}
+
 /* forbidden: NULL, or why the sender may not manage subscriptions (then the
  * request is answered with E_SUB_FORBIDDEN and not carried out). */
 static int admin_answer(notify_admin_t *a, const uint8_t *req, size_t len, const char *forbidden,
@@ -224,6 +231,9 @@ static int admin_answer(notify_admin_t *a, const uint8_t *req, size_t len, const
         fail(&b, "%s", why);
     else if (forbidden)
         fail(&b, "E_SUB_FORBIDDEN: %s", forbidden);
+    else if (changes_store(q) && store_writable(notify_subs_store(a->route->subs)) != JIJU_OK)
+        fail(&b, "E_UNAVAILABLE: the disk of notification is short of space; nothing was "
+                 "changed, send the request again later%s", NULL);
     else
         rc = dispatch(a, q, &b);
     if (rc == JIJU_OK) {

@@ -66,8 +66,11 @@ static void dropped(void *arg, const notify_sub *s, uint64_t first, uint64_t las
 static void retention_tick(svc_t *svc, void *arg)
 {
     notify_app *app = arg;
-    int rc = notify_retention_run(&app->route, &app->rules, dropped, app);
+    int rc;
 
+    if (store_writable(app->srv.store) != JIJU_OK) /* trimming writes too: after space is back */
+        return;
+    rc = notify_retention_run(&app->route, &app->rules, dropped, app);
     if (rc != JIJU_OK) /* appends may be half-written: resume from disk */
         service_store_failed("retention_failed", rc, "where=%s", "retention");
     (void)svc;
@@ -89,8 +92,11 @@ static void webhook_reported(void *arg, const notify_hook_report *r)
 static void webhook_tick(svc_t *svc, void *arg)
 {
     notify_app *app = arg;
-    int rc = notify_webhook_tick(app->hooks);
+    int rc;
 
+    if (store_writable(app->srv.store) != JIJU_OK) /* each attempt is recorded: wait for space */
+        return;
+    rc = notify_webhook_tick(app->hooks);
     if (rc != JIJU_OK)
         service_store_failed("webhook_commit_failed", rc, "where=%s", "webhook_tick");
     (void)svc;

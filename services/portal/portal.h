@@ -26,6 +26,8 @@ typedef struct portal {
     void *zctx; /* borrowed from the service loop */
     struct MHD_Daemon *mhd;
     volatile int stopping; /* feeds end their responses */
+    int curve;             /* CURVE to the services (security.*) */
+    char curve_public[41], curve_secret[41];
 } portal_t;
 
 typedef struct portal_req {

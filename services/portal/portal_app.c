@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "keys.h"
 #include "log.h"
 
 static void on_reload(svc_t *svc, void *arg)
@@ -64,6 +65,22 @@ int portal_app_start(portal_app *app)
         snprintf(err.reason, sizeof err.reason, "an endpoint list libzmq does not accept");
         return refuse(app, &err);
     }
+    if (p->cfg.secret_key_file[0]) {
+        if (keys_pair_load(p->cfg.secret_key_file, "security.secret_key_file", p->curve_public,
+                           p->curve_secret, &err) != 0)
+            return refuse(app, &err);
+        if (portal_backend_set_curve(p->backend, p->cfg.ingest_public_key,
+                                     p->cfg.assessment_public_key, p->cfg.archive_public_key,
+                                     p->curve_public, p->curve_secret) != JIJU_OK) {
+            app->srv.exit_code = EXIT_FAILURE;
+            return -1;
+        }
+        p->curve = 1;
+        log_info("security", "mode=curve public=%s subscriber_keys_dir=%s", p->curve_public,
+                 p->cfg.subscriber_keys_dir[0] ? p->cfg.subscriber_keys_dir : "-");
+    } else {
+        log_warn("security", "mode=plain note=\"plain TCP to the services: local demo only\"");
+    }
     if (svc_on_reload(app->srv.svc, on_reload, app) != 0 || svc_every(app->srv.svc, 200, on_tick, app) != 0 ||
         portal_http_start(p) != 0) {
         app->srv.exit_code = EXIT_FAILURE;
@@ -76,6 +93,7 @@ int portal_app_start(portal_app *app)
 
 void portal_app_stop(portal_app *app)
 {
+    explicit_bzero(app->portal.curve_secret, sizeof app->portal.curve_secret);
     portal_http_stop(&app->portal);
     portal_backend_destroy(&app->portal.backend);
     portal_auth_destroy(&app->portal.auth);

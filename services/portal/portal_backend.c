@@ -2,10 +2,12 @@
 #include "portal_backend.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "keys.h"
 #include "pb.h"
 #include "rpc.h"
 
@@ -20,6 +22,7 @@ typedef struct pool {
     int timeout_ms;
     rpc_t *idle[POOL_MAX];
     size_t n_idle;
+    char curve[3][41]; /* server public, client public, client secret; "" = plain */
 } pool;
 
 struct portal_backend {
@@ -52,6 +55,7 @@ static int pool_init(pool *p, void *zctx, const char *endpoints, int timeout_ms)
 
 static void pool_fini(pool *p)
 {
+    explicit_bzero(p->curve, sizeof p->curve);
     for (size_t i = 0; i < p->n_idle; i++)
         rpc_destroy(&p->idle[i]);
     for (size_t i = 0; i < p->n_eps; i++)
@@ -67,7 +71,12 @@ static rpc_t *pool_take(pool *p)
     if (p->n_idle)
         r = p->idle[--p->n_idle];
     pthread_mutex_unlock(&p->mu);
-    return r ? r : rpc_new(p->zctx, (const char *const *)p->eps, p->n_eps, p->timeout_ms);
+    if (r)
+        return r;
+    r = rpc_new(p->zctx, (const char *const *)p->eps, p->n_eps, p->timeout_ms);
+    if (r && p->curve[0][0] && rpc_set_curve(r, p->curve[0], p->curve[1], p->curve[2]) != 0)
+        rpc_destroy(&r);
+    return r;
 }
 
 static void pool_give(pool *p, rpc_t **r)
@@ -107,6 +116,25 @@ void portal_backend_destroy(portal_backend_t **bp)
     pool_fini(&b->archive);
     free(b);
     *bp = NULL;
+}
+
+int portal_backend_set_curve(portal_backend_t *b, const char *ingest_public,
+                             const char *assessment_public, const char *archive_public,
+                             const char *client_public, const char *client_secret)
+{
+    pool *pools[3] = {&b->ingest, &b->assessment, &b->archive};
+    const char *servers[3] = {ingest_public, assessment_public, archive_public};
+
+    if (!keys_z85_valid(client_public) || !keys_z85_valid(client_secret))
+        return JIJU_ERR_INVALID;
+    for (int i = 0; i < 3; i++) {
+        if (!keys_z85_valid(servers[i]))
+            return JIJU_ERR_INVALID;
+        snprintf(pools[i]->curve[0], 41, "%s", servers[i]);
+        snprintf(pools[i]->curve[1], 41, "%s", client_public);
+        snprintf(pools[i]->curve[2], 41, "%s", client_secret);
+    }
+    return JIJU_OK;
 }
 
 /* Pack req, call on a pooled client, return the reply bytes. */

@@ -25,6 +25,12 @@ portal_backend_t *portal_backend_new(void *zctx, const char *ingest_endpoints,
                                      int timeout_ms);
 void portal_backend_destroy(portal_backend_t **b);
 
+/* Speak CURVE to the services: their public keys and the portal's key
+ * pair (Z85). Before the first call. JIJU_ERR_INVALID for a bad key. */
+int portal_backend_set_curve(portal_backend_t *b, const char *ingest_public,
+                             const char *assessment_public, const char *archive_public,
+                             const char *client_public, const char *client_secret);
+
 /* One call each; *reply is caller-owned (free with the message's
  * free_unpacked). JIJU_OK, JIJU_ERR_TIMEOUT (no service answered),
  * JIJU_ERR_CORRUPT (reply does not decode), JIJU_ERR_NOMEM. */

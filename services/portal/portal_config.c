@@ -1,6 +1,8 @@
 /* portal_config.c - the table of the portal's settings. */
 #include "portal_config.h"
 
+#include "keys.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -39,11 +41,52 @@ const cfg_spec portal_config_specs[] = {
     I("auth.signin_link_ttl_s", signin_link_ttl_s, "600", 10, 86400, "one-time sign-in link lifetime"),
     B("auth.secure_cookies", secure_cookies, "false",
       "mark cookies Secure (on when tls.cert_file is set; set it behind a TLS proxy)"),
+    S("security.secret_key_file", secret_key_file, "",
+      "CURVE key pair of the portal, allow-listed with role admin (\"\" = plain TCP)"),
+    S("security.subscriber_keys_dir", subscriber_keys_dir, "",
+      "CURVE: directory of <subscriber id>.key pairs, one per department whose feed is served"),
+    S("security.ingest_public_key", ingest_public_key, "", "ingest's public key (Z85)"),
+    S("security.assessment_public_key", assessment_public_key, "", "assessment's public key (Z85)"),
+    S("security.archive_public_key", archive_public_key, "", "the archive's public key (Z85)"),
+    S("security.notification_public_key", notification_public_key, "",
+      "notification's public key (Z85)"),
     S("web.dir", web_dir, "services/portal/web", "the pages, scripts and styles served under /"),
     S("web.vendor_dir", vendor_dir, "build/web/vendor",
       "third-party browser libraries (ECharts) served under /vendor/"),
 };
 const size_t portal_config_n_specs = sizeof portal_config_specs / sizeof portal_config_specs[0];
+
+/* All or nothing, as for every service: with a key pair, every peer key. */
+static int check_security(portal_config *c, cfg_error *err)
+{
+    const struct {
+        const char *key, *value;
+    } peers[] = {{"security.ingest_public_key", c->ingest_public_key},
+                 {"security.assessment_public_key", c->assessment_public_key},
+                 {"security.archive_public_key", c->archive_public_key},
+                 {"security.notification_public_key", c->notification_public_key}};
+    int any = c->secret_key_file[0] || c->subscriber_keys_dir[0];
+
+    for (size_t i = 0; i < 4; i++)
+        any |= peers[i].value[0] != '\0';
+    if (!any)
+        return 0;
+    if (!c->secret_key_file[0]) {
+        snprintf(err->key, sizeof err->key, "security.secret_key_file");
+        snprintf(err->reason, sizeof err->reason,
+                 "required once any security.* setting is given (the portal's key pair)");
+        return -1;
+    }
+    for (size_t i = 0; i < 4; i++)
+        if (!keys_z85_valid(peers[i].value)) {
+            snprintf(err->key, sizeof err->key, "%s", peers[i].key);
+            snprintf(err->reason, sizeof err->reason, "%s",
+                     peers[i].value[0] ? "not a Z85 CURVE public key (40 characters)"
+                                       : "required with security.secret_key_file");
+            return -1;
+        }
+    return 0;
+}
 
 static int portal_config_check(void *out, cfg_error *err)
 {
@@ -61,7 +104,7 @@ static int portal_config_check(void *out, cfg_error *err)
     }
     if (c->tls_cert_file[0])
         c->secure_cookies = 1;
-    return 0;
+    return check_security(c, err);
 }
 
 int portal_config_load(const char *path, const char *const *overrides, size_t n_over, void *cfg,

@@ -26,12 +26,16 @@
 #include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
+#include "keys.h"
 #include "log.h"
 #include "portal_json.h"
 #include "stream_sub.h"
 
 #define FEEDS_MAX 256
 #define POLL_LIMIT_MAX 1000
+/* After the first record, how long a long-poll waits for the next one before
+ * answering: records of a backlog arrive back to back (credit 200). */
+#define FOLLOW_MS 20
 
 /* ---- newest feed per subscriber wins ---- */
 
@@ -100,13 +104,35 @@ static int resume_point(portal_req *r, uint64_t *after, int *given)
     return 0;
 }
 
-static stream_sub_t *open_sub(portal_req *r, uint64_t after, int given)
+/* The department's own stream session; under CURVE with its own subscriber
+ * key (security.subscriber_keys_dir/<id>.key), so notification lets this
+ * connection read that subscriber's deliveries and nothing else. NULL with
+ * *why set when it cannot be opened. */
+static stream_sub_t *open_sub(portal_req *r, uint64_t after, int given, const char **why)
 {
     portal_config *c = &r->app->cfg;
     int hb = (int)c->feed_heartbeat_ms;
+    char path[512], pub[41], sec[41];
+    cfg_error err;
+    stream_sub_t *s;
 
-    return stream_sub_open(r->app->zctx, c->deliveries_endpoint, "deliveries", r->who.subscriber,
-                           given ? after + 1 : 0, 200, hb, hb * 5);
+    *why = "cannot open the deliveries stream";
+    if (r->app->curve) {
+        if (!c->subscriber_keys_dir[0] || strchr(r->who.subscriber, '/') ||
+            (size_t)snprintf(path, sizeof path, "%s/%s.key", c->subscriber_keys_dir,
+                             r->who.subscriber) >= sizeof path ||
+            keys_pair_load(path, "security.subscriber_keys_dir", pub, sec, &err) != 0) {
+            *why = "no CURVE key pair for this subscriber in security.subscriber_keys_dir";
+            return NULL;
+        }
+    }
+    s = stream_sub_open(r->app->zctx, c->deliveries_endpoint, "deliveries", r->who.subscriber,
+                        given ? after + 1 : 0, 200, hb, hb * 5);
+    if (s && r->app->curve &&
+        stream_sub_set_curve(s, c->notification_public_key, pub, sec) != JIJU_OK)
+        stream_sub_destroy(&s);
+    explicit_bzero(sec, sizeof sec);
+    return s;
 }
 
 /* The CloudEvents JSON of one delivered record, or NULL. */
@@ -231,6 +257,7 @@ enum MHD_Result api_events_sse(portal_req *r)
     enum MHD_Result ret;
     uint64_t after;
     int given;
+    const char *why;
     sse *f;
     char hello[160];
 
@@ -242,9 +269,9 @@ enum MHD_Result api_events_sse(portal_req *r)
     f->app = r->app;
     f->confirmed = after;
     snprintf(f->subscriber, sizeof f->subscriber, "%s", r->who.subscriber);
-    if (!(f->sub = open_sub(r, after, given))) {
+    if (!(f->sub = open_sub(r, after, given, &why))) {
         free(f);
-        return portal_reply_error(r, 500, "E_FEED", "cannot open the deliveries stream");
+        return portal_reply_error(r, 503, "E_FEED", "%s", why);
     }
     f->gen = feed_claim(f->subscriber);
     f->last_write = clock_mono_ms();
@@ -291,6 +318,7 @@ enum MHD_Result api_events_poll(portal_req *r)
 {
     uint64_t after, seq, last = 0;
     int given;
+    const char *why;
     long limit, wait_s;
     stream_sub_t *sub;
     json_t *list;
@@ -303,8 +331,8 @@ enum MHD_Result api_events_poll(portal_req *r)
         return portal_reply_error(r, 400, "E_BAD_PARAMETER",
                                   "after: a sequence number; limit: 1..%d; wait: 0..%lld seconds",
                                   POLL_LIMIT_MAX, (long long)r->app->cfg.feed_max_wait_s);
-    if (!(sub = open_sub(r, after, given)))
-        return portal_reply_error(r, 500, "E_FEED", "cannot open the deliveries stream");
+    if (!(sub = open_sub(r, after, given, &why)))
+        return portal_reply_error(r, 503, "E_FEED", "%s", why);
     gen = feed_claim(r->who.subscriber);
     list = json_array();
     /* The first record may take the whole wait (at least the handshake's
@@ -314,7 +342,7 @@ enum MHD_Result api_events_poll(portal_req *r)
         uint8_t *data;
         size_t len;
         char type[128];
-        int64_t left = json_array_size(list) ? 100 : deadline - clock_mono_ms();
+        int64_t left = json_array_size(list) ? FOLLOW_MS : deadline - clock_mono_ms();
         int rc;
 
         if (left <= 0)

@@ -129,6 +129,38 @@ def request(endpoint, data, curve=None, wait_ms=5000):
     return got
 
 
+class Pinger:
+    """A query client on one persistent connection that times each answer
+    (connection set-up is not counted): ping() sends `data` (bytes, or a
+    callable giving them) and returns the seconds until the reply, or None
+    after wait_ms."""
+
+    def __init__(self, endpoint, data, curve=None):
+        self.s = zmq.Context.instance().socket(zmq.DEALER)
+        self.s.setsockopt(zmq.LINGER, 0)
+        set_curve(self.s, curve)
+        self.s.connect(endpoint)
+        self.data = data
+        self.worst = 0.0
+        self.times = []
+
+    def ping(self, wait_ms=2000):
+        while self.s.poll(0):  # a late answer to an earlier ping
+            self.s.recv()
+        t0 = time.monotonic()
+        self.s.send(self.data() if callable(self.data) else self.data)
+        if not self.s.poll(wait_ms):
+            return None
+        self.last = self.s.recv()
+        took = time.monotonic() - t0
+        self.worst = max(self.worst, took)
+        self.times.append(took)
+        return took
+
+    def close(self):
+        self.s.close()
+
+
 class Proc:
     """One service process with its command line, restartable."""
 
@@ -162,12 +194,14 @@ class Stack:
     """The four services on 127.0.0.1 ports base..base+9, stores in workdir."""
 
     def __init__(self, base_port=None, ingest_replicas=1, workdir=None, extra_env=None,
-                 ingest_args=(), security=None, metrics=False):
+                 ingest_args=(), security=None, metrics=False, service_args=None):
         """security: None for plain TCP, or a list of client key entries
         (keys file format) to allow besides the services' own keys; then
         every service gets a key pair (self.public[name]) and the keys file.
         metrics: serve GET /metrics on every service, on the ports in
-        self.metrics_port (by process name), 127.0.0.1 only."""
+        self.metrics_port (by process name), 127.0.0.1 only.
+        service_args: {"assessment"|"archive"|"notification"|"ingest"|"*":
+        [extra argv]} ("*": every service)."""
         self.work = workdir or tempfile.mkdtemp(prefix="jiju-it-")
         self.base = base_port or free_base()
         generate_proto(self.work)
@@ -189,6 +223,9 @@ class Stack:
         self.procs = {}
         self.public = {}
         sec = self._security(security) if security is not None else {}
+        more = service_args or {}
+        for name in ("assessment", "archive", "notification", "ingest"):
+            sec[name] = list(sec.get(name, [])) + list(more.get("*", [])) + list(more.get(name, []))
         self.metrics_port = {}
         if metrics:  # b+7..b+9, ingest replicas b+15.. (their submit ports are b+10..)
             self.metrics_port = {"assessment": b + 7, "archive": b + 8, "notification": b + 9}

@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.parse
 
-from jiju_harness import BIN, SRC, Proc, Stack, free_base, wait_until
+from jiju_harness import BIN, SRC, Proc, Stack, free_base, keygen, wait_until
 
 DATA = os.path.join(SRC, "tests", "integration", "data")
 PORTAL = f"{BIN}/services/portal/jiju-portal"
@@ -58,8 +58,23 @@ class Response:
 
 
 class PortalStack:
-    def __init__(self, extra_portal_args=(), tls=None):
-        self.stack = Stack(workdir=tempfile.mkdtemp(prefix="jiju-portal-"))
+    def __init__(self, extra_portal_args=(), tls=None, curve=False):
+        """curve: every service on CURVE; the portal with its own key pair
+        (role admin) and fgw's subscriber key pair (czj has none)."""
+        work = tempfile.mkdtemp(prefix="jiju-portal-")
+        security, curve_args = None, []
+        if curve:
+            kd = os.path.join(work, "portal-keys")
+            os.makedirs(os.path.join(kd, "subscribers"))
+            security = [{"public": keygen(os.path.join(kd, "portal.key"), "portal"), "name": "portal",
+                         "role": "admin"},
+                        {"public": keygen(os.path.join(kd, "subscribers", "fgw.key"), "fgw"),
+                         "name": "fgw", "role": "subscriber", "subscriber": "fgw"}]
+            curve_args = ["--set", f"security.secret_key_file={kd}/portal.key",
+                          "--set", f"security.subscriber_keys_dir={kd}/subscribers"]
+        self.stack = Stack(workdir=work, security=security)
+        for svc in ("ingest", "assessment", "archive", "notification") if curve else ():
+            curve_args += ["--set", f"security.{svc}_public_key={self.stack.public[svc]}"]
         self.work = self.stack.work
         self.port = free_base(2)
         self.tls = tls  # None or (cert_file, key_file)
@@ -89,7 +104,7 @@ class PortalStack:
                 "--set", "feed.heartbeat_ms=200", "--set", "rpc.timeout_ms=2000"]
         if tls:
             args += ["--set", f"tls.cert_file={tls[0]}", "--set", f"tls.key_file={tls[1]}"]
-        self.portal = Proc("portal", args + list(extra_portal_args),
+        self.portal = Proc("portal", args + curve_args + list(extra_portal_args),
                            os.path.join(self.work, "portal.log"), self.stack.env)
         self.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
 

@@ -117,7 +117,11 @@ def count_reports(endpoint, stream, consumer, accepted, timeout, dedup_by_id):
             rid = env.report_accepted.report.report_id
             counts[rid] = counts.get(rid, 0) + 1
         return accepted <= set(counts)
-    h.wait_until(done, timeout, what=f"{consumer} to see every report")
+    try:
+        h.wait_until(done, timeout, what=f"{consumer} to see every report")
+    except AssertionError:
+        print(f"{consumer} misses {sorted(accepted - set(counts))[:20]}", flush=True)
+        raise
     # anything still in flight would show up now
     end = time.monotonic() + 2
     while time.monotonic() < end:
@@ -132,7 +136,7 @@ def count_reports(endpoint, stream, consumer, accepted, timeout, dedup_by_id):
 
 def check_assessment(stack, accepted):
     count_reports(stack.ep["assessment_stream"], "events", "it-assessment-check", accepted,
-                  180, dedup_by_id=False)
+                  int(os.environ.get("JIJU_CHECK_S", "180")), dedup_by_id=False)
 
 
 def check_subscriber(stack, accepted):

@@ -99,11 +99,15 @@ def check_nothing_through(stack):
     q = query_pb2.QueryRequest(request_id="q", list_clusters=query_pb2.ListClusters())
     assert request(stack.ep["assessment_query"], q.SerializeToString(),
                    curve(stack, "assessment", STRANGER), 1500) is None
-    # any allow-listed key may read
+    # an allow-listed key reads what its role allows (test_scoping.py has
+    # the whole table): a reporter its own cluster, an admin all of them
     raw = request(stack.ep["assessment_query"], q.SerializeToString(),
                   curve(stack, "assessment", REPORTER))
     rep = query_pb2.QueryReply()
     rep.ParseFromString(raw)
+    assert rep.ok and {c.id for c in rep.clusters} == {"JL-WL-001"}, rep
+    rep.ParseFromString(request(stack.ep["assessment_query"], q.SerializeToString(),
+                                curve(stack, "assessment", ADMIN)))
     assert rep.ok and {c.id for c in rep.clusters} == {"JL-WL-001", "JL-WL-002"}, rep
     h.wait_until(lambda: "event=zap_refused" in stack.logs("ingest-1", 100000), 5,
                  what="ingest to log the refused key")

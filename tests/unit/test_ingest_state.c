@@ -95,10 +95,10 @@ static void test_accepted_here(void **state)
 
     valid_report(&r);
     report_digest(&r, d);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k),
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
                      JIJU_ERR_NOT_FOUND);
     assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &r, 7, d), JIJU_OK);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k), JIJU_OK);
     assert_int_equal(k.seq, 7);
     assert_memory_equal(k.digest, d, 32);
     assert_string_equal(k.instance, ""); /* this replica */
@@ -106,7 +106,7 @@ static void test_accepted_here(void **state)
     assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 1);
     /* assessment's event for the same content changes nothing */
     report_accepted(fx, &r, "ingest-1", 7, 0);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k), JIJU_OK);
     assert_int_equal(k.seq, 7);
     assert_string_equal(k.instance, "");
     /* and it all survives a commit and a reopened store */
@@ -117,7 +117,7 @@ static void test_accepted_here(void **state)
     fx->store = store_open(fx->dir, ingest_cfs, ingest_n_cfs, NULL, 0);
     fx->st = ingest_state_new(fx->store);
     fx->txn = store_txn_new(fx->store);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k), JIJU_OK);
     assert_int_equal(k.seq, 7);
 }
 
@@ -132,7 +132,7 @@ static void test_learned_from_another_replica(void **state)
     r.revision = 3;
     report_digest(&r, d);
     report_accepted(fx, &r, "ingest-2", 41, 0);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k), JIJU_OK);
     assert_int_equal(k.seq, 41);
     assert_string_equal(k.instance, "ingest-2");
     assert_memory_equal(k.digest, d, 32);
@@ -142,7 +142,7 @@ static void test_learned_from_another_replica(void **state)
     r.report_id = "R-OLD";
     r.revision = 2;
     report_accepted(fx, &r, "ingest-3", 5, 1);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, "R-OLD", &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, "R-OLD", &k), JIJU_OK);
     assert_string_equal(k.instance, "ingest-3");
     assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 3);
 }
@@ -164,7 +164,7 @@ static void test_applied_content_wins(void **state)
     assert_memory_not_equal(dm, dt, 32);
     assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &mine, 9, dm), JIJU_OK);
     report_accepted(fx, &theirs, "ingest-2", 12, 0);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, mine.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, mine.cluster_id, mine.report_id, &k), JIJU_OK);
     assert_memory_equal(k.digest, dt, 32);
     assert_int_equal(k.seq, 12);
     assert_string_equal(k.instance, "ingest-2");

@@ -32,7 +32,7 @@ async function show(year) {
     xAxis: { type: "value", axisLabel: { formatter: "{value}%" }, max: (v) => Math.max(110, Math.ceil(v.max / 10) * 10) },
     yAxis: { type: "category", data: names, inverse: true },
     series: [{ type: "bar", data: vals, label: { show: true, position: "right", formatter: "{c}%" },
-               markLine: { symbol: "none", data: [{ xAxis: 100 }], label: { formatter: "目标" } } }],
+               markLine: { symbol: "none", data: [{ xAxis: 100 }], label: { formatter: "目标 100%", position: "insideEndTop" } } }],
   });
 }
 
