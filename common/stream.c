@@ -347,10 +347,12 @@ static void zombies_end(stream_peer_t *p, const stream_session *s)
 static void server_on_hello(stream_peer_t *p, stream_session *s, const Jiju__V1__Hello *h)
 {
     if (s->role == ROLE_PRODUCER) {
+        stream_refusal why = {"E_STREAM_UNKNOWN_STREAM", "no such stream for this consumer"};
+
         zombies_end(p, s);
-        s->log = p->log_fn ? p->log_fn(p->arg, s->stream, s->peer_id) : NULL;
+        s->log = p->log_fn ? p->log_fn(p->arg, s->stream, s->peer_id, &why) : NULL;
         if (!s->log) {
-            stream_send_error(p, s, "E_STREAM_UNKNOWN_STREAM", "no such stream for this consumer");
+            stream_send_error(p, s, why.code, why.message);
             s->dead = 1;
             return;
         }

@@ -80,9 +80,18 @@ typedef struct stream_peer stream_peer_t;
 typedef int (*stream_apply_fn)(void *arg, const char *producer_id, uint64_t seq,
                                const uint8_t *data, size_t len, store_txn_t *txn);
 
+/* Why a log_fn refused: the ERROR's code and message, preset to
+ * E_STREAM_UNKNOWN_STREAM "no such stream for this consumer"; a log_fn
+ * that knows better (notification: no subscription with that id) says so. */
+typedef struct stream_refusal {
+    char code[48];
+    char message[192];
+} stream_refusal;
+
 /* Producer side of a bound endpoint: the log to serve to consumer_id asking
- * for `stream`, or NULL to refuse with an ERROR. */
-typedef stream_log_t *(*stream_log_fn)(void *arg, const char *stream, const char *consumer_id);
+ * for `stream`, or NULL to refuse with an ERROR (why, which it may fill). */
+typedef stream_log_t *(*stream_log_fn)(void *arg, const char *stream, const char *consumer_id,
+                                       stream_refusal *why);
 
 /* Optional: called after each group commit with the txn already committed
  * (e.g. to coalesce work). May be NULL. */

@@ -29,8 +29,10 @@ struct assess_server {
 };
 
 /* Every consumer of this endpoint follows the one "events" log. */
-static stream_log_t *serve_events(void *arg, const char *stream, const char *consumer)
+static stream_log_t *serve_events(void *arg, const char *stream, const char *consumer,
+                                  stream_refusal *why)
 {
+    (void)why; /* the default refusal says it */
     assess_server_t *s = arg;
 
     (void)consumer;

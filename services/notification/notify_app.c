@@ -16,18 +16,36 @@ const char *const notify_cfs[] = {NOTIFY_CFS};
 const size_t notify_n_cfs = sizeof notify_cfs / sizeof notify_cfs[0];
 
 
-/* The deliveries endpoint serves each subscriber its own log. */
-static stream_log_t *deliveries_log(void *arg, const char *stream, const char *consumer_id)
+/* The deliveries endpoint serves each subscriber its own log; a refusal
+ * tells the department's developer what is wrong, not just "no stream". */
+static stream_log_t *deliveries_log(void *arg, const char *stream, const char *consumer_id,
+                                    stream_refusal *why)
 {
     notify_app *app = arg;
     notify_sub *s = notify_subs_find(app->subs, consumer_id);
+    const char *reason = strcmp(stream, "deliveries") != 0 ? "unknown_stream"
+                         : !s                              ? "unknown_subscriber"
+                         : s->sub->webhook                 ? "webhook_subscription"
+                                                           : NULL;
 
-    if (strcmp(stream, "deliveries") != 0 || !s || s->sub->webhook) {
-        log_warn("subscriber_refused", "subscriber=%s stream=%s reason=%s", consumer_id, stream,
-                 !s ? "unknown_subscriber" : s->sub->webhook ? "webhook_subscription" : "unknown_stream");
-        return NULL;
+    if (!reason)
+        return s->log;
+    log_warn("subscriber_refused", "subscriber=%s stream=%s reason=%s", consumer_id, stream, reason);
+    if (strcmp(reason, "unknown_stream") == 0) {
+        snprintf(why->message, sizeof why->message,
+                 "notification serves stream \"deliveries\", not \"%.60s\"", stream);
+    } else if (strcmp(reason, "unknown_subscriber") == 0) {
+        snprintf(why->code, sizeof why->code, "E_STREAM_UNKNOWN_SUBSCRIBER");
+        snprintf(why->message, sizeof why->message,
+                 "no subscription \"%.64s\": HELLO's peer_id must be a subscriber id "
+                 "(jiju subscription list)",
+                 consumer_id);
+    } else {
+        snprintf(why->code, sizeof why->code, "E_STREAM_WEBHOOK_SUBSCRIBER");
+        snprintf(why->message, sizeof why->message,
+                 "subscription \"%.64s\" delivers by webhook, not over ZeroMQ", consumer_id);
     }
-    return s->log;
+    return NULL;
 }
 
 /* A record that is not an Envelope is skipped (and logged by the stream

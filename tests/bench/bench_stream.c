@@ -113,8 +113,10 @@ static void on_committed(void *arg)
     }
 }
 
-static stream_log_t *serve_log(void *arg, const char *stream, const char *consumer)
+static stream_log_t *serve_log(void *arg, const char *stream, const char *consumer,
+                               stream_refusal *why)
 {
+    (void)why; /* the default refusal says it */
     (void)consumer;
     return strcmp(stream, "reports") == 0 ? arg : NULL;
 }

@@ -30,8 +30,10 @@ typedef struct {
     int batch, clusters;
 } source;
 
-static stream_log_t *serve_log(void *arg, const char *stream, const char *consumer)
+static stream_log_t *serve_log(void *arg, const char *stream, const char *consumer,
+                               stream_refusal *why)
 {
+    (void)why; /* the default refusal says it */
     (void)consumer;
     return strcmp(stream, "events") == 0 ? ((source *)arg)->log : NULL;
 }

@@ -177,6 +177,13 @@ def main():
             stack.procs["assessment"].kill9()
             stack.procs["assessment"].start()
             h.wait_until(lambda: _pings(stack), 30, what="assessment back")
+        # an unknown subscriber is told so (issue 11.8), not "no such stream"
+        tail = h.StreamTail(stack.ep["deliveries"], "deliveries", "no-such-dept")
+        h.wait_until(lambda: tail.poll(100) == [] and tail.last_error is not None, 10,
+                     what="refusal of an unknown subscriber")
+        tail.close()
+        assert tail.last_error.startswith("E_STREAM_UNKNOWN_SUBSCRIBER: no subscription "
+                                          "\"no-such-dept\""), tail.last_error
         # 5. ranking only what was reported (issue 11.4)
         from jiju.v1 import events_pb2 as ev
         r23 = ranking(stack, "2023").ranking
@@ -209,7 +216,48 @@ def main():
             for name in stack.procs:
                 print(f"---- {name} log ----\n{stack.logs(name)}", file=sys.stderr)
         stack.cleanup()
-    print("PASS")
+
+
+def test_clock():
+    """The test clock as docs/subscribing.md tells integrators to use it:
+    JIJU_CLOCK_FILE for every service, time moved by writing the file. 2022's
+    deadline is midnight in Jilin (2023-01-16T00:00+08:00)."""
+    work = h.tempfile.mkdtemp(prefix="jiju-it-clock-")
+    clock = os.path.join(work, "clock")
+    deadline = 1673798400000
+    with open(clock, "w") as f:
+        f.write(str(deadline - 1000))
+    stack = h.Stack(workdir=work, extra_env={"JIJU_CLOCK_FILE": clock})
+    ok = False
+    try:
+        stack.start_all()
+        sub = h.Submitter(stack.ingest_eps)
+        register(sub, [("TC-1", 1, "船营区"), ("TC-2", 2, "船营区")])
+        submit_ok(sub, [h.report_request("TC-1-2022", "TC-1", "2022")])
+        h.wait_until(lambda: subscriptions(stack)["fgw"].status.last_seq >= 5, 30,
+                     what="fgw has the registrations, PeriodOpened, the report")
+        time.sleep(0.5)  # a few ticks at 23:59:59 in Jilin
+        before = deliveries(stack, "fgw", subscriptions(stack)["fgw"].status.last_seq)
+        assert not [e for e in before if e.WhichOneof("body") == "report_overdue"], before
+        opened = [e for e in before if e.WhichOneof("body") == "period_opened"]
+        assert opened[0].period_opened.deadline_ms == deadline, opened
+        with open(clock, "w") as f:
+            f.write(str(deadline))
+        h.wait_until(lambda: any(e.WhichOneof("body") == "report_overdue" for e in deliveries(
+            stack, "fgw", subscriptions(stack)["fgw"].status.last_seq)), 30,
+            what="ReportOverdue at the deadline")
+        evs = deliveries(stack, "fgw", subscriptions(stack)["fgw"].status.last_seq)
+        overdue = [e for e in evs if e.WhichOneof("body") == "report_overdue"]
+        assert [(e.subject, e.report_overdue.deadline_ms) for e in overdue] == \
+            [("TC-2", deadline)], overdue
+        print("test clock: no ReportOverdue at 2023-01-15T23:59:59+08:00, TC-2's at "
+              "2023-01-16T00:00:00+08:00", flush=True)
+        ok = True
+    finally:
+        if not ok:
+            for name in stack.procs:
+                print(f"---- {name} log ----\n{stack.logs(name)}", file=sys.stderr)
+        stack.cleanup()
 
 
 def _pings(stack):
@@ -222,3 +270,5 @@ def _pings(stack):
 
 if __name__ == "__main__":
     main()
+    test_clock()
+    print("PASS")

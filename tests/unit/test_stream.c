@@ -140,8 +140,10 @@ static int wait_cursor(node *n, const char *stream, const char *producer, uint64
     return 0;
 }
 
-static stream_log_t *serve_log(void *arg, const char *stream, const char *consumer)
+static stream_log_t *serve_log(void *arg, const char *stream, const char *consumer,
+                               stream_refusal *why)
 {
+    (void)why; /* the default refusal says it */
     (void)consumer;
     return strcmp(stream, "reports") == 0 ? ((node *)arg)->log : NULL;
 }

@@ -33,8 +33,10 @@ typedef struct producer {
     int running;
 } producer;
 
-static stream_log_t *log_for(void *arg, const char *stream, const char *consumer)
+static stream_log_t *log_for(void *arg, const char *stream, const char *consumer,
+                             stream_refusal *why)
 {
+    (void)why; /* the default refusal says it */
     producer *p = arg;
 
     (void)consumer;
