@@ -30,6 +30,7 @@ typedef struct admin_flags {
     size_t n_pos;
     cli_endpoints ingest, query;
     int timeout_ms;
+    int json; /* --json: the reply in the protobuf JSON mapping */
 } admin_flags;
 
 static int set_flag(admin_flags *f, int c, const char *arg)
@@ -73,6 +74,9 @@ static int set_flag(admin_flags *f, int c, const char *arg)
         return cli_endpoints_add(&f->query, arg) == JIJU_OK ? 0 : -1;
     case 't':
         return (f->timeout_ms = atoi(arg)) > 0 ? 0 : -1;
+    case 'j':
+        f->json = 1;
+        return 0;
     default:
         return -1;
     }
@@ -88,7 +92,8 @@ static int parse_admin(int argc, char **argv, admin_flags *f)
         {"org", required_argument, NULL, 'o'},        {"file", required_argument, NULL, 'f'},
         {"document", required_argument, NULL, 'd'},   {"reason", required_argument, NULL, 'r'},
         {"endpoint", required_argument, NULL, 'e'},   {"query", required_argument, NULL, 'q'},
-        {"timeout-ms", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
+        {"timeout-ms", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -371,6 +376,31 @@ Jiju__V1__QueryReply *cli_query(const cli_endpoints *eps, Jiju__V1__QueryRequest
     return rep;
 }
 
+/* --json: msg in the protobuf JSON mapping (field names as in the .proto),
+ * one line on stdout. */
+static int print_json(const ProtobufCMessage *msg)
+{
+    json_t *o = pbjson_from_message(msg);
+    int rc = o && json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0;
+
+    json_decref(o);
+    putchar('\n');
+    return rc ? CLI_EXIT_OK : CLI_EXIT_REFUSED;
+}
+
+/* Scores and rates, one way everywhere: millionths rounded half away from
+ * zero to exactly two decimals ("96.33", "0.00"; rates as "100.73%"). The
+ * exact value is in --json. */
+static const char *two_decimals(int64_t micros, char *buf, size_t cap)
+{
+    uint64_t mag = micros < 0 ? (uint64_t)0 - (uint64_t)micros : (uint64_t)micros;
+    uint64_t hundredths = (mag + 5000) / 10000;
+
+    snprintf(buf, cap, "%s%llu.%02llu", micros < 0 && hundredths ? "-" : "",
+             (unsigned long long)(hundredths / 100), (unsigned long long)(hundredths % 100));
+    return buf;
+}
+
 static const char *level_zh(int level)
 {
     return level == JIJU__V1__LEVEL__PROVINCIAL ? "省级" : "市级";
@@ -408,6 +438,11 @@ static int cluster_list(const admin_flags *f)
     req.list_clusters = &lc;
     if (!(rep = cli_query(&f->query, &req, f->timeout_ms, 0)))
         return CLI_EXIT_REFUSED;
+    if (f->json) {
+        int rc = print_json(&rep->base);
+        jiju__v1__query_reply__free_unpacked(rep, NULL);
+        return rc;
+    }
     if ((t = cli_table_new(7, headers))) {
         for (size_t i = 0; i < rep->n_clusters; i++)
             add_cluster_row(t, rep->clusters[i]);
@@ -480,7 +515,7 @@ static void add_rank_row(cli_table_t *t, const Jiju__V1__RankEntry *e)
     }
     snprintf(rank, sizeof rank, "%u", e->rank);
     snprintf(crank, sizeof crank, "%u", e->category_rank);
-    money_millionths_text(e->score_micros, score, sizeof score);
+    two_decimals(e->score_micros, score, sizeof score);
     rank_change_text(e, change, sizeof change);
     cli_table_add(t, cells);
 }
@@ -517,6 +552,26 @@ static int ranking_table(const Jiju__V1__QueryReply *rep, const char *period, in
     return CLI_EXIT_OK;
 }
 
+/* --json [--category C]: the reply with only that category's entries (the
+ * others moved past n_ranking meanwhile, so that the reply frees whole). */
+static int ranking_json(Jiju__V1__QueryReply *rep, int category)
+{
+    size_t n = rep->n_ranking, kept = 0;
+    int rc;
+
+    for (size_t i = 0; category && i < n; i++)
+        if ((int)rep->ranking[i]->category == category) {
+            Jiju__V1__RankEntry *e = rep->ranking[kept];
+            rep->ranking[kept++] = rep->ranking[i];
+            rep->ranking[i] = e;
+        }
+    if (category)
+        rep->n_ranking = kept;
+    rc = print_json(&rep->base);
+    rep->n_ranking = n;
+    return rc;
+}
+
 int cli_ranking_main(int argc, char **argv)
 {
     Jiju__V1__QueryRequest req = JIJU__V1__QUERY_REQUEST__INIT;
@@ -541,7 +596,7 @@ int cli_ranking_main(int argc, char **argv)
     req.get_ranking = &gr;
     rc = CLI_EXIT_REFUSED;
     if ((rep = cli_query(&f.query, &req, f.timeout_ms, 0))) {
-        rc = ranking_table(rep, gr.period, category);
+        rc = f.json ? ranking_json(rep, category) : ranking_table(rep, gr.period, category);
         jiju__v1__query_reply__free_unpacked(rep, NULL);
     }
 out:
@@ -564,7 +619,7 @@ static void add_target_row(cli_table_t *t, const char *label, int64_t actual, in
         snprintf(g, sizeof g, "%lld", (long long)target);
     }
     /* millionths of 1 -> percent: the same digits shifted by two places */
-    money_millionths_text(pct_micros * 100, p, sizeof p - 1);
+    two_decimals(pct_micros * 100, p, sizeof p - 1);
     strcat(p, "%");
     cli_table_add(t, cells);
 }
@@ -591,6 +646,13 @@ static void targets_table(const Jiju__V1__TargetProgress *tp)
     cli_table_destroy(&t);
 }
 
+/* A year the city set no targets for is answered with zero targets. */
+static int has_targets(const Jiju__V1__TargetProgress *tp)
+{
+    return tp->target_clusters || tp->target_revenue_fen || tp->target_enterprises ||
+           tp->target_employment;
+}
+
 int cli_targets_main(int argc, char **argv)
 {
     Jiju__V1__QueryRequest req = JIJU__V1__QUERY_REQUEST__INIT;
@@ -611,11 +673,15 @@ int cli_targets_main(int argc, char **argv)
     req.get_targets = &gt;
     rc = CLI_EXIT_REFUSED;
     if ((rep = cli_query(&f.query, &req, f.timeout_ms, 0))) {
-        if (rep->targets) {
-            targets_table(rep->targets);
-            rc = CLI_EXIT_OK;
+        if (rep->targets && has_targets(rep->targets)) {
+            if (f.json)
+                rc = print_json(&rep->targets->base);
+            else
+                targets_table(rep->targets);
+            rc = f.json ? rc : CLI_EXIT_OK;
         } else {
-            fprintf(stderr, "jiju targets: no targets configured for %ld\n", year);
+            fprintf(stderr, "jiju targets: no targets are set for %ld (%ld 年没有设定目标)\n",
+                    year, year);
         }
         jiju__v1__query_reply__free_unpacked(rep, NULL);
     }

@@ -338,6 +338,18 @@ static void check_identity(vctx *v, const Jiju__V1__Report *r, int64_t now_ms, i
     check_text(v, "report.note", r->note, INGEST_MAX_NOTE, 0);
 }
 
+/* Closing a period twice is refused, saying so: the first close froze the
+ * ranking and the targets, a second would only log a command that does
+ * nothing. */
+static void check_already_closed(vctx *v, const char *period_text)
+{
+    if (!v->view || !v->view->period_closed || v->err)
+        return;
+    if (v->view->period_closed(v->view->arg, period_text) == 1)
+        add(v, SEV_ERROR, "E_PERIOD_CLOSED", "command.close_period.period", period_text,
+            "报告期 %s 已经关闭", "period %s was already closed", period_text);
+}
+
 static void check_period_closed(vctx *v, const char *period_text)
 {
     if (!v->view || !v->view->period_closed || v->err)
@@ -639,7 +651,8 @@ int ingest_validate_command(const Jiju__V1__Command *c, const ingest_view *view,
         check_period(&v, "command.open_period.period", c->open_period->period, &per);
         break;
     case JIJU__V1__COMMAND__KIND_CLOSE_PERIOD:
-        check_period(&v, "command.close_period.period", c->close_period->period, &per);
+        if (check_period(&v, "command.close_period.period", c->close_period->period, &per))
+            check_already_closed(&v, c->close_period->period);
         break;
     case JIJU__V1__COMMAND__KIND_RECORD_RECOGNITION:
         check_recognition(&v, c->record_recognition);

@@ -277,6 +277,35 @@ def check_round_trip(stack, fresh, work):
         print(f"round trip {fmt}: unchanged")
 
 
+def check_cli(stack):
+    """--json on cluster list, ranking and targets; scores and rates with
+    two decimals; a year without targets; a period closed twice."""
+    r = jiju(stack, "cluster", "list", "--json", check=0)
+    assert len(json.loads(r.stdout)["clusters"]) >= 12, r.out
+    h.wait_until(lambda: jiju(stack, "ranking", "show", "2024-06", "--json").returncode == 0 and
+                 json.loads(jiju(stack, "ranking", "show", "2024-06", "--json").stdout).get("ranking"),
+                 30, step=0.2, what="a ranking of 2024-06")
+    r = jiju(stack, "ranking", "show", "2024-06", "--json", "--category", "现代物流园", check=0)
+    rk = json.loads(r.stdout)["ranking"]
+    assert rk and all(e["category"] == "LOGISTICS" for e in rk), r.out
+    r = jiju(stack, "ranking", "show", "2024-06", check=0)
+    scores = re.findall(r"^\s+\d+\s+JL-\S+.*?\s(-?\d+\.\d+)\s+\S+\s*$", r.out, re.M)
+    assert scores and all(re.fullmatch(r"-?\d+\.\d{2}", x) for x in scores), r.out
+    r = jiju(stack, "targets", "2022", check=0)
+    rates = re.findall(r"(\d+\.\d+)%", r.out)
+    assert len(rates) == 4 and all(re.fullmatch(r"\d+\.\d{2}", x) for x in rates), r.out
+    assert json.loads(jiju(stack, "targets", "2022", "--json", check=0).stdout)["year"] == 2022
+    r = jiju(stack, "targets", "2030", check=1)
+    assert "no targets are set for 2030" in r.out and "0.00%" not in r.out, r.out
+    jiju(stack, "period", "close", "2024-06", check=0)
+    # ingest learns the close from assessment's events; then a second close is refused
+    def refused():
+        r = jiju(stack, "period", "close", "2024-06")
+        return r.returncode == 1 and "period 2024-06 was already closed" in r.out
+    h.wait_until(refused, 30, step=0.2, what="second close refused")
+    print("cli: --json, two decimals, no targets, closed twice: ok")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="jiju-form-")
     stack = fresh = None
@@ -288,6 +317,7 @@ def main():
         check_strict(stack, work)
         fresh = start("fresh")
         check_round_trip(stack, fresh, work)
+        check_cli(fresh)
         ok = True
     finally:
         for s in (stack, fresh):
