@@ -51,6 +51,13 @@ uint64_t stream_log_next(const stream_log_t *log);
  * with the store's first log) and the epoch (opens of this log so far). */
 const char *stream_log_store_id(const stream_log_t *log);
 uint64_t stream_log_epoch(const stream_log_t *log);
+/* Continue an incarnation in a log rebuilt from elsewhere (assessment's
+ * events log restored from the archive): the log's store takes store_id,
+ * and the log's epoch becomes epoch + 1, synced, so the consumers that hold
+ * (store_id, epoch) follow the rebuilt log as the same producer. Only while
+ * the log is empty: JIJU_ERR_EXISTS otherwise, JIJU_ERR_INVALID for an id
+ * that is not STREAM_STORE_ID_LEN characters. */
+int stream_log_adopt(stream_log_t *log, const char *store_id, uint64_t epoch);
 
 /* Append one record inside txn. It is visible once txn commits. The caller
  * must commit (or exit) every txn it appended to: a txn discarded after an
@@ -167,6 +174,12 @@ uint64_t stream_peer_acked(const stream_peer_t *peer);
 const char *stream_peer_endpoint(const stream_peer_t *peer);
 
 void stream_peer_destroy(stream_peer_t **peer);
+
+/* The producer incarnation a consumer's store holds for (stream_name,
+ * producer_id), as stream_log_adopt takes it: JIJU_OK with store_id and
+ * *epoch filled, or JIJU_ERR_NOT_FOUND. */
+int stream_incarnation_held(store_t *store, const char *stream_name, const char *producer_id,
+                            char store_id[STREAM_STORE_ID_LEN + 1], uint64_t *epoch);
 
 /* Last applied seq for (stream_name, producer_id) in a consumer's store. */
 uint64_t stream_cursor(store_t *store, const char *stream_name, const char *producer_id);

@@ -27,24 +27,29 @@ static size_t inc_key(const char *stream, const char *producer, char *out, size_
     return n + INC_SUFFIX_LEN;
 }
 
-/* The incarnation held for (stream, producer): 1 and filled, 0 if none. */
-static int inc_held(stream_peer_t *p, const char *stream, const char *producer,
-                    char id[STREAM_STORE_ID_LEN + 1], uint64_t *epoch)
+int stream_incarnation_held(store_t *store, const char *stream, const char *producer,
+                            char id[STREAM_STORE_ID_LEN + 1], uint64_t *epoch)
 {
     char key[320];
     size_t klen = inc_key(stream, producer, key, sizeof key);
     void *v = NULL;
     size_t vlen = 0;
-    int have = 0;
+    int cf = store_cf(store, STORE_CF_CURSOR), rc = JIJU_ERR_NOT_FOUND;
 
-    if (store_get(p->store, p->cf_cursor, key, klen, &v, &vlen) == JIJU_OK && vlen == INC_VLEN) {
+    if (cf >= 0 && store_get(store, cf, key, klen, &v, &vlen) == JIJU_OK && vlen == INC_VLEN) {
         memcpy(id, v, STREAM_STORE_ID_LEN);
         id[STREAM_STORE_ID_LEN] = '\0';
         *epoch = store_be64_get((uint8_t *)v + STREAM_STORE_ID_LEN);
-        have = 1;
+        rc = JIJU_OK;
     }
     free(v);
-    return have;
+    return rc;
+}
+
+static int inc_held(stream_peer_t *p, const char *stream, const char *producer,
+                    char id[STREAM_STORE_ID_LEN + 1], uint64_t *epoch)
+{
+    return stream_incarnation_held(p->store, stream, producer, id, epoch) == JIJU_OK;
 }
 
 /* Another live session of this producer, of another incarnation or a later

@@ -186,6 +186,32 @@ uint64_t stream_log_next(const stream_log_t *log)
     return log->next;
 }
 
+int stream_log_adopt(stream_log_t *log, const char *store_id, uint64_t epoch)
+{
+    uint8_t key[LOG_KEY_MAX], meta[16];
+    store_txn_t *txn;
+    int rc;
+
+    if (!store_id || strlen(store_id) != STREAM_STORE_ID_LEN)
+        return JIJU_ERR_INVALID;
+    if (log->next != 1 || log->trimmed)
+        return JIJU_ERR_EXISTS;
+    if (!(txn = store_txn_new(log->store)))
+        return JIJU_ERR_NOMEM;
+    log_meta_put(meta, 0, epoch + 1);
+    rc = store_txn_put(txn, log->cf, STORE_ID_KEY, STORE_ID_KLEN, store_id, STREAM_STORE_ID_LEN);
+    if (rc == JIJU_OK)
+        rc = store_txn_put(txn, log->cf, key, log_key(log, 0, key), meta, sizeof meta);
+    if (rc == JIJU_OK)
+        rc = store_txn_commit(txn, true);
+    store_txn_destroy(&txn);
+    if (rc == JIJU_OK) {
+        memcpy(log->store_id, store_id, STREAM_STORE_ID_LEN + 1);
+        log->epoch = epoch + 1;
+    }
+    return rc;
+}
+
 const char *stream_log_store_id(const stream_log_t *log)
 {
     return log->store_id;
