@@ -97,7 +97,7 @@ int stream_cursor_put(store_t *store, store_txn_t *txn, const char *stream_name,
                       const char *producer_id, uint64_t seq)
 {
     char key[256];
-    size_t klen = cursor_key(stream_name, producer_id, key, sizeof key);
+    size_t klen = stream_cursor_key(stream_name, producer_id, key, sizeof key);
     uint8_t v[8];
 
     if (strlen(stream_name) + 1 + strlen(producer_id) > klen)
