@@ -624,7 +624,7 @@ static void add_target_row(cli_table_t *t, const char *label, int64_t actual, in
     cli_table_add(t, cells);
 }
 
-static void targets_table(const Jiju__V1__TargetProgress *tp)
+static void targets_table(const Jiju__V1__TargetProgress *tp, bool frozen)
 {
     static const char *const headers[] = {"指标", "实际", "目标", "完成率"};
     cli_table_t *t = cli_table_new(4, headers);
@@ -641,7 +641,8 @@ static void targets_table(const Jiju__V1__TargetProgress *tp)
                    tp->enterprises_pct_micros, 0);
     add_target_row(t, "吸纳就业(人)", tp->employment, tp->target_employment,
                    tp->employment_pct_micros, 0);
-    printf("%u 年目标进度 (报告期 %s)\n", tp->year, tp->period[0] ? tp->period : "-");
+    printf("%u 年目标进度 (报告期 %s%s)\n", tp->year, tp->period[0] ? tp->period : "-",
+           frozen ? ", 已关闭: 关闭时的数字 (frozen at close)" : "");
     cli_table_print(t, stdout);
     cli_table_destroy(&t);
 }
@@ -677,7 +678,7 @@ int cli_targets_main(int argc, char **argv)
             if (f.json)
                 rc = print_json(&rep->targets->base);
             else
-                targets_table(rep->targets);
+                targets_table(rep->targets, rep->targets_frozen);
             rc = f.json ? rc : CLI_EXIT_OK;
         } else {
             fprintf(stderr, "jiju targets: no targets are set for %ld (%ld 年没有设定目标)\n",

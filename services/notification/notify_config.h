@@ -19,7 +19,7 @@ typedef struct notify_config {
     char admin_endpoint[128];     /* our ROUTER: SubscriptionRequest/Reply */
     char subscriptions_file[256]; /* default subscriptions, loaded on first start ("" = none) */
     char alert_subscriber[64];    /* also receives every EndpointDisabled ("fgw") */
-    int64_t follow_registry;      /* 1: county/zone subscriptions derived from the registry */
+    int follow_registry;          /* county/zone subscriptions derived from the registry */
     char zone_suffixes[256];      /* county values ending so are 开发区 (comma-separated) */
     int64_t credit;
 

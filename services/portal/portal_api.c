@@ -119,61 +119,80 @@ enum MHD_Result api_targets(portal_req *r)
 
 /* ---- decisions from the archive ---- */
 
-/* Page through the archive's events of one type (with the request's
- * period and cluster filters), calling fn on each envelope. At most
- * DECISIONS_MAX records. Returns MHD_YES with *failed 0, or the answered
- * error with *failed 1. */
-typedef void (*env_fn)(const Jiju__V1__Envelope *env, void *arg);
-
-enum MHD_Result portal_archive_each(portal_req *r, const char *type, const char *per,
-                                    const char *cluster, env_fn fn, void *arg, int *failed)
+enum MHD_Result portal_archive_pages(portal_req *r, Jiju__V1__ArchiveQueryRequest *q,
+                                     portal_page_fn fn, void *arg, int *failed)
 {
-    Jiju__V1__ArchiveQueryRequest q = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
     uint8_t *cursor = NULL;
-    size_t cursor_len = 0, seen = 0;
+    size_t cursor_len = 0;
     enum MHD_Result ret = MHD_YES;
 
     *failed = 0;
-    q.request_id = "portal";
-    q.type = (char *)type;
-    q.stream = "events";
-    q.period = (char *)(per ? per : "");
-    q.cluster_id = (char *)(cluster ? cluster : "");
-    q.limit = ARCHIVE_PAGE;
     do {
         Jiju__V1__ArchiveQueryReply *rep = NULL;
         int rc;
 
-        q.cursor.data = cursor;
-        q.cursor.len = cursor_len;
-        rc = portal_archive(r->app->backend, &q, &rep);
+        q->cursor.data = cursor;
+        q->cursor.len = cursor_len;
+        rc = portal_archive(r->app->backend, q, &rep);
         free(cursor);
         cursor = NULL;
         cursor_len = 0;
+        q->cursor.data = NULL;
+        q->cursor.len = 0;
         if (rc != JIJU_OK) {
             *failed = 1;
             return portal_backend_error(r, "archive", rc);
         }
         if (!rep->ok) {
             *failed = 1;
-            ret = portal_reply_error(r, 400, "E_ARCHIVE_QUERY", "%s", rep->error);
+            ret = portal_reply_error(r, 502, "E_ARCHIVE_QUERY", "%s", rep->error);
             jiju__v1__archive_query_reply__free_unpacked(rep, NULL);
             return ret;
         }
-        for (size_t i = 0; i < rep->n_records && seen < DECISIONS_MAX; i++, seen++) {
-            Jiju__V1__Envelope *env =
-                envelope_decode(rep->records[i]->envelope.data, rep->records[i]->envelope.len);
-            if (env)
-                fn(env, arg);
-            envelope_free(&env);
-        }
-        if (rep->next_cursor.len && seen < DECISIONS_MAX && (cursor = malloc(rep->next_cursor.len))) {
+        if (fn(rep, arg) && rep->next_cursor.len && (cursor = malloc(rep->next_cursor.len))) {
             memcpy(cursor, rep->next_cursor.data, rep->next_cursor.len);
             cursor_len = rep->next_cursor.len;
         }
         jiju__v1__archive_query_reply__free_unpacked(rep, NULL);
     } while (cursor);
     return ret;
+}
+
+typedef void (*env_fn)(const Jiju__V1__Envelope *env, void *arg);
+
+typedef struct each_state {
+    env_fn fn;
+    void *arg;
+    size_t seen;
+} each_state;
+
+static int each_page(const Jiju__V1__ArchiveQueryReply *rep, void *arg)
+{
+    each_state *st = arg;
+
+    for (size_t i = 0; i < rep->n_records && st->seen < DECISIONS_MAX; i++, st->seen++) {
+        Jiju__V1__Envelope *env =
+            envelope_decode(rep->records[i]->envelope.data, rep->records[i]->envelope.len);
+        if (env)
+            st->fn(env, st->arg);
+        envelope_free(&env);
+    }
+    return st->seen < DECISIONS_MAX;
+}
+
+enum MHD_Result portal_archive_each(portal_req *r, const char *type, const char *per,
+                                    const char *cluster, env_fn fn, void *arg, int *failed)
+{
+    Jiju__V1__ArchiveQueryRequest q = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
+    each_state st = {fn, arg, 0};
+
+    q.request_id = "portal";
+    q.type = (char *)type;
+    q.stream = "events";
+    q.period = (char *)(per ? per : "");
+    q.cluster_id = (char *)(cluster ? cluster : "");
+    q.limit = ARCHIVE_PAGE;
+    return portal_archive_pages(r, &q, each_page, &st, failed);
 }
 
 static void add_decision(const Jiju__V1__Envelope *env, void *arg)

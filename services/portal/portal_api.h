@@ -9,6 +9,13 @@
 /* 502/504 naming the service that did not answer. */
 enum MHD_Result portal_backend_error(portal_req *r, const char *service, int rc);
 
+/* Walk every page of query q (its cursor is the walk's), calling fn on each
+ * reply; fn returns 0 to stop. *failed says whether an error was answered
+ * (then return what this returned). */
+typedef int (*portal_page_fn)(const Jiju__V1__ArchiveQueryReply *rep, void *arg);
+enum MHD_Result portal_archive_pages(portal_req *r, Jiju__V1__ArchiveQueryRequest *q,
+                                     portal_page_fn fn, void *arg, int *failed);
+
 /* Every archived event of `type` (and period, cluster when not NULL/""),
  * oldest first, up to 5000, each handed to fn. *failed says whether an
  * error was answered (then return what this returned). */

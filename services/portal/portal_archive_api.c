@@ -152,12 +152,21 @@ typedef struct verify_state {
     uint8_t h[32];
     uint64_t checked, last_seq, bad_seq;
     uint64_t head_seq;   /* the archive's head when the walk began */
+    uint8_t head[32];    /* its head_hash then */
     uint8_t at_head[32]; /* our H(head_seq) */
     const char *why;
 } verify_state;
 
-static void verify_page(verify_state *v, const Jiju__V1__ArchiveQueryReply *rep)
+/* One page: recompute each record's hash from its predecessor's. Returns 0
+ * to stop (a bad record, or VERIFY_MAX reached). */
+static int verify_page(const Jiju__V1__ArchiveQueryReply *rep, void *arg)
 {
+    verify_state *v = arg;
+
+    if (!v->head_seq && rep->head_hash.len == 32) {
+        v->head_seq = rep->head_seq;
+        memcpy(v->head, rep->head_hash.data, 32);
+    }
     for (size_t i = 0; i < rep->n_records && !v->why; i++) {
         const Jiju__V1__ArchiveRecord *rec = rep->records[i];
         uint8_t h[32];
@@ -165,13 +174,13 @@ static void verify_page(verify_state *v, const Jiju__V1__ArchiveQueryReply *rep)
         if (rec->archive_seq != v->last_seq + 1) {
             v->why = "a sequence number is missing";
             v->bad_seq = v->last_seq + 1;
-            return;
+            break;
         }
         chain_step(v->h, rec, h);
         if (rec->hash.len != 32 || memcmp(h, rec->hash.data, 32) != 0) {
             v->why = "the record's hash is not the one its content and predecessor give";
             v->bad_seq = rec->archive_seq;
-            return;
+            break;
         }
         memcpy(v->h, h, 32);
         if (rec->archive_seq == v->head_seq)
@@ -179,6 +188,7 @@ static void verify_page(verify_state *v, const Jiju__V1__ArchiveQueryReply *rep)
         v->last_seq = rec->archive_seq;
         v->checked++;
     }
+    return !v->why && v->checked < VERIFY_MAX;
 }
 
 /* Walk the whole archive from 1 and recompute the chain (at most
@@ -187,51 +197,23 @@ enum MHD_Result api_archive_verify(portal_req *r)
 {
     Jiju__V1__ArchiveQueryRequest q = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
     verify_state v = {0};
-    uint8_t *cursor = NULL, head[32] = {0};
-    size_t cursor_len = 0;
-    uint64_t head_seq = 0;
     char hex[65], want[65] = "";
-    int complete = 1;
+    int complete, failed;
+    enum MHD_Result ret;
 
     q.request_id = "verify";
     q.limit = 1000;
-    do {
-        Jiju__V1__ArchiveQueryReply *rep = NULL;
-        int rc;
-
-        q.cursor.data = cursor;
-        q.cursor.len = cursor_len;
-        rc = portal_archive(r->app->backend, &q, &rep);
-        free(cursor);
-        cursor = NULL;
-        if (rc != JIJU_OK)
-            return portal_backend_error(r, "archive", rc);
-        if (!rep->ok) {
-            enum MHD_Result ret = portal_reply_error(r, 502, "E_ARCHIVE_QUERY", "%s", rep->error);
-            jiju__v1__archive_query_reply__free_unpacked(rep, NULL);
-            return ret;
-        }
-        if (!head_seq && rep->head_hash.len == 32) {
-            v.head_seq = head_seq = rep->head_seq;
-            memcpy(head, rep->head_hash.data, 32);
-        }
-        verify_page(&v, rep);
-        if (!v.why && rep->next_cursor.len && v.checked < VERIFY_MAX &&
-            (cursor = malloc(rep->next_cursor.len))) {
-            memcpy(cursor, rep->next_cursor.data, rep->next_cursor.len);
-            cursor_len = rep->next_cursor.len;
-        }
-        jiju__v1__archive_query_reply__free_unpacked(rep, NULL);
-    } while (cursor);
-    if (v.last_seq < head_seq)
-        complete = 0;
+    ret = portal_archive_pages(r, &q, verify_page, &v, &failed);
+    if (failed)
+        return ret;
+    complete = v.last_seq >= v.head_seq;
     portal_hex(complete ? v.at_head : v.h, 32, hex);
-    if (head_seq)
-        portal_hex(head, 32, want);
+    if (v.head_seq)
+        portal_hex(v.head, 32, want);
     json_t *out = json_pack("{s:b,s:I,s:I,s:s,s:s,s:b}", "ok", !v.why, "checked", (json_int_t)v.checked,
-                            "head_seq", (json_int_t)head_seq, "head_hash", want, "computed_hash", hex,
+                            "head_seq", (json_int_t)v.head_seq, "head_hash", want, "computed_hash", hex,
                             "complete", complete);
-    if (!v.why && complete && head_seq && strcmp(hex, want) != 0) {
+    if (!v.why && complete && v.head_seq && strcmp(hex, want) != 0) {
         v.why = "the recomputed head hash differs from the archive's head_hash";
         json_object_set_new(out, "ok", json_false());
     }

@@ -26,6 +26,22 @@ USERS = {
 }
 
 
+failures = []
+
+
+def check(cond, what, got=None):
+    """One expectation of a portal test: printed, and counted when it fails."""
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {got!r}"))
+    if not cond:
+        failures.append(what)
+
+
+def verdict(what):
+    """The test's closing line and exit code."""
+    print(f"{len(failures)} failed" if failures else f"all portal {what} checks passed")
+    return 1 if failures else 0
+
+
 def hash_password(pw):
     return subprocess.run([PORTAL, "hash-password"], input=pw + "\n", capture_output=True,
                           text=True, check=True).stdout.strip()

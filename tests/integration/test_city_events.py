@@ -206,6 +206,12 @@ def main():
         assert out.stdout.count("未报送") == 2 * 13 and "ranked=1 not_ranked=13" in out.stdout, \
             out.stdout
         print(out.stdout, flush=True)
+        out = subprocess.run([f"{h.BIN}/cli/jiju", "targets", "2022", "--query",
+                              stack.ep["assessment_query"]], capture_output=True, text=True,
+                             timeout=30)
+        assert out.returncode == 0 and "frozen at close" in out.stdout, (out.stdout, out.stderr)
+        assert "100.00%" in out.stdout.splitlines()[3], out.stdout  # 12 of 12 clusters
+        print(out.stdout, flush=True)
         live = targets(stack, 2023)
         print(f"GetTargets(2022): {t2022.targets.active_clusters} clusters "
               f"{t2022.targets.clusters_pct_micros / 1e4:.2f}% frozen; "

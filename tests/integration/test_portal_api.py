@@ -10,17 +10,7 @@ import sys
 import urllib.parse
 
 from jiju_harness import wait_until
-from portal_harness import PORTAL, USERS, PortalStack
-
-failures = []
-
-
-def check(cond, what, got=None):
-    if cond:
-        print(f"ok   {what}")
-    else:
-        print(f"FAIL {what}: {got!r}")
-        failures.append(what)
+from portal_harness import PORTAL, USERS, PortalStack, check, verdict
 
 
 def main():
@@ -32,8 +22,7 @@ def main():
         check(p.portal.alive(), "the portal is still running after every bad request")
     finally:
         p.cleanup()
-    print(f"{len(failures)} failed" if failures else "all portal API checks passed")
-    return 1 if failures else 0
+    return verdict("API")
 
 
 def run(p):

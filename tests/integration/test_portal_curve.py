@@ -6,15 +6,7 @@ so notification lets the connection read fgw's deliveries and nothing else;
 a department without a key pair there gets 503, not someone else's events."""
 import sys
 
-from portal_harness import PortalStack
-
-failures = []
-
-
-def check(cond, what, got=None):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {got!r}"))
-    if not cond:
-        failures.append(what)
+from portal_harness import PortalStack, check, verdict
 
 
 def main():
@@ -41,8 +33,7 @@ def main():
               "czj has no key pair: 503, no events", r)
     finally:
         p.cleanup()
-    print(f"{len(failures)} failed" if failures else "all portal CURVE checks passed")
-    return 1 if failures else 0
+    return verdict("CURVE")
 
 
 if __name__ == "__main__":

@@ -10,15 +10,7 @@ import sys
 import time
 
 from jiju_harness import Submitter, command_request, wait_until
-from portal_harness import PortalStack
-
-failures = []
-
-
-def check(cond, what, got=None):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {got!r}"))
-    if not cond:
-        failures.append(what)
+from portal_harness import PortalStack, check, verdict
 
 
 class SSE:
@@ -70,8 +62,7 @@ def main():
         run(p)
     finally:
         p.cleanup()
-    print(f"{len(failures)} failed" if failures else "all portal feed checks passed")
-    return 1 if failures else 0
+    return verdict("feed")
 
 
 def run(p):

@@ -8,15 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from portal_harness import PortalStack
-
-failures = []
-
-
-def check(cond, what, got=None):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {got!r}"))
-    if not cond:
-        failures.append(what)
+from portal_harness import PortalStack, check, verdict
 
 
 def main():
@@ -44,8 +36,7 @@ def main():
         check(p.portal.alive(), "the portal lives on")
     finally:
         p.cleanup()
-    print(f"{len(failures)} failed" if failures else "all portal TLS checks passed")
-    return 1 if failures else 0
+    return verdict("TLS")
 
 
 if __name__ == "__main__":
