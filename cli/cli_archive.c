@@ -12,11 +12,7 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "archive_export.h"
-#include "tz.h"
-#include "archive_query.h"
-#include "archive_store.h"
-#include "archive_verify.h"
+#include "archive_reader.h"
 #include "cli.h"
 #include "cli_xlsx.h"
 #include "clock.h"
@@ -25,10 +21,11 @@
 #include "err.h"
 #include "pb.h"
 #include "rpc.h"
+#include "tz.h"
 
 #define CA_OK 0
 #define CA_REFUSED 1
-#define CA_USAGE 2
+#define CA_USAGE 2 /* also: the store or the archive cannot be reached at all */
 #define CA_MAX_ENDPOINTS 8
 #define CA_PAGE 1000
 
@@ -48,8 +45,8 @@ static int ca_src_open(ca_src *src)
     char err[512] = "";
 
     if (src->store_dir) {
-        if (!(src->store = archive_store_open(src->store_dir, err, sizeof err))) {
-            fprintf(stderr, "jiju archive: cannot open store %s: %s\n", src->store_dir, err);
+        if (!(src->store = archive_reader_open(src->store_dir, err, sizeof err))) {
+            fprintf(stderr, "jiju archive: %s\n", err);
             return -1;
         }
         return 0;
@@ -414,7 +411,7 @@ static int ca_query_main(int argc, char **argv)
         }
     }
     if (optind != argc || ca_src_open(&src) != 0)
-        return optind != argc ? ca_query_usage(stderr) : CA_REFUSED;
+        return optind != argc ? ca_query_usage(stderr) : CA_USAGE;
     q.request_id = (char *)"jiju-archive-query";
     if (all && q.limit == 0)
         q.limit = CA_PAGE;
@@ -573,8 +570,7 @@ static int ca_verify_main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1)
         if (opt != 'S' || ca_src_flag(&src, opt, optarg) != 0) {
             fprintf(opt == 'h' ? stdout : stderr,
-                    "usage: jiju archive verify --store DIR   (the archive stopped: RocksDB "
-                    "admits one process)\n");
+                    "usage: jiju archive verify --store DIR   (read-only: the archive may be running)\n");
             return opt == 'h' ? CA_OK : CA_USAGE;
         }
     if (optind != argc || !src.store_dir) {
@@ -582,7 +578,7 @@ static int ca_verify_main(int argc, char **argv)
         return CA_USAGE;
     }
     if (ca_src_open(&src) != 0)
-        return CA_REFUSED;
+        return CA_USAGE; /* nothing was verified: not the verdict of a tampered chain */
     rc = archive_verify(src.store, &r);
     ca_src_close(&src);
     if (rc != JIJU_OK) {
@@ -607,8 +603,7 @@ int cli_archive_main(int argc, char **argv)
     if (cli_help && strcmp(sub, "export") == 0)
         return ca_export_usage(stdout);
     if (cli_help && strcmp(sub, "verify") == 0) {
-        printf("usage: jiju archive verify --store DIR   (the archive stopped: RocksDB admits one "
-               "process)\n");
+        printf("usage: jiju archive verify --store DIR   (read-only: the archive may be running)\n");
         return CA_OK;
     }
     if (cli_help)

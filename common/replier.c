@@ -124,6 +124,7 @@ replier_t *replier_new(svc_t *svc, const char *endpoint, const replier_opts *opt
     if (zap_server_bind(svc_zap(svc), r->sock, endpoint) != JIJU_OK ||
         svc_on_readable(svc, r->sock, replier_on_readable, r) != JIJU_OK)
         goto out_free;
+    svc_monitor(svc, r->sock, endpoint); /* a log line, not a reason to fail */
     return r;
 
 out_free:

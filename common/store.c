@@ -2,6 +2,7 @@
  * errors: each becomes JIJU_ERR_STORE here. */
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "metrics.h"
@@ -26,6 +28,7 @@ struct store {
     char *cf_name[STORE_MAX_CFS];
     int n_cf;
     char *dir;
+    char *scratch; /* a reader's secondary directory (its LOG), removed on close */
     uint64_t min_free;     /* bytes the file system must keep free for us to write */
     uint64_t space_free;   /* seen by the last store_writable() */
     char last_error[256];  /* RocksDB's words for the last failed write */
@@ -137,6 +140,96 @@ out_free:
     return NULL;
 }
 
+/* The families on disk at dir into s (all must be opened by a reader);
+ * each of cfs must be among them. 0, or -1 with the reason in errbuf. */
+static int store_reader_names(store_t *s, const char *dir, const char *const *cfs, size_t n_cfs,
+                              char *errbuf, size_t errcap)
+{
+    size_t n_disk = 0;
+    char *err = NULL;
+    char **disk = rocksdb_list_column_families(s->opts, dir, &n_disk, &err);
+    int rc = 0;
+
+    if (!disk || err || n_disk == 0) {
+        snprintf(errbuf, errcap, "no RocksDB store in %s (%s)", dir, err ? err : "no column families");
+        free(err);
+        if (disk)
+            rocksdb_list_column_families_destroy(disk, n_disk);
+        return -1;
+    }
+    for (size_t i = 0; i < n_disk && s->n_cf < STORE_MAX_CFS; i++)
+        s->cf_name[s->n_cf++] = strdup(disk[i]);
+    rocksdb_list_column_families_destroy(disk, n_disk);
+    for (size_t i = 0; i < n_cfs && rc == 0; i++)
+        if (!store_has_name(s->cf_name, s->n_cf, cfs[i])) {
+            snprintf(errbuf, errcap, "the store at %s has no column family %s", dir, cfs[i]);
+            rc = -1;
+        }
+    return rc;
+}
+
+store_t *store_open_reader(const char *dir, const char *const *cfs, size_t n_cfs, char *errbuf,
+                           size_t errcap)
+{
+    const rocksdb_options_t *cf_opts[STORE_MAX_CFS];
+    char scratch[] = "/tmp/jiju-reader-XXXXXX", dummy[8];
+    store_t *s = calloc(1, sizeof *s);
+    char *err = NULL;
+
+    if (!errbuf) {
+        errbuf = dummy;
+        errcap = sizeof dummy;
+    }
+    if (!s)
+        return NULL;
+    s->dir = strdup(dir);
+    s->opts = rocksdb_options_create();
+    rocksdb_options_set_max_open_files(s->opts, -1); /* a secondary requires it */
+    if (store_reader_names(s, dir, cfs, n_cfs, errbuf, errcap) != 0)
+        goto out_free;
+    if (!mkdtemp(scratch)) {
+        snprintf(errbuf, errcap, "cannot create a scratch directory under /tmp");
+        goto out_free;
+    }
+    s->scratch = strdup(scratch);
+    for (int i = 0; i < s->n_cf; i++)
+        cf_opts[i] = s->opts;
+    s->db = rocksdb_open_as_secondary_column_families(s->opts, dir, scratch, s->n_cf,
+                                                      (const char *const *)s->cf_name, cf_opts,
+                                                      s->cf, &err);
+    if (err) {
+        snprintf(errbuf, errcap, "%s", err);
+        free(err);
+        goto out_free;
+    }
+    s->wsync = rocksdb_writeoptions_create();
+    s->wnosync = rocksdb_writeoptions_create();
+    s->ropts = rocksdb_readoptions_create();
+    return s;
+
+out_free:
+    store_close(&s);
+    return NULL;
+}
+
+/* A reader's scratch directory holds only RocksDB's own files, no subdirectories. */
+static void store_remove_scratch(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
 void store_close(store_t **sp)
 {
     store_t *s = sp ? *sp : NULL;
@@ -158,6 +251,9 @@ void store_close(store_t **sp)
         rocksdb_readoptions_destroy(s->ropts);
     if (s->opts)
         rocksdb_options_destroy(s->opts);
+    if (s->scratch)
+        store_remove_scratch(s->scratch);
+    free(s->scratch);
     free(s->dir);
     free(s);
     *sp = NULL;

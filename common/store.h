@@ -34,6 +34,15 @@ store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char 
                     size_t errcap);
 void store_close(store_t **s);
 
+/* Open the existing store at dir for reading only, as a RocksDB secondary
+ * instance: it takes no lock, so it works while the owning process runs
+ * (and on a stopped one), and it sees everything the owner committed up to
+ * the open. Nothing is created: a missing directory, a directory that holds
+ * no store, or a store without one of the named families is refused, with
+ * the reason in errbuf. Writes through it fail. Caller owns the result
+ * (store_close removes the secondary's scratch directory). */
+store_t *store_open_reader(const char *dir, const char *const *cfs, size_t n_cfs, char *errbuf,
+                           size_t errcap);
 /* Full disk. A store keeps `bytes` free on its file system: while fewer are
  * free, store_writable() says JIJU_ERR_UNAVAILABLE. Services ask it before
  * taking work (a batch of requests, a stream record) and refuse the work

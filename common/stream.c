@@ -505,6 +505,7 @@ static void *peer_socket(stream_peer_t *p)
             goto out_close;
         /* "tcp://127.0.0.1:*" binds a free port: remember which */
         zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, p->endpoint, &len);
+        svc_monitor(p->svc, sock, p->endpoint); /* a log line, not a reason to fail */
     } else if (zap_client_socket(svc_zap(p->svc), sock, p->server_key) != JIJU_OK ||
                zmq_connect(sock, p->endpoint) < 0) {
         goto out_close;

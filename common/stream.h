@@ -140,4 +140,10 @@ void stream_peer_destroy(stream_peer_t **peer);
 /* Last applied seq for (stream_name, producer_id) in a consumer's store. */
 uint64_t stream_cursor(store_t *store, const char *stream_name, const char *producer_id);
 
+/* Set that cursor to seq inside txn (of store), as applying records up to
+ * seq would: for a consumer rebuilt from elsewhere (assessment from the
+ * archive), so the producer resumes after seq. JIJU_OK or the store's error. */
+int stream_cursor_put(store_t *store, store_txn_t *txn, const char *stream_name,
+                      const char *producer_id, uint64_t seq);
+
 #endif

@@ -126,6 +126,19 @@ uint64_t stream_cursor(store_t *store, const char *stream_name, const char *prod
     return read_u64(store, store_cf(store, STORE_CF_CURSOR), key, klen);
 }
 
+int stream_cursor_put(store_t *store, store_txn_t *txn, const char *stream_name,
+                      const char *producer_id, uint64_t seq)
+{
+    char key[256];
+    size_t klen = cursor_key(stream_name, producer_id, key, sizeof key);
+    uint8_t v[8];
+
+    if (strlen(stream_name) + 1 + strlen(producer_id) > klen)
+        return JIJU_ERR_INVALID; /* would not fit the key: never write a truncated one */
+    store_be64_put(v, seq);
+    return store_txn_put(txn, store_cf(store, STORE_CF_CURSOR), key, klen, v, sizeof v);
+}
+
 uint64_t stream_acked(store_t *store, const char *log_name, const char *consumer_id)
 {
     char key[256];

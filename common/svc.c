@@ -3,18 +3,21 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "clock.h"
 #include "err.h"
+#include "log.h"
 
 #define SVC_MAX_SOCKS 64
 #define SVC_MAX_FDS 160 /* webhook.max_in_flight sockets and libcurl's own */
 #define SVC_MAX_TIMERS 16
 #define SVC_MAX_HOOKS 16
 #define SVC_MAX_RELOADS 4
+#define SVC_MAX_MONITORS 16
 
 typedef struct {
     svc_fn fn;
@@ -46,6 +49,11 @@ struct svc {
     svc_cb reloads[SVC_MAX_RELOADS];
     int n_reloads;
     struct zap *zap;
+    struct svc_mon {
+        void *pair; /* our end of zmq_socket_monitor's pipe */
+        char endpoint[128];
+    } mons[SVC_MAX_MONITORS];
+    int n_mons;
     int64_t max_frame;
     volatile int stop;
 };
@@ -80,6 +88,8 @@ void svc_destroy(svc_t **svcp)
 {
     if (!svcp || !*svcp)
         return;
+    for (int i = 0; i < (*svcp)->n_mons; i++)
+        zmq_close((*svcp)->mons[i].pair);
     zmq_ctx_term((*svcp)->zctx);
     free(*svcp);
     *svcp = NULL;
@@ -121,6 +131,66 @@ void *svc_socket(svc_t *svc, int type, int hwm)
         return NULL;
     }
     return sock;
+}
+
+/* One monitor message: [u16 event, u32 value] [endpoint]. */
+static void svc_on_monitor(svc_t *svc, void *arg)
+{
+    struct svc_mon *m = arg;
+    zmq_msg_t ev, addr;
+    uint16_t id;
+    uint32_t value;
+
+    (void)svc;
+    for (int n = 0; n < 1000; n++) {
+        zmq_msg_init(&ev);
+        zmq_msg_init(&addr);
+        if (zmq_msg_recv(&ev, m->pair, ZMQ_DONTWAIT) < 0 || !zmq_msg_more(&ev) ||
+            zmq_msg_recv(&addr, m->pair, 0) < 0 || zmq_msg_size(&ev) < 6) {
+            zmq_msg_close(&ev);
+            zmq_msg_close(&addr);
+            return;
+        }
+        memcpy(&id, zmq_msg_data(&ev), 2);
+        memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+        if (id == ZMQ_EVENT_ACCEPT_FAILED)
+            log_limited(LOG_WARN, "socket_event", "endpoint=%s what=accept_failed reason=\"%s\"",
+                        m->endpoint, strerror((int)value));
+        else if (id == ZMQ_EVENT_DISCONNECTED)
+            log_limited(LOG_DEBUG, "socket_event", "endpoint=%s what=disconnected",
+                        m->endpoint);
+        else
+            log_limited(LOG_WARN, "socket_event", "endpoint=%s what=handshake_failed code=%u",
+                        m->endpoint, (unsigned)value);
+        zmq_msg_close(&ev);
+        zmq_msg_close(&addr);
+    }
+}
+
+int svc_monitor(svc_t *svc, void *sock, const char *endpoint)
+{
+    static int seq;
+    struct svc_mon *m;
+    char inproc[64];
+
+    if (svc->n_mons >= SVC_MAX_MONITORS)
+        return JIJU_ERR_NOMEM;
+    m = &svc->mons[svc->n_mons];
+    snprintf(inproc, sizeof inproc, "inproc://svc-monitor-%d", seq++);
+    snprintf(m->endpoint, sizeof m->endpoint, "%s", endpoint);
+    if (zmq_socket_monitor(sock, inproc,
+                           ZMQ_EVENT_ACCEPT_FAILED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0 ||
+        !(m->pair = zmq_socket(svc->zctx, ZMQ_PAIR)))
+        return JIJU_ERR_ZMQ;
+    if (zmq_connect(m->pair, inproc) != 0 || svc_on_readable(svc, m->pair, svc_on_monitor, m)) {
+        zmq_close(m->pair);
+        return JIJU_ERR_ZMQ;
+    }
+    svc->n_mons++;
+    return JIJU_OK;
 }
 
 void svc_set_zap(svc_t *svc, struct zap *zap)

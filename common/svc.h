@@ -29,6 +29,16 @@ void *svc_zmq(svc_t *svc); /* the ZeroMQ context */
 void svc_set_max_frame(svc_t *svc, int64_t bytes);
 int64_t svc_max_frame(const svc_t *svc);
 void *svc_socket(svc_t *svc, int type, int hwm);
+/* Log what ZeroMQ does to the connections of a bound socket that nothing
+ * else would show, one rate-limited line each (log_limited), with the
+ * endpoint: event=socket_event what=accept_failed reason="Too many open
+ * files" (a connection dropped at the open-file limit), what=
+ * handshake_failed (not ZMTP, or refused by ZAP). A connection ZeroMQ
+ * closes for a message above ZMQ_MAXMSGSIZE is reported by libzmq 4.3 only
+ * as a disconnect, like any client leaving: what=disconnected at debug
+ * level. Call after binding; 0 or JIJU_ERR_*. */
+int svc_monitor(svc_t *svc, void *sock, const char *endpoint);
+
 /* Request/reply endpoints: a client waits for its replies, so a few hundred
  * requests in flight per connection is plenty. */
 #define SVC_QUERY_HWM 1000

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive_hash.h"
 #include "archive_store.h"
 #include "store.h"
 
@@ -37,14 +38,9 @@ int archive_chain_append(archive_chain_t *c, store_txn_t *txn, const char *strea
                          const char *producer_id, uint64_t source_seq, const uint8_t *envelope,
                          size_t len, uint64_t *seq_out);
 
-/* H(seq) from H(seq-1) = prev and the record's parts, into out. */
-int archive_hash(const uint8_t prev[ARCHIVE_HASH_LEN], uint64_t seq, const char *stream,
-                 const char *producer_id, uint64_t source_seq, const uint8_t *envelope, size_t len,
-                 uint8_t out[ARCHIVE_HASH_LEN]);
-
-/* Read the head stored in the meta family: *seq and hash (32 zero bytes and
- * 0 if the archive is empty). JIJU_ERR_CORRUPT if it does not decode. */
-int archive_head_read(store_t *s, const archive_cfs *cfs, uint64_t *seq,
-                      uint8_t hash[ARCHIVE_HASH_LEN]);
+/* Open (creating if missing) an archive store at dir with every family the
+ * archive uses. NULL on failure with the reason in errbuf. Caller owns it
+ * (store_close). Writes: the archive service and tests; readers use archive_reader_open(). */
+store_t *archive_store_open(const char *dir, char *errbuf, size_t errcap);
 
 #endif

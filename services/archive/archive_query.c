@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive_chain.h"
+#include "archive_hash.h"
 #include "archive_index.h"
 #include "archive_store.h"
 #include "envelope.h"
@@ -317,6 +317,13 @@ static Jiju__V1__ArchiveQueryReply *aq_refuse(Jiju__V1__ArchiveQueryReply *r, co
     r->error = e;
     r->ok = false;
     return r;
+}
+
+Jiju__V1__ArchiveQueryReply *archive_query_refused(const char *request_id, const char *why)
+{
+    Jiju__V1__ArchiveQueryReply *reply = aq_reply_new(request_id);
+
+    return reply ? aq_refuse(reply, why) : NULL;
 }
 
 Jiju__V1__ArchiveQueryReply *archive_query_run(store_t *s, const Jiju__V1__ArchiveQueryRequest *req)

@@ -27,4 +27,9 @@
 Jiju__V1__ArchiveQueryReply *archive_query_run(store_t *s,
                                                const Jiju__V1__ArchiveQueryRequest *req);
 
+/* The reply to a request refused before it ran (it does not decode, its
+ * request_id may not be echoed, the key may not read it): ok=false, error
+ * why, no records, nothing read from the store. NULL when out of memory. */
+Jiju__V1__ArchiveQueryReply *archive_query_refused(const char *request_id, const char *why);
+
 #endif

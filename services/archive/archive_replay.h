@@ -1,7 +1,7 @@
 /* archive_replay.h - reading archived records back in archive order, for
  * rebuilding assessment from the archive alone (issue 6 item 4).
  *
- * Open the stopped archive's directory with archive_store_open(), then call
+ * Open the archive's directory with archive_reader_open(), then call
  * archive_replay(store, ARCHIVE_STREAM_REPORTS, 1, fn, arg): fn sees every
  * input that any ingest replica accepted (Envelopes with a report_accepted or
  * command body), with the replica's producer id and its sequence in that

@@ -46,7 +46,7 @@ static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, const repli
                                               const uint8_t *data, size_t len)
 {
     Jiju__V1__ArchiveQueryRequest *req = jiju__v1__archive_query_request__unpack(NULL, len, data);
-    Jiju__V1__ArchiveQueryRequest bad = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT, scoped;
+    Jiju__V1__ArchiveQueryRequest scoped;
     char refusal[256];
     const char *why = !req ? "E_MALFORMED: request does not decode as ArchiveQueryRequest"
                            : replier_request_id_refusal(req->request_id, refusal, sizeof refusal);
@@ -54,15 +54,9 @@ static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, const repli
 
     if (!why)
         why = as_scope(srv, route, req, &scoped, refusal, sizeof refusal);
-    if (req) /* a refusal still names the request it answers */
-        bad.request_id = (char *)replier_request_id_echo(req->request_id);
-    reply = archive_query_run(srv->store, why ? &bad : &scoped);
-
-    if (reply && why) {
-        free(reply->error);
-        reply->error = strdup(why);
-        reply->ok = 0;
-    }
+    /* a refusal reads nothing (and still names the request it answers) */
+    reply = why ? archive_query_refused(replier_request_id_echo(req ? req->request_id : NULL), why)
+                : archive_query_run(srv->store, &scoped);
     if (reply) {
         free(reply->instance);
         reply->instance = strdup(srv->instance);

@@ -9,15 +9,6 @@ const char *const archive_cf_names[] = {
 };
 const size_t archive_n_cfs = sizeof archive_cf_names / sizeof archive_cf_names[0];
 
-store_t *archive_store_open(const char *dir, char *errbuf, size_t errcap)
-{
-    const char *all[sizeof archive_cf_names / sizeof archive_cf_names[0] + 3] = {STORE_STREAM_CFS};
-
-    for (size_t i = 0; i < archive_n_cfs; i++)
-        all[3 + i] = archive_cf_names[i];
-    return store_open(dir, all, archive_n_cfs + 3, errbuf, errcap);
-}
-
 int archive_cfs_resolve(const store_t *s, archive_cfs *out)
 {
     archive_cfs c;

@@ -50,9 +50,4 @@ typedef struct archive_cfs {
  * store). out is set only on success. */
 int archive_cfs_resolve(const store_t *s, archive_cfs *out);
 
-/* Open (creating if missing) an archive store at dir with every family the
- * archive uses. NULL on failure with the reason in errbuf. Caller owns it
- * (store_close). Usable offline on a stopped archive's directory. */
-store_t *archive_store_open(const char *dir, char *errbuf, size_t errcap);
-
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive_chain.h"
+#include "archive_hash.h"
 #include "err.h"
 #include "jiju/v1/archive.pb-c.h"
 

@@ -27,8 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive_replay.h"
-#include "archive_store.h"
+#include "archive_reader.h"
 #include "envelope.h"
 #include "err.h"
 #include "log.h"
@@ -44,7 +43,6 @@ typedef struct rebuild_ctx {
     store_txn_t *txn;
     size_t in_txn;
     uint64_t inputs, copied;
-    int cf_cursor;
     assess_rebuild_stats *stats;
 } rebuild_ctx;
 
@@ -54,20 +52,6 @@ static int flush(rebuild_ctx *c)
         return JIJU_OK;
     c->in_txn = 0;
     return store_txn_commit(c->txn, true);
-}
-
-/* The consumer cursor of assessment for one ingest replica, as stream.c
- * keeps it: stream '\0' producer -> be64 last applied seq. */
-static int put_cursor(rebuild_ctx *c, const char *producer, uint64_t seq)
-{
-    char key[256];
-    uint8_t v[8];
-    int n = snprintf(key, sizeof key, "reports%c%s", 0, producer);
-
-    if (n < 0 || (size_t)n >= sizeof key)
-        return JIJU_ERR_INVALID;
-    store_be64_put(v, seq);
-    return store_txn_put(c->txn, c->cf_cursor, key, (size_t)n, v, 8);
 }
 
 static int apply_input(rebuild_ctx *c, const archive_entry *e)
@@ -81,7 +65,8 @@ static int apply_input(rebuild_ctx *c, const archive_entry *e)
         log_warn("rebuild_input_skipped", "archive_seq=%llu producer=%s seq=%llu",
                  (unsigned long long)e->archive_seq, e->producer_id,
                  (unsigned long long)e->source_seq);
-    if ((rc = put_cursor(c, e->producer_id, e->source_seq)) != JIJU_OK)
+    if ((rc = stream_cursor_put(c->store, c->txn, ARCHIVE_STREAM_REPORTS, e->producer_id,
+                                e->source_seq)) != JIJU_OK)
         return rc;
     c->inputs++;
     return ++c->in_txn >= REBUILD_BATCH ? flush(c) : JIJU_OK;
@@ -366,15 +351,15 @@ int assess_rebuild(store_t *store, stream_log_t *events, const assess_config *cf
         log_error("rebuild_refused", "reason=\"the assessment store is not empty\"");
         return JIJU_ERR_EXISTS;
     }
-    if (!(arch = archive_store_open(archive_dir, err, sizeof err))) {
+    if (!(arch = archive_reader_open(archive_dir, err, sizeof err))) {
         log_error("rebuild_refused", "archive=%s reason=\"%s\"", archive_dir, err);
-        return JIJU_ERR_STORE;
+        fprintf(stderr, "jiju-assessment: --rebuild-from-archive %s: %s\n", archive_dir, err);
+        return JIJU_ERR_NOT_FOUND;
     }
     scratch = stream_log_open(store, SCRATCH_LOG);
     c.store = store;
     c.events = events;
     c.stats = stats;
-    c.cf_cursor = store_cf(store, STORE_CF_CURSOR);
     c.txn = store_txn_new(store);
     c.a = scratch ? assess_new(store, scratch, cfg) : NULL;
     if (!scratch || !c.txn || !c.a)

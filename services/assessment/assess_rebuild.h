@@ -16,7 +16,8 @@ typedef struct assess_rebuild_stats {
 /* Rebuild into store (whose "events" log must be empty) from the archive
  * store at archive_dir. JIJU_OK when the re-derived decisions match the
  * archived ones; JIJU_ERR_CONFLICT if they differ (the store then holds the
- * rebuilt state, for inspection; it should not be put into service). */
+ * rebuilt state, for inspection; it should not be put into service);
+ * JIJU_ERR_NOT_FOUND if archive_dir holds no archive store (nothing written). */
 int assess_rebuild(store_t *store, stream_log_t *events, const assess_config *cfg,
                    const char *archive_dir, assess_rebuild_stats *stats);
 

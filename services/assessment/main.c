@@ -25,8 +25,9 @@ static const char *take_rebuild_flag(int *argc, char **argv)
 {
     for (int i = 1; i < *argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            printf("--rebuild-from-archive DIR: rebuild this (empty) store from a stopped "
-                   "archive's store directory, then exit (docs/operations.md)\n");
+            printf("--rebuild-from-archive DIR: rebuild this (empty) store from an archive's "
+                   "store directory (read-only; the archive may run), then exit "
+                   "(docs/operations.md)\n");
     for (int i = 1; i + 1 < *argc; i++) {
         if (strcmp(argv[i], "--rebuild-from-archive") != 0)
             continue;
@@ -53,7 +54,8 @@ static int rebuild(store_t *store, stream_log_t *events, const assess_config *cf
                   rc == JIJU_ERR_CONFLICT ? "re-derived decisions differ from the archived ones"
                                           : jiju_err_str(rc),
                   (unsigned long long)st.inputs);
-    return rc == JIJU_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+    /* 2: no archive at DIR, the argument is wrong; 1: the rebuild failed */
+    return rc == JIJU_OK ? EXIT_SUCCESS : rc == JIJU_ERR_NOT_FOUND ? 2 : EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)

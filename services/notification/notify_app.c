@@ -30,7 +30,7 @@ static stream_log_t *deliveries_log(void *arg, const char *stream, const char *c
 
     if (!reason)
         return s->log;
-    log_warn("subscriber_refused", "subscriber=%s stream=%s reason=%s", consumer_id, stream, reason);
+    log_limited(LOG_WARN, "subscriber_refused", "subscriber=%s stream=%s reason=%s", consumer_id, stream, reason);
     if (strcmp(reason, "unknown_stream") == 0) {
         snprintf(why->message, sizeof why->message,
                  "notification serves stream \"deliveries\", not \"%.60s\"", stream);

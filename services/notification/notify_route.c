@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
@@ -57,12 +59,19 @@ out:
     return rc;
 }
 
-/* Our own event: CloudEvents attributes set here, body set by the caller. */
+/* Our own event: CloudEvents attributes set here, body set by the caller.
+ * The subscriber id is percent-encoded in the event id: ids travel in the
+ * webhook-id header, and a subscriber id may be Chinese ("county-船营区"),
+ * which HTTP receivers read as Latin-1, breaking the signature. */
 static void own_envelope(notify_route *r, Jiju__V1__Envelope *env, char *id, size_t idcap,
                          char *src, size_t srccap, char *when, const char *type,
                          const char *sub_id, unsigned long long n)
 {
-    snprintf(id, idcap, "%s/%s/%s/%llu", r->instance, type, sub_id, n);
+    char *esc = curl_easy_escape(NULL, sub_id, 0);
+
+    /* no memory for the escape: the raw id, still unique */
+    snprintf(id, idcap, "%s/%s/%s/%llu", r->instance, type, esc ? esc : sub_id, n);
+    curl_free(esc);
     snprintf(src, srccap, "/jiju/%s", r->instance);
     env->time_ms = clock_now_ms();
     clock_format_ms(env->time_ms, when, 40);

@@ -23,6 +23,7 @@ USERS = {
     "jl-wl-001-org": ({"role": "reporter", "clusters": ["JL-WL-001"]}, "reporter-pass"),
     "fgw": ({"role": "subscriber", "subscriber": "fgw"}, "fgw-pass"),
     "czj": ({"role": "subscriber", "subscriber": "czj"}, "czj-pass"),
+    "tjj": ({"role": "subscriber", "subscriber": "tjj"}, "tjj-pass"),
 }
 
 

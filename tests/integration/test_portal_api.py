@@ -27,6 +27,9 @@ def main():
 
 def run(p):
     R = p.request
+    ok, diff = openapi_covers_routes()
+    check(ok, "docs/openapi.yaml lists exactly the routes the portal answers", diff)
+
     # ---- nothing without a role except the health check and signing in ----
     check(R("GET", "/healthz").status == 200, "GET /healthz without credentials")
     for path in ["/api/v1/clusters", "/api/v1/periods", "/api/v1/rankings/2023",
@@ -281,6 +284,31 @@ def run(p):
     check(r.status == 403 and not r.cookies()[1:], "the same link a second time is refused", r)
     r = R("POST", "/logout", headers={"Cookie": cookie, "X-CSRF-Token": csrf})
     check(r.status == 200 and any("Max-Age=0" in c for c in r.cookies()), "logout clears the cookie", r)
+
+
+def openapi_covers_routes():
+    """Every route the portal answers is in docs/openapi.yaml, and every path
+    there is a route (the published contract does not drift)."""
+    import os
+    import re
+    from jiju_harness import SRC
+    routes = set()
+    for method, path in re.findall(r'\{"(GET|POST)", "([^"]+)"',
+                                   open(os.path.join(SRC, "services/portal/portal_routes.c")).read()):
+        if path == "/":
+            continue  # the static pages
+        routes.add((method, {"/api/v1/periods/": "/api/v1/periods/{period}/close",
+                             "/api/v1/rankings/": "/api/v1/rankings/{period}",
+                             "/api/v1/targets/": "/api/v1/targets/{year}"}.get(path, path)))
+    spec, path = set(), None
+    for line in open(os.path.join(SRC, "docs/openapi.yaml")):
+        m = re.match(r"^  (/\S*):\s*$", line)
+        if m:
+            path = m.group(1)
+        m = re.match(r"^    (get|post):", line)
+        if m and path:
+            spec.add((m.group(1).upper(), path))
+    return routes == spec, sorted(routes ^ spec)
 
 
 def chunked_oversized(p):

@@ -128,6 +128,27 @@ def run(p):
     check(r["subscriber"] == "czj" and types == {"jiju.v1.AwardGranted"},
           "czj (finance) gets only AwardGranted", types)
 
+    # ---- a department system with nothing but an HTTP client, run twice ----
+    import os
+    import subprocess
+    prog = os.path.join(os.path.dirname(os.path.abspath(__file__)), "http_department.py")
+    cur, out = os.path.join(p.work, "tjj.cursor"), os.path.join(p.work, "tjj.jsonl")
+    args = [sys.executable, prog, "--url", p.base_url, "--token", p.tokens["tjj"], "--cursor", cur,
+            "--out", out, "--idle", "2"]
+    subprocess.run(args, check=True, timeout=60)
+    first_run = len(open(out).readlines())
+    sub = Submitter(p.stack.ingest_eps)
+    sub.submit_all([command_request("open_period", period="2025")])
+    sub.close()
+    subprocess.run(args, check=True, timeout=60)
+    evs = [json.loads(line) for line in open(out)]
+    seqs = [int(e["jijuseq"]) for e in evs]
+    check(first_run > 0 and len(evs) > first_run and seqs == list(range(1, len(seqs) + 1)) and
+          len({e["id"] for e in evs}) == len(evs) and
+          {e["type"] for e in evs} <= {"jiju.v1.TargetProgress", "jiju.v1.ReportOverdue"},
+          f"tjj followed over plain HTTP in two runs ({first_run} + {len(evs) - first_run} events, "
+          "resumed from its cursor file, none twice, only its own types)", (first_run, seqs[:5]))
+
     # ---- a newer feed ends the older ----
     a = SSE(p, "czj", last_id=0)
     a.events(limit=1)

@@ -128,10 +128,12 @@ def check_reads(stack):
     assert not err and mine and clusters_of(mine) == {"SC-001"}, (err, clusters_of(mine))
     same, err = archive_read(stack, REP1, report_id="R-SC2-2020")
     assert not err and clusters_of(same) == {"SC-001"}, (err, clusters_of(same))
-    _, err = archive_read(stack, REP1, cluster_id="SC-002")
+    none, err = archive_read(stack, REP1, cluster_id="SC-002")
     assert err.startswith("E_FORBIDDEN_CLUSTER") and "SC-002" in err and "sc-001-org" in err, err
-    _, err = archive_read(stack, DEPT)
+    assert not none, "a refused query still carried records"
+    none, err = archive_read(stack, DEPT)
     assert err.startswith("E_FORBIDDEN") and "subscriber" in err, err
+    assert not none, "a refused query still carried records"
     every, err = archive_read(stack, ADMIN)
     assert not err and {"SC-001", "SC-002"} <= clusters_of(every), err
     # assessment: the registry and the ranking narrowed to its own cluster

@@ -10,6 +10,7 @@
 /* clang-format on */
 
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "archive_export.h"
 #include "tz.h"
@@ -219,7 +220,19 @@ static void test_cli_offline_export_query_verify(void **state)
         const char *a[] = {"archive", "query", "--store", dir, "--limit", "0"};
         assert_int_equal(cli(6, a), 2);
     }
-    { /* a record changed in RocksDB: verify fails with status 1 */
+    { /* the store held open read-write, as by a running archive (RocksDB's
+       * LOCK taken): verify and query still work, read-only */
+        store_t *live = archive_store_open(dir, NULL, 0);
+        const char *a[] = {"archive", "verify", "--store", dir};
+        const char *q[] = {"archive", "query", "--store", dir, "--cluster", "JL-A"};
+
+        assert_non_null(live);
+        assert_int_equal(cli(4, a), 0);
+        assert_int_equal(cli(6, q), 0);
+        store_close(&live);
+    }
+    { /* a record changed in RocksDB: verify fails with status 1, also while
+       * the store is held open by its writer */
         store_t *s = archive_store_open(dir, NULL, 0);
         store_txn_t *t = store_txn_new(s);
         uint8_t key[8];
@@ -229,8 +242,23 @@ static void test_cli_offline_export_query_verify(void **state)
         store_txn_put(t, store_cf(s, ARCHIVE_CF_RECORD), key, 8, "\x08\x03", 2);
         assert_int_equal(store_txn_commit(t, true), JIJU_OK);
         store_txn_destroy(&t);
+        assert_int_equal(cli(4, a), 1);
         store_close(&s);
         assert_int_equal(cli(4, a), 1);
+    }
+    { /* no store there: refused with exit status 2, and nothing is created */
+        char missing[512], empty[512];
+        const char *a[] = {"archive", "verify", "--store", missing};
+        const char *b[] = {"archive", "verify", "--store", empty};
+        struct stat st;
+
+        snprintf(missing, sizeof missing, "%s/typo", dir);
+        assert_int_equal(cli(4, a), 2);
+        assert_int_not_equal(stat(missing, &st), 0);
+        snprintf(empty, sizeof empty, "%s/empty", dir);
+        assert_int_equal(mkdir(empty, 0700), 0);
+        assert_int_equal(cli(4, b), 2);
+        assert_int_not_equal(stat(strcat(empty, "/CURRENT"), &st), 0);
     }
     tas_rm_rf(dir);
 }

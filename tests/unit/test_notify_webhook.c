@@ -443,6 +443,54 @@ static void test_disable(void **state)
     fixture_free(&f);
 }
 
+/* notification's own events name the subscriber in their id; a webhook
+ * subscriber id may be Chinese ("county-船营区"), and the id travels in the
+ * webhook-id header, which receivers read as Latin-1 (Node, Python's
+ * http.server). So the id is percent-encoded ASCII, header and body agree,
+ * and the signature verifies over exactly what was sent. */
+static void test_own_event_id_is_ascii(void **state)
+{
+    fixture *f = fixture_new(0, 0, 3600000, 100);
+    Jiju__V1__Subscription *sub;
+    store_txn_t *txn;
+    char url[64], err[256];
+    json_error_t jerr;
+    json_t *j, *ce;
+    hit *x;
+
+    (void)state;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/zh", f->http->port);
+    j = json_pack("{s:s, s:{s:s, s:s}}", "id", "county-船营区", "webhook", "url", url, "secret",
+                  "s3cret");
+    sub = notify_seed_parse_one(j, err, sizeof err);
+    json_decref(j);
+    assert_non_null(sub);
+    assert_int_equal(notify_subs_put(f->subs, &sub, 1, false, false, err, sizeof err), 0);
+    assert_null(sub); /* consumed */
+    txn = store_txn_new(f->store);
+    assert_int_equal(notify_route_dropped(&f->route, txn,
+                                          notify_subs_find(f->subs, "county-船营区"), 1, 3),
+                     0);
+    assert_int_equal(store_txn_commit(txn, true), 0);
+    store_txn_destroy(&txn);
+    TICK_UNTIL(f, 50, hits(f->http) == 1);
+    x = &f->http->hits[0];
+    for (const char *p = x->id; *p; p++)
+        assert_true((unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f);
+    assert_string_equal(x->id, "notification/EventsDropped/county-%E8%88%B9%E8%90%A5%E5%8C%BA/1");
+    check_signature(x, "s3cret");
+    ce = json_loads(x->body, 0, &jerr);
+    assert_non_null(ce);
+    assert_string_equal(json_string_value(json_object_get(ce, "id")), x->id);
+    assert_string_equal(json_string_value(json_object_get(ce, "type")), "jiju.v1.EventsDropped");
+    /* the body still names the subscriber as it is */
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(ce, "data"), "subscriber_id")),
+        "county-船营区");
+    json_decref(ce);
+    fixture_free(&f);
+}
+
 static void test_backoff(void **state)
 {
     notify_webhook_opts o = {1000, 100, 1000, 0, 1, 1};
@@ -478,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_dead_letters_and_redeliver),
         cmocka_unit_test(test_disable),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_own_event_id_is_ascii),
         cmocka_unit_test(test_sign_whsec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
