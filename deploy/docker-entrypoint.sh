@@ -4,7 +4,25 @@
 #   docker-entrypoint.sh jiju-ingest [--set k=v]...  an ingest replica (below)
 #   docker-entrypoint.sh health PORT [MODE]          the container's health probe
 #   docker-entrypoint.sh jiju-SERVICE [ARGS]...      a service, after JIJU_WAIT_FOR
+#   docker-entrypoint.sh keys-init [ARGS]...         deploy/keys-init.sh (+ $JIJU_KEYS_INIT_ARGS)
+#   docker-entrypoint.sh backup                      tar.gz of the store volume to stdout
+#   docker-entrypoint.sh restore [--force]           tar.gz from stdin into an empty volume
 #   docker-entrypoint.sh COMMAND [ARGS]...           anything else, exec'd as is
+#
+# Settings from the environment: every JIJU_CFG_<KEY>=VALUE becomes
+# --set <key>=VALUE for the service, the key lower-cased with "__" read as
+# "." (JIJU_CFG_STREAM__HEARTBEAT_MS=500 -> stream.heartbeat_ms=500,
+# JIJU_CFG_METRICS__PORT=9464). They come after the compose file's --set
+# arguments, so the environment wins; an unknown key is refused by the
+# service with event=config_refused key=... as any other.
+#
+# Backups (docs/operations.md "Stores and back-ups"): the image runs as uid
+# 10001, which cannot write a host directory or read a root-owned one, so a
+# backup streams through the container's stdout and a restore through its
+# stdin, with the service stopped:
+#   docker-compose stop archive
+#   docker-compose run --rm --no-deps -T archive backup > archive.tgz
+#   docker-compose run --rm --no-deps -T archive restore < archive.tgz   (a fresh volume)
 #
 # Ingest replicas and their stores. `docker-compose up --scale ingest=N` runs N
 # containers of one service definition sharing ONE volume at /var/lib/jiju.
@@ -74,6 +92,31 @@ ingest() {
 }
 
 KEYS=${JIJU_KEYS_DIR:-}
+SELF="" # the service this container runs, once known
+
+# CFG: --set arguments from the JIJU_CFG_* environment variables.
+CFG=()
+cfg_from_env() {
+    local name key
+    while IFS= read -r name; do
+        key=${name#JIJU_CFG_}
+        key=${key,,}
+        key=${key//__/.}
+        [ -n "$key" ] && CFG+=(--set "$key=${!name}")
+    done < <(compgen -e | grep '^JIJU_CFG_' | sort)
+    [ ${#CFG[@]} -eq 0 ] || say info settings_from_environment "count=$((${#CFG[@]} / 2))"
+}
+
+# With keys made by the keys-init service at the first `up`, a service may
+# start before they exist (Swarm ignores depends_on): wait for them a while.
+wait_for_keys() {
+    local deadline=$((SECONDS + ${JIJU_KEYS_WAIT:-60}))
+    [ -n "$KEYS" ] || return 0
+    until [ -r "$KEYS/keys.json" ]; do
+        [ "$SECONDS" -ge "$deadline" ] && return 0 # security_args says what is missing
+        sleep 1
+    done
+}
 
 # pubkey SERVICE: the public key in $KEYS/SERVICE.pub
 pubkey() {
@@ -103,6 +146,7 @@ security_args() {
 
 # probe HOST PORT [MODE]: does the service at HOST:PORT answer? MODE:
 #   ping     `jiju ping`: a Ping QueryRequest (assessment's query endpoint)
+#   ingest   `jiju ping --ingest`: a Ping SubmitRequest, answered PONG
 #   archive  `jiju archive query --limit 1` (archive's query endpoint; one seek)
 #   admin    `jiju subscription list` (notification's admin endpoint)
 #   http     GET /healthz answered 200 (the portal)
@@ -110,18 +154,24 @@ security_args() {
 # The others fall back to tcp when this CLI lacks the command (exit 2).
 probe() {
     local host=$1 port=$2 mode=${3:-ping} rc=0 target=""
-    case $mode in # under CURVE: the key of the service asked (a service key may ask)
+    # Under CURVE the probe talks with this container's own service key (a
+    # service key may ping, query and list subscriptions): SELF when a
+    # service starts, else (the health check) the key of the service asked.
+    # A container holds only its own secret key under Swarm (deploy/stack.yml).
+    case $mode in
     ping) target=assessment ;;
+    ingest) target=ingest ;;
     archive) target=archive ;;
     admin) target=notification ;;
     esac
     if [ -n "$KEYS" ] && [ -n "$target" ]; then
-        export JIJU_CLIENT_KEY_FILE=$KEYS/$target.key
+        export JIJU_CLIENT_KEY_FILE=$KEYS/${SELF:-$target}.key
         JIJU_SERVER_KEY=$(pubkey "$target")
         export JIJU_SERVER_KEY
     fi
     case $mode in
     ping) timeout 8 jiju ping "tcp://$host:$port" --timeout-ms 3000 >/dev/null 2>&1 || rc=$? ;;
+    ingest) timeout 8 jiju ping --ingest "tcp://$host:$port" --timeout-ms 3000 >/dev/null 2>&1 || rc=$? ;;
     archive)
         timeout 8 jiju archive query --endpoint "tcp://$host:$port" --limit 1 --timeout-ms 3000 \
             >/dev/null 2>&1 || rc=$?
@@ -168,13 +218,30 @@ wait_for_peers() {
 }
 
 # The container's health probe asks the service itself, a request answered by
-# its own poll loop: `jiju ping` on assessment's query endpoint, a one-record
-# `jiju archive query` on archive's, `jiju subscription list` on
-# notification's admin endpoint. Ingest's submit protocol has no ping, so its
-# probe is `tcp`, a TCP connect: it proves the process is alive with its
-# socket bound, not that its loop is responsive.
+# its own poll loop: `jiju ping` on assessment's query endpoint, `jiju ping
+# --ingest` (a Ping SubmitRequest, answered PONG) on ingest's submit
+# endpoint, a one-record `jiju archive query` on archive's, `jiju
+# subscription list` on notification's admin endpoint.
 health() {
     probe 127.0.0.1 "${1:?usage: health PORT [MODE]}" "${2:-ping}"
+}
+
+# backup: the whole store volume as tar.gz on stdout. restore: from stdin
+# into the volume, which must be empty (a fresh volume) unless --force.
+backup() {
+    [ -t 1 ] && die backup_refused "reason=\"stdout is a terminal: redirect it to a file (docker-compose run -T ...)\""
+    say info backup "dir=$DATA"
+    exec tar -C "$DATA" -czf - .
+}
+
+restore() {
+    local force=${1:-}
+    [ -t 0 ] && die restore_refused "reason=\"stdin is a terminal: redirect a backup into it (docker-compose run -T ... < FILE)\""
+    if [ "$force" != --force ] && [ -n "$(ls -A "$DATA" 2>/dev/null)" ]; then
+        die restore_refused "dir=$DATA reason=\"not empty: restore into a fresh volume (docker volume rm), or --force\""
+    fi
+    tar -C "$DATA" -xzf - || die restore_failed "dir=$DATA"
+    say info restored "dir=$DATA entries=$(ls -A "$DATA" | tr '\n' ' ')"
 }
 
 case ${1:-} in
@@ -182,10 +249,23 @@ health)
     shift
     health "$@"
     ;;
+backup) backup ;;
+restore)
+    shift
+    restore "$@"
+    ;;
+keys-init)
+    shift
+    # shellcheck disable=SC2086 # JIJU_KEYS_INIT_ARGS is a list of flags
+    exec /usr/local/bin/jiju-keys-init "$@" ${JIJU_KEYS_INIT_ARGS:-}
+    ;;
 jiju-ingest | */jiju-ingest)
+    SELF=ingest
+    wait_for_keys
     security_args ingest
+    cfg_from_env
     wait_for_peers
-    ingest "$@" "${SECURITY[@]}"
+    ingest "$@" "${SECURITY[@]}" "${CFG[@]}"
     ;;
 jiju-portal | */jiju-portal)
     # deploy/keys-init.sh makes no key pair for the portal yet (its
@@ -196,9 +276,12 @@ jiju-portal | */jiju-portal)
     ;;
 jiju-* | */jiju-*)
     svc=${1##*/}
+    SELF=${svc#jiju-}
+    wait_for_keys
     security_args "${svc#jiju-}"
+    cfg_from_env
     wait_for_peers
-    exec "$@" "${SECURITY[@]}"
+    exec "$@" "${SECURITY[@]}" "${CFG[@]}"
     ;;
 '') exec jiju --help ;;
 *) exec "$@" ;;

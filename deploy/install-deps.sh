@@ -9,8 +9,11 @@ PKGS="build-essential cmake pkg-config git ca-certificates
 # The portal: libmicrohttpd; its browser tests: chromium, Chinese fonts; its
 # benchmark: wrk; its TLS test: openssl.
 PKGS="$PKGS libmicrohttpd-dev chromium fonts-wqy-zenhei wrk openssl curl"
-# /metrics: libmicrohttpd (above); tests/integration/test_prometheus.py: a real Prometheus.
-PKGS="$PKGS prometheus"
+# /metrics: libmicrohttpd (above); tests/integration/test_prometheus.py: a real Prometheus;
+# tests/integration/test_k8s_manifests.sh: the Kubernetes client's schemas (and
+# Debian's kubectl where the machine has none of its own).
+PKGS="$PKGS prometheus python3-kubernetes python3-yaml"
+command -v kubectl >/dev/null 2>&1 || PKGS="$PKGS kubernetes-client"
 missing=""
 # The portal's browser tests need node and npm (playwright-core, ECharts);
 # a machine that has them from elsewhere keeps its own.

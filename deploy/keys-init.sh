@@ -2,7 +2,7 @@
 # keys-init.sh - CURVE keys for a Jiju deployment (DESIGN.md "Security",
 # docs/operations.md "Security" and "Containers with CURVE").
 #
-#   deploy/keys-init.sh [--dir DIR] [--image IMAGE] [--owner UID:GID]
+#   deploy/keys-init.sh [--dir DIR] [--image IMAGE] [--owner UID:GID] [--if-missing]
 #                       [--admin NAME]... [--subscriber ID]...
 #                       [--reporter NAME=CLUSTER[,CLUSTER...]]...
 #
@@ -24,13 +24,15 @@
 # Key pairs come from `jiju keygen` (libzmq's zmq_curve_keypair): the local
 # build's (build/cli/jiju), else `jiju` on PATH, else with --image from the
 # image (docker run). Nothing is overwritten: an existing DIR/server/keys.json
-# stops the script.
+# stops the script, or with --if-missing ends it successfully (the compose
+# file's keys-init service runs it so at every `up`: keys are made once).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 DIR=$ROOT/deploy/keys
 IMAGE=""
 OWNER=10001:10001
+IF_MISSING=""
 ADMINS=()
 SUBSCRIBERS=()
 REPORTERS=()
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
     --dir) DIR=${2:?--dir needs a directory} && shift ;;
     --image) IMAGE=${2:?--image needs an image} && shift ;;
     --owner) OWNER=${2:?--owner needs UID:GID} && shift ;;
+    --if-missing) IF_MISSING=1 ;;
     --admin) ADMINS+=("${2:?--admin needs a name}") && shift ;;
     --subscriber) SUBSCRIBERS+=("${2:?--subscriber needs an id}") && shift ;;
     --reporter) REPORTERS+=("${2:?--reporter needs NAME=CLUSTER,...}") && shift ;;
@@ -69,6 +72,10 @@ for r in "${REPORTERS[@]}"; do
 done
 
 DIR=$(mkdir -p "$DIR" && cd "$DIR" && pwd)
+if [ -e "$DIR/server/keys.json" ] && [ -n "$IF_MISSING" ]; then
+    echo "keys-init: $DIR/server/keys.json exists: kept"
+    exit 0
+fi
 [ -e "$DIR/server/keys.json" ] && die "$DIR/server/keys.json exists: keys are never overwritten (remove $DIR to start over)"
 mkdir -p "$DIR/server" "$DIR/clients"
 chmod 0755 "$DIR/server"

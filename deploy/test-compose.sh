@@ -20,19 +20,34 @@
 #     report once, RankingPublished and AwardGranted, and czj AwardGranted,
 #     through the published deliveries port;
 #   - re-created ingest containers adopt the stores of the ones they replace;
+#   - a setting given in the environment (JIJU_CFG_<KEY>) reaches the service;
+#   - backup and restore as documented: the archive stopped, its volume
+#     backed up through `docker-compose run -T archive backup`, the volume
+#     destroyed, restored from the backup into a fresh one, `jiju archive
+#     verify` ok on it, the archive started again and catching up with
+#     reports accepted while it was away (last mode only);
 # then tears everything down (containers, network, volumes). All of it twice:
-# plain (docker-compose.yml alone, the local default) and with CURVE on every
-# socket (keys from deploy/keys-init.sh, plus deploy/compose.curve.yml), where
-# the scenario's clients use an admin key, subscriber keys and a service key.
+# with CURVE on every socket (docker-compose.yml as it is: keys made by its
+# keys-init service at the first up), where the scenario's clients use an
+# admin key, subscriber keys and a service key, and plain (with
+# deploy/compose.plain.yml, the localhost demo).
 #
 #   deploy/test-compose.sh               build from the working tree
 #   JIJU_FROM_GIT=1 deploy/test-compose.sh   build from `git archive HEAD`
 #   JIJU_BASE_IMAGE=debian:bookworm-slim deploy/test-compose.sh  (with a registry)
 #   JIJU_REPORTS=3000 (reports in the kill test)  JIJU_KEEP=1 (leave it running)
 #   JIJU_COMPOSE_MODES="plain curve" (the default; either alone also works)
+# Every docker use is under `flock /tmp/jiju-docker.lock` (the whole script
+# takes it), so two runs never share the engine's ports and project names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+if [ -z "${JIJU_DOCKER_LOCKED:-}" ]; then
+    export JIJU_DOCKER_LOCKED=1
+    # -o: the lock is flock's alone, so a dockerd started below (which
+    # outlives nothing of ours, but inherits descriptors) never holds it
+    exec flock -o /tmp/jiju-docker.lock "$0" "$@"
+fi
 T0=$SECONDS
 
 DOCKER=/usr/bin/docker # Debian's client, matching Debian's engine
@@ -55,7 +70,7 @@ fail() {
 
 teardown() {
     local rc=$?
-    set +e
+    set +eu
     if [ "$rc" -ne 0 ] && [ -n "${STACK_UP:-}" ]; then
         log "logs of the stack (last 40 lines per container, per-request lines left out):"
         "${COMPOSE[@]}" ps
@@ -94,9 +109,10 @@ for t in $DOCKER dockerd docker-compose debootstrap protoc /usr/bin/python3; do
     command -v "$t" >/dev/null || fail "$t is not installed"
 done
 "${COMPOSE[@]}" config -q || fail "docker-compose.yml does not validate"
-JIJU_KEYS=$WORK/keys "${COMPOSE[@]}" -f "$ROOT/deploy/compose.curve.yml" config -q ||
-    fail "docker-compose.yml with deploy/compose.curve.yml does not validate"
-log "docker-compose.yml (and with deploy/compose.curve.yml) validates"
+"${COMPOSE[@]}" -f "$ROOT/deploy/compose.plain.yml" config -q ||
+    fail "docker-compose.yml with deploy/compose.plain.yml does not validate"
+! grep -q '^version:' "$ROOT/docker-compose.yml" || fail "docker-compose.yml has the obsolete version key"
+log "docker-compose.yml (and with deploy/compose.plain.yml) validates"
 
 # ---- 2. the engine ----
 if ! $DOCKER info >/dev/null 2>&1; then
@@ -144,19 +160,21 @@ run_mode() {
 local mode=$1 t stores k c ingest_eps
 COMPOSE=(docker-compose -p "$PROJECT" -f "$ROOT/docker-compose.yml")
 unset JIJU_KEYS_HOST
+export JIJU_KEYS=$WORK/keys JIJU_KEYS_INIT_ARGS="--subscriber fgw --subscriber czj"
+rm -rf "$JIJU_KEYS"
 if [ "$mode" = curve ]; then
-    export JIJU_KEYS=$WORK/keys JIJU_KEYS_HOST=$WORK/keys
-    rm -rf "$JIJU_KEYS"
-    "$ROOT/deploy/keys-init.sh" --dir "$JIJU_KEYS" --image "$IMAGE" --subscriber fgw --subscriber czj \
-        >"$WORK/keys.log" 2>&1 || { cat "$WORK/keys.log"; fail "keys-init"; }
-    COMPOSE+=(-f "$ROOT/deploy/compose.curve.yml")
-    log "[curve] $(tail -1 "$WORK/keys.log")"
+    export JIJU_KEYS_HOST=$WORK/keys # made by the keys-init service at `up`
+else
+    COMPOSE+=(-f "$ROOT/deploy/compose.plain.yml")
 fi
 "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
 STACK_UP=1
 t=$SECONDS
 "${COMPOSE[@]}" up -d --scale ingest=3 >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log"; fail "up"; }
-cids() { "${COMPOSE[@]}" ps -q "$@"; }
+cids() { # the containers of the four services (keys-init has exited), or of those named
+    [ $# -gt 0 ] || set -- assessment archive notification ingest
+    "${COMPOSE[@]}" ps -q "$@"
+}
 # logged CONTAINER REGEX: does its log have a matching line? (Not `docker logs
 # | grep -q`: grep quits at the first match, and pipefail sees the SIGPIPE.)
 logged() { $DOCKER logs "$1" 2>&1 | grep -c -- "$2" >/dev/null; }
@@ -171,6 +189,11 @@ healthy_all() {
 for _ in $(seq 120); do healthy_all && break; sleep 1; done
 healthy_all || fail "not every container became healthy"
 log "6 containers healthy $((SECONDS - t))s after up"
+if [ "$mode" = curve ]; then
+    [ -s "$JIJU_KEYS/server/keys.json" ] && [ -s "$JIJU_KEYS/clients/admin.key" ] ||
+        fail "the keys-init service made no keys in $JIJU_KEYS"
+    log "[curve] keys-init made the keys at the first up: $($DOCKER logs "$("${COMPOSE[@]}" ps -q keys-init)" 2>&1 | tail -1)"
+fi
 for c in $(cids); do # each service says which security mode it runs
     logged "$c" "event=security mode=$mode" ||
         fail "$($DOCKER inspect -f '{{.Name}}' "$c") does not log event=security mode=$mode"
@@ -459,9 +482,94 @@ done
 stores=$($DOCKER run --rm --entrypoint ls -v "${PROJECT}_ingest-data:/v" "$IMAGE" /v | tr '\n' ' ')
 [ "$stores" = "ingest-1 ingest-2 ingest-3 " ] || fail "ingest stores after re-create: $stores"
 log "re-created ingest containers took over ingest-1..3 and their logs in $((SECONDS - t))s"
+
+# ---- 8. a setting from the environment reaches the service ----
+out=$("${COMPOSE[@]}" run --rm --no-deps -T -e JIJU_CFG_NO__SUCH_KEY=1 assessment \
+    jiju-assessment --config=/etc/jiju/assessment.json 2>&1) && fail "an unknown key from the environment was accepted"
+grep -q 'event=config_refused .*key=no.such_key' <<<"$out" ||
+    fail "JIJU_CFG_NO__SUCH_KEY did not reach the service: $(tail -3 <<<"$out")"
+log "JIJU_CFG_NO__SUCH_KEY=1 reaches assessment as no.such_key and is refused by name"
+
+# ---- 9. back up and restore the archive as docs/operations.md says ----
+[ "$mode" = "${MODES##* }" ] && backup_restore
 "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1
 STACK_UP=""
 log "[$mode] done, torn down"
+}
+
+# The archive's volume backed up through the container's stdout, destroyed,
+# restored into a fresh volume, verified, and the archive catching up.
+backup_restore() {
+    local t=$SECONDS vol=${PROJECT}_archive-data before after
+    INGEST_EPS="" # re-created containers may have taken other host ports of the range
+    for k in 1 2 3; do INGEST_EPS="$INGEST_EPS tcp://$("${COMPOSE[@]}" port --index=$k ingest 7001)"; done
+    export INGEST_EPS
+    "${COMPOSE[@]}" stop archive >/dev/null 2>&1
+    "${COMPOSE[@]}" run --rm --no-deps -T archive backup >"$WORK/archive.tgz" 2>"$WORK/backup.log" ||
+        { cat "$WORK/backup.log"; fail "backup"; }
+    [ "$(tar -tzf "$WORK/archive.tgz" | grep -c '^./archive/CURRENT$')" = 1 ] ||
+        fail "the backup holds no archive store"
+    before=$("${COMPOSE[@]}" run --rm --no-deps -T archive jiju archive verify \
+        --store /var/lib/jiju/archive 2>&1 | grep '^verify ')
+    "${COMPOSE[@]}" rm -f -s archive >/dev/null 2>&1
+    $DOCKER volume rm "$vol" >/dev/null || fail "docker volume rm $vol"
+    log "backup $(du -k "$WORK/archive.tgz" | cut -f1) kB; archive container and volume $vol destroyed"
+    # submitted while the archive is gone: it must catch up after the restore
+    /usr/bin/python3 - "$WORK" <<'PY' || fail "reports while the archive is away"
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["JIJU_SRC_DIR"], "tests", "integration"))
+import jiju_harness as h
+import json
+h.generate_proto(sys.argv[1])
+KEYS = os.environ.get("JIJU_KEYS_HOST")
+curve = None
+if KEYS:
+    pair = json.load(open(os.path.join(KEYS, "clients", "admin.key")))
+    curve = (open(os.path.join(KEYS, "server", "ingest.pub")).read().strip(), pair["public"], pair["secret"])
+sub = h.Submitter(os.environ["INGEST_EPS"].split(), curve=curve)
+reqs = [h.report_request(f"AWAY-{k}", f"JL-CI-{k % 14:03d}", f"2025-0{1 + k // 14}") for k in range(20)]
+r = sub.submit_all(reqs)
+assert all(v.status == 1 for v in r.values()), r
+PY
+    "${COMPOSE[@]}" run --rm --no-deps -T archive restore <"$WORK/archive.tgz" >"$WORK/restore.log" 2>&1 ||
+        { cat "$WORK/restore.log"; fail "restore"; }
+    after=$("${COMPOSE[@]}" run --rm --no-deps -T archive jiju archive verify \
+        --store /var/lib/jiju/archive 2>&1 | grep '^verify ')
+    grep -q 'status=ok' <<<"$after" || fail "verify after restore: $after"
+    [ "$before" = "$after" ] || fail "the restored archive differs: before '$before', after '$after'"
+    log "restored into a fresh volume: $after"
+    "${COMPOSE[@]}" up -d --no-deps archive >/dev/null 2>&1 || fail "archive up after restore"
+    /usr/bin/python3 - "$WORK" <<'PY' || fail "the restored archive did not catch up"
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["JIJU_SRC_DIR"], "tests", "integration"))
+import jiju_harness as h
+import json
+h.generate_proto(sys.argv[1])
+from jiju.v1 import archive_pb2
+KEYS = os.environ.get("JIJU_KEYS_HOST")
+curve = None
+if KEYS:
+    pair = json.load(open(os.path.join(KEYS, "clients", "admin.key")))
+    curve = (open(os.path.join(KEYS, "server", "archive.pub")).read().strip(), pair["public"], pair["secret"])
+want = {f"AWAY-{k}" for k in range(20)}
+got = set()
+def caught_up():
+    data = h.request(os.environ["ARCHIVE_EP"], archive_pb2.ArchiveQueryRequest(
+        request_id="away", stream="reports", limit=1000, order=archive_pb2.NEWEST_FIRST).SerializeToString(), curve, 2000)
+    if data is None:
+        return False
+    rep = archive_pb2.ArchiveQueryReply()
+    rep.ParseFromString(data)
+    from jiju.v1 import envelope_pb2
+    for rec in rep.records:
+        env = envelope_pb2.Envelope()
+        env.ParseFromString(rec.envelope)
+        if env.WhichOneof("body") == "report_accepted":
+            got.add(env.report_accepted.report.report_id)
+    return want <= got
+h.wait_until(caught_up, 120, step=0.5, what="the restored archive to take the reports sent while it was away")
+PY
+    log "the restored archive is back and holds the 20 reports accepted while it was away ($((SECONDS - t))s)"
 }
 
 for mode in $MODES; do

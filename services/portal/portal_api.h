@@ -42,6 +42,9 @@ enum MHD_Result api_open_period(portal_req *r);  /* POST /api/v1/periods {"perio
 enum MHD_Result api_close_period(portal_req *r); /* POST /api/v1/periods/{p}/close */
 enum MHD_Result api_register_cluster(portal_req *r);
 
+/* portal_export.c: GET /api/v1/export?period=&cluster_id=&format=csv */
+enum MHD_Result api_export(portal_req *r);
+
 /* portal_archive_api.c */
 enum MHD_Result api_archive(portal_req *r);
 enum MHD_Result api_archive_verify(portal_req *r);

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "keys.h"
+#include "tz.h"
 #include "log.h"
 
 static void on_reload(svc_t *svc, void *arg)
@@ -52,6 +53,8 @@ int portal_app_start(portal_app *app)
     cfg_error err;
 
     p->zctx = svc_zmq(app->srv.svc);
+    if (tz_use_setting("time_zone", p->cfg.time_zone, &err) != 0)
+        return refuse(app, &err);
     if (!(p->auth = auth_from(&p->cfg, &err)))
         return refuse(app, &err);
     if (!p->cfg.session_secret_file[0])

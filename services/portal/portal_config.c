@@ -12,6 +12,7 @@
 
 const cfg_spec portal_config_specs[] = {
     S("instance", instance, "portal", "name in logs and /healthz"),
+    S("time_zone", time_zone, "Asia/Shanghai", "the jurisdiction's zone, for times written for people"),
     S("http.bind", bind, "127.0.0.1", "address the HTTP(S) server listens on"),
     I("http.port", port, "8080", 1, 65535, "TCP port"),
     I("http.max_body", max_body, "65536", 1024, 16777216, "largest request body accepted (bytes)"),

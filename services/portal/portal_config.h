@@ -9,6 +9,7 @@
 
 typedef struct portal_config {
     char instance[64];
+    char time_zone[64]; /* how times are written for people (exports) */
     char bind[64];
     int64_t port;
     int64_t max_body;        /* bytes of one request body */

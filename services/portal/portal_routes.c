@@ -28,6 +28,7 @@ const portal_route portal_routes[] = {
     {"GET", "/api/v1/overdue", ROLES_ANY, api_overdue},
     {"POST", "/api/v1/reports", ADMIN | REPORTER, api_submit_report},
     {"POST", "/api/v1/commands", ADMIN, api_command},
+    {"GET", "/api/v1/export", ADMIN | REPORTER, api_export},
     {"GET", "/api/v1/archive/verify", ADMIN, api_archive_verify},
     {"GET", "/api/v1/archive", ADMIN | REPORTER, api_archive},
     {"GET", "/api/v1/events/stream", SUBSCRIBER, api_events_sse},

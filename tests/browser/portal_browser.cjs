@@ -83,6 +83,9 @@ async function admin(browser) {
   const contrib = await text(page, "#contrib-table");
   check(contrib.includes("营业收入") && contrib.includes(C.ranking[1].revenue), "排名: a cluster's per-indicator contributions", contrib);
   await shot(page, "ranking");
+  const csv = await page.evaluate(async (href) => { const r = await fetch(href); return { status: r.status, text: await r.text() }; },
+    await page.getAttribute("#export", "href"));
+  check(csv.status === 200 && csv.text.includes("集聚区编号") && csv.text.includes(C.ranking[0].id), "排名: the CSV export link", csv.status);
   await page.selectOption("#category", "LOGISTICS");
   await until(async () => (await page.locator("#ranking-table tbody tr").allInnerTexts()).every((t) => t.includes("现代物流园")));
   check(await page.locator("#ranking-table tbody tr").count() === C.logistics, "排名: the category filter keeps 现代物流园 only");

@@ -5,11 +5,12 @@ it must be, browser sessions need their CSRF token, a sign-in link works
 once, bad JSON and oversized bodies get a clear 4xx and the portal lives on,
 and a report with mistakes gets ingest's problems (HTTP 422)."""
 import json
+import os
 import subprocess
 import sys
 import urllib.parse
 
-from jiju_harness import wait_until
+from jiju_harness import SRC, wait_until
 from portal_harness import PORTAL, USERS, PortalStack, check, verdict
 
 
@@ -137,6 +138,28 @@ def run(p):
           v["computed_hash"] == v["head_hash"], "the archive's chain verifies to its head hash", v)
     check(R("GET", "/api/v1/archive/verify", user="jl-wl-001-org").status == 403,
           "verify is for the admin")
+
+    # ---- export: the reports 2023 counts, as CSV ----
+    r = R("GET", "/api/v1/export?period=2023", user="drc-admin")
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(r.body.decode("utf-8-sig"))))
+    reports = {x["cluster_id"]: x for x in json.load(open(os.path.join(
+        SRC, "tests/integration/data/demo_reports_2023.json")))}
+    wl = next((x for x in rows if x[0] == "JL-WL-001"), None)
+    check(r.status == 200 and r.header("Content-Type").startswith("text/csv") and
+          r.body.startswith(b"\xef\xbb\xbf") and rows[0][0] == "集聚区编号" and
+          len(rows) == 1 + len(reports) and wl and wl[rows[0].index("营业收入(万元)")] ==
+          reports["JL-WL-001"]["revenue_wan"] and wl[rows[0].index("受理时间")].endswith("+08:00"),
+          "export 2023: one row per reporting cluster, 万元 exact, Beijing time", rows[:2])
+    r = R("GET", "/api/v1/export?period=2023&cluster_id=JL-WL-001", user="jl-wl-001-org")
+    check(r.status == 200 and len(r.body.decode("utf-8-sig").strip().splitlines()) == 2,
+          "a reporter exports its own cluster", r)
+    check(R("GET", "/api/v1/export?period=2023", user="jl-wl-001-org").status == 403,
+          "a reporter may not export every cluster")
+    check(R("GET", "/api/v1/export?period=2023", user="fgw").status == 403, "a subscriber exports nothing")
+    check(R("GET", "/api/v1/export?period=2023&format=xls", user="drc-admin").status == 400,
+          "an unknown export format is 400")
 
     # ---- submitting: ingest's problems, roles ----
     bad = {"report_id": "api-bad-1", "cluster_id": "JL-WL-001", "period": "2023", "revision": 2,

@@ -71,7 +71,7 @@ async function show(period, category) {
 }
 
 async function main() {
-  await start("排名");
+  const session = await start("排名");
   const periods = await periodsNewest();
   const want = new URLSearchParams(location.search).get("period") ||
     (periods.find((p) => p.status === "closed") || periods[0] || { period: String(new Date().getFullYear()) }).period;
@@ -79,12 +79,15 @@ async function main() {
     `${periodZh(p.period)}${p.status === "closed" ? "" : " (进行中)"}`)));
   const csel = el("select", { id: "category" }, el("option", { value: "" }, "全部类别"),
     Object.entries(CATEGORY_ZH).map(([k, v]) => el("option", { value: k }, v)));
-  const again = () => show(psel.value, csel.value).catch((e) => fail($("#table"), e));
+  const exp = session.role === "admin" ? el("a", { id: "export", class: "noprint" }, "导出本期报表 (CSV)") : "";
+  const link = () => { if (exp) exp.href = `/api/v1/export?period=${encodeURIComponent(psel.value)}`; };
+  const again = () => { link(); return show(psel.value, csel.value).catch((e) => fail($("#table"), e)); };
   psel.addEventListener("change", again);
   csel.addEventListener("change", again);
   $("#main").replaceChildren(el("section", { class: "card" }, el("h2", {}, "评估考核排名"),
-    el("div", { class: "toolbar" }, "期次 ", psel, "类别 ", csel, el("span", { id: "status" })),
+    el("div", { class: "toolbar" }, "期次 ", psel, "类别 ", csel, el("span", { id: "status" }), exp),
     el("div", { class: "chart", id: "chart" }), el("div", { id: "table" }), el("div", { id: "unranked" }), el("div", { id: "detail" })));
+  link();
   await show(want, "");
 }
 
