@@ -348,12 +348,12 @@ int portal_http_start(portal_t *app)
     }
     app->mhd = MHD_start_daemon(
         flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, app, /* first, so every message comes here */
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.connection_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, app,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert,
         MHD_OPTION_HTTPS_MEM_KEY, tls_key, MHD_OPTION_END);
     if (!app->mhd) {

@@ -623,8 +623,8 @@ static int accept_measure(rpc_t *r, const accept_stack *st, const accept_reqs *r
     pthread_join(f.th, NULL);
     if (rc != 0 || f.rc != 0)
         return -1;
-    res->acc[w][k] = rs->n / ((t_acc - t0) / 1e3);
-    res->app[w][k] = rs->n / ((f.t_done - t0) / 1e3);
+    res->acc[w][k] = (double)rs->n / ((t_acc - t0) / 1e3);
+    res->app[w][k] = (double)rs->n / ((f.t_done - t0) / 1e3);
     res->lag[w][k] = f.t_done - t_acc;
     for (int s = 0; s < N_SVC; s++) /* the follower is done: they are (nearly) idle */
         res->cpu[s][w][k] = (accept_cpu_ms(st->pid[s]) - cpu0[s]) * 1000.0 / (double)rs->n;

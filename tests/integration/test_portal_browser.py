@@ -46,6 +46,7 @@ def main():
     node_modules = os.path.join(SRC, "build", "web", "node_modules")
     shots = os.path.join(BIN, "portal-screenshots")
     shutil.rmtree(shots, ignore_errors=True)
+    profile = tempfile.mkdtemp(prefix="jiju-chromium-")
     p = PortalStack(extra_portal_args=["--set", f"web.vendor_dir={SRC}/build/web/vendor"])
     try:
         p.start()
@@ -69,7 +70,7 @@ def main():
             return next(c["raw"] for c in e["contributions"] if c["indicator"] == "revenue")
         case = {
             "url": p.base_url, "node_modules": node_modules, "shots": shots,
-            "profile": tempfile.mkdtemp(prefix="jiju-chromium-"), "signin_link": link,
+            "profile": profile, "signin_link": link,
             "admin": {"name": "drc-admin", "password": USERS["drc-admin"][1]},
             "reporter": {"name": "jl-wl-001-org", "password": USERS["jl-wl-001-org"][1]},
             "department": {"name": "czj", "password": USERS["czj"][1], "events": len(awards)},
@@ -97,6 +98,7 @@ def main():
         return 0 if ok else 1
     finally:
         p.cleanup()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ certificate made here with openssl, a client that verifies it, the session
 cookie marked Secure, and plain HTTP on the same port not answered."""
 import http.client
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ def main():
         check(p.portal.alive(), "the portal lives on")
     finally:
         p.cleanup()
+        shutil.rmtree(d, ignore_errors=True)
     return verdict("TLS")
 
 
