@@ -104,7 +104,7 @@ static size_t item_offset(const char *text, size_t len, size_t index)
         if (!v)
             break;
         json_decref(v);
-        p += e.position;
+        p += (size_t)e.position;
     }
     return 0;
 }

@@ -122,7 +122,7 @@ int cli_number_from_cell(const char *in, char *out, size_t cap)
         snprintf(out, cap, "0");
         return JIJU_OK;
     }
-    if (cap < (size_t)(nd + (point > 0 ? point : -point) + 4))
+    if (cap < (size_t)nd + (size_t)(point > 0 ? point : -point) + 4)
         return JIJU_ERR_INVALID;
     if (neg)
         out[o++] = '-';

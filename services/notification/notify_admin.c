@@ -1,6 +1,7 @@
 /* notify_admin.c - subscription management requests. */
 #include "notify_admin.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,16 @@ static void reply_free(reply_buf *b)
     free(b->dead);
 }
 
-static void fail(reply_buf *b, const char *fmt, const char *id)
+static void fail(reply_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(reply_buf *b, const char *fmt, ...)
 {
+    va_list ap;
+
     b->rep.ok = 0;
-    snprintf(b->error, sizeof b->error, fmt, id ? id : "");
+    va_start(ap, fmt);
+    vsnprintf(b->error, sizeof b->error, fmt, ap);
+    va_end(ap);
     b->rep.error = b->error;
 }
 
@@ -94,7 +101,7 @@ static int do_list(notify_admin_t *a, const Jiju__V1__ListSubscriptions *q, repl
             sel[n++] = s;
     }
     if (q->id && *q->id && n == 0)
-        fail(b, "E_SUB_NOT_FOUND: no subscription %s", q->id);
+        fail(b, "E_SUB_NOT_FOUND: no subscription %s", q->id ? q->id : "");
     rc = infos_fill(a, b, sel, n);
     free(sel);
     return rc;
@@ -108,7 +115,7 @@ static int do_add(notify_admin_t *a, Jiju__V1__AddSubscription *q, reply_buf *b)
     int rc;
 
     if (!sub) {
-        fail(b, "E_SUB_MISSING: add needs a subscription%s", NULL);
+        fail(b, "E_SUB_MISSING: add needs a subscription");
         return JIJU_OK;
     }
     q->subscription = NULL; /* notify_subs_put takes it */
@@ -130,7 +137,7 @@ static void do_remove(notify_admin_t *a, const Jiju__V1__RemoveSubscription *q, 
     int rc = notify_subs_remove(a->route->subs, q->id ? q->id : "");
 
     if (rc == JIJU_ERR_NOT_FOUND)
-        fail(b, "E_SUB_NOT_FOUND: no subscription %s", q->id);
+        fail(b, "E_SUB_NOT_FOUND: no subscription %s", q->id ? q->id : "");
     else if (rc != JIJU_OK)
         fail(b, "E_SUB_STORE: %s", jiju_err_str(rc));
     if (a->fn)
@@ -142,9 +149,9 @@ static notify_sub *webhook_sub(notify_admin_t *a, const char *id, reply_buf *b)
     notify_sub *s = notify_subs_find(a->route->subs, id ? id : "");
 
     if (!s)
-        fail(b, "E_SUB_NOT_FOUND: no subscription %s", id);
+        fail(b, "E_SUB_NOT_FOUND: no subscription %s", id ? id : "");
     else if (!s->sub->webhook)
-        fail(b, "E_SUB_NOT_WEBHOOK: %s is delivered over ZeroMQ; it has no dead letters", id);
+        fail(b, "E_SUB_NOT_WEBHOOK: %s is delivered over ZeroMQ; it has no dead letters", id ? id : "");
     return s && s->sub->webhook ? s : NULL;
 }
 
@@ -197,7 +204,7 @@ static int dispatch(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q, reply_b
         do_redeliver(a, q->redeliver, b);
         return JIJU_OK;
     default:
-        fail(b, "E_SUB_BAD_REQUEST: no request kind set%s", NULL);
+        fail(b, "E_SUB_BAD_REQUEST: no request kind set");
         return JIJU_OK;
     }
 }
@@ -226,14 +233,14 @@ static int admin_answer(notify_admin_t *a, const uint8_t *req, size_t len, const
     if (q)
         b.rep.request_id = (char *)replier_request_id_echo(q->request_id);
     if (!q)
-        fail(&b, "E_SUB_BAD_REQUEST: not a SubscriptionRequest%s", NULL);
+        fail(&b, "E_SUB_BAD_REQUEST: not a SubscriptionRequest");
     else if (replier_request_id_refusal(q->request_id, why, sizeof why))
         fail(&b, "%s", why);
     else if (forbidden)
         fail(&b, "E_SUB_FORBIDDEN: %s", forbidden);
     else if (changes_store(q) && store_writable(notify_subs_store(a->route->subs)) != JIJU_OK)
         fail(&b, "E_UNAVAILABLE: the disk of notification is short of space; nothing was "
-                 "changed, send the request again later%s", NULL);
+                 "changed, send the request again later");
     else
         rc = dispatch(a, q, &b);
     if (rc == JIJU_OK) {

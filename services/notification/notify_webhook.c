@@ -104,15 +104,14 @@ static int req_headers(hook_req *r, const char *secret)
             return -1;
         r->headers = h;
     }
-    const char *fmt[] = {"webhook-id: %s", "webhook-timestamp: %lld", "webhook-signature: %s"};
     for (int i = 0; i < 3; i++) {
         struct curl_slist *h;
         if (i == 0)
-            snprintf(line, sizeof line, fmt[0], r->event_id);
+            snprintf(line, sizeof line, "webhook-id: %s", r->event_id);
         else if (i == 1)
-            snprintf(line, sizeof line, fmt[1], (long long)ts);
+            snprintf(line, sizeof line, "webhook-timestamp: %lld", (long long)ts);
         else
-            snprintf(line, sizeof line, fmt[2], sig);
+            snprintf(line, sizeof line, "webhook-signature: %s", sig);
         if (!(h = curl_slist_append(r->headers, line)))
             return -1;
         r->headers = h;
@@ -401,7 +400,7 @@ notify_webhook_t *notify_webhook_new(notify_route *route, const notify_webhook_o
     w->o = *opts;
     w->fn = fn;
     w->arg = arg;
-    w->rnd = (uint64_t)clock_mono_ms() * 2654435761u ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
+    w->rnd = (uint64_t)clock_mono_ms() * 2654435761u ^ (uint64_t)(unsigned)getpid() ^ 0x9e3779b97f4a7c15ull;
     if (!(w->multi = curl_multi_init())) {
         free(w);
         return NULL;

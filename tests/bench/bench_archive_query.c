@@ -29,7 +29,7 @@ static double now_ms(void)
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
     }
     built = now_ms() - t0;
     printf("built records=%ld clusters=%d ms=%.0f records_per_s=%.0f dir=%s\n", records,
-           BENCH_CLUSTERS, built, records / (built / 1e3), dir);
+           BENCH_CLUSTERS, built, (double)records / (built / 1e3), dir);
     for (int i = 0; i < runs; i++) {
         a[i] = time_query(s, "JL-0042", page, 0);
         b[i] = time_query(s, "JL-0042", page, 1);

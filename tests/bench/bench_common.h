@@ -23,7 +23,7 @@ static inline double bench_now_ms(void)
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static inline int bench_cmp_double(const void *a, const void *b)
@@ -138,7 +138,7 @@ out:
     rocksdb_writebatch_destroy(wb);
     rocksdb_writeoptions_destroy(w);
     rocksdb_options_destroy(o);
-    return ms > 0 ? records / (ms / 1e3) : -1;
+    return ms > 0 ? (double)records / (ms / 1e3) : -1;
 }
 
 /* Mean group-commit size in ingest's log after byte offset `from` (its

@@ -190,7 +190,7 @@ out:
     stream_log_destroy(&log);
     node_close(&cons);
     node_close(&prod);
-    return ms > 0 ? records / (ms / 1e3) : -1;
+    return ms > 0 ? (double)records / (ms / 1e3) : -1;
 }
 
 /* ---- raw ZeroMQ: DEALER -> ROUTER, same sizes, same loopback ---- */
@@ -252,7 +252,7 @@ static double run_raw_zmq(long records, size_t bytes, int port)
     zmq_ctx_term(cctx);
     zmq_ctx_term(rs.ctx);
     free(pool);
-    return ms > 0 ? records / (ms / 1e3) : -1;
+    return ms > 0 ? (double)records / (ms / 1e3) : -1;
 }
 
 /* ---- the report ---- */

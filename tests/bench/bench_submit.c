@@ -259,7 +259,7 @@ static double drive_rpc(rpc_t *r, const reqset *rs, int win, int want_status)
             return -1;
         done++;
     }
-    return rs->n / ((bench_now_ms() - t0) / 1e3);
+    return (double)rs->n / ((bench_now_ms() - t0) / 1e3);
 }
 
 static int wait_ready(rpc_t *r)
@@ -299,7 +299,7 @@ typedef struct results {
 
 static long scaled(long n, double scale)
 {
-    long v = (long)(n * scale);
+    long v = (long)((double)n * scale);
 
     return v < 10 ? 10 : v;
 }

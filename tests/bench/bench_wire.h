@@ -98,7 +98,7 @@ static inline double bench_echo_client(void *d, uint8_t *const *bufs, const size
             return -1;
         done++;
     }
-    return n / ((bench_now_ms() - t0) / 1e3);
+    return (double)n / ((bench_now_ms() - t0) / 1e3);
 }
 
 /* Requests/s of these bytes bounced by a raw ROUTER on ep; -1 on failure. */

@@ -49,7 +49,7 @@ static void build_archive(void)
 
         snprintf(id, sizeof id, "R%03d", i);
         env = i % 10 == 9 ? tas_ranking_env(periods[i % 3], ms, &len)
-                          : tas_report_env(id, clusters[i % 3], periods[i % 3], 1 + i % 2,
+                          : tas_report_env(id, clusters[i % 3], periods[i % 3], (uint32_t)(1 + i % 2),
                                            INT64_C(100000) * i, ms, &len);
         if (!c || !t || !env ||
             archive_chain_append(c, t, i % 10 == 9 ? "events" : "reports",

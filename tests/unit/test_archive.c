@@ -541,7 +541,7 @@ static void test_query_budget_bounds_work(void **state)
     /* 1100 events of 2025, the only report of 2025 comes last */
     for (int i = 0; i < 1100; i++) {
         env = tas_ranking_env("2025", T0, &len);
-        archive_chain_append(c, t, "events", "assessment", 1000 + i, env, len, NULL);
+        archive_chain_append(c, t, "events", "assessment", (uint64_t)(1000 + i), env, len, NULL);
         free(env);
     }
     env = tas_report_env("R-2025", "C9", "2025", 1, 1, T0, &len);
