@@ -89,16 +89,37 @@ static int convert(const char *from, const char *in, size_t len, char **out, siz
     return JIJU_OK;
 }
 
+/* UTF-16 without a BOM (Excel writes one; other programs may not): text of
+ * a form is mostly ASCII, so one byte of each pair is NUL. */
+static const char *utf16_by_nuls(const unsigned char *u, size_t len)
+{
+    size_t even = 0, odd = 0;
+
+    if (len < 4 || len % 2)
+        return NULL;
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        even += u[i] == 0;
+        odd += u[i + 1] == 0;
+    }
+    if (odd * 4 >= len / 2 && even == 0)
+        return "UTF-16LE";
+    if (even * 4 >= len / 2 && odd == 0)
+        return "UTF-16BE";
+    return NULL;
+}
+
 /* What uchardet makes of the bytes, mapped to the encodings a form may be
  * in: "GB18030", "UTF-16LE", "UTF-16BE", or NULL (anything else). */
 static const char *detect(const char *in, size_t len, char *seen, size_t cap)
 {
-    uchardet_t ud = uchardet_new();
+    const char *use = utf16_by_nuls((const unsigned char *)in, len);
+    uchardet_t ud;
     const char *cs;
-    const char *use = NULL;
 
     snprintf(seen, cap, "unknown");
-    if (!ud)
+    if (use)
+        return use;
+    if (!(ud = uchardet_new()))
         return NULL;
     if (uchardet_handle_data(ud, in, len) == 0) {
         uchardet_data_end(ud);
@@ -110,7 +131,8 @@ static const char *detect(const char *in, size_t len, char *seen, size_t cap)
             use = "GB18030";
         else if (cs && strncasecmp(cs, "UTF-16", 6) == 0)
             use = strcasecmp(cs, "UTF-16BE") == 0 ? "UTF-16BE" : "UTF-16LE";
-        else if (cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "ASCII") == 0))
+        else if (cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "ASCII") == 0) &&
+                 !memchr(in, '\0', len))
             use = "UTF-8*"; /* UTF-8 but for a few bytes: the form names those cells */
     }
     uchardet_delete(ud);

@@ -366,32 +366,8 @@ h.wait_until(lambda: int(docker("inspect", "-f", "{{.RestartCount}}", victim)) >
 say("the crashed ingest replica was restarted by its restart policy")
 
 # Every accepted report applied by assessment exactly once.
-tail = h.StreamTail(events_ep(), "events", "ci-exactly-once", from_seq=1,
-                    curve=SERVICE_AT_ASSESSMENT)
-counts, rejected = {}, {}
-
-
-def all_applied():
-    for _, env in tail.poll(200):
-        body = env.WhichOneof("body")
-        if body == "report_accepted":
-            rid = env.report_accepted.report.report_id
-            counts[rid] = counts.get(rid, 0) + 1
-        elif body == "report_rejected":
-            rejected[env.report_rejected.report.report_id] = env.report_rejected
-    return accepted <= set(counts) | set(rejected)
-
-
-h.wait_until(all_applied, 240, what="assessment to apply every accepted report")
-end = time.monotonic() + 2
-while time.monotonic() < end:
-    all_applied()
-tail.close()
-assert not rejected, f"assessment rejected: {list(rejected.items())[:3]}"
-twice = {k: v for k, v in counts.items() if v != 1}
-assert not twice, f"applied more than once: {list(twice.items())[:5]}"
-assert set(counts) == accepted, f"applied but never accepted: {list(set(counts) - accepted)[:5]}"
-say(f"assessment events: {len(counts)} ReportAccepted, each report exactly once")
+n = h.assert_applied_once(events_ep(), accepted, "ci-exactly-once", SERVICE_AT_ASSESSMENT)
+say(f"assessment events: {n} ReportAccepted, each report exactly once")
 
 
 class Ep:  # what archive_check needs of a stack

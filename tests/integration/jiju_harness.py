@@ -336,6 +336,7 @@ class Submitter:
         for ep in endpoints:
             s = self.ctx.socket(zmq.DEALER)
             s.setsockopt(zmq.LINGER, 0)
+            s.setsockopt(zmq.SNDTIMEO, 20000)
             set_curve(s, curve)
             s.connect(ep)
             self.socks.append(s)
@@ -345,7 +346,13 @@ class Submitter:
         self.next = 0
 
     def _send(self, rid, data, idx):
-        self.socks[idx].send(data, zmq.NOBLOCK)
+        try:
+            self.socks[idx].send(data, zmq.NOBLOCK)
+        except zmq.Again:
+            # The pipe to this replica is full (it was killed and its queue
+            # holds what we sent before): wait for it, up to SNDTIMEO, as a
+            # client under backpressure would; zmq.Again again is a failure.
+            self.socks[idx].send(data)
         self.pending[rid] = [data, time.monotonic(), idx, self.pending.get(rid, [0, 0, 0, 0])[3] + 1]
 
     def _poll(self, ms):
@@ -571,6 +578,37 @@ def assess_query(endpoint, **kind):
     rep.ParseFromString(raw)
     assert rep.ok, rep.error
     return rep
+
+
+def assert_applied_once(events_ep, accepted, consumer_id, curve=None, timeout=240):
+    """Follow assessment's events stream from seq 1 (curve: as set_curve)
+    until every report id in `accepted` was applied, then for 2 s more, and
+    assert each was applied exactly once and none rejected or unknown: the
+    exactly-once check of the compose and Swarm tests. Returns the count."""
+    tail = StreamTail(events_ep, "events", consumer_id, from_seq=1, curve=curve)
+    counts, rejected = {}, {}
+
+    def all_applied():
+        for _, env in tail.poll(200):
+            body = env.WhichOneof("body")
+            if body == "report_accepted":
+                rid = env.report_accepted.report.report_id
+                counts[rid] = counts.get(rid, 0) + 1
+            elif body == "report_rejected":
+                rejected[env.report_rejected.report.report_id] = env.report_rejected
+        return accepted <= set(counts) | set(rejected)
+    try:
+        wait_until(all_applied, timeout, what="assessment to apply every accepted report")
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            all_applied()
+    finally:
+        tail.close()
+    assert not rejected, f"assessment rejected: {list(rejected.items())[:3]}"
+    twice = {k: v for k, v in counts.items() if v != 1}
+    assert not twice, f"applied more than once: {list(twice.items())[:5]}"
+    assert set(counts) == accepted, f"applied but never accepted: {list(set(counts) - accepted)[:5]}"
+    return len(counts)
 
 
 def wait_until(pred, timeout, step=0.05, what="condition"):

@@ -91,6 +91,11 @@ static void test_utf16(void **state)
     out = conv(le, sizeof le - 1, "UTF-16", enc, JIJU_OK, err, &n);
     assert_string_equal(out, "报告期\tA\r\n");
     free(out);
+    /* without a BOM (not Excel, but other programs): told by its NUL bytes */
+    out = conv(le + 2, sizeof le - 3, NULL, enc, JIJU_OK, err, &n);
+    assert_string_equal(enc, "UTF-16LE");
+    assert_string_equal(out, "报告期\tA\r\n");
+    free(out);
     /* an odd byte at the end: cut off, named by offset */
     conv(le, sizeof le - 2, "UTF-16LE", enc, JIJU_ERR_INVALID, err, NULL);
     assert_non_null(strstr(err, "offset 14"));
