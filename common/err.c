@@ -18,6 +18,8 @@ static const char *const names[JIJU_ERR__COUNT] = {
     [JIJU_ERR_REJECTED] = "rejected",
     [JIJU_ERR_AGAIN] = "try again",
     [JIJU_ERR_UNAVAILABLE] = "unavailable (disk full)",
+    [JIJU_ERR_TRIMMED] = "records trimmed from the producer's log",
+    [JIJU_ERR_INCARNATION] = "producer incarnation contradicts the consumer's history",
 };
 
 const char *jiju_err_str(int err)

@@ -19,6 +19,8 @@ typedef enum {
     JIJU_ERR_REJECTED,    /* refused by validation */
     JIJU_ERR_AGAIN,       /* try again later (back-pressure) */
     JIJU_ERR_UNAVAILABLE, /* cannot take work now (disk full): nothing done, retry later */
+    JIJU_ERR_TRIMMED,     /* records a consumer needs were trimmed from the producer's log */
+    JIJU_ERR_INCARNATION, /* a producer's incarnation contradicts what its consumer holds */
     JIJU_ERR__COUNT
 } jiju_err;
 

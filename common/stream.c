@@ -19,13 +19,13 @@
 
 /* ---- sessions ---- */
 
-static session *session_add(stream_peer_t *p)
+static stream_session *session_add(stream_peer_t *p)
 {
-    session *s;
+    stream_session *s;
 
     if (p->n_sess == p->cap_sess) {
         size_t cap = p->cap_sess ? p->cap_sess * 2 : 8;
-        session **n = realloc(p->sess, cap * sizeof *n);
+        stream_session **n = realloc(p->sess, cap * sizeof *n);
         if (!n)
             return NULL;
         p->sess = n;
@@ -39,7 +39,7 @@ static session *session_add(stream_peer_t *p)
     return s;
 }
 
-static session *session_by_rid(stream_peer_t *p, const uint8_t *rid, size_t len)
+static stream_session *session_by_rid(stream_peer_t *p, const uint8_t *rid, size_t len)
 {
     for (size_t i = 0; i < p->n_sess; i++)
         if (p->sess[i]->rid_len == len && memcmp(p->sess[i]->rid, rid, len) == 0)
@@ -54,7 +54,7 @@ static void sessions_reap(stream_peer_t *p)
     size_t j = 0;
 
     for (size_t i = 0; i < p->n_sess; i++) {
-        session *s = p->sess[i];
+        stream_session *s = p->sess[i];
         if (s->dead && p->is_server) {
             log_limited(LOG_INFO, "stream_session_closed", "endpoint=%s peer=%s stream=%s", p->endpoint,
                      s->peer_id, s->stream);
@@ -68,7 +68,7 @@ static void sessions_reap(stream_peer_t *p)
 
 /* ---- producer side ---- */
 
-static void producer_pump(stream_peer_t *p, session *s)
+static void producer_pump(stream_peer_t *p, stream_session *s)
 {
     Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
     Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
@@ -91,7 +91,7 @@ static void producer_pump(stream_peer_t *p, session *s)
         r.seq = seq; /* seq > next_send only after trimming */
         r.envelope.data = (uint8_t *)v;
         r.envelope.len = vlen;
-        if (peer_send(p, s, &f) != JIJU_OK)
+        if (stream_send(p, s, &f) != JIJU_OK)
             break;
         stream_metrics_record(p, s, 1, vlen);
         s->next_send = seq + 1;
@@ -100,36 +100,79 @@ static void producer_pump(stream_peer_t *p, session *s)
     store_iter_destroy(&it);
 }
 
-static void producer_on_resume(stream_peer_t *p, session *s, const Jiju__V1__Resume *r)
+/* A session-ending refusal, ours (send: tell the peer with ERROR code) or
+ * the peer's. One warning line; a connector refused again for the same
+ * reason at each retry logs it once, until a session runs again. */
+static void session_refuse(stream_peer_t *p, stream_session *s, int err, const char *code,
+                           const char *why, int send)
 {
-    uint64_t next = r->next_seq;
-
-    if (next == 0)
-        next = stream_acked(p->store, stream_log_name(s->log), s->peer_id) + 1;
-    if (next < stream_log_first(s->log))
-        next = stream_log_first(s->log);
-    /* A consumer ahead of the log means the producer's store was lost or
-     * rebuilt shorter: records it appends next will look like duplicates to
-     * that consumer. Say so loudly; docs/operations.md tells what to do. */
-    if (next > stream_log_last(s->log) + 1)
-        log_limited(LOG_WARN, "stream_consumer_ahead", "endpoint=%s peer=%s stream=%s consumer_next=%llu "
-                 "log_last=%llu", p->endpoint, s->peer_id, s->stream, (unsigned long long)next,
-                 (unsigned long long)stream_log_last(s->log));
-    s->next_send = next;
-    s->acked = next - 1;
-    s->credit = r->credit ? r->credit : 1;
-    s->state = SESS_ACTIVE;
-    log_limited(LOG_INFO, "stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu", p->endpoint,
-             s->peer_id, s->stream, (unsigned long long)next,
-             (unsigned long long)stream_log_last(s->log));
+    if (p->is_server || p->status != err)
+        log_limited(LOG_WARN, "stream_refused", "endpoint=%s peer=%s stream=%s key=%s by=%s code=%s "
+                 "reason=\"%s\"", p->endpoint, s->peer_id, s->stream, s->key[0] ? s->key : "-",
+                 send ? "us" : "peer", code, why);
+    else
+        log_debug("stream_refused", "endpoint=%s peer=%s code=%s again=1", p->endpoint,
+                  s->peer_id, code);
+    if (send)
+        stream_send_error(p, s, code, why);
+    p->status = err;
+    if (p->is_server)
+        s->dead = 1;
+    else
+        s->state = SESS_REFUSED; /* heard nothing more for timeout_ms: start again */
+    if (p->refused_fn)
+        p->refused_fn(p->refused_arg, err, code, why);
 }
 
-static void producer_on_ack(session *s, uint64_t seq)
+static void producer_on_resume(stream_peer_t *p, stream_session *s, const Jiju__V1__Resume *r)
 {
+    uint64_t next = r->next_seq, last = stream_log_last(s->log);
+    uint64_t stored = stream_acked(p->store, stream_log_name(s->log), s->peer_id);
+    char why[160];
+
+    if (next == 0) /* an ack stored before acks were checked may lie beyond the log */
+        next = (stored < last ? stored : last) + 1;
+    /* Beyond the log: nothing there to send, and storing it as an ack would
+     * make a later RESUME 0 start past records it never got. */
+    if (next > last + 1) {
+        snprintf(why, sizeof why, "RESUME next_seq %llu is beyond the log (last seq %llu)",
+                 (unsigned long long)next, (unsigned long long)last);
+        session_refuse(p, s, JIJU_ERR_PROTOCOL, "E_STREAM_BEYOND_LOG", why, 1);
+        return;
+    }
+    if (next < stream_log_first(s->log))
+        next = stream_log_first(s->log); /* trimmed: the consumer sees the jump (stream_seq_judge) */
+    s->next_send = next;
+    s->acked = next - 1; /* the credit window's base: a re-read from an earlier seq */
+    s->acked_saved = stored; /* the stored ack only moves forward */
+    s->credit = r->credit ? r->credit : 1;
+    s->state = SESS_ACTIVE;
+    p->status = JIJU_OK;
+    log_limited(LOG_INFO, "stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu", p->endpoint,
+             s->peer_id, s->stream, (unsigned long long)next, (unsigned long long)last);
+}
+
+/* An ACK up to seq: never beyond what this consumer can have received, the
+ * highest RECORD sent on this session (next_send - 1, never beyond the log)
+ * or the ack already stored (a consumer re-reading from an earlier seq may
+ * repeat it). A heartbeat's position beyond that is ignored, an ACK refused. */
+static void producer_on_ack(stream_peer_t *p, stream_session *s, uint64_t seq, int is_ack)
+{
+    uint64_t limit = s->next_send - 1 > s->acked_saved ? s->next_send - 1 : s->acked_saved;
+    char why[160];
+
+    if (s->state != SESS_ACTIVE)
+        return;
+    if (seq > limit) {
+        if (!is_ack)
+            return;
+        snprintf(why, sizeof why, "ACK seq %llu is beyond the last record sent (%llu)",
+                 (unsigned long long)seq, (unsigned long long)limit);
+        session_refuse(p, s, JIJU_ERR_PROTOCOL, "E_STREAM_BAD_ACK", why, 1);
+        return;
+    }
     if (seq > s->acked)
         s->acked = seq;
-    if (s->next_send <= s->acked)
-        s->next_send = s->acked + 1;
 }
 
 /* Acks are advisory (resume point for store-less subscribers, trimming), so
@@ -140,16 +183,17 @@ static void producer_save_acks(stream_peer_t *p)
     store_txn_t *t = NULL;
 
     for (size_t i = 0; i < p->n_sess; i++) {
-        session *s = p->sess[i];
+        stream_session *s = p->sess[i];
         char key[256];
         uint8_t v[8];
         size_t klen;
 
-        if (s->role != ROLE_PRODUCER || s->acked <= s->acked_saved || s->state != SESS_ACTIVE)
+        if (s->role != ROLE_PRODUCER || s->acked <= s->acked_saved || s->state != SESS_ACTIVE ||
+            s->dead)
             continue;
         if (!t && !(t = store_txn_new(p->store)))
             return;
-        klen = cursor_key(stream_log_name(s->log), s->peer_id, key, sizeof key);
+        klen = stream_cursor_key(stream_log_name(s->log), s->peer_id, key, sizeof key);
         store_be64_put(v, s->acked);
         store_txn_put(t, p->cf_acks, key, klen, v, 8);
         s->acked_saved = s->acked;
@@ -178,7 +222,7 @@ static void consumer_commit(stream_peer_t *p)
     stream_metrics_commit(p, p->txn_records);
     p->txn_records = 0;
     for (size_t i = 0; i < p->n_sess; i++) {
-        session *s = p->sess[i];
+        stream_session *s = p->sess[i];
         if (s->role == ROLE_CONSUMER && s->pending > s->applied) {
             s->applied = s->pending;
             s->need_ack = 1;
@@ -208,33 +252,49 @@ static int consumer_writable(stream_peer_t *p)
     return ok;
 }
 
-static void consumer_on_record(stream_peer_t *p, session *s, const Jiju__V1__Record *r)
+/* Record r of session s, judged by the one sequencing rule. */
+static void consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__V1__Record *r)
 {
-    uint64_t cur;
-    char key[256];
+    uint64_t cur, prev = s->last_rx_seq;
+    int64_t now = clock_mono_ms();
+    char key[256], why[256];
     uint8_t v[8];
     size_t klen;
     int rc;
 
-    if (s->state != SESS_ACTIVE || p->store_full)
+    if (s->state != SESS_ACTIVE || s->dead || p->store_full)
         return;
-    s->last_record_at = clock_mono_ms();
-    cur = txn_cursor(p, s);
-    if (r->seq <= cur) { /* a duplicate: already applied */
+    s->last_rx_seq = r->seq;
+    s->last_record_at = now;
+    cur = stream_txn_cursor(p, s);
+    switch (stream_seq_judge(cur + 1, r->seq, prev, s->gap_resume)) {
+    case STREAM_SEQ_DUP: /* already applied */
         s->need_ack = 1;
         return;
+    case STREAM_SEQ_GAP: /* ask again, once per gap and interval */
+        if (!s->gap_resume || s->last_resume_at + p->o.heartbeat_ms < now)
+            stream_send_resume(p, s, cur + 1);
+        return;
+    case STREAM_SEQ_TRIMMED:
+        snprintf(why, sizeof why, "producer %s restarted at seq %llu after RESUME %llu: records "
+                 "%llu..%llu are trimmed from its log", s->peer_id, (unsigned long long)r->seq,
+                 (unsigned long long)(cur + 1), (unsigned long long)(cur + 1),
+                 (unsigned long long)(r->seq - 1));
+        session_refuse(p, s, JIJU_ERR_TRIMMED, "E_STREAM_TRIMMED", why, 1);
+        return;
+    case STREAM_SEQ_APPLY:
+        break;
     }
-    if (r->seq != cur + 1) { /* a gap: ask again, once per gap and interval */
-        if (s->last_resume != cur + 1 || s->last_resume_at + p->o.heartbeat_ms < clock_mono_ms())
-            send_resume(p, s, cur + 1);
+    s->gap_resume = 0;
+    rc = p->apply_fn(p->arg, s->peer_id, r->seq, r->envelope.data, r->envelope.len, p->txn);
+    if (rc != 0) { /* never skipped: a forged or garbage record moves no cursor */
+        snprintf(why, sizeof why, "record seq %llu (%zu bytes) refused by the consumer: %s",
+                 (unsigned long long)r->seq, r->envelope.len, jiju_err_str(rc));
+        session_refuse(p, s, JIJU_ERR_PROTOCOL, "E_STREAM_BAD_RECORD", why, 1);
         return;
     }
-    rc = p->apply_fn(p->arg, s->peer_id, r->seq, r->envelope.data, r->envelope.len, p->txn);
-    if (rc != 0)
-        log_limited(LOG_WARN, "stream_record_skipped", "endpoint=%s producer=%s seq=%llu rc=%d", p->endpoint,
-                 s->peer_id, (unsigned long long)r->seq, rc);
     stream_metrics_record(p, s, 0, r->envelope.len);
-    klen = cursor_key(s->stream, s->peer_id, key, sizeof key);
+    klen = stream_cursor_key(s->stream, s->peer_id, key, sizeof key);
     store_be64_put(v, r->seq);
     store_txn_put(p->txn, p->cf_cursor, key, klen, v, 8);
     s->pending = r->seq;
@@ -242,65 +302,123 @@ static void consumer_on_record(stream_peer_t *p, session *s, const Jiju__V1__Rec
         consumer_commit(p);
 }
 
-static void consumer_start(stream_peer_t *p, session *s)
+static void consumer_start(stream_peer_t *p, stream_session *s)
 {
     s->applied = s->pending = stream_cursor(p->store, s->stream, s->peer_id);
     s->state = SESS_ACTIVE;
-    send_resume(p, s, s->applied + 1);
-    log_limited(LOG_INFO, "stream_follow", "endpoint=%s producer=%s stream=%s from=%llu", p->endpoint,
-             s->peer_id, s->stream, (unsigned long long)(s->applied + 1));
+    s->last_rx_seq = 0;
+    stream_send_resume(p, s, s->applied + 1);
+    log_limited(LOG_INFO, "stream_follow", "endpoint=%s producer=%s stream=%s from=%llu store_id=%s epoch=%llu",
+             p->endpoint, s->peer_id, s->stream, (unsigned long long)(s->applied + 1), s->store_id,
+             (unsigned long long)s->epoch);
+}
+
+/* Our consumer's check of a producer's HELLO (stream_incarnation.c). */
+static int consumer_accept(stream_peer_t *p, stream_session *s, const Jiju__V1__Hello *h)
+{
+    const char *code = "E_STREAM_INCARNATION";
+    char why[384];
+    int rc = stream_incarnation_check(p, s, h, &code, why, sizeof why);
+
+    if (rc == JIJU_OK && (rc = stream_incarnation_save(p, s)) != JIJU_OK)
+        snprintf(why, sizeof why, "cannot store the producer's incarnation: %s", jiju_err_str(rc));
+    if (rc != JIJU_OK) {
+        session_refuse(p, s, rc == JIJU_ERR_TRIMMED ? rc : JIJU_ERR_INCARNATION, code, why, 1);
+        return 0;
+    }
+    p->status = JIJU_OK;
+    return 1;
 }
 
 /* ---- HELLO ---- */
 
-static void server_on_hello(stream_peer_t *p, session *s, const Jiju__V1__Hello *h)
+/* A peer that reconnects gets a new routing id: its old session is a zombie
+ * that would only time out later. */
+static void zombies_end(stream_peer_t *p, const stream_session *s)
 {
-    /* A peer that reconnects gets a new routing id: its old session is a
-     * zombie that would only time out later. */
     for (size_t i = 0; i < p->n_sess; i++) {
-        session *o = p->sess[i];
-        if (o != s && !o->dead && strcmp(o->peer_id, h->peer_id) == 0 &&
-            strcmp(o->stream, h->stream) == 0 && o->role == s->role)
+        stream_session *o = p->sess[i];
+        if (o != s && !o->dead && strcmp(o->peer_id, s->peer_id) == 0 &&
+            strcmp(o->stream, s->stream) == 0 && o->role == s->role)
             o->dead = 1;
     }
+}
+
+static void server_on_hello(stream_peer_t *p, stream_session *s, const Jiju__V1__Hello *h)
+{
     if (s->role == ROLE_PRODUCER) {
         stream_refusal why = {"E_STREAM_UNKNOWN_STREAM", "no such stream for this consumer"};
+
+        zombies_end(p, s);
         s->log = p->log_fn ? p->log_fn(p->arg, s->stream, s->peer_id, &why) : NULL;
         if (!s->log) {
-            send_error(p, s, why.code, why.message);
+            stream_send_error(p, s, why.code, why.message);
             s->dead = 1;
             return;
         }
         s->state = SESS_WAIT_RESUME;
-        send_hello(p, s);
+        stream_send_hello(p, s);
         return;
     }
     if (!p->apply_fn) {
-        send_error(p, s, "E_STREAM_NOT_ACCEPTED", "this endpoint does not accept producers");
+        stream_send_error(p, s, "E_STREAM_NOT_ACCEPTED", "this endpoint does not accept producers");
         s->dead = 1;
         return;
     }
-    send_hello(p, s);
+    /* a producer id is taken over only by its own incarnation, restarted */
+    if (!consumer_accept(p, s, h))
+        return;
+    zombies_end(p, s);
+    stream_send_hello(p, s);
     consumer_start(p, s);
 }
 
-static void client_on_hello(stream_peer_t *p, session *s, const Jiju__V1__Hello *h)
+static void client_on_hello(stream_peer_t *p, stream_session *s, const Jiju__V1__Hello *h)
 {
+    if (s->state != SESS_WAIT_HELLO)
+        return;
     snprintf(s->peer_id, sizeof s->peer_id, "%s", h->peer_id ? h->peer_id : "");
-    if (s->role == ROLE_CONSUMER)
-        consumer_start(p, s);
-    else
+    if (s->role == ROLE_CONSUMER) {
+        if (consumer_accept(p, s, h))
+            consumer_start(p, s);
+    } else {
         s->state = SESS_WAIT_RESUME;
+    }
+}
+
+/* ERROR from the peer: the session is over. A connector whose session the
+ * binder no longer knows starts again at once; any other refusal waits for
+ * the timeout, so a refused connector does not spin. */
+static void peer_on_error(stream_peer_t *p, stream_session *s, const Jiju__V1__StreamError *e)
+{
+    const char *code = e->code ? e->code : "", *msg = e->message ? e->message : "";
+    int err = strcmp(code, "E_STREAM_INCARNATION") == 0 ? JIJU_ERR_INCARNATION
+              : strcmp(code, "E_STREAM_TRIMMED") == 0   ? JIJU_ERR_TRIMMED
+                                                         : JIJU_ERR_PROTOCOL;
+
+    if (p->is_server || strcmp(code, "E_STREAM_NO_SESSION") == 0) {
+        log_limited(LOG_WARN, "stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint, s->peer_id,
+                 code);
+        if (p->is_server)
+            s->dead = 1;
+        else
+            p->reconnect = 1;
+        return;
+    }
+    session_refuse(p, s, err, code, msg, 0);
 }
 
 /* ---- dispatch ---- */
 
-static void on_frame(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *f)
+static void on_frame(stream_peer_t *p, stream_session *s, const Jiju__V1__StreamFrame *f)
 {
     s->last_rx = clock_mono_ms();
     switch (f->kind_case) {
     case JIJU__V1__STREAM_FRAME__KIND_HELLO:
-        if (p->is_server)
+        if (p->is_server && s->state != SESS_WAIT_HELLO) /* one HELLO per session */
+            session_refuse(p, s, JIJU_ERR_PROTOCOL, "E_STREAM_BAD_FRAME",
+                           "HELLO on a session already open", 1);
+        else if (p->is_server)
             server_on_hello(p, s, f->hello);
         else
             client_on_hello(p, s, f->hello);
@@ -315,26 +433,21 @@ static void on_frame(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *
         break;
     case JIJU__V1__STREAM_FRAME__KIND_ACK:
         if (s->role == ROLE_PRODUCER)
-            producer_on_ack(s, f->ack->seq);
+            producer_on_ack(p, s, f->ack->seq, 1);
         break;
     case JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT:
         if (s->role == ROLE_CONSUMER)
             s->peer_position = f->heartbeat->position;
         if (s->role == ROLE_PRODUCER && s->state == SESS_ACTIVE)
-            producer_on_ack(s, f->heartbeat->position); /* repairs a lost ACK */
+            producer_on_ack(p, s, f->heartbeat->position, 0); /* repairs a lost ACK */
         else if (s->role == ROLE_CONSUMER && s->state == SESS_ACTIVE &&
                  f->heartbeat->position > s->pending &&
                  s->last_record_at + p->o.heartbeat_ms < s->last_rx &&
                  s->last_resume_at + p->o.heartbeat_ms < s->last_rx && consumer_writable(p))
-            send_resume(p, s, s->pending + 1); /* records lost in a reconnect or a full disk */
+            stream_send_resume(p, s, s->pending + 1); /* records lost in a reconnect or a full disk */
         break;
     case JIJU__V1__STREAM_FRAME__KIND_ERROR:
-        log_limited(LOG_WARN, "stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint, s->peer_id,
-                 f->error->code ? f->error->code : "");
-        if (p->is_server)
-            s->dead = 1;
-        else
-            p->reconnect = 1;
+        peer_on_error(p, s, f->error);
         break;
     default:
         break;
@@ -345,19 +458,43 @@ static void on_frame(stream_peer_t *p, session *s, const Jiju__V1__StreamFrame *
 static void send_error_to(stream_peer_t *p, const uint8_t *rid, size_t rid_len, const char *code,
                           const char *msg)
 {
-    session tmp = {0};
+    stream_session tmp = {0};
 
     memcpy(tmp.rid, rid, rid_len);
     tmp.rid_len = rid_len;
-    send_error(p, &tmp, code, msg);
+    stream_send_error(p, &tmp, code, msg);
+}
+
+/* Room for one more session of key user (NULL: plain)? If not, why. */
+static int sessions_room(const stream_peer_t *p, const char *user, char *why, size_t cap)
+{
+    size_t all = 0, mine = 0;
+
+    for (size_t i = 0; i < p->n_sess; i++) {
+        if (p->sess[i]->dead)
+            continue;
+        all++;
+        if (user && strcmp(p->sess[i]->key, user) == 0)
+            mine++;
+    }
+    if (all >= p->o.max_sessions) {
+        snprintf(why, cap, "endpoint has %zu sessions, the most it takes", all);
+        return 0;
+    }
+    if (user && mine >= p->o.max_sessions_per_key) {
+        snprintf(why, cap, "key %s has %zu sessions, the most one key may open", user, mine);
+        return 0;
+    }
+    return 1;
 }
 
 /* A server frame from a routing id without a session must be a HELLO, from
- * a key allowed to open that session. */
-static session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t rid_len,
-                                   const Jiju__V1__StreamFrame *f, const char *user)
+ * a key allowed to open that session, while the endpoint and the key have
+ * room for it. */
+static stream_session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t rid_len,
+                                          const Jiju__V1__StreamFrame *f, const char *user)
 {
-    session *s = session_by_rid(p, rid, rid_len);
+    stream_session *s = session_by_rid(p, rid, rid_len);
     const Jiju__V1__Hello *h;
     char why[256];
 
@@ -368,13 +505,24 @@ static session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t 
         return NULL;
     }
     h = f->hello;
-    if (!h->peer_id || !*h->peer_id || !h->stream || strlen(h->peer_id) >= ID_MAX ||
-        strlen(h->stream) >= 64)
+    if (!h->peer_id || !*h->peer_id || !h->stream || !*h->stream ||
+        strlen(h->peer_id) >= STREAM_ID_MAX || strlen(h->stream) >= STREAM_NAME_MAX ||
+        (h->role != JIJU__V1__STREAM_ROLE__CONSUMER && h->role != JIJU__V1__STREAM_ROLE__PRODUCER) ||
+        rid_len > STREAM_RID_MAX || (user && strlen(user) >= KEYS_NAME_MAX)) {
+        send_error_to(p, rid, rid_len, "E_STREAM_BAD_FRAME",
+                      "HELLO needs peer_id (< 128 bytes), stream (< 64 bytes) and a role");
         return NULL;
+    }
     if (!stream_authorize(p, h, user, why, sizeof why)) {
         log_limited(LOG_WARN, "stream_forbidden", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
                  p->endpoint, user ? user : "-", h->peer_id, h->stream, why);
         send_error_to(p, rid, rid_len, "E_STREAM_FORBIDDEN", why);
+        return NULL;
+    }
+    if (!sessions_room(p, user, why, sizeof why)) {
+        log_limited(LOG_WARN, "stream_busy", "endpoint=%s key=%s peer=%s reason=\"%s\"", p->endpoint,
+                 user ? user : "-", h->peer_id, why);
+        send_error_to(p, rid, rid_len, "E_STREAM_BUSY", why);
         return NULL;
     }
     if (!(s = session_add(p)))
@@ -383,11 +531,38 @@ static session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t 
     s->rid_len = rid_len;
     snprintf(s->peer_id, sizeof s->peer_id, "%s", h->peer_id);
     snprintf(s->stream, sizeof s->stream, "%s", h->stream);
+    snprintf(s->key, sizeof s->key, "%s", user ? user : "");
     /* our role is the opposite of the peer's */
     s->role = h->role == JIJU__V1__STREAM_ROLE__CONSUMER ? ROLE_PRODUCER : ROLE_CONSUMER;
-    log_limited(LOG_INFO, "stream_session_open", "endpoint=%s peer=%s stream=%s our_role=%s", p->endpoint,
-             s->peer_id, s->stream, s->role == ROLE_PRODUCER ? "producer" : "consumer");
+    log_limited(LOG_INFO, "stream_session_open", "endpoint=%s peer=%s stream=%s key=%s our_role=%s",
+             p->endpoint, s->peer_id, s->stream, user ? user : "-",
+             s->role == ROLE_PRODUCER ? "producer" : "consumer");
     return s;
+}
+
+/* With CURVE, every session's key is asked again at each timer tick: a key
+ * removed (or its role changed) on SIGHUP loses its sessions within one
+ * heartbeat. */
+static void sessions_recheck(stream_peer_t *p)
+{
+    for (size_t i = 0; i < p->n_sess; i++) {
+        stream_session *s = p->sess[i];
+        Jiju__V1__Hello h = JIJU__V1__HELLO__INIT;
+        char why[256];
+
+        if (s->dead || !s->key[0])
+            continue;
+        h.peer_id = s->peer_id;
+        h.stream = s->stream;
+        h.role = s->role == ROLE_PRODUCER ? JIJU__V1__STREAM_ROLE__CONSUMER
+                                          : JIJU__V1__STREAM_ROLE__PRODUCER;
+        if (stream_authorize(p, &h, s->key, why, sizeof why))
+            continue;
+        log_limited(LOG_WARN, "stream_revoked", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
+                 p->endpoint, s->key, s->peer_id, s->stream, why);
+        stream_send_error(p, s, "E_STREAM_REVOKED", why);
+        s->dead = 1;
+    }
 }
 
 static int recv_part(void *sock, zmq_msg_t *m)
@@ -405,7 +580,7 @@ static int peer_read_one(stream_peer_t *p)
 {
     zmq_msg_t rid, body;
     Jiju__V1__StreamFrame *f;
-    session *s = NULL;
+    stream_session *s = NULL;
     int more = 0;
 
     if (p->is_server) {
@@ -452,9 +627,9 @@ static void peer_after_batch(stream_peer_t *p)
 {
     consumer_commit(p);
     for (size_t i = 0; i < p->n_sess; i++) {
-        session *s = p->sess[i];
+        stream_session *s = p->sess[i];
         if (s->role == ROLE_CONSUMER && s->need_ack && !s->dead)
-            send_ack(p, s);
+            stream_send_ack(p, s);
         else if (s->role == ROLE_PRODUCER && !s->dead)
             producer_pump(p, s);
     }
@@ -469,7 +644,7 @@ static void peer_on_readable(svc_t *svc, void *arg)
     (void)svc;
     if (p->apply_fn)
         consumer_writable(p);
-    for (int i = 0; i < DRAIN_MAX; i++)
+    for (int i = 0; i < STREAM_DRAIN_MAX; i++)
         if (peer_read_one(p) < 0)
             break;
     peer_after_batch(p);
@@ -521,7 +696,7 @@ out_close:
 
 static void client_connect(stream_peer_t *p)
 {
-    session *s = p->sess[0];
+    stream_session *s = p->sess[0];
 
     if (p->sock) {
         svc_forget(p->svc, p->sock);
@@ -532,10 +707,12 @@ static void client_connect(stream_peer_t *p)
     s->dead = 0;
     s->last_rx = s->last_tx = clock_mono_ms();
     s->last_resume = 0;
+    s->last_rx_seq = 0;
+    s->gap_resume = 0;
     s->pending = s->applied;
     p->reconnect = 0;
     if (p->sock)
-        send_hello(p, s);
+        stream_send_hello(p, s);
 }
 
 static void peer_on_timer(svc_t *svc, void *arg)
@@ -545,20 +722,24 @@ static void peer_on_timer(svc_t *svc, void *arg)
 
     (void)svc;
     for (size_t i = 0; i < p->n_sess; i++) {
-        session *s = p->sess[i];
+        stream_session *s = p->sess[i];
         if (now - s->last_rx > p->o.timeout_ms) {
             if (p->is_server) {
                 s->dead = 1;
             } else {
                 p->reconnect = 1;
-                log_warn("stream_peer_silent", "endpoint=%s peer=%s silent_ms=%lld",
-                         p->endpoint, s->peer_id, (long long)(now - s->last_rx));
+                if (s->state != SESS_REFUSED) /* a refusal was said already */
+                    log_warn("stream_peer_silent", "endpoint=%s peer=%s silent_ms=%lld",
+                             p->endpoint, s->peer_id, (long long)(now - s->last_rx));
             }
             continue;
         }
-        if (now - s->last_tx >= p->o.heartbeat_ms && (s->state != SESS_WAIT_HELLO || p->is_server))
-            send_heartbeat(p, s);
+        if (now - s->last_tx >= p->o.heartbeat_ms && !s->dead && s->state != SESS_REFUSED &&
+            (s->state != SESS_WAIT_HELLO || p->is_server))
+            stream_send_heartbeat(p, s);
     }
+    if (p->is_server && svc_zap(p->svc))
+        sessions_recheck(p);
     if (!p->is_server && p->reconnect) {
         consumer_commit(p);
         client_connect(p);
@@ -584,6 +765,10 @@ static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
         p->o.credit = 1000;
     if (!p->o.max_batch)
         p->o.max_batch = 5000;
+    if (!p->o.max_sessions)
+        p->o.max_sessions = 1024;
+    if (!p->o.max_sessions_per_key)
+        p->o.max_sessions_per_key = 64;
     snprintf(p->self_id, sizeof p->self_id, "%s", o->self_id ? o->self_id : "anonymous");
     snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
     snprintf(p->server_key, sizeof p->server_key, "%s", o->server_key ? o->server_key : "");
@@ -625,7 +810,7 @@ static stream_peer_t *client_new(svc_t *svc, store_t *store, const char *endpoin
                                  const char *stream_name, const stream_opts *opts, int role)
 {
     stream_peer_t *p = peer_new(svc, store, endpoint, opts, 0);
-    session *s;
+    stream_session *s;
 
     if (!p)
         return NULL;
@@ -675,6 +860,17 @@ void stream_on_committed(stream_peer_t *peer, stream_committed_fn fn, void *arg)
     peer->committed_arg = arg;
 }
 
+void stream_on_refused(stream_peer_t *peer, stream_refused_fn fn, void *arg)
+{
+    peer->refused_fn = fn;
+    peer->refused_arg = arg;
+}
+
+int stream_peer_status(const stream_peer_t *peer)
+{
+    return peer->status;
+}
+
 const char *stream_peer_endpoint(const stream_peer_t *p)
 {
     return p->endpoint;
@@ -682,7 +878,7 @@ const char *stream_peer_endpoint(const stream_peer_t *p)
 
 uint64_t stream_peer_acked(const stream_peer_t *p)
 {
-    const session *s = p->n_sess ? p->sess[0] : NULL;
+    const stream_session *s = p->n_sess ? p->sess[0] : NULL;
 
     if (p->is_server || !s || s->role != ROLE_PRODUCER || s->state != SESS_ACTIVE)
         return 0;

@@ -31,7 +31,11 @@
 
 typedef struct stream_log stream_log_t;
 
-/* Open the log `name` in store (recovers its last seq). Caller owns it. */
+#define STREAM_STORE_ID_LEN 36 /* a UUID's text */
+
+/* Open the log `name` in store (recovers its last seq, also after it was
+ * trimmed empty: sequence numbers never restart) and start a new epoch of
+ * its incarnation, synced. NULL on failure. Caller owns it. */
 stream_log_t *stream_log_open(store_t *store, const char *name);
 void stream_log_destroy(stream_log_t **log);
 
@@ -43,6 +47,17 @@ uint64_t stream_log_first(const stream_log_t *log);
 /* The sequence the next append will take (counts appends not yet committed),
  * so a caller can write it into the record (Envelope.seq) before appending. */
 uint64_t stream_log_next(const stream_log_t *log);
+/* The log's incarnation, sent in HELLO: the id of its store (made once,
+ * with the store's first log) and the epoch (opens of this log so far). */
+const char *stream_log_store_id(const stream_log_t *log);
+uint64_t stream_log_epoch(const stream_log_t *log);
+/* Continue an incarnation in a log rebuilt from elsewhere (assessment's
+ * events log restored from the archive): the log's store takes store_id,
+ * and the log's epoch becomes epoch + 1, synced, so the consumers that hold
+ * (store_id, epoch) follow the rebuilt log as the same producer. Only while
+ * the log is empty: JIJU_ERR_EXISTS otherwise, JIJU_ERR_INVALID for an id
+ * that is not STREAM_STORE_ID_LEN characters. */
+int stream_log_adopt(stream_log_t *log, const char *store_id, uint64_t epoch);
 
 /* Append one record inside txn. It is visible once txn commits. The caller
  * must commit (or exit) every txn it appended to: a txn discarded after an
@@ -65,8 +80,10 @@ int stream_log_iter_seq(const stream_log_t *log, store_iter_t *it, uint64_t *seq
 typedef struct stream_peer stream_peer_t;
 
 /* Apply one record from producer_id at seq inside txn. Return 0 when applied.
- * Non-zero means "skip this record" (it is counted as applied so the stream
- * moves on, and logged): the callback must not have written to txn then. */
+ * Non-zero refuses the record: the cursor does not move, the producer gets
+ * ERROR E_STREAM_BAD_RECORD and its session ends (a forged or garbage
+ * record never advances a cursor); the callback must not have written to
+ * txn then. */
 typedef int (*stream_apply_fn)(void *arg, const char *producer_id, uint64_t seq,
                                const uint8_t *data, size_t len, store_txn_t *txn);
 
@@ -87,12 +104,22 @@ typedef stream_log_t *(*stream_log_fn)(void *arg, const char *stream, const char
  * (e.g. to coalesce work). May be NULL. */
 typedef void (*stream_committed_fn)(void *arg);
 
+/* Called when the other end refuses us, or we refuse it, for a reason
+ * retrying will not cure: err is JIJU_ERR_INCARNATION (a producer
+ * incarnation contradicts the consumer's history), JIJU_ERR_TRIMMED (a
+ * consumer needs records the producer trimmed) or JIJU_ERR_PROTOCOL (any
+ * other ERROR, e.g. E_STREAM_FORBIDDEN); code is the ERROR code and why its
+ * message. A connector keeps retrying after timeout_ms; a service may stop. */
+typedef void (*stream_refused_fn)(void *arg, int err, const char *code, const char *why);
+
 typedef struct stream_opts {
     const char *self_id;  /* our peer id in HELLO (instance id); required */
     int heartbeat_ms;     /* default 1000 */
     int timeout_ms;       /* silence before a peer is dead; default 5000 */
     uint32_t credit;      /* window we grant as consumer; default 1000 */
     uint32_t max_batch;   /* records applied per commit; default 5000 */
+    uint32_t max_sessions;         /* binder: open sessions at most; default 1024 */
+    uint32_t max_sessions_per_key; /* binder with CURVE: per client key; default 64 */
     const char *server_key; /* connectors, when the loop has CURVE (svc_zap): the
                                Z85 public key of the endpoint's service */
 } stream_opts;
@@ -102,9 +129,12 @@ typedef struct stream_opts {
  * refuses that role). Caller owns the result.
  *
  * With CURVE (svc_zap) the endpoint is a CURVE server and a HELLO is
- * refused with E_STREAM_FORBIDDEN unless the client's key has role
- * "service", or role "subscriber" and it follows stream "deliveries" as its
- * own subscriber id (stream_auth.c). */
+ * refused with E_STREAM_FORBIDDEN unless the client's key may open it
+ * (stream_auth.c): a service key follows any stream; only an ingest key
+ * pushes "reports", as its own instance, and only the assessment key pushes
+ * "events"; a subscriber key follows stream "deliveries" as its own
+ * subscriber id. Sessions of a key removed on reload end within a
+ * heartbeat. */
 stream_peer_t *stream_serve(svc_t *svc, store_t *store, const char *endpoint,
                             const stream_opts *opts, stream_log_fn log_fn,
                             stream_apply_fn apply_fn, void *arg);
@@ -122,6 +152,14 @@ stream_peer_t *stream_follow(svc_t *svc, store_t *store, const char *endpoint,
 /* Run fn(arg) after each commit of applied records on this peer. */
 void stream_on_committed(stream_peer_t *peer, stream_committed_fn fn, void *arg);
 
+/* Run fn(arg, ...) at each refusal (see stream_refused_fn). */
+void stream_on_refused(stream_peer_t *peer, stream_refused_fn fn, void *arg);
+
+/* JIJU_OK while the peer's session runs (or before any refusal); else the
+ * jiju_err of the last refusal: JIJU_ERR_TRIMMED, JIJU_ERR_INCARNATION,
+ * JIJU_ERR_PROTOCOL. */
+int stream_peer_status(const stream_peer_t *peer);
+
 /* Highest seq a consumer with id consumer_id has acknowledged on the log
  * named log_name (persisted on the producer side; 0 if never). */
 uint64_t stream_acked(store_t *store, const char *log_name, const char *consumer_id);
@@ -136,6 +174,12 @@ uint64_t stream_peer_acked(const stream_peer_t *peer);
 const char *stream_peer_endpoint(const stream_peer_t *peer);
 
 void stream_peer_destroy(stream_peer_t **peer);
+
+/* The producer incarnation a consumer's store holds for (stream_name,
+ * producer_id), as stream_log_adopt takes it: JIJU_OK with store_id and
+ * *epoch filled, or JIJU_ERR_NOT_FOUND. */
+int stream_incarnation_held(store_t *store, const char *stream_name, const char *producer_id,
+                            char store_id[STREAM_STORE_ID_LEN + 1], uint64_t *epoch);
 
 /* Last applied seq for (stream_name, producer_id) in a consumer's store. */
 uint64_t stream_cursor(store_t *store, const char *stream_name, const char *producer_id);

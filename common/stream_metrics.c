@@ -10,7 +10,7 @@
 
 #include "metrics.h"
 
-static void labels3(char *buf, size_t cap, const stream_peer_t *p, const session *s)
+static void labels3(char *buf, size_t cap, const stream_peer_t *p, const stream_session *s)
 {
     int producing = s->role == ROLE_PRODUCER;
 
@@ -18,7 +18,7 @@ static void labels3(char *buf, size_t cap, const stream_peer_t *p, const session
                    "consumer", producing ? s->peer_id : p->self_id, NULL);
 }
 
-void stream_metrics_record(const stream_peer_t *p, const session *s, int out, size_t bytes)
+void stream_metrics_record(const stream_peer_t *p, const stream_session *s, int out, size_t bytes)
 {
     static metrics_family *rec[2], *by[2];
     char l[METRICS_LABELS_MAX];
@@ -61,7 +61,7 @@ static void collect(void *arg)
     char l[METRICS_LABELS_MAX];
 
     for (size_t i = 0; i < p->n_sess; i++) {
-        const session *s = p->sess[i];
+        const stream_session *s = p->sess[i];
         uint64_t top, at;
 
         if (s->dead || s->state != SESS_ACTIVE)

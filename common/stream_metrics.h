@@ -11,7 +11,7 @@
 void stream_metrics_track(stream_peer_t *p);
 void stream_metrics_untrack(stream_peer_t *p);
 /* One record applied (consumer, "in") or sent (producer, "out"). */
-void stream_metrics_record(const stream_peer_t *p, const session *s, int out, size_t bytes);
+void stream_metrics_record(const stream_peer_t *p, const stream_session *s, int out, size_t bytes);
 /* One synced commit of n applied records. */
 void stream_metrics_commit(const stream_peer_t *p, size_t n);
 

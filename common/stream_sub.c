@@ -12,7 +12,7 @@
 #include "err.h"
 #include "jiju/v1/stream.pb-c.h"
 #include "keys.h"
-#include "pb.h"
+#include "stream_int.h"
 #include "zap.h"
 
 enum sub_state { SUB_WAIT_HELLO = 0, SUB_ACTIVE };
@@ -48,34 +48,20 @@ typedef struct sub_out {
 
 static int sub_send(stream_sub_t *s, const Jiju__V1__StreamFrame *f)
 {
-    uint8_t *buf;
-    size_t len;
-    int rc = pb_pack(&f->base, &buf, &len);
-
-    if (rc != JIJU_OK)
-        return rc;
     /* A full pipe drops this frame: heartbeats and RESUMEs are repeated, an
      * ACK is repeated by the next heartbeat's position. */
-    if (zmq_send(s->sock, buf, len, ZMQ_DONTWAIT) < 0)
-        rc = errno == EAGAIN ? JIJU_ERR_AGAIN : JIJU_ERR_ZMQ;
-    else
+    int rc = stream_frame_send(s->sock, NULL, 0, f);
+
+    if (rc == JIJU_OK)
         s->last_tx = clock_mono_ms();
-    free(buf);
     return rc;
 }
 
 static void send_hello(stream_sub_t *s)
 {
-    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
-    Jiju__V1__Hello h = JIJU__V1__HELLO__INIT;
+    stream_frame b;
 
-    h.peer_id = s->consumer_id;
-    h.role = JIJU__V1__STREAM_ROLE__CONSUMER;
-    h.stream = s->stream;
-    h.protocol_version = 1;
-    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_HELLO;
-    f.hello = &h;
-    sub_send(s, &f);
+    sub_send(s, stream_frame_hello(&b, s->consumer_id, 0, s->stream, NULL));
 }
 
 /* Where to restart: after what the caller acknowledged, so the producer's
@@ -88,37 +74,24 @@ static uint64_t resume_point(const stream_sub_t *s)
 
 static void send_resume(stream_sub_t *s)
 {
-    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
-    Jiju__V1__Resume r = JIJU__V1__RESUME__INIT;
+    stream_frame b;
 
-    r.next_seq = resume_point(s);
-    r.credit = s->credit;
-    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RESUME;
-    f.resume = &r;
     s->last_resume_at = clock_mono_ms();
-    sub_send(s, &f);
+    sub_send(s, stream_frame_resume(&b, resume_point(s), s->credit));
 }
 
 static void send_ack(stream_sub_t *s)
 {
-    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
-    Jiju__V1__Ack a = JIJU__V1__ACK__INIT;
+    stream_frame b;
 
-    a.seq = s->acked;
-    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_ACK;
-    f.ack = &a;
-    sub_send(s, &f);
+    sub_send(s, stream_frame_ack(&b, s->acked));
 }
 
 static void send_heartbeat(stream_sub_t *s)
 {
-    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
-    Jiju__V1__Heartbeat h = JIJU__V1__HEARTBEAT__INIT;
+    stream_frame b;
 
-    h.position = s->acked;
-    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT;
-    f.heartbeat = &h;
-    sub_send(s, &f);
+    sub_send(s, stream_frame_heartbeat(&b, s->acked));
 }
 
 /* A fresh DEALER: an old one could still deliver frames of the abandoned
@@ -260,26 +233,30 @@ static uint64_t expected(const stream_sub_t *s)
 
 static int on_record(stream_sub_t *s, const Jiju__V1__Record *r, sub_out *out)
 {
-    uint64_t exp = expected(s), prev = s->last_rx_seq;
+    uint64_t prev = s->last_rx_seq;
     int64_t now = clock_mono_ms();
 
     s->last_rx_seq = r->seq;
     s->last_record_at = now;
-    if (s->state != SUB_ACTIVE || (s->delivered && r->seq <= s->delivered))
-        return JIJU_OK; /* a duplicate */
-    if (exp == 0 || r->seq == exp)
+    if (s->state != SUB_ACTIVE)
+        return JIJU_OK;
+    switch (stream_seq_judge(expected(s), r->seq, prev, s->gap_resume)) {
+    case STREAM_SEQ_APPLY:
         return deliver(s, r, out);
-    if (r->seq < exp)
-        return JIJU_OK; /* below an explicit --from: not wanted */
-    /* A gap. After our RESUME the producer restarts its sequence; if it
-     * restarts above exp again, the records between are trimmed away. */
-    if (s->gap_resume && r->seq <= prev)
+    case STREAM_SEQ_TRIMMED:
+        /* store-less: start again at what the producer still holds (a
+         * subscriber learns what retention dropped from EventsDropped) */
         return deliver(s, r, out);
-    if (!s->gap_resume || now - s->last_resume_at > s->heartbeat_ms) {
-        send_resume(s);
-        s->gap_resume = 1;
+    case STREAM_SEQ_GAP:
+        if (!s->gap_resume || now - s->last_resume_at > s->heartbeat_ms) {
+            send_resume(s);
+            s->gap_resume = 1;
+        }
+        return JIJU_OK;
+    case STREAM_SEQ_DUP: /* at or below what was delivered, or below --from */
+    default:
+        return JIJU_OK;
     }
-    return JIJU_OK;
 }
 
 static void on_heartbeat(stream_sub_t *s, uint64_t position)

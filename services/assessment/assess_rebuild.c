@@ -337,6 +337,34 @@ static int compare_decisions(stream_log_t *scratch, stream_log_t *events,
     return same ? JIJU_OK : JIJU_ERR_CONFLICT;
 }
 
+/* The rebuilt events log is the same log its consumers follow: it takes
+ * the incarnation the archive (one of them) holds for assessment's events,
+ * so notification, ingest and the archive accept it (stream.proto). Without
+ * one (an archive that never followed events) it stays a new incarnation,
+ * and consumers that followed the lost store refuse it: said here. */
+static int adopt_incarnation(stream_log_t *events, store_t *arch, const assess_config *cfg)
+{
+    char id[STREAM_STORE_ID_LEN + 1];
+    uint64_t epoch = 0;
+    int rc;
+
+    if (stream_incarnation_held(arch, "events", cfg->shared.instance, id, &epoch) != JIJU_OK) {
+        log_warn("rebuild_new_incarnation", "producer=%s store_id=%s reason=\"the archive holds "
+                 "no incarnation of this producer's events; consumers that followed the lost "
+                 "store refuse the rebuilt one (E_STREAM_INCARNATION)\"", cfg->shared.instance,
+                 stream_log_store_id(events));
+        return JIJU_OK;
+    }
+    if ((rc = stream_log_adopt(events, id, epoch)) != JIJU_OK) {
+        log_error("rebuild_refused", "reason=\"cannot adopt incarnation %s: %s\"", id,
+                  jiju_err_str(rc));
+        return rc;
+    }
+    log_info("rebuild_incarnation", "producer=%s store_id=%s epoch=%llu", cfg->shared.instance,
+             id, (unsigned long long)stream_log_epoch(events));
+    return JIJU_OK;
+}
+
 int assess_rebuild(store_t *store, stream_log_t *events, const assess_config *cfg,
                    const char *archive_dir, assess_rebuild_stats *stats)
 {
@@ -356,6 +384,9 @@ int assess_rebuild(store_t *store, stream_log_t *events, const assess_config *cf
         fprintf(stderr, "jiju-assessment: --rebuild-from-archive %s: %s\n", archive_dir, err);
         return JIJU_ERR_NOT_FOUND;
     }
+    if ((rc = adopt_incarnation(events, arch, cfg)) != JIJU_OK)
+        goto out;
+    rc = JIJU_ERR_INVALID;
     scratch = stream_log_open(store, SCRATCH_LOG);
     c.store = store;
     c.events = events;

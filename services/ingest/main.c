@@ -7,8 +7,23 @@
 #include "ingest_state.h"
 #include "ingest_submit.h"
 #include "ingest_trim.h"
+#include "err.h"
 #include "log.h"
 #include "service.h"
+
+/* Assessment or archive refused this replica's incarnation: another
+ * process runs with our instance id, or this store replaced the one that
+ * id named. Running on would answer ACCEPTED for reports nobody applies. */
+static void refused(void *arg, int err, const char *code, const char *why)
+{
+    const ingest_config *cfg = arg;
+
+    if (err != JIJU_ERR_INCARNATION)
+        return;
+    log_error("instance_refused", "instance=%s code=%s reason=\"%s\" action=exit", cfg->shared.instance,
+              code, why);
+    exit(EXIT_FAILURE);
+}
 
 static int load(const char *path, const char *const *over, size_t n, void *cfg, cfg_error *err)
 {
@@ -66,6 +81,8 @@ int main(int argc, char **argv)
         log_error("start_failed", "instance=%s submit=%s", cfg.shared.instance, cfg.submit_endpoint);
         goto out;
     }
+    stream_on_refused(to_assessment, refused, &cfg);
+    stream_on_refused(to_archive, refused, &cfg);
     if (cfg.trim_acked && !(trim = ingest_trim_new(srv.svc, srv.store, log, to_assessment,
                                                    to_archive, (int)cfg.trim_interval_ms)))
         goto out;

@@ -336,6 +336,7 @@ class Submitter:
         for ep in endpoints:
             s = self.ctx.socket(zmq.DEALER)
             s.setsockopt(zmq.LINGER, 0)
+            s.setsockopt(zmq.SNDTIMEO, 20000)
             set_curve(s, curve)
             s.connect(ep)
             self.socks.append(s)
@@ -345,7 +346,13 @@ class Submitter:
         self.next = 0
 
     def _send(self, rid, data, idx):
-        self.socks[idx].send(data, zmq.NOBLOCK)
+        try:
+            self.socks[idx].send(data, zmq.NOBLOCK)
+        except zmq.Again:
+            # The pipe to this replica is full (it was killed and its queue
+            # holds what we sent before): wait for it, up to SNDTIMEO, as a
+            # client under backpressure would; zmq.Again again is a failure.
+            self.socks[idx].send(data)
         self.pending[rid] = [data, time.monotonic(), idx, self.pending.get(rid, [0, 0, 0, 0])[3] + 1]
 
     def _poll(self, ms):

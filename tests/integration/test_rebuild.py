@@ -137,6 +137,19 @@ def main():
         for key in ("2022", "2023", "targets 2022", "targets 2023", "clusters", "decisions"):
             assert before[key] == after[key], f"rebuilt {key} differs"
         assert before["events"] == after["events"], "restored events log differs"
+        # the rebuilt events log continues the incarnation its consumers hold
+        # (taken from the archive): they follow it, and what comes next flows
+        assert "event=rebuild_incarnation" in r.stderr, "rebuild took no incarnation"
+        for name in ("archive", "notification", "ingest-1"):
+            stack.procs[name].start()
+        sub2 = h.Submitter(stack.ingest_eps, window=10)
+        rep = sub2.submit_all([h.command_request("open_period", period="2025")])
+        assert all(x.status == 1 for x in rep.values()), rep
+        h.wait_until(lambda: archive_newest(stack, "events") > last_event, 30,
+                     what="the archive to follow the rebuilt assessment's events")
+        for name in ("archive", "notification", "ingest-1"):
+            assert "E_STREAM_INCARNATION" not in stack.logs(name, 10**7), \
+                f"{name} refused the rebuilt assessment"
         print(f"rebuilt: rankings 2022/2023, {len(before['clusters'])} clusters, "
               f"{len(before['decisions'])} decisions and {len(before['events'])} events identical",
               flush=True)

@@ -92,8 +92,8 @@ static int apply_count(void *arg, const char *producer, uint64_t seq, const uint
     int cf = store_cf(n->store, "applied");
     size_t klen = (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
 
-    (void)data;
-    (void)len;
+    if (len == 3 && memcmp(data, "bad", 3) == 0)
+        return JIJU_ERR_CORRUPT; /* what a consumer says of a garbage record */
     if (store_txn_get(txn, cf, key, klen, &v, &vlen) == JIJU_OK && vlen == 8)
         c = store_be64_get(v);
     free(v);
@@ -205,7 +205,12 @@ static void raw_send(void *sock, const Jiju__V1__StreamFrame *f)
     assert_true(zmq_send(sock, buf, len, 0) >= 0);
 }
 
-static void raw_hello(void *sock, const char *id, Jiju__V1__StreamRole role)
+#define RAW_STORE_A "11111111-1111-4111-8111-111111111111"
+#define RAW_STORE_B "22222222-2222-4222-8222-222222222222"
+
+/* A producer's HELLO carries its incarnation (store_id, epoch, log range). */
+static void raw_hello_inc(void *sock, const char *id, Jiju__V1__StreamRole role,
+                          const char *store_id, uint64_t epoch, uint64_t first, uint64_t last)
 {
     Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
     Jiju__V1__Hello h = JIJU__V1__HELLO__INIT;
@@ -213,9 +218,33 @@ static void raw_hello(void *sock, const char *id, Jiju__V1__StreamRole role)
     h.peer_id = (char *)id;
     h.role = role;
     h.stream = "reports";
-    h.protocol_version = 1;
+    h.protocol_version = 2;
+    if (role == JIJU__V1__STREAM_ROLE__PRODUCER) {
+        h.store_id = (char *)store_id;
+        h.epoch = epoch;
+        h.first_seq = first;
+        h.last_seq = last;
+    }
     f.kind_case = JIJU__V1__STREAM_FRAME__KIND_HELLO;
     f.hello = &h;
+    raw_send(sock, &f);
+}
+
+static void raw_hello(void *sock, const char *id, Jiju__V1__StreamRole role)
+{
+    raw_hello_inc(sock, id, role, RAW_STORE_A, 1, 1, 1000);
+}
+
+static void raw_record_data(void *sock, uint64_t seq, const char *data)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
+
+    r.seq = seq;
+    r.envelope.data = (uint8_t *)data;
+    r.envelope.len = strlen(data);
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RECORD;
+    f.record = &r;
     raw_send(sock, &f);
 }
 
@@ -461,6 +490,280 @@ static void test_log_survives_reopen(void **state)
     node_close(&n);
 }
 
+/* ---- trust: incarnations, bounds, garbage, trimming ---- */
+
+/* ERROR frame expected: its code must be `code`. */
+static void expect_error(void *sock, const char *code)
+{
+    Jiju__V1__StreamFrame *f = raw_expect(sock, JIJU__V1__STREAM_FRAME__KIND_ERROR, 5000);
+
+    assert_non_null(f);
+    assert_string_equal(f->error->code, code);
+    jiju__v1__stream_frame__free_unpacked(f, NULL);
+}
+
+static void trim_log(node *n, uint64_t upto)
+{
+    store_txn_t *txn = store_txn_new(n->store);
+
+    assert_int_equal(stream_log_trim(n->log, txn, upto), JIJU_OK);
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    store_txn_destroy(&txn);
+}
+
+/* Issue 10 #1: a log trimmed empty restarted at seq 1. */
+static void test_trimmed_log_never_restarts(void **state)
+{
+    node n = {0};
+    char dir[64], id[STREAM_STORE_ID_LEN + 1];
+    uint64_t seq = 0, epoch;
+    store_txn_t *txn;
+
+    (void)state;
+    node_open(&n, NULL);
+    n.log = stream_log_open(n.store, "reports");
+    assert_int_equal(strlen(stream_log_store_id(n.log)), STREAM_STORE_ID_LEN);
+    snprintf(id, sizeof id, "%s", stream_log_store_id(n.log));
+    epoch = stream_log_epoch(n.log);
+    append_records(&n, 10);
+    trim_log(&n, 10); /* everything acknowledged: trimmed empty */
+    snprintf(dir, sizeof dir, "%s", n.dir);
+    node_close(&n);
+    node_open(&n, dir);
+    n.log = stream_log_open(n.store, "reports");
+    assert_int_equal(stream_log_last(n.log), 10);
+    assert_int_equal(stream_log_first(n.log), 11);
+    assert_string_equal(stream_log_store_id(n.log), id); /* the incarnation survives */
+    assert_int_equal(stream_log_epoch(n.log), epoch + 1);
+    txn = store_txn_new(n.store);
+    assert_int_equal(stream_log_append(n.log, txn, "r", 1, &seq), JIJU_OK);
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    store_txn_destroy(&txn);
+    assert_int_equal(seq, 11);
+    node_close(&n);
+}
+
+static void trim_log(node *n, uint64_t upto);
+
+/* A producer serving records 1..count, of which 1..trim are trimmed. */
+static node *serve_records(node *prod, uint64_t count, uint64_t trim, char *ep, size_t cap)
+{
+    stream_opts o = {.self_id = "producer", .heartbeat_ms = 100, .timeout_ms = 3000};
+
+    node_open(prod, NULL);
+    prod->log = stream_log_open(prod->store, "reports");
+    append_records(prod, count);
+    if (trim)
+        trim_log(prod, trim);
+    prod->peer = stream_serve(prod->svc, prod->store, ANY_PORT, &o, serve_log, NULL, prod);
+    assert_non_null(prod->peer);
+    snprintf(ep, cap, "%s", stream_peer_endpoint(prod->peer));
+    node_start(prod);
+    return prod;
+}
+
+static void *consumer_session(void *ctx, const char *ep, uint64_t from, uint32_t credit)
+{
+    void *s = raw_dealer(ctx, ep);
+    Jiju__V1__StreamFrame *hello;
+
+    raw_hello(s, "raw-consumer", JIJU__V1__STREAM_ROLE__CONSUMER);
+    hello = raw_expect(s, JIJU__V1__STREAM_FRAME__KIND_HELLO, 5000);
+    assert_non_null(hello);
+    assert_int_equal(strlen(hello->hello->store_id), STREAM_STORE_ID_LEN);
+    jiju__v1__stream_frame__free_unpacked(hello, NULL);
+    raw_resume(s, from, credit);
+    return s;
+}
+
+static int wait_acked(node *n, uint64_t want)
+{
+    int64_t deadline = clock_mono_ms() + 5000;
+
+    while (clock_mono_ms() < deadline) {
+        if (stream_acked(n->store, "reports", "raw-consumer") == want)
+            return 1;
+        usleep(5000);
+    }
+    return 0;
+}
+
+/* Issue 10 #6, 11 #2: ACK 10^15, ACK 2^64-1 and RESUME 2^63 are refused and
+ * never stored; a RESUME to an earlier seq re-reads without rewinding the
+ * stored ack. */
+static void test_ack_resume_beyond_log_and_reread(void **state)
+{
+    node prod = {0};
+    void *ctx = zmq_ctx_new();
+    uint64_t first = 0, last = 0;
+    char ep[64];
+    void *s;
+
+    (void)state;
+    serve_records(&prod, 10, 0, ep, sizeof ep);
+    s = consumer_session(ctx, ep, 1ULL << 63, 100);
+    expect_error(s, "E_STREAM_BEYOND_LOG");
+    zmq_close(s);
+    const uint64_t bad[] = {1000000000000000ULL, UINT64_MAX};
+    for (int i = 0; i < 2; i++) {
+        s = consumer_session(ctx, ep, 1, 100);
+        assert_int_equal(count_records(s, 300, &first, &last), 10);
+        raw_ack(s, bad[i]);
+        expect_error(s, "E_STREAM_BAD_ACK");
+        zmq_close(s);
+    }
+    usleep(200000);
+    assert_int_equal(stream_acked(prod.store, "reports", "raw-consumer"), 0);
+
+    s = consumer_session(ctx, ep, 1, 100);
+    assert_int_equal(count_records(s, 300, &first, &last), 10);
+    raw_ack(s, 10);
+    assert_true(wait_acked(&prod, 10));
+    zmq_close(s);
+    /* re-read from 7: 7..10 come again, the stored ack stays 10 */
+    s = consumer_session(ctx, ep, 7, 100);
+    assert_int_equal(count_records(s, 300, &first, &last), 4);
+    assert_int_equal(first, 7);
+    raw_ack(s, 8);
+    usleep(300000);
+    assert_int_equal(stream_acked(prod.store, "reports", "raw-consumer"), 10);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    node_close(&prod);
+}
+
+static node *serve_consumer(node *cons, char *ep, size_t cap)
+{
+    stream_opts o = {.self_id = "consumer", .heartbeat_ms = 100, .timeout_ms = 3000};
+
+    cons->peer = stream_serve(cons->svc, cons->store, ANY_PORT, &o, NULL, apply_count, cons);
+    assert_non_null(cons->peer);
+    snprintf(ep, cap, "%s", stream_peer_endpoint(cons->peer));
+    node_start(cons);
+    return cons;
+}
+
+/* Issue 10 #3: a garbage RECORD at the asked seq never moves the cursor. */
+static void test_garbage_record_refused(void **state)
+{
+    node cons = {0};
+    void *ctx = zmq_ctx_new();
+    char ep[64];
+    void *s;
+
+    (void)state;
+    node_open(&cons, NULL);
+    serve_consumer(&cons, ep, sizeof ep);
+    s = raw_dealer(ctx, ep);
+    raw_hello(s, "raw-producer", JIJU__V1__STREAM_ROLE__PRODUCER);
+    assert_int_equal(expect_resume(s), 1);
+    raw_record_data(s, 1, "bad");
+    expect_error(s, "E_STREAM_BAD_RECORD");
+    zmq_close(s);
+    assert_int_equal(stream_cursor(cons.store, "reports", "raw-producer"), 0);
+    /* the real record 1 is still wanted, and applied */
+    s = raw_dealer(ctx, ep);
+    raw_hello(s, "raw-producer", JIJU__V1__STREAM_ROLE__PRODUCER);
+    assert_int_equal(expect_resume(s), 1);
+    raw_record(s, 1);
+    assert_int_equal(expect_ack(s), 1);
+    assert_int_equal(applied_times(&cons, "raw-producer", 1), 1);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    node_close(&cons);
+}
+
+static void *producer_session(void *ctx, const char *ep, const char *store_id, uint64_t epoch,
+                              uint64_t last)
+{
+    void *s = raw_dealer(ctx, ep);
+
+    raw_hello_inc(s, "raw-producer", JIJU__V1__STREAM_ROLE__PRODUCER, store_id, epoch, 1, last);
+    return s;
+}
+
+/* Issue 10 #1, #2, #3: another store under the same producer id, an older
+ * epoch, a log that went backwards, and a second session claiming a
+ * connected producer are refused; a restart of the same store is not. */
+static void test_incarnation_refused(void **state)
+{
+    node cons = {0};
+    void *ctx = zmq_ctx_new();
+    char ep[64], dir[64];
+    void *a, *x;
+    uint64_t acked = 0;
+
+    (void)state;
+    node_open(&cons, NULL);
+    serve_consumer(&cons, ep, sizeof ep);
+    a = producer_session(ctx, ep, RAW_STORE_A, 2, 100);
+    assert_int_equal(expect_resume(a), 1);
+    for (uint64_t i = 1; i <= 3; i++)
+        raw_record(a, i);
+    while (acked < 3)
+        acked = expect_ack(a);
+
+    x = producer_session(ctx, ep, RAW_STORE_B, 9, 100); /* same instance id, other store */
+    expect_error(x, "E_STREAM_INCARNATION");
+    zmq_close(x);
+    x = producer_session(ctx, ep, RAW_STORE_A, 1, 100); /* a stale copy */
+    expect_error(x, "E_STREAM_INCARNATION");
+    zmq_close(x);
+    x = producer_session(ctx, ep, RAW_STORE_A, 3, 2); /* went backwards: log ends at 2 */
+    expect_error(x, "E_STREAM_INCARNATION");
+    zmq_close(x);
+    raw_record(a, 4); /* the real producer was not hijacked */
+    assert_int_equal(expect_ack(a), 4);
+    zmq_close(a);
+
+    /* a restart of the same store (a later epoch) takes over */
+    a = producer_session(ctx, ep, RAW_STORE_A, 3, 100);
+    assert_int_equal(expect_resume(a), 5);
+    zmq_close(a);
+    /* the consumer remembers across its own restart */
+    snprintf(dir, sizeof dir, "%s", cons.dir);
+    node_close(&cons);
+    node_open(&cons, dir);
+    serve_consumer(&cons, ep, sizeof ep);
+    x = producer_session(ctx, ep, RAW_STORE_B, 1, 100);
+    expect_error(x, "E_STREAM_INCARNATION");
+    zmq_close(x);
+    for (uint64_t i = 1; i <= 4; i++)
+        assert_int_equal(applied_times(&cons, "raw-producer", i), 1);
+    zmq_ctx_term(ctx);
+    node_close(&cons);
+}
+
+/* Issue 16 #4: log 1..10 trimmed to 5, a fresh stream_follow consumer gets
+ * JIJU_ERR_TRIMMED within one heartbeat instead of stalling. */
+static void test_trimmed_log_consumer_error(void **state)
+{
+    node prod = {0}, cons = {0};
+    stream_opts oc = {.self_id = "consumer-b", .heartbeat_ms = 200, .timeout_ms = 1000};
+    char ep[64];
+    int64_t t0, waited = -1;
+
+    (void)state;
+    serve_records(&prod, 10, 4, ep, sizeof ep);
+    node_open(&cons, NULL);
+    cons.peer = stream_follow(cons.svc, cons.store, ep, "reports", &oc, apply_count, &cons);
+    assert_non_null(cons.peer);
+    t0 = clock_mono_ms();
+    node_start(&cons);
+    while (clock_mono_ms() - t0 < 3000) {
+        if (stream_peer_status(cons.peer) == JIJU_ERR_TRIMMED) {
+            waited = clock_mono_ms() - t0;
+            break;
+        }
+        usleep(2000);
+    }
+    assert_true(waited >= 0 && waited <= oc.heartbeat_ms);
+    assert_int_equal(stream_cursor(cons.store, "reports", "producer"), 0);
+    assert_int_equal(applied_times(&cons, "producer", 5), 0);
+    node_close(&cons);
+    node_close(&prod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +771,11 @@ int main(void)
         cmocka_unit_test(test_follow_and_consumer_restart),
         cmocka_unit_test(test_duplicate_lost_ack_and_gap),
         cmocka_unit_test(test_credit_window_and_reconnect),
+        cmocka_unit_test(test_trimmed_log_never_restarts),
+        cmocka_unit_test(test_ack_resume_beyond_log_and_reread),
+        cmocka_unit_test(test_garbage_record_refused),
+        cmocka_unit_test(test_incarnation_refused),
+        cmocka_unit_test(test_trimmed_log_consumer_error),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
