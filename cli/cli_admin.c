@@ -86,13 +86,20 @@ static int set_flag(admin_flags *f, int c, const char *arg)
 static int parse_admin(int argc, char **argv, admin_flags *f)
 {
     static const struct option opts[] = {
-        {"id", required_argument, NULL, 'i'},         {"name", required_argument, NULL, 'n'},
-        {"category", required_argument, NULL, 'c'},   {"county", required_argument, NULL, 'C'},
-        {"level", required_argument, NULL, 'l'},      {"industry", required_argument, NULL, 'I'},
-        {"org", required_argument, NULL, 'o'},        {"file", required_argument, NULL, 'f'},
-        {"document", required_argument, NULL, 'd'},   {"reason", required_argument, NULL, 'r'},
-        {"endpoint", required_argument, NULL, 'e'},   {"query", required_argument, NULL, 'q'},
-        {"timeout-ms", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"id", required_argument, NULL, 'i'},
+        {"name", required_argument, NULL, 'n'},
+        {"category", required_argument, NULL, 'c'},
+        {"county", required_argument, NULL, 'C'},
+        {"level", required_argument, NULL, 'l'},
+        {"industry", required_argument, NULL, 'I'},
+        {"org", required_argument, NULL, 'o'},
+        {"file", required_argument, NULL, 'f'},
+        {"document", required_argument, NULL, 'd'},
+        {"reason", required_argument, NULL, 'r'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"query", required_argument, NULL, 'q'},
+        {"timeout-ms", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -124,9 +131,11 @@ static void free_admin(admin_flags *f)
 static int cluster_usage(void)
 {
     fprintf(cli_usage_out(),
-            "usage: jiju cluster register --id ID --name N --category C [--county X] [--level city|provincial]\n"
+            "usage: jiju cluster register --id ID --name N --category C [--county X] [--level "
+            "city|provincial]\n"
             "                             [--industry I]... [--org O]   (or --file cluster.json)\n"
-            "       jiju cluster update   (the same flags: replaces name, category, county, industries, org)\n"
+            "       jiju cluster update   (the same flags: replaces name, category, county, "
+            "industries, org)\n"
             "       jiju cluster recognise ID --document D\n"
             "       jiju cluster eliminate ID --reason R\n"
             "       jiju cluster list [--json]\n"
@@ -147,10 +156,12 @@ static int period_usage(void)
 
 static int ranking_usage(void)
 {
-    fprintf(cli_usage_out(),
-            "usage: jiju ranking show PERIOD [--category C] [--json] [--query E]... [--timeout-ms MS]\n"
-            "  the provisional or final ranking of PERIOD from assessment ($JIJU_ASSESSMENT_QUERY, %s)\n",
-            CLI_DEFAULT_QUERY);
+    fprintf(
+        cli_usage_out(),
+        "usage: jiju ranking show PERIOD [--category C] [--json] [--query E]... [--timeout-ms MS]\n"
+        "  the provisional or final ranking of PERIOD from assessment ($JIJU_ASSESSMENT_QUERY, "
+        "%s)\n",
+        CLI_DEFAULT_QUERY);
     return cli_usage_rc();
 }
 
@@ -164,9 +175,10 @@ static int targets_usage(void)
 
 static int ping_usage(void)
 {
-    fprintf(cli_usage_out(), "usage: jiju ping [--ingest] ENDPOINT [--timeout-ms T]\n"
-                             "  health check of a query endpoint (assessment) or, with --ingest,\n"
-                             "  of an ingest replica's submit endpoint: ok ... or no answer (exit 1)\n");
+    fprintf(cli_usage_out(),
+            "usage: jiju ping [--ingest] ENDPOINT [--timeout-ms T]\n"
+            "  health check of a query endpoint (assessment) or, with --ingest,\n"
+            "  of an ingest replica's submit endpoint: ok ... or no answer (exit 1)\n");
     return cli_usage_rc();
 }
 
@@ -345,7 +357,7 @@ out:
 /* Ask the query endpoints; NULL (reported on stderr) if no answer or !ok.
  * Caller frees with jiju__v1__query_reply__free_unpacked. */
 Jiju__V1__QueryReply *cli_query(const cli_endpoints *eps, Jiju__V1__QueryRequest *req,
-                                   int timeout_ms, int quiet)
+                                int timeout_ms, int quiet)
 {
     void *z = zmq_ctx_new();
     int per_try = timeout_ms / (int)(2 * eps->n) > 0 ? timeout_ms / (int)(2 * eps->n) : 1;
@@ -503,14 +515,14 @@ static const char *unranked_text(const Jiju__V1__RankEntry *e)
 static void add_rank_row(cli_table_t *t, const Jiju__V1__RankEntry *e)
 {
     char rank[16], crank[16], score[MONEY_WAN_TEXT_CAP], change[16];
-    const char *cells[7] = {
-        rank,  e->cluster_id, e->cluster_name, pbjson_category_zh(e->category),
-        crank, score,         change};
+    const char *cells[7] = {rank,  e->cluster_id, e->cluster_name, pbjson_category_zh(e->category),
+                            crank, score,         change};
     const char *unranked = unranked_text(e);
 
     if (unranked) {
-        const char *row[7] = {unranked, e->cluster_id, e->cluster_name,
-                              pbjson_category_zh(e->category), "-", "-", "-"};
+        const char *row[7] = {
+            unranked, e->cluster_id, e->cluster_name, pbjson_category_zh(e->category), "-", "-",
+            "-"};
         cli_table_add(t, row);
         return;
     }
@@ -682,8 +694,8 @@ int cli_targets_main(int argc, char **argv)
                 targets_table(rep->targets, rep->targets_frozen);
             rc = f.json ? rc : CLI_EXIT_OK;
         } else {
-            fprintf(stderr, "jiju targets: no targets are set for %ld (%ld 年没有设定目标)\n",
-                    year, year);
+            fprintf(stderr, "jiju targets: no targets are set for %ld (%ld 年没有设定目标)\n", year,
+                    year);
         }
         jiju__v1__query_reply__free_unpacked(rep, NULL);
     }

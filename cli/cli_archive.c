@@ -466,24 +466,26 @@ static int ca_xlsx_row(void *arg, const archive_export_cell *cells, size_t n)
     if (n > 32)
         return JIJU_ERR_INVALID;
     for (size_t i = 0; i < n; i++) {
-        static const cli_xlsx_kind kinds[] = {
-            [ARCHIVE_CELL_TEXT] = CLI_XLSX_TEXT, [ARCHIVE_CELL_INT] = CLI_XLSX_INT,
-            [ARCHIVE_CELL_WAN] = CLI_XLSX_WAN,   [ARCHIVE_CELL_TIME] = CLI_XLSX_TIME,
-            [ARCHIVE_CELL_EMPTY] = CLI_XLSX_EMPTY};
-        row[i] = (cli_xlsx_cell){.kind = kinds[cells[i].kind], .text = cells[i].text,
-                                 .value = cells[i].value};
+        static const cli_xlsx_kind kinds[] = {[ARCHIVE_CELL_TEXT] = CLI_XLSX_TEXT,
+                                              [ARCHIVE_CELL_INT] = CLI_XLSX_INT,
+                                              [ARCHIVE_CELL_WAN] = CLI_XLSX_WAN,
+                                              [ARCHIVE_CELL_TIME] = CLI_XLSX_TIME,
+                                              [ARCHIVE_CELL_EMPTY] = CLI_XLSX_EMPTY};
+        row[i] = (cli_xlsx_cell){
+            .kind = kinds[cells[i].kind], .text = cells[i].text, .value = cells[i].value};
     }
     return cli_xlsx_writer_row(arg, row, n);
 }
 
 static int ca_export_usage(FILE *out)
 {
-    fprintf(out, "usage: jiju archive export --period P [--format csv|xlsx|json] [--all-revisions]\n"
-                 "         [--output FILE] [--endpoint E]... [--store DIR] [--timeout-ms MS]\n"
-                 "  csv: UTF-8 with BOM, Chinese headers, money in 万元 (exact)\n"
-                 "  xlsx: the same columns; money as numbers in 万元, times as Excel dates\n"
-                 "    (Asia/Shanghai); `jiju import` reads both back\n"
-                 "  json: one JSON object per line, money in fen\n");
+    fprintf(out,
+            "usage: jiju archive export --period P [--format csv|xlsx|json] [--all-revisions]\n"
+            "         [--output FILE] [--endpoint E]... [--store DIR] [--timeout-ms MS]\n"
+            "  csv: UTF-8 with BOM, Chinese headers, money in 万元 (exact)\n"
+            "  xlsx: the same columns; money as numbers in 万元, times as Excel dates\n"
+            "    (Asia/Shanghai); `jiju import` reads both back\n"
+            "  json: one JSON object per line, money in fen\n");
     return out == stdout ? CA_OK : CA_USAGE;
 }
 
@@ -536,7 +538,8 @@ static int ca_export_main(int argc, char **argv)
     if (xw)
         x = archive_export_new_rows(ca_xlsx_row, xw, period, all_rev);
     else
-        x = archive_export_new(out, strcmp(format, "json") ? ARCHIVE_EXPORT_CSV : ARCHIVE_EXPORT_JSON,
+        x = archive_export_new(out,
+                               strcmp(format, "json") ? ARCHIVE_EXPORT_CSV : ARCHIVE_EXPORT_JSON,
                                period, all_rev);
     if (x && (rc = ca_export_run(&src, x, period)) == CA_OK)
         rc = archive_export_finish(x, &rows) == JIJU_OK ? CA_OK : CA_REFUSED;
@@ -569,8 +572,8 @@ static int ca_verify_main(int argc, char **argv)
     optind = 0;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1)
         if (opt != 'S' || ca_src_flag(&src, opt, optarg) != 0) {
-            fprintf(opt == 'h' ? stdout : stderr,
-                    "usage: jiju archive verify --store DIR   (read-only: the archive may be running)\n");
+            fprintf(opt == 'h' ? stdout : stderr, "usage: jiju archive verify --store DIR   "
+                                                  "(read-only: the archive may be running)\n");
             return opt == 'h' ? CA_OK : CA_USAGE;
         }
     if (optind != argc || !src.store_dir) {
@@ -603,7 +606,8 @@ int cli_archive_main(int argc, char **argv)
     if (cli_help && strcmp(sub, "export") == 0)
         return ca_export_usage(stdout);
     if (cli_help && strcmp(sub, "verify") == 0) {
-        printf("usage: jiju archive verify --store DIR   (read-only: the archive may be running)\n");
+        printf(
+            "usage: jiju archive verify --store DIR   (read-only: the archive may be running)\n");
         return CA_OK;
     }
     if (cli_help)

@@ -96,8 +96,9 @@ int cli_csv_parse(const char *text, size_t len, cli_form_result **out, char *err
         csv_set_delim(&p, pick_delimiter(text, len));
         if (csv_parse(&p, text, len, on_field, on_record, &st) != len ||
             csv_fini(&p, on_field, on_record, &st) != 0)
-            cli_form_fail(st.form, JIJU_ERR_INVALID, "row %zu: %s (a quote inside a field must be doubled)",
-                          st.row + 1, csv_strerror(csv_error(&p)));
+            cli_form_fail(st.form, JIJU_ERR_INVALID,
+                          "row %zu: %s (a quote inside a field must be doubled)", st.row + 1,
+                          csv_strerror(csv_error(&p)));
         csv_free(&p);
     }
     if (st.nomem)

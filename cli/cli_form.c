@@ -37,9 +37,9 @@ static const struct {
 
 /* Columns a form carries for people, or that `jiju archive export` adds
  * about an earlier acceptance (which ingest decides anew): not a Report's. */
-static const char *const ignored_columns[] = {
-    "序号",     "受理实例",  "受理序号",        "存档序号",    "受理时间",
-    "ingest_instance", "ingest_seq", "archive_seq", "time"};
+static const char *const ignored_columns[] = {"序号",       "受理实例",    "受理序号",
+                                              "存档序号",   "受理时间",    "ingest_instance",
+                                              "ingest_seq", "archive_seq", "time"};
 /* (the JSON export's names; its cluster_name is checked like 集聚区名称) */
 
 enum { COL_FIELD, COL_IGNORED, COL_NAME, COL_COUNTY, COL_BLANK };
@@ -221,8 +221,8 @@ static void read_header(cli_form_t *f, char *const *cells, size_t n)
             f->res->county_col = i + 1;
     }
     if (!have_cluster)
-        cli_form_fail(f, JIJU_ERR_INVALID, "row %zu: missing required column 集聚区编码 (cluster_id)",
-                      f->row);
+        cli_form_fail(f, JIJU_ERR_INVALID,
+                      "row %zu: missing required column 集聚区编码 (cluster_id)", f->row);
     if (!have_period)
         cli_form_fail(f, JIJU_ERR_INVALID, "row %zu: missing required column 报告期 (period)",
                       f->row);
@@ -306,8 +306,7 @@ static char *cell_text(cli_form_t *f, size_t col, const char *p, size_t n)
     char *copy;
 
     if (ok != n) {
-        add_problem(f, col, "not UTF-8 text (byte 0x%02X at offset %zu)", (unsigned char)p[ok],
-                    ok);
+        add_problem(f, col, "not UTF-8 text (byte 0x%02X at offset %zu)", (unsigned char)p[ok], ok);
         return NULL;
     }
     while (n && (*p == ' ' || *p == '\t')) {
@@ -332,8 +331,8 @@ typedef struct form_row {
     char *name, *county;
 } form_row;
 
-static void fill_row(cli_form_t *f, form_row *row, char *const *cells, const size_t *lens,
-                     size_t n, int sparse)
+static void fill_row(cli_form_t *f, form_row *row, char *const *cells, const size_t *lens, size_t n,
+                     int sparse)
 {
     for (size_t i = 0; i < f->n_cols && !f->fatal; i++) {
         const form_col *c = &f->cols[i];
@@ -564,7 +563,8 @@ int cli_form_result_refuse(cli_form_result *r, size_t i, size_t col, const char 
     free(r->counties[i]);
     r->n_reports--;
     memmove(r->reports + i, r->reports + i + 1, (r->n_reports - i) * sizeof *r->reports);
-    memmove(r->report_rows + i, r->report_rows + i + 1, (r->n_reports - i) * sizeof *r->report_rows);
+    memmove(r->report_rows + i, r->report_rows + i + 1,
+            (r->n_reports - i) * sizeof *r->report_rows);
     memmove(r->names + i, r->names + i + 1, (r->n_reports - i) * sizeof *r->names);
     memmove(r->counties + i, r->counties + i + 1, (r->n_reports - i) * sizeof *r->counties);
     r->bad_rows++;

@@ -47,8 +47,8 @@ typedef struct cli_form_result {
     size_t n_reports;
     cli_form_problem *problems; /* every problem of every bad row, in order */
     size_t n_problems;
-    size_t rows;     /* data rows read (good + bad), blank rows not counted */
-    size_t bad_rows; /* data rows refused */
+    size_t rows;                 /* data rows read (good + bad), blank rows not counted */
+    size_t bad_rows;             /* data rows refused */
     size_t name_col, county_col; /* their columns (1 = A), 0 if absent */
     const ProtobufCFieldDescriptor **col_fields; /* Report field of each column, or NULL */
     size_t n_cols;
@@ -68,7 +68,8 @@ int cli_form_record(cli_form_t *f, size_t row, char *const *cells, const size_t 
                     int sparse);
 
 /* Refuse the whole file with the reason given (the first call wins). */
-void cli_form_fail(cli_form_t *f, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cli_form_fail(cli_form_t *f, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* End: JIJU_OK with *out (caller frees with cli_form_result_free), even if
  * some rows are bad; else the error that refused the file. Frees *f. */

@@ -47,11 +47,16 @@ static int import_usage(FILE *out)
 static int import_flags(int argc, char **argv, import_opts *o)
 {
     static const struct option opts[] = {
-        {"endpoint", required_argument, NULL, 'e'}, {"query", required_argument, NULL, 'q'},
-        {"timeout-ms", required_argument, NULL, 't'}, {"encoding", required_argument, NULL, 'E'},
-        {"dry-run", no_argument, NULL, 'n'},          {"template", no_argument, NULL, 'T'},
-        {"format", required_argument, NULL, 'F'},     {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"query", required_argument, NULL, 'q'},
+        {"timeout-ms", required_argument, NULL, 't'},
+        {"encoding", required_argument, NULL, 'E'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"template", no_argument, NULL, 'T'},
+        {"format", required_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -107,7 +112,8 @@ static int read_form(const import_opts *o, cli_form_result **out)
         free(text);
     }
     if (rc != JIJU_OK)
-        fprintf(stderr, "jiju import: %s: %s\n", o->file, rc == JIJU_ERR_NOMEM ? "out of memory" : err);
+        fprintf(stderr, "jiju import: %s: %s\n", o->file,
+                rc == JIJU_ERR_NOMEM ? "out of memory" : err);
     free(bytes);
     return rc;
 }
@@ -119,8 +125,8 @@ static void print_form_problems(const cli_form_result *res)
     for (size_t i = 0; i < res->n_problems; i++) {
         const cli_form_problem *p = &res->problems[i];
         if (p->col)
-            printf("%s %s: %s\n", cli_form_cell_name(p->col, p->row, cell, sizeof cell),
-                   p->column, p->reason);
+            printf("%s %s: %s\n", cli_form_cell_name(p->col, p->row, cell, sizeof cell), p->column,
+                   p->reason);
         else
             printf("row %zu: %s\n", p->row, p->reason);
     }
@@ -153,8 +159,7 @@ static void draw_progress(import_ctx *c)
 
 /* "row 7: REJECTED instance=..." and each of ingest's problems, named by the
  * cell that holds its field (D7) when the form has that column. */
-static void print_row_reply(const cli_form_result *res, size_t row,
-                            const Jiju__V1__SubmitReply *r)
+static void print_row_reply(const cli_form_result *res, size_t row, const Jiju__V1__SubmitReply *r)
 {
     char cell[24];
 

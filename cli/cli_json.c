@@ -21,7 +21,7 @@ Jiju__V1__Report *cli_json_report(const json_t *obj, const char *path, pbjson_er
     if (inner && json_object_size(obj) == 1) {
         join_path(sub, sizeof sub, path, "report");
         return (Jiju__V1__Report *)pbjson_to_message(&jiju__v1__report__descriptor, inner, sub,
-                                                       err);
+                                                     err);
     }
     return (Jiju__V1__Report *)pbjson_to_message(&jiju__v1__report__descriptor, obj, path, err);
 }
@@ -42,9 +42,9 @@ Jiju__V1__Command *cli_json_command(const json_t *obj, const char *path, pbjson_
              : NULL;
     if (!fd) {
         pbjson_error_set(err, sub,
-                "expected one of register_cluster, update_cluster, open_period, "
-                "close_period, record_recognition, eliminate_cluster, "
-                "set_indicator_system");
+                         "expected one of register_cluster, update_cluster, open_period, "
+                         "close_period, record_recognition, eliminate_cluster, "
+                         "set_indicator_system");
         return NULL;
     }
     if (!(fields = json_deep_copy(obj)) || !(cmd = malloc(sizeof *cmd))) {
@@ -137,8 +137,7 @@ static size_t locate(const char *text, size_t len, size_t start, const char *pat
     return pos;
 }
 
-static void place_error(const char *text, size_t len, int is_array, size_t index,
-                        pbjson_error *err)
+static void place_error(const char *text, size_t len, int is_array, size_t index, pbjson_error *err)
 {
     size_t start = is_array ? item_offset(text, len, index) : 0;
     char rel[sizeof err->path];

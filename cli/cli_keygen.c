@@ -16,11 +16,12 @@
 
 static int keygen_usage(void)
 {
-    fprintf(cli_usage_out(), "usage: jiju keygen [--name N] [--out FILE]\n"
-                    "  prints {\"name\", \"public\", \"secret\"} (Z85) as JSON; with --out the\n"
-                    "  pair goes to FILE (created with mode 0600, never overwritten) and only\n"
-                    "  the public key is printed. Use the file as security.secret_key_file or\n"
-                    "  JIJU_CLIENT_KEY_FILE; put the public key in the servers' keys file.\n");
+    fprintf(cli_usage_out(),
+            "usage: jiju keygen [--name N] [--out FILE]\n"
+            "  prints {\"name\", \"public\", \"secret\"} (Z85) as JSON; with --out the\n"
+            "  pair goes to FILE (created with mode 0600, never overwritten) and only\n"
+            "  the public key is printed. Use the file as security.secret_key_file or\n"
+            "  JIJU_CLIENT_KEY_FILE; put the public key in the servers' keys file.\n");
     return cli_usage_rc();
 }
 

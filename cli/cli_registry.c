@@ -23,8 +23,8 @@ static const Jiju__V1__Cluster *find(Jiju__V1__Cluster **sorted, size_t n, const
 }
 
 /* The reason a row disagrees, or 0 if it agrees. */
-static int disagrees(const cli_form_result *res, size_t i, const Jiju__V1__Cluster *c,
-                     size_t *col, const char **column, char *why, size_t cap)
+static int disagrees(const cli_form_result *res, size_t i, const Jiju__V1__Cluster *c, size_t *col,
+                     const char **column, char *why, size_t cap)
 {
     const char *id = res->reports[i]->cluster_id;
 
@@ -84,8 +84,9 @@ int cli_registry_check(cli_form_result *res, const cli_endpoints *query, int tim
     req.kind_case = JIJU__V1__QUERY_REQUEST__KIND_LIST_CLUSTERS;
     req.list_clusters = &lc;
     if (!(rep = cli_query(query, &req, timeout_ms, 0))) {
-        fprintf(stderr, "jiju import: cannot check 集聚区名称/县区 against the registry: no "
-                        "answer from assessment at %s (--query E, $JIJU_ASSESSMENT_QUERY)\n",
+        fprintf(stderr,
+                "jiju import: cannot check 集聚区名称/县区 against the registry: no "
+                "answer from assessment at %s (--query E, $JIJU_ASSESSMENT_QUERY)\n",
                 query->list[0]);
         return JIJU_ERR_TIMEOUT;
     }

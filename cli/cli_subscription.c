@@ -306,15 +306,21 @@ static void add_free(sub_add *a)
 
 static int parse_flags(int argc, char **argv, sub_common *c, sub_add *a, int is_add)
 {
-    static const struct option opts[] = {
-        {"endpoint", required_argument, NULL, 'e'}, {"timeout-ms", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},           {"limit", required_argument, NULL, 'n'},
-        {"description", required_argument, NULL, 'd'}, {"type", required_argument, NULL, 'T'},
-        {"category", required_argument, NULL, 'C'}, {"county", required_argument, NULL, 'X'},
-        {"cluster", required_argument, NULL, 'L'},  {"or", no_argument, NULL, 'O'},
-        {"url", required_argument, NULL, 'u'},      {"secret", required_argument, NULL, 'k'},
-        {"replace", no_argument, NULL, 'r'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"endpoint", required_argument, NULL, 'e'},
+                                         {"timeout-ms", required_argument, NULL, 't'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"limit", required_argument, NULL, 'n'},
+                                         {"description", required_argument, NULL, 'd'},
+                                         {"type", required_argument, NULL, 'T'},
+                                         {"category", required_argument, NULL, 'C'},
+                                         {"county", required_argument, NULL, 'X'},
+                                         {"cluster", required_argument, NULL, 'L'},
+                                         {"or", no_argument, NULL, 'O'},
+                                         {"url", required_argument, NULL, 'u'},
+                                         {"secret", required_argument, NULL, 'k'},
+                                         {"replace", no_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int ch;
 
     optind = 0; /* GNU: full reset, as other subcommands may have parsed before */

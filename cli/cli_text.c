@@ -20,8 +20,11 @@ size_t cli_text_utf8_prefix(const char *s, size_t len)
 
     while (i < len) {
         unsigned char c = p[i];
-        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-                               : (c & 0xF8) == 0xF0 ? 4 : 0;
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
         uint32_t cp = n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
 
         if (c == 0 || n == 0 || i + n > len)
@@ -164,7 +167,8 @@ int cli_text_to_utf8(const char *in, size_t len, const char *forced, char **out,
     if (!from && len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0) {
         from = "UTF-8";
         skip = 3;
-    } else if (!from && len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+    } else if (!from && len >= 2 &&
+               ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
         from = u[0] == 0xFF ? "UTF-16LE" : "UTF-16BE";
         skip = 2;
     } else if (!from && cli_text_utf8_prefix(in, len) == len) {
@@ -183,8 +187,8 @@ int cli_text_to_utf8(const char *in, size_t len, const char *forced, char **out,
     if (strcasecmp(from, "UTF-8") == 0 || strcasecmp(from, "UTF8") == 0) {
         /* checked here too: a forced UTF-8 may be wrong */
         if ((ok = cli_text_utf8_prefix(in + skip, len - skip)) != len - skip) {
-            snprintf(err, errcap, "not UTF-8 text: byte 0x%02X at offset %zu",
-                     u[skip + ok], skip + ok);
+            snprintf(err, errcap, "not UTF-8 text: byte 0x%02X at offset %zu", u[skip + ok],
+                     skip + ok);
             return JIJU_ERR_INVALID;
         }
         return copy_utf8(in + skip, len - skip, out, out_len);

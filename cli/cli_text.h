@@ -20,10 +20,9 @@
 
 /* Convert in[0..len) into UTF-8: *out (NUL-terminated, *out_len without
  * the NUL; caller frees) and the encoding used in enc ("UTF-8", "UTF-8 BOM",
- * "UTF-8*" (with bytes that are not), "GB18030", "UTF-16LE", ...). forced: an iconv encoding name or NULL.
- * JIJU_OK; JIJU_ERR_INVALID with err naming the byte offset and the
- * encoding tried ("not UTF-8, GBK/GB18030 or UTF-16 text: byte 0xFF at
- * offset 7"); JIJU_ERR_NOMEM. */
+ * "UTF-8*" (with bytes that are not), "GB18030", "UTF-16LE", ...). forced: an iconv encoding name
+ * or NULL. JIJU_OK; JIJU_ERR_INVALID with err naming the byte offset and the encoding tried ("not
+ * UTF-8, GBK/GB18030 or UTF-16 text: byte 0xFF at offset 7"); JIJU_ERR_NOMEM. */
 int cli_text_to_utf8(const char *in, size_t len, const char *forced, char **out, size_t *out_len,
                      char enc[CLI_TEXT_ENC_CAP], char *err, size_t errcap);
 

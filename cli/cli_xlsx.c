@@ -479,8 +479,8 @@ static int load_sst(zip_t *z, sst_state *sst, char *err, size_t errcap)
 
     if (!xml)
         return missing ? 0 : -1; /* a sheet of numbers only has none */
-    rc = parse_xml("xl/sharedStrings.xml", xml, len, sst, sst_start, sst_end, sst_text, err,
-                   errcap);
+    rc =
+        parse_xml("xl/sharedStrings.xml", xml, len, sst, sst_start, sst_end, sst_text, err, errcap);
     free(xml);
     if (rc == 0 && (sst->nomem || sst->cur.nomem)) {
         snprintf(err, errcap, "out of memory");

@@ -30,8 +30,7 @@
 int cli_xlsx_is_xlsx(const char *bytes, size_t len);
 
 /* Parse an .xlsx held in memory. As cli_csv_parse. */
-int cli_xlsx_parse(const char *bytes, size_t len, cli_form_result **out, char *err,
-                   size_t errcap);
+int cli_xlsx_parse(const char *bytes, size_t len, cli_form_result **out, char *err, size_t errcap);
 
 /* The kinds of cells a sheet is written with. */
 typedef enum {

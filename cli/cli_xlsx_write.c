@@ -13,14 +13,14 @@
 #include "cli_xlsx.h"
 #include "err.h"
 
-#define EXACT_DIGITS 15                        /* what a double keeps of a decimal */
+#define EXACT_DIGITS 15 /* what a double keeps of a decimal */
 
 struct cli_xlsx_writer {
     lxw_workbook *wb;
     lxw_worksheet *ws;
     lxw_format *bold, *wan, *when, *text;
-    char *path;     /* where libxlsxwriter writes */
-    int to_stdout;  /* then path is a temporary file copied out at close */
+    char *path;    /* where libxlsxwriter writes */
+    int to_stdout; /* then path is a temporary file copied out at close */
     lxw_row_t row;
     lxw_worksheet *notes;
     lxw_row_t notes_row;
@@ -141,8 +141,7 @@ int cli_xlsx_writer_row(cli_xlsx_writer *w, const cli_xlsx_cell *cells, size_t n
     return w->failed ? JIJU_ERR_IO : JIJU_OK;
 }
 
-int cli_xlsx_writer_notes(cli_xlsx_writer *w, const char *sheet, const char *const *cells,
-                          size_t n)
+int cli_xlsx_writer_notes(cli_xlsx_writer *w, const char *sheet, const char *const *cells, size_t n)
 {
     if (!w->notes && !(w->notes = workbook_add_worksheet(w->wb, sheet)))
         return JIJU_ERR_IO;
@@ -209,8 +208,8 @@ static cli_xlsx_cell example_cell(const char *header, const char *text)
         c.kind = CLI_XLSX_EMPTY;
     else if (ends_with(header, "(万元)") && money_wan_to_fen(text, &v, NULL) == JIJU_OK)
         c = (cli_xlsx_cell){.kind = CLI_XLSX_WAN, .value = v};
-    else if ((ends_with(header, "(户)") || ends_with(header, "(人)") ||
-              ends_with(header, "(个)") || strcmp(header, "版本") == 0) &&
+    else if ((ends_with(header, "(户)") || ends_with(header, "(人)") || ends_with(header, "(个)") ||
+              strcmp(header, "版本") == 0) &&
              money_parse_int64(text, &v) == JIJU_OK)
         c = (cli_xlsx_cell){.kind = CLI_XLSX_INT, .value = v};
     return c;

@@ -21,7 +21,8 @@ typedef struct cli_cmd {
 
 static const cli_cmd commands[] = {
     {"submit", cli_submit_main, "submit FILE.json: reports and commands to ingest"},
-    {"import", cli_import_main, "import FILE.csv|FILE.xlsx: a statistics form (--dry-run, --template)"},
+    {"import", cli_import_main,
+     "import FILE.csv|FILE.xlsx: a statistics form (--dry-run, --template)"},
     {"tail", cli_tail_main, "tail --subscriber ID: print delivered events as JSON lines"},
     {"cluster", cli_cluster_main, "cluster register|update|list|recognise|eliminate"},
     {"period", cli_period_main, "period open|close PERIOD"},

@@ -23,10 +23,10 @@
 #include <stdio.h>
 
 typedef enum {
-    CFG_STRING, /* char[cap] inline at offset; cap in .max */
-    CFG_INT,    /* int64_t at offset, bounds [min, max] */
-    CFG_BOOL,   /* int at offset (0/1) */
-    CFG_JSON,   /* parse(json, out, err) takes the subtree */
+    CFG_STRING,   /* char[cap] inline at offset; cap in .max */
+    CFG_INT,      /* int64_t at offset, bounds [min, max] */
+    CFG_BOOL,     /* int at offset (0/1) */
+    CFG_JSON,     /* parse(json, out, err) takes the subtree */
     CFG_ENDPOINT, /* a CFG_STRING that must be a ZeroMQ endpoint: tcp://HOST:PORT (PORT
                    * 1-65535 or *), ipc://PATH or inproc://NAME; "" allowed */
 } cfg_type;

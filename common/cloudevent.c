@@ -66,7 +66,8 @@ json_t *cloudevent_json(const Jiju__V1__Envelope *env)
     json_t *ce = json_object(), *data;
 
     if (!ce || set_str(ce, "specversion", ENVELOPE_SPECVERSION) || set_str(ce, "id", env->id) ||
-        set_str(ce, "source", env->source) || set_str(ce, "type", env->type && *env->type ? env->type : envelope_type(env)) ||
+        set_str(ce, "source", env->source) ||
+        set_str(ce, "type", env->type && *env->type ? env->type : envelope_type(env)) ||
         set_time(ce, env) || set_str(ce, "subject", env->subject) ||
         set_str(ce, "datacontenttype", "application/json") || set_extensions(ce, env))
         goto out_fail;

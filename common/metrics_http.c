@@ -37,8 +37,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned code, const ch
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **state)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **state)
 {
     static int started;
     static const char not_found[] = "not found: GET /metrics\n";
@@ -58,8 +58,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", (void *)not_allowed,
                        sizeof not_allowed - 1, MHD_RESPMEM_PERSISTENT);
     if (strcmp(url, "/metrics") != 0)
-        return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", (void *)not_found,
-                       sizeof not_found - 1, MHD_RESPMEM_PERSISTENT);
+        return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", (void *)not_found, sizeof not_found - 1,
+                       MHD_RESPMEM_PERSISTENT);
     metrics_add(metrics_counter("jiju_metrics_scrapes_total", "GET /metrics answered"), "", 1);
     if (!(text = metrics_render(&len)))
         return MHD_NO;
@@ -145,9 +145,8 @@ metrics_http_t *metrics_http_start(svc_t *svc, const char *bind_addr, int port, 
     h->svc = svc;
     if ((fd = listen_on(bind_addr, port, why, cap)) < 0)
         goto out_free;
-    h->d = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL,
-                            on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
+    h->d = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
+                            fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT_S,
                             MHD_OPTION_END);
     if (!h->d) {

@@ -53,8 +53,9 @@ static int read_stat(double *cpu_s, double *start_ticks)
     /* fields 3.. : state ppid pgrp session tty tpgid flags minflt cminflt
      * majflt cmajflt utime stime cutime cstime priority nice threads
      * itrealvalue starttime */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d "
-                      "%*d %llu",
+    if (sscanf(p + 2,
+               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d "
+               "%*d %llu",
                &utime, &stime, &start) != 3)
         return -1;
     *cpu_s = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
@@ -100,7 +101,8 @@ void metrics_process_collect(void *arg)
                     (double)rl.rlim_cur);
     if (read_stat(&cpu, &start) == 0) {
         /* a counter the kernel keeps: set it through a gauge-free path */
-        metrics_family *c = metrics_counter("process_cpu_seconds_total", "user and system CPU time");
+        metrics_family *c =
+            metrics_counter("process_cpu_seconds_total", "user and system CPU time");
         double now = metrics_value(c, "");
 
         if (cpu > now)

@@ -361,8 +361,9 @@ static int set_wan(ProtobufCMessage *msg, const ProtobufCMessageDescriptor *desc
         }
         fen *= MONEY_FEN_PER_WAN;
     } else if (!json_is_string(v)) {
-        pbjson_error_set(err, path,
-                "a 万元 amount must be a string such as \"1234.56\" (exact, no floating point)");
+        pbjson_error_set(
+            err, path,
+            "a 万元 amount must be a string such as \"1234.56\" (exact, no floating point)");
         return -1;
     } else if (money_wan_to_fen(json_string_value(v), &fen, &reason) != JIJU_OK) {
         pbjson_error_set(err, path, "%s: \"%s\"", reason, json_string_value(v));
@@ -383,7 +384,7 @@ static void join_path(char *out, size_t cap, const char *path, const char *key)
 }
 
 ProtobufCMessage *pbjson_to_message(const ProtobufCMessageDescriptor *desc, const json_t *obj,
-                                      const char *path, pbjson_error *err)
+                                    const char *path, pbjson_error *err)
 {
     ProtobufCMessage *msg;
     const char *key;
@@ -571,4 +572,3 @@ json_t *pbjson_from_message(const ProtobufCMessage *msg)
     }
     return obj;
 }
-

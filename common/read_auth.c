@@ -50,8 +50,10 @@ const char *read_auth_cluster(const key_entry *k, const char *asked, char *why, 
                  "clusters: %s",
                  k->name, asked, list);
     else
-        snprintf(why, cap, "E_FORBIDDEN_CLUSTER: key %s (role reporter) must name cluster_id: one "
-                 "of %s", k->name, list);
+        snprintf(why, cap,
+                 "E_FORBIDDEN_CLUSTER: key %s (role reporter) must name cluster_id: one "
+                 "of %s",
+                 k->name, list);
     return NULL;
 }
 

@@ -47,8 +47,8 @@ static int replier_recv(void *sock, zmq_msg_t parts[3], replier_route *route)
     }
     if (n == 0)
         return 0;
-    route->rid_len = zmq_msg_size(&parts[0]) < REPLIER_RID_MAX ? zmq_msg_size(&parts[0])
-                                                                : REPLIER_RID_MAX;
+    route->rid_len =
+        zmq_msg_size(&parts[0]) < REPLIER_RID_MAX ? zmq_msg_size(&parts[0]) : REPLIER_RID_MAX;
     memcpy(route->rid, zmq_msg_data(&parts[0]), route->rid_len);
     route->has_delim = n == 3 && zmq_msg_size(&parts[1]) == 0;
     user = zmq_msg_gets(&parts[n - 1], "User-Id");
@@ -79,8 +79,8 @@ static int replier_one(replier_t *r)
     if (n == 0)
         return -1;
     if (n >= 2)
-        rc = r->fn(r->arg, &route, zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]),
-                   &reply, &reply_len);
+        rc = r->fn(r->arg, &route, zmq_msg_data(&parts[n - 1]), zmq_msg_size(&parts[n - 1]), &reply,
+                   &reply_len);
     else
         rc = r->fn(r->arg, &route, (const uint8_t *)"", 0, &reply, &reply_len);
     if (rc == REPLIER_SEND)

@@ -52,8 +52,8 @@ typedef int (*replier_fn)(void *arg, const replier_route *route, const uint8_t *
                           uint8_t **reply, size_t *reply_len);
 
 typedef struct replier_opts {
-    int max_drain;  /* requests read per wake-up; 0 = 1000 */
-    int hwm;        /* send and receive high-water marks per connection; 0 = SVC_QUERY_HWM */
+    int max_drain; /* requests read per wake-up; 0 = 1000 */
+    int hwm;       /* send and receive high-water marks per connection; 0 = SVC_QUERY_HWM */
     /* Called after each wake-up that read at least one request (ingest's
      * group commit, then its deferred replies); may be NULL. */
     void (*after_drain)(void *arg, replier_t *r);

@@ -188,13 +188,15 @@ int service_metrics(service_t *s, const service_settings *mc)
 
     if (mc->metrics_port == 0)
         return 0;
-    if (!(s->metrics = metrics_http_start(s->svc, mc->metrics_bind, (int)mc->metrics_port, why, sizeof why))) {
+    if (!(s->metrics = metrics_http_start(s->svc, mc->metrics_bind, (int)mc->metrics_port, why,
+                                          sizeof why))) {
         log_error("bind_failed", "endpoint=http://%s:%lld/metrics key=metrics.port reason=\"%s\"",
                   mc->metrics_bind, (long long)mc->metrics_port, why);
         s->exit_code = 2;
         return -1;
     }
-    log_info("metrics", "endpoint=http://%s:%d/metrics", mc->metrics_bind, metrics_http_port(s->metrics));
+    log_info("metrics", "endpoint=http://%s:%d/metrics", mc->metrics_bind,
+             metrics_http_port(s->metrics));
     return 0;
 }
 
@@ -221,8 +223,7 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
     if (!s->store) { /* e.g. another process holds it: not the setting's fault */
         log_error("store_open_failed", "file=%s key=data_dir dir=%s reason=\"%s\"",
                   s->config_path ? s->config_path : "(defaults)", dir, err);
-        fprintf(stderr, "jiju-%s: cannot open the store at %s (data_dir): %s\n", s->name, dir,
-                err);
+        fprintf(stderr, "jiju-%s: cannot open the store at %s (data_dir): %s\n", s->name, dir, err);
         s->exit_code = EXIT_FAILURE;
         return -1;
     }
@@ -238,8 +239,7 @@ _Noreturn void service_store_failed(const char *event, int err, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    log_error(event, "%s%serr=\"%s\" action=exit", detail, detail[0] ? " " : "",
-              jiju_err_str(err));
+    log_error(event, "%s%serr=\"%s\" action=exit", detail, detail[0] ? " " : "", jiju_err_str(err));
     exit(EXIT_FAILURE);
 }
 

@@ -28,43 +28,47 @@ typedef struct service_settings {
     char metrics_bind[64];     /* its address */
 } service_settings;
 
-#define SERVICE_SETTINGS_SPEC_STR(type, m, key, field, def, help)                                 \
-    {key, CFG_STRING, def, 0, sizeof(((type *)0)->m.field), offsetof(type, m.field), NULL, help}
-#define SERVICE_SETTINGS_SPEC_INT(type, m, key, field, def, lo, hi, help)                         \
-    {key, CFG_INT, def, lo, hi, offsetof(type, m.field), NULL, help}
+#define SERVICE_SETTINGS_SPEC_STR(type, m, key, field, def, help)                                  \
+    {                                                                                              \
+        key, CFG_STRING, def, 0, sizeof(((type *)0)->m.field), offsetof(type, m.field), NULL, help \
+    }
+#define SERVICE_SETTINGS_SPEC_INT(type, m, key, field, def, lo, hi, help)                          \
+    {                                                                                              \
+        key, CFG_INT, def, lo, hi, offsetof(type, m.field), NULL, help                             \
+    }
 
 /* The shared entries of a cfg_spec table, for the service_settings member
  * m of config struct type; instance and data_dir defaults differ per
  * service. Bounds: heartbeat 10 ms .. 10 min, timeout 50 ms .. 1 h (and
  * above the heartbeat: service_settings_check). */
-#define SERVICE_SETTINGS_SPECS(type, m, instance_def, data_dir_def)                               \
-    SERVICE_SETTINGS_SPEC_STR(type, m, "instance", instance, instance_def,                        \
-                              "peer id on streams, in events and in replies"),                    \
-        SERVICE_SETTINGS_SPEC_STR(type, m, "data_dir", data_dir, data_dir_def,                    \
-                                  "RocksDB directory (one process per directory)"),               \
-        SERVICE_SETTINGS_SPEC_INT(type, m, "stream.heartbeat_ms", heartbeat_ms, "1000", 10,       \
-                                  600000, "stream heartbeat interval"),                           \
-        SERVICE_SETTINGS_SPEC_INT(type, m, "stream.timeout_ms", timeout_ms, "5000", 50, 3600000,  \
-                                  "peer silence before it is dead; above stream.heartbeat_ms"),   \
-        SERVICE_SETTINGS_SPEC_STR(type, m, "security.secret_key_file", secret_key_file, "",       \
-                                  "CURVE key pair of this service (\"\" = plain TCP, local demo " \
-                                  "only)"),                                                       \
-        SERVICE_SETTINGS_SPEC_STR(type, m, "security.keys_file", keys_file, "",                   \
-                                  "allow-list of client public keys and roles"),                  \
-        SERVICE_SETTINGS_SPEC_INT(type, m, "store.min_free_mb", store_min_free_mb, "64", 0,       \
-                                  1048576,                                                        \
-                                  "take no work (E_UNAVAILABLE) while the store's file system "   \
-                                  "has fewer MiB free; wait at start (0 = never)"),               \
-        SERVICE_SETTINGS_SPEC_INT(type, m, "limits.max_frame_bytes", max_frame_bytes, "4194304",  \
-                                  4096, 1073741824,                                               \
-                                  "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a "  \
+#define SERVICE_SETTINGS_SPECS(type, m, instance_def, data_dir_def)                                \
+    SERVICE_SETTINGS_SPEC_STR(type, m, "instance", instance, instance_def,                         \
+                              "peer id on streams, in events and in replies"),                     \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "data_dir", data_dir, data_dir_def,                     \
+                                  "RocksDB directory (one process per directory)"),                \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "stream.heartbeat_ms", heartbeat_ms, "1000", 10,        \
+                                  600000, "stream heartbeat interval"),                            \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "stream.timeout_ms", timeout_ms, "5000", 50, 3600000,   \
+                                  "peer silence before it is dead; above stream.heartbeat_ms"),    \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "security.secret_key_file", secret_key_file, "",        \
+                                  "CURVE key pair of this service (\"\" = plain TCP, local demo "  \
+                                  "only)"),                                                        \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "security.keys_file", keys_file, "",                    \
+                                  "allow-list of client public keys and roles"),                   \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "store.min_free_mb", store_min_free_mb, "64", 0,        \
+                                  1048576,                                                         \
+                                  "take no work (E_UNAVAILABLE) while the store's file system "    \
+                                  "has fewer MiB free; wait at start (0 = never)"),                \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "limits.max_frame_bytes", max_frame_bytes, "4194304",   \
+                                  4096, 1073741824,                                                \
+                                  "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a "   \
                                   "peer that sends more is disconnected"),                         \
-        SERVICE_SETTINGS_SPEC_STR(type, m, "time_zone", time_zone, TZ_DEFAULT,                    \
-                                  "tz database zone of the jurisdiction: period bounds, "         \
-                                  "deadlines, times for people"),                                 \
-        SERVICE_SETTINGS_SPEC_INT(type, m, "metrics.port", metrics_port, "0", 0, 65535,           \
-                                  "HTTP port of GET /metrics (Prometheus text format); 0 = off"), \
-        SERVICE_SETTINGS_SPEC_STR(type, m, "metrics.bind", metrics_bind, "127.0.0.1",             \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "time_zone", time_zone, TZ_DEFAULT,                     \
+                                  "tz database zone of the jurisdiction: period bounds, "          \
+                                  "deadlines, times for people"),                                  \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "metrics.port", metrics_port, "0", 0, 65535,            \
+                                  "HTTP port of GET /metrics (Prometheus text format); 0 = off"),  \
+        SERVICE_SETTINGS_SPEC_STR(type, m, "metrics.bind", metrics_bind, "127.0.0.1",              \
                                   "IPv4 or IPv6 address /metrics listens on")
 
 /* The rules across shared settings, for a service's cfg_check_fn: instance

@@ -28,10 +28,10 @@ struct store {
     char *cf_name[STORE_MAX_CFS];
     int n_cf;
     char *dir;
-    char *scratch; /* a reader's secondary directory (its LOG), removed on close */
-    uint64_t min_free;     /* bytes the file system must keep free for us to write */
-    uint64_t space_free;   /* seen by the last store_writable() */
-    char last_error[256];  /* RocksDB's words for the last failed write */
+    char *scratch;        /* a reader's secondary directory (its LOG), removed on close */
+    uint64_t min_free;    /* bytes the file system must keep free for us to write */
+    uint64_t space_free;  /* seen by the last store_writable() */
+    char last_error[256]; /* RocksDB's words for the last failed write */
 };
 
 struct store_txn {
@@ -41,7 +41,7 @@ struct store_txn {
     struct store_hook {
         void (*fn)(void *);
         void *arg;
-    } *hooks; /* grows: one txn may append to many logs (notification's fan-out) */
+    } * hooks; /* grows: one txn may append to many logs (notification's fan-out) */
     int n_hooks, cap_hooks;
 };
 
@@ -151,7 +151,8 @@ static int store_reader_names(store_t *s, const char *dir, const char *const *cf
     int rc = 0;
 
     if (!disk || err || n_disk == 0) {
-        snprintf(errbuf, errcap, "no RocksDB store in %s (%s)", dir, err ? err : "no column families");
+        snprintf(errbuf, errcap, "no RocksDB store in %s (%s)", dir,
+                 err ? err : "no column families");
         free(err);
         if (disk)
             rocksdb_list_column_families_destroy(disk, n_disk);
@@ -194,9 +195,8 @@ store_t *store_open_reader(const char *dir, const char *const *cfs, size_t n_cfs
     s->scratch = strdup(scratch);
     for (int i = 0; i < s->n_cf; i++)
         cf_opts[i] = s->opts;
-    s->db = rocksdb_open_as_secondary_column_families(s->opts, dir, scratch, s->n_cf,
-                                                      (const char *const *)s->cf_name, cf_opts,
-                                                      s->cf, &err);
+    s->db = rocksdb_open_as_secondary_column_families(
+        s->opts, dir, scratch, s->n_cf, (const char *const *)s->cf_name, cf_opts, s->cf, &err);
     if (err) {
         snprintf(errbuf, errcap, "%s", err);
         free(err);
@@ -349,8 +349,8 @@ int store_txn_get(store_txn_t *t, int cf, const void *key, size_t klen, void **v
 
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
-    v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(t->wb, t->s->db, t->s->ropts,
-                                                        t->s->cf[cf], key, klen, &len, &err);
+    v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(t->wb, t->s->db, t->s->ropts, t->s->cf[cf],
+                                                       key, klen, &len, &err);
     return store_result(err, v, len, val, vlen);
 }
 

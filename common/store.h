@@ -16,9 +16,9 @@ typedef struct store_txn store_txn_t;
 typedef struct store_iter store_iter_t;
 
 /* Column families the stream module needs in every store. */
-#define STORE_CF_LOG "stream_log"        /* producer log: [prefix] be64 seq -> bytes */
-#define STORE_CF_CURSOR "stream_cursor"  /* consumer: producer id -> be64 last applied seq */
-#define STORE_CF_ACKS "stream_acks"      /* producer: "stream\0consumer" -> be64 last acked seq */
+#define STORE_CF_LOG "stream_log"       /* producer log: [prefix] be64 seq -> bytes */
+#define STORE_CF_CURSOR "stream_cursor" /* consumer: producer id -> be64 last applied seq */
+#define STORE_CF_ACKS "stream_acks"     /* producer: "stream\0consumer" -> be64 last acked seq */
 #define STORE_STREAM_CFS STORE_CF_LOG, STORE_CF_CURSOR, STORE_CF_ACKS
 
 /* Bounds on what RocksDB writes besides the data (store.c says why). */
@@ -74,12 +74,12 @@ void store_txn_destroy(store_txn_t **txn);
 int store_txn_put(store_txn_t *txn, int cf, const void *key, size_t klen, const void *val,
                   size_t vlen);
 int store_txn_del(store_txn_t *txn, int cf, const void *key, size_t klen);
-int store_txn_get(store_txn_t *txn, int cf, const void *key, size_t klen, void **val,
-                  size_t *vlen);
+int store_txn_get(store_txn_t *txn, int cf, const void *key, size_t klen, void **val, size_t *vlen);
 /* Number of puts and deletes so far. */
 size_t store_txn_count(const store_txn_t *txn);
 /* Run fn(arg) after a successful commit (e.g. make new log records visible).
- * Any number of hooks (one per (fn, arg)); hooks are dropped if the txn is destroyed uncommitted. */
+ * Any number of hooks (one per (fn, arg)); hooks are dropped if the txn is destroyed uncommitted.
+ */
 int store_txn_on_commit(store_txn_t *txn, void (*fn)(void *arg), void *arg);
 /* Write the batch atomically; sync=true fsyncs the WAL before returning.
  * The txn is empty afterwards and may be reused. JIJU_ERR_UNAVAILABLE: not

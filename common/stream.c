@@ -56,8 +56,8 @@ static void sessions_reap(stream_peer_t *p)
     for (size_t i = 0; i < p->n_sess; i++) {
         stream_session *s = p->sess[i];
         if (s->dead && p->is_server) {
-            log_limited(LOG_INFO, "stream_session_closed", "endpoint=%s peer=%s stream=%s", p->endpoint,
-                     s->peer_id, s->stream);
+            log_limited(LOG_INFO, "stream_session_closed", "endpoint=%s peer=%s stream=%s",
+                        p->endpoint, s->peer_id, s->stream);
             free(s);
             continue;
         }
@@ -107,12 +107,14 @@ static void session_refuse(stream_peer_t *p, stream_session *s, int err, const c
                            const char *why, int send)
 {
     if (p->is_server || p->status != err)
-        log_limited(LOG_WARN, "stream_refused", "endpoint=%s peer=%s stream=%s key=%s by=%s code=%s "
-                 "reason=\"%s\"", p->endpoint, s->peer_id, s->stream, s->key[0] ? s->key : "-",
-                 send ? "us" : "peer", code, why);
+        log_limited(LOG_WARN, "stream_refused",
+                    "endpoint=%s peer=%s stream=%s key=%s by=%s code=%s "
+                    "reason=\"%s\"",
+                    p->endpoint, s->peer_id, s->stream, s->key[0] ? s->key : "-",
+                    send ? "us" : "peer", code, why);
     else
-        log_debug("stream_refused", "endpoint=%s peer=%s code=%s again=1", p->endpoint,
-                  s->peer_id, code);
+        log_debug("stream_refused", "endpoint=%s peer=%s code=%s again=1", p->endpoint, s->peer_id,
+                  code);
     if (send)
         stream_send_error(p, s, code, why);
     p->status = err;
@@ -141,15 +143,17 @@ static void producer_on_resume(stream_peer_t *p, stream_session *s, const Jiju__
         return;
     }
     if (next < stream_log_first(s->log))
-        next = stream_log_first(s->log); /* trimmed: the consumer sees the jump (stream_seq_judge) */
+        next =
+            stream_log_first(s->log); /* trimmed: the consumer sees the jump (stream_seq_judge) */
     s->next_send = next;
-    s->acked = next - 1; /* the credit window's base: a re-read from an earlier seq */
+    s->acked = next - 1;     /* the credit window's base: a re-read from an earlier seq */
     s->acked_saved = stored; /* the stored ack only moves forward */
     s->credit = r->credit ? r->credit : 1;
     s->state = SESS_ACTIVE;
     p->status = JIJU_OK;
-    log_limited(LOG_INFO, "stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu", p->endpoint,
-             s->peer_id, s->stream, (unsigned long long)next, (unsigned long long)last);
+    log_limited(LOG_INFO, "stream_resume", "endpoint=%s peer=%s stream=%s from=%llu last=%llu",
+                p->endpoint, s->peer_id, s->stream, (unsigned long long)next,
+                (unsigned long long)last);
 }
 
 /* An ACK up to seq: never beyond what this consumer can have received, the
@@ -276,10 +280,11 @@ static void consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__
             stream_send_resume(p, s, cur + 1);
         return;
     case STREAM_SEQ_TRIMMED:
-        snprintf(why, sizeof why, "producer %s restarted at seq %llu after RESUME %llu: records "
-                 "%llu..%llu are trimmed from its log", s->peer_id, (unsigned long long)r->seq,
-                 (unsigned long long)(cur + 1), (unsigned long long)(cur + 1),
-                 (unsigned long long)(r->seq - 1));
+        snprintf(why, sizeof why,
+                 "producer %s restarted at seq %llu after RESUME %llu: records "
+                 "%llu..%llu are trimmed from its log",
+                 s->peer_id, (unsigned long long)r->seq, (unsigned long long)(cur + 1),
+                 (unsigned long long)(cur + 1), (unsigned long long)(r->seq - 1));
         session_refuse(p, s, JIJU_ERR_TRIMMED, "E_STREAM_TRIMMED", why, 1);
         return;
     case STREAM_SEQ_APPLY:
@@ -308,9 +313,10 @@ static void consumer_start(stream_peer_t *p, stream_session *s)
     s->state = SESS_ACTIVE;
     s->last_rx_seq = 0;
     stream_send_resume(p, s, s->applied + 1);
-    log_limited(LOG_INFO, "stream_follow", "endpoint=%s producer=%s stream=%s from=%llu store_id=%s epoch=%llu",
-             p->endpoint, s->peer_id, s->stream, (unsigned long long)(s->applied + 1), s->store_id,
-             (unsigned long long)s->epoch);
+    log_limited(LOG_INFO, "stream_follow",
+                "endpoint=%s producer=%s stream=%s from=%llu store_id=%s epoch=%llu", p->endpoint,
+                s->peer_id, s->stream, (unsigned long long)(s->applied + 1), s->store_id,
+                (unsigned long long)s->epoch);
 }
 
 /* Our consumer's check of a producer's HELLO (stream_incarnation.c). */
@@ -394,11 +400,11 @@ static void peer_on_error(stream_peer_t *p, stream_session *s, const Jiju__V1__S
     const char *code = e->code ? e->code : "", *msg = e->message ? e->message : "";
     int err = strcmp(code, "E_STREAM_INCARNATION") == 0 ? JIJU_ERR_INCARNATION
               : strcmp(code, "E_STREAM_TRIMMED") == 0   ? JIJU_ERR_TRIMMED
-                                                         : JIJU_ERR_PROTOCOL;
+                                                        : JIJU_ERR_PROTOCOL;
 
     if (p->is_server || strcmp(code, "E_STREAM_NO_SESSION") == 0) {
-        log_limited(LOG_WARN, "stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint, s->peer_id,
-                 code);
+        log_limited(LOG_WARN, "stream_peer_error", "endpoint=%s peer=%s code=%s", p->endpoint,
+                    s->peer_id, code);
         if (p->is_server)
             s->dead = 1;
         else
@@ -444,7 +450,8 @@ static void on_frame(stream_peer_t *p, stream_session *s, const Jiju__V1__Stream
                  f->heartbeat->position > s->pending &&
                  s->last_record_at + p->o.heartbeat_ms < s->last_rx &&
                  s->last_resume_at + p->o.heartbeat_ms < s->last_rx && consumer_writable(p))
-            stream_send_resume(p, s, s->pending + 1); /* records lost in a reconnect or a full disk */
+            stream_send_resume(p, s,
+                               s->pending + 1); /* records lost in a reconnect or a full disk */
         break;
     case JIJU__V1__STREAM_FRAME__KIND_ERROR:
         peer_on_error(p, s, f->error);
@@ -507,21 +514,23 @@ static stream_session *server_session_for(stream_peer_t *p, const uint8_t *rid, 
     h = f->hello;
     if (!h->peer_id || !*h->peer_id || !h->stream || !*h->stream ||
         strlen(h->peer_id) >= STREAM_ID_MAX || strlen(h->stream) >= STREAM_NAME_MAX ||
-        (h->role != JIJU__V1__STREAM_ROLE__CONSUMER && h->role != JIJU__V1__STREAM_ROLE__PRODUCER) ||
+        (h->role != JIJU__V1__STREAM_ROLE__CONSUMER &&
+         h->role != JIJU__V1__STREAM_ROLE__PRODUCER) ||
         rid_len > STREAM_RID_MAX || (user && strlen(user) >= KEYS_NAME_MAX)) {
         send_error_to(p, rid, rid_len, "E_STREAM_BAD_FRAME",
                       "HELLO needs peer_id (< 128 bytes), stream (< 64 bytes) and a role");
         return NULL;
     }
     if (!stream_authorize(p, h, user, why, sizeof why)) {
-        log_limited(LOG_WARN, "stream_forbidden", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
-                 p->endpoint, user ? user : "-", h->peer_id, h->stream, why);
+        log_limited(LOG_WARN, "stream_forbidden",
+                    "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"", p->endpoint,
+                    user ? user : "-", h->peer_id, h->stream, why);
         send_error_to(p, rid, rid_len, "E_STREAM_FORBIDDEN", why);
         return NULL;
     }
     if (!sessions_room(p, user, why, sizeof why)) {
-        log_limited(LOG_WARN, "stream_busy", "endpoint=%s key=%s peer=%s reason=\"%s\"", p->endpoint,
-                 user ? user : "-", h->peer_id, why);
+        log_limited(LOG_WARN, "stream_busy", "endpoint=%s key=%s peer=%s reason=\"%s\"",
+                    p->endpoint, user ? user : "-", h->peer_id, why);
         send_error_to(p, rid, rid_len, "E_STREAM_BUSY", why);
         return NULL;
     }
@@ -535,8 +544,8 @@ static stream_session *server_session_for(stream_peer_t *p, const uint8_t *rid, 
     /* our role is the opposite of the peer's */
     s->role = h->role == JIJU__V1__STREAM_ROLE__CONSUMER ? ROLE_PRODUCER : ROLE_CONSUMER;
     log_limited(LOG_INFO, "stream_session_open", "endpoint=%s peer=%s stream=%s key=%s our_role=%s",
-             p->endpoint, s->peer_id, s->stream, user ? user : "-",
-             s->role == ROLE_PRODUCER ? "producer" : "consumer");
+                p->endpoint, s->peer_id, s->stream, user ? user : "-",
+                s->role == ROLE_PRODUCER ? "producer" : "consumer");
     return s;
 }
 
@@ -558,8 +567,9 @@ static void sessions_recheck(stream_peer_t *p)
                                           : JIJU__V1__STREAM_ROLE__PRODUCER;
         if (stream_authorize(p, &h, s->key, why, sizeof why))
             continue;
-        log_limited(LOG_WARN, "stream_revoked", "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"",
-                 p->endpoint, s->key, s->peer_id, s->stream, why);
+        log_limited(LOG_WARN, "stream_revoked",
+                    "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"", p->endpoint, s->key,
+                    s->peer_id, s->stream, why);
         stream_send_error(p, s, "E_STREAM_REVOKED", why);
         s->dead = 1;
     }
@@ -606,7 +616,8 @@ static int peer_read_one(stream_peer_t *p)
     }
     f = jiju__v1__stream_frame__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
     if (!f) {
-        log_limited(LOG_WARN, "stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint, zmq_msg_size(&body));
+        log_limited(LOG_WARN, "stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint,
+                    zmq_msg_size(&body));
     } else if (p->is_server) {
         s = server_session_for(p, zmq_msg_data(&rid), zmq_msg_size(&rid), f,
                                zmq_msg_gets(&body, "User-Id"));
@@ -790,8 +801,8 @@ static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
 }
 
 stream_peer_t *stream_serve(svc_t *svc, store_t *store, const char *endpoint,
-                            const stream_opts *opts, stream_log_fn log_fn,
-                            stream_apply_fn apply_fn, void *arg)
+                            const stream_opts *opts, stream_log_fn log_fn, stream_apply_fn apply_fn,
+                            void *arg)
 {
     stream_peer_t *p = peer_new(svc, store, endpoint, opts, 1);
 

@@ -113,15 +113,15 @@ typedef void (*stream_committed_fn)(void *arg);
 typedef void (*stream_refused_fn)(void *arg, int err, const char *code, const char *why);
 
 typedef struct stream_opts {
-    const char *self_id;  /* our peer id in HELLO (instance id); required */
-    int heartbeat_ms;     /* default 1000 */
-    int timeout_ms;       /* silence before a peer is dead; default 5000 */
-    uint32_t credit;      /* window we grant as consumer; default 1000 */
-    uint32_t max_batch;   /* records applied per commit; default 5000 */
+    const char *self_id;           /* our peer id in HELLO (instance id); required */
+    int heartbeat_ms;              /* default 1000 */
+    int timeout_ms;                /* silence before a peer is dead; default 5000 */
+    uint32_t credit;               /* window we grant as consumer; default 1000 */
+    uint32_t max_batch;            /* records applied per commit; default 5000 */
     uint32_t max_sessions;         /* binder: open sessions at most; default 1024 */
     uint32_t max_sessions_per_key; /* binder with CURVE: per client key; default 64 */
-    const char *server_key; /* connectors, when the loop has CURVE (svc_zap): the
-                               Z85 public key of the endpoint's service */
+    const char *server_key;        /* connectors, when the loop has CURVE (svc_zap): the
+                                      Z85 public key of the endpoint's service */
 } stream_opts;
 
 /* Bind a ROUTER at endpoint. Connecting consumers are served logs from
@@ -136,8 +136,8 @@ typedef struct stream_opts {
  * subscriber id. Sessions of a key removed on reload end within a
  * heartbeat. */
 stream_peer_t *stream_serve(svc_t *svc, store_t *store, const char *endpoint,
-                            const stream_opts *opts, stream_log_fn log_fn,
-                            stream_apply_fn apply_fn, void *arg);
+                            const stream_opts *opts, stream_log_fn log_fn, stream_apply_fn apply_fn,
+                            void *arg);
 
 /* Connect to endpoint and push `log` to it as stream `stream_name`. */
 stream_peer_t *stream_push(svc_t *svc, store_t *store, const char *endpoint,

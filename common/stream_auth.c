@@ -47,13 +47,14 @@ static int ingest_instance_ok(const key_entry *k, const char *id)
 
 static int producer_ok(const key_entry *k, const Jiju__V1__Hello *h, char *why, size_t cap)
 {
-    if (strcmp(h->stream, "reports") == 0 && key_is(k, INGEST) &&
-        ingest_instance_ok(k, h->peer_id))
+    if (strcmp(h->stream, "reports") == 0 && key_is(k, INGEST) && ingest_instance_ok(k, h->peer_id))
         return 1;
     if (strcmp(h->stream, "events") == 0 && key_is(k, "assessment"))
         return 1;
-    snprintf(why, cap, "service key %s may not produce stream %s as %s (reports: an ingest key "
-             "as its own instance; events: the assessment key)", k->name, h->stream, h->peer_id);
+    snprintf(why, cap,
+             "service key %s may not produce stream %s as %s (reports: an ingest key "
+             "as its own instance; events: the assessment key)",
+             k->name, h->stream, h->peer_id);
     return 0;
 }
 

@@ -77,36 +77,44 @@ int stream_incarnation_check(stream_peer_t *p, stream_session *s, const Jiju__V1
 
     *code = "E_STREAM_INCARNATION";
     if (!h->store_id || strlen(h->store_id) != STREAM_STORE_ID_LEN) {
-        snprintf(why, cap, "producer %s sent no incarnation (store_id); protocol_version %u, "
-                 "need %d", h->peer_id, h->protocol_version, STREAM_PROTOCOL_VERSION);
+        snprintf(why, cap,
+                 "producer %s sent no incarnation (store_id); protocol_version %u, "
+                 "need %d",
+                 h->peer_id, h->protocol_version, STREAM_PROTOCOL_VERSION);
         return JIJU_ERR_INCARNATION;
     }
     if (have && strcmp(held, h->store_id) != 0) {
-        snprintf(why, cap, "producer %s has store_id %s, this consumer follows store_id %s: a "
-                 "second process with the same instance id, or a replaced store", h->peer_id,
-                 h->store_id, held);
+        snprintf(why, cap,
+                 "producer %s has store_id %s, this consumer follows store_id %s: a "
+                 "second process with the same instance id, or a replaced store",
+                 h->peer_id, h->store_id, held);
         return JIJU_ERR_INCARNATION;
     }
     if (have && h->epoch < epoch) {
-        snprintf(why, cap, "producer %s epoch %" PRIu64 " is older than epoch %" PRIu64
-                 " already seen: a stale copy of its store", h->peer_id, h->epoch, epoch);
+        snprintf(why, cap,
+                 "producer %s epoch %" PRIu64 " is older than epoch %" PRIu64
+                 " already seen: a stale copy of its store",
+                 h->peer_id, h->epoch, epoch);
         return JIJU_ERR_INCARNATION;
     }
     if (h->last_seq < cursor) {
-        snprintf(why, cap, "producer %s log ends at seq %" PRIu64 ", below seq %" PRIu64
-                 " applied here: its log went backwards", h->peer_id, h->last_seq, cursor);
+        snprintf(why, cap,
+                 "producer %s log ends at seq %" PRIu64 ", below seq %" PRIu64
+                 " applied here: its log went backwards",
+                 h->peer_id, h->last_seq, cursor);
         return JIJU_ERR_INCARNATION;
     }
     if ((o = holder(p, s, h))) {
-        snprintf(why, cap, "producer %s is connected as incarnation %s epoch %" PRIu64,
-                 h->peer_id, o->store_id, o->epoch);
+        snprintf(why, cap, "producer %s is connected as incarnation %s epoch %" PRIu64, h->peer_id,
+                 o->store_id, o->epoch);
         return JIJU_ERR_INCARNATION;
     }
     if (cursor + 1 < h->first_seq) {
         *code = "E_STREAM_TRIMMED";
-        snprintf(why, cap, "producer %s trimmed seq %" PRIu64 "..%" PRIu64 " that this consumer "
-                 "(cursor %" PRIu64 ") has not applied", h->peer_id, cursor + 1,
-                 h->first_seq - 1, cursor);
+        snprintf(why, cap,
+                 "producer %s trimmed seq %" PRIu64 "..%" PRIu64 " that this consumer "
+                 "(cursor %" PRIu64 ") has not applied",
+                 h->peer_id, cursor + 1, h->first_seq - 1, cursor);
         return JIJU_ERR_TRIMMED;
     }
     snprintf(s->store_id, sizeof s->store_id, "%s", h->store_id);

@@ -43,11 +43,11 @@ typedef struct stream_session {
     uint64_t next_send, acked, acked_saved;
     uint32_t credit;
     /* consumer side */
-    uint64_t applied;     /* committed cursor */
-    uint64_t pending;     /* applied in the open txn, not yet committed */
-    uint64_t last_resume; /* seq asked for by the last RESUME */
-    uint64_t last_rx_seq; /* seq of the last RECORD received on this session */
-    int gap_resume;       /* a RESUME for a gap is outstanding */
+    uint64_t applied;       /* committed cursor */
+    uint64_t pending;       /* applied in the open txn, not yet committed */
+    uint64_t last_resume;   /* seq asked for by the last RESUME */
+    uint64_t last_rx_seq;   /* seq of the last RECORD received on this session */
+    int gap_resume;         /* a RESUME for a gap is outstanding */
     uint64_t peer_position; /* the producer's last seq, from its heartbeats (metrics) */
     int64_t last_resume_at, last_record_at;
     int need_ack;
@@ -72,12 +72,12 @@ struct stream_peer {
     void *committed_arg;
     stream_refused_fn refused_fn;
     void *refused_arg;
-    int status; /* jiju_err of the last refusal, JIJU_OK once a session runs */
+    int status;            /* jiju_err of the last refusal, JIJU_OK once a session runs */
     stream_session **sess; /* server: many; client: exactly one */
     size_t n_sess, cap_sess;
     store_txn_t *txn;
     size_t txn_records;
-    int reconnect; /* client: rebuild the socket at the next timer */
+    int reconnect;  /* client: rebuild the socket at the next timer */
     int store_full; /* consumer: records refused for want of disk space */
 };
 
@@ -136,8 +136,8 @@ typedef enum {
     STREAM_SEQ_GAP,       /* beyond the next one: RESUME(expected) */
     STREAM_SEQ_TRIMMED,   /* the producer cannot go lower: records are trimmed */
 } stream_seq_verdict;
-STREAM_HIDDEN stream_seq_verdict stream_seq_judge(uint64_t expected, uint64_t seq,
-                                                  uint64_t prev_rx, int gap_resume);
+STREAM_HIDDEN stream_seq_verdict stream_seq_judge(uint64_t expected, uint64_t seq, uint64_t prev_rx,
+                                                  int gap_resume);
 
 /* stream_wire.c: frames to a session, cursors and acks in the store */
 STREAM_HIDDEN int stream_send(stream_peer_t *p, stream_session *s, const Jiju__V1__StreamFrame *f);
@@ -158,8 +158,8 @@ STREAM_HIDDEN uint64_t stream_txn_cursor(stream_peer_t *p, stream_session *s);
  * the ERROR code and the reason filled. On JIJU_OK the session holds the
  * incarnation; stream_incarnation_save makes it durable (synced). */
 STREAM_HIDDEN int stream_incarnation_check(stream_peer_t *p, stream_session *s,
-                                           const Jiju__V1__Hello *h, const char **code,
-                                           char *why, size_t cap);
+                                           const Jiju__V1__Hello *h, const char **code, char *why,
+                                           size_t cap);
 STREAM_HIDDEN int stream_incarnation_save(stream_peer_t *p, const stream_session *s);
 
 #endif

@@ -28,9 +28,9 @@ struct stream_log {
     char *name;
     uint8_t prefix[LOG_KEY_MAX];
     size_t plen;
-    uint64_t first; /* lowest retained */
-    uint64_t last;  /* highest committed */
-    uint64_t next;  /* next to assign (counts uncommitted appends) */
+    uint64_t first;   /* lowest retained */
+    uint64_t last;    /* highest committed */
+    uint64_t next;    /* next to assign (counts uncommitted appends) */
     uint64_t trimmed; /* highest seq ever trimmed (persisted at seq 0) */
     uint64_t epoch;   /* opens of this log, this one included */
     char store_id[STREAM_STORE_ID_LEN + 1];
@@ -149,7 +149,8 @@ stream_log_t *stream_log_open(store_t *store, const char *name)
     log->store = store;
     log->cf = store_cf(store, STORE_CF_LOG);
     log->name = strdup(name);
-    memcpy(log->prefix, name, n + 1); /* the '\0' ends the prefix: "sub/a" is not a prefix of "sub/ab" */
+    memcpy(log->prefix, name,
+           n + 1); /* the '\0' ends the prefix: "sub/a" is not a prefix of "sub/ab" */
     log->plen = n + 1;
     log_recover(log);
     if (!log->name || log_new_epoch(log) != JIJU_OK)

@@ -28,9 +28,9 @@ void stream_metrics_record(const stream_peer_t *p, const stream_session *s, int 
                                          "records sent to a consumer (resends included)")
                        : metrics_counter("jiju_stream_records_applied_total",
                                          "records applied from a producer, exactly once each");
-        by[out] = out ? metrics_counter("jiju_stream_sent_bytes_total", "envelope bytes sent")
-                      : metrics_counter("jiju_stream_applied_bytes_total",
-                                        "envelope bytes applied");
+        by[out] =
+            out ? metrics_counter("jiju_stream_sent_bytes_total", "envelope bytes sent")
+                : metrics_counter("jiju_stream_applied_bytes_total", "envelope bytes applied");
     }
     labels3(l, sizeof l, p, s);
     metrics_add(rec[out], l, 1);

@@ -157,8 +157,7 @@ static void svc_on_monitor(svc_t *svc, void *arg)
             log_limited(LOG_WARN, "socket_event", "endpoint=%s what=accept_failed reason=\"%s\"",
                         m->endpoint, strerror((int)value));
         else if (id == ZMQ_EVENT_DISCONNECTED)
-            log_limited(LOG_DEBUG, "socket_event", "endpoint=%s what=disconnected",
-                        m->endpoint);
+            log_limited(LOG_DEBUG, "socket_event", "endpoint=%s what=disconnected", m->endpoint);
         else
             log_limited(LOG_WARN, "socket_event", "endpoint=%s what=handshake_failed code=%u",
                         m->endpoint, (unsigned)value);
@@ -218,7 +217,8 @@ void svc_forget(svc_t *svc, void *sock)
     for (int i = 0; i < svc->n_socks; i++) {
         if (svc->socks[i] != sock)
             continue;
-        memmove(&svc->socks[i], &svc->socks[i + 1], (size_t)(svc->n_socks - i - 1) * sizeof(void *));
+        memmove(&svc->socks[i], &svc->socks[i + 1],
+                (size_t)(svc->n_socks - i - 1) * sizeof(void *));
         memmove(&svc->sock_cb[i], &svc->sock_cb[i + 1],
                 (size_t)(svc->n_socks - i - 1) * sizeof(svc_cb));
         svc->n_socks--;
@@ -341,7 +341,8 @@ static void svc_run_timers(svc_t *svc)
 /* What the fds of this turn were ready for, in svc.h's terms. */
 static int svc_fd_revents(short zmq_revents)
 {
-    return (zmq_revents & ZMQ_POLLIN ? SVC_FD_IN : 0) | (zmq_revents & ZMQ_POLLOUT ? SVC_FD_OUT : 0) |
+    return (zmq_revents & ZMQ_POLLIN ? SVC_FD_IN : 0) |
+           (zmq_revents & ZMQ_POLLOUT ? SVC_FD_OUT : 0) |
            (zmq_revents & ZMQ_POLLERR ? SVC_FD_ERR : 0);
 }
 
@@ -360,10 +361,10 @@ static int svc_poll_once(svc_t *svc)
     }
     for (int i = 0; i < m; i++) {
         fds[i] = svc->fds[i];
-        items[n + i] = (zmq_pollitem_t){
-            .fd = fds[i].fd,
-            .events = (short)((fds[i].events & SVC_FD_IN ? ZMQ_POLLIN : 0) |
-                              (fds[i].events & SVC_FD_OUT ? ZMQ_POLLOUT : 0))};
+        items[n + i] =
+            (zmq_pollitem_t){.fd = fds[i].fd,
+                             .events = (short)((fds[i].events & SVC_FD_IN ? ZMQ_POLLIN : 0) |
+                                               (fds[i].events & SVC_FD_OUT ? ZMQ_POLLOUT : 0))};
     }
     if (zmq_poll(items, n + m, svc_poll_timeout(svc, clock_mono_ms())) < 0 && errno != EINTR)
         return JIJU_ERR_ZMQ;

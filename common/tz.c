@@ -27,8 +27,8 @@ int tz_valid(const char *zone, char *err, size_t cap)
     FILE *f;
     size_t n;
 
-    if (!zone || !*zone || strlen(zone) >= sizeof zone_in_use || zone[0] == '/' ||
-        zone[0] == ':' || strstr(zone, "..")) {
+    if (!zone || !*zone || strlen(zone) >= sizeof zone_in_use || zone[0] == '/' || zone[0] == ':' ||
+        strstr(zone, "..")) {
         snprintf(err, cap, "\"%s\" is not a time zone name (e.g. Asia/Shanghai)", zone ? zone : "");
         return -1;
     }

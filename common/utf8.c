@@ -105,4 +105,3 @@ out_close:
     iconv_close(cd);
     return NULL;
 }
-

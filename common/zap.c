@@ -132,8 +132,8 @@ static void zap_log_refusal(zap_t *z, const uint8_t *key, zmq_msg_t *address, co
     snprintf(addr, sizeof addr, "%.*s",
              (int)(zmq_msg_size(address) < 63 ? zmq_msg_size(address) : 63),
              (const char *)zmq_msg_data(address));
-    log_limited(LOG_WARN, "zap_refused", "key=%s address=%s reason=%s refused_total=%llu", z85, addr, why,
-             (unsigned long long)z->refused);
+    log_limited(LOG_WARN, "zap_refused", "key=%s address=%s reason=%s refused_total=%llu", z85,
+                addr, why, (unsigned long long)z->refused);
 }
 
 /* RFC 27 request: version, request id, domain, address, identity,
@@ -287,8 +287,7 @@ int zap_server_bind(const zap_t *z, void *sock, const char *endpoint)
         return JIJU_ERR_ZMQ;
     }
     if (zmq_bind(sock, endpoint) != 0) {
-        log_error("bind_failed", "endpoint=%s reason=\"%s\"", endpoint,
-                  zmq_strerror(zmq_errno()));
+        log_error("bind_failed", "endpoint=%s reason=\"%s\"", endpoint, zmq_strerror(zmq_errno()));
         return JIJU_ERR_ZMQ;
     }
     return JIJU_OK;

@@ -11,7 +11,7 @@
     }
 #define EP(k, f, d, h)                                                                             \
     {                                                                                              \
-        k, CFG_ENDPOINT, d, 0, sizeof(((archive_config *)0)->f), offsetof(archive_config, f),     \
+        k, CFG_ENDPOINT, d, 0, sizeof(((archive_config *)0)->f), offsetof(archive_config, f),      \
             NULL, h                                                                                \
     }
 #define I(k, f, d, lo, hi, h)                                                                      \
@@ -22,15 +22,14 @@
 const cfg_spec archive_config_specs[] = {
     SERVICE_SETTINGS_SPECS(archive_config, shared, "archive", "data/archive"),
     EP("stream.endpoint", stream_endpoint, "tcp://127.0.0.1:7201",
-      "ROUTER where every ingest replica pushes its \"reports\" log"),
+       "ROUTER where every ingest replica pushes its \"reports\" log"),
     EP("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),
     S("events.stream", events_stream, "events", "stream followed there"),
     EP("query.endpoint", query_endpoint, "tcp://127.0.0.1:7202",
-      "ROUTER for ArchiveQueryRequest (jiju archive query|export)"),
+       "ROUTER for ArchiveQueryRequest (jiju archive query|export)"),
     I("stream.credit", credit, "1000", 1, 1000000, "window granted to each producer"),
     I("stream.max_batch", max_batch, "5000", 1, 1000000, "records applied per synced commit"),
-    S("security.assessment_public_key", assessment_public_key, "",
-      "assessment's public key (Z85)"),
+    S("security.assessment_public_key", assessment_public_key, "", "assessment's public key (Z85)"),
 };
 const size_t archive_config_n_specs = sizeof archive_config_specs / sizeof archive_config_specs[0];
 

@@ -114,7 +114,7 @@ static void ax_csv_field(FILE *out, const char *text, bool last)
 static const char *const ax_head_before[] = {"集聚区编码", "报告期", "版本"};
 /* 备注 too: every field `jiju import` reads is exported, so an export imports
  * again unchanged (docs/cli.md "Round trip") */
-static const char *const ax_head_after[] = {"集聚区名称", "报告编号", "填报人",  "备注",
+static const char *const ax_head_after[] = {"集聚区名称", "报告编号", "填报人",   "备注",
                                             "受理实例",   "受理序号", "存档序号", "受理时间"};
 #define AX_N_AFTER (sizeof ax_head_after / sizeof ax_head_after[0])
 
@@ -303,11 +303,11 @@ static int ax_write_cells(archive_export_t *x, const ax_row *r)
             archive_fen_to_wan(r->v[i], vals[i], sizeof vals[i]);
         else if (r->has[i])
             snprintf(vals[i], sizeof vals[i], "%" PRId64, r->v[i]);
-        cells[n++] = (archive_export_cell){
-            .kind = !r->has[i] ? ARCHIVE_CELL_EMPTY
-                    : ax_ind[i].kind == AX_MONEY ? ARCHIVE_CELL_WAN : ARCHIVE_CELL_INT,
-            .text = vals[i],
-            .value = r->v[i]};
+        cells[n++] = (archive_export_cell){.kind = !r->has[i]                   ? ARCHIVE_CELL_EMPTY
+                                                   : ax_ind[i].kind == AX_MONEY ? ARCHIVE_CELL_WAN
+                                                                                : ARCHIVE_CELL_INT,
+                                           .text = vals[i],
+                                           .value = r->v[i]};
     }
     snprintf(src, sizeof src, "%" PRIu64, r->source_seq);
     snprintf(seq, sizeof seq, "%" PRIu64, r->archive_seq);
@@ -317,11 +317,12 @@ static int ax_write_cells(archive_export_t *x, const ax_row *r)
     cells[n++] = (archive_export_cell){.text = r->submitted_by};
     cells[n++] = (archive_export_cell){.text = r->note};
     cells[n++] = (archive_export_cell){.text = r->producer};
-    cells[n++] = (archive_export_cell){.kind = ARCHIVE_CELL_INT, .text = src,
-                                       .value = (int64_t)r->source_seq};
-    cells[n++] = (archive_export_cell){.kind = ARCHIVE_CELL_INT, .text = seq,
-                                       .value = (int64_t)r->archive_seq};
-    cells[n++] = (archive_export_cell){.kind = ARCHIVE_CELL_TIME, .text = when, .value = r->time_ms};
+    cells[n++] = (archive_export_cell){
+        .kind = ARCHIVE_CELL_INT, .text = src, .value = (int64_t)r->source_seq};
+    cells[n++] = (archive_export_cell){
+        .kind = ARCHIVE_CELL_INT, .text = seq, .value = (int64_t)r->archive_seq};
+    cells[n++] =
+        (archive_export_cell){.kind = ARCHIVE_CELL_TIME, .text = when, .value = r->time_ms};
     return ax_emit(x, cells);
 }
 

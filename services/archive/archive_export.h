@@ -18,7 +18,11 @@
 
 #include "jiju/v1/archive.pb-c.h"
 
-typedef enum { ARCHIVE_EXPORT_CSV = 0, ARCHIVE_EXPORT_JSON, ARCHIVE_EXPORT_ROWS } archive_export_format;
+typedef enum {
+    ARCHIVE_EXPORT_CSV = 0,
+    ARCHIVE_EXPORT_JSON,
+    ARCHIVE_EXPORT_ROWS
+} archive_export_format;
 
 typedef struct archive_export archive_export_t;
 

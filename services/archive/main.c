@@ -58,10 +58,10 @@ int main(int argc, char **argv)
     if (service_start(&srv, "archive", argc, argv, NULL, 0, &cfg, archive_config_load) != 0)
         return srv.exit_code;
     service_limits(&srv, &cfg.shared);
-    if (service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file,
-                       (service_peer_key[]){{"security.assessment_public_key",
-                                             cfg.assessment_public_key}},
-                       1) != 0) {
+    if (service_secure(
+            &srv, cfg.shared.secret_key_file, cfg.shared.keys_file,
+            (service_peer_key[]){{"security.assessment_public_key", cfg.assessment_public_key}},
+            1) != 0) {
         rc = srv.exit_code;
         goto out;
     }
@@ -74,7 +74,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (!(chain = archive_chain_open(srv.store))) {
-        log_error("start_failed", "dir=%s reason=\"archive head does not decode\"", cfg.shared.data_dir);
+        log_error("start_failed", "dir=%s reason=\"archive head does not decode\"",
+                  cfg.shared.data_dir);
         goto out;
     }
     reports.chain = events.chain = chain;
@@ -88,15 +89,17 @@ int main(int argc, char **argv)
                             &reports)) ||
         !(ev = stream_follow(srv.svc, srv.store, cfg.events_endpoint, cfg.events_stream, &so,
                              archive_apply, &events)) ||
-        !(query = archive_server_new(srv.svc, srv.store, cfg.query_endpoint, cfg.shared.instance))) {
+        !(query =
+              archive_server_new(srv.svc, srv.store, cfg.query_endpoint, cfg.shared.instance))) {
         log_error("start_failed", "instance=%s stream=%s events=%s query=%s", cfg.shared.instance,
                   cfg.stream_endpoint, cfg.events_endpoint, cfg.query_endpoint);
         goto out;
     }
     stream_on_committed(in, archive_committed, chain);
     stream_on_committed(ev, archive_committed, chain);
-    log_info("started", "instance=%s store=%s head=%llu stream=%s events=%s query=%s", cfg.shared.instance,
-             cfg.shared.data_dir, (unsigned long long)archive_chain_head_seq(chain), cfg.stream_endpoint,
+    log_info("started", "instance=%s store=%s head=%llu stream=%s events=%s query=%s",
+             cfg.shared.instance, cfg.shared.data_dir,
+             (unsigned long long)archive_chain_head_seq(chain), cfg.stream_endpoint,
              cfg.events_endpoint, cfg.query_endpoint);
     rc = service_run(&srv);
 out:

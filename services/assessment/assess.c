@@ -13,9 +13,9 @@
 #include "metrics.h"
 
 const char *const assess_cfs[] = {
-    "assess_clusters", "assess_runs",  "assess_reports", "assess_report_ids", "assess_periods",
-    "assess_open",     "assess_dirty", "assess_ranks",   "assess_awards",     "assess_meta",
-    "assess_frozen",
+    "assess_clusters", "assess_runs", "assess_reports", "assess_report_ids",
+    "assess_periods",  "assess_open", "assess_dirty",   "assess_ranks",
+    "assess_awards",   "assess_meta", "assess_frozen",
 };
 const size_t assess_n_cfs = sizeof assess_cfs / sizeof assess_cfs[0];
 

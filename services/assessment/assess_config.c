@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define YUAN_MAX 1000000000000000LL /* 10^15 yuan: fen still fits int64 */
 #define N_AMOUNTS (sizeof(((assess_config *)0)->top_amount_yuan) / sizeof(int64_t))
 

@@ -42,7 +42,8 @@ static void closed(assess_t *a, store_txn_t *txn, const char *ptext)
 
     if (assess_period_get(a, txn, ptext, &st) != 0)
         memset(&st, 0, sizeof st);
-    log_info("period_closed", "period=%s reports=%lld ranked=%u awards=%u warnings=%u "
+    log_info("period_closed",
+             "period=%s reports=%lld ranked=%u awards=%u warnings=%u "
              "eliminations=%u nominations=%u revenue_fen=%lld enterprises=%lld employment=%lld",
              ptext, (long long)st.reports, same ? t->ranked : 0, same ? t->awards : 0,
              same ? t->warnings : 0, same ? t->eliminations : 0, same ? t->nominations : 0,
@@ -125,8 +126,8 @@ void assess_metrics_collect(void *arg)
 {
     assess_t *a = arg;
     metrics_family *n = metrics_gauge_collected("jiju_assessment_periods", "periods by state");
-    metrics_family *r = metrics_gauge_collected(
-        "jiju_assessment_open_period_reports", "active clusters with a report in an open period");
+    metrics_family *r = metrics_gauge_collected("jiju_assessment_open_period_reports",
+                                                "active clusters with a report in an open period");
     store_iter_t *it = store_iter_new(a->store, a->cf[ACF_PERIODS]);
     store_txn_t *txn = store_txn_new(a->store);
     double open = 0, closed_n = 0;

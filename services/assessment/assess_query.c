@@ -153,7 +153,8 @@ static int get_targets(assess_t *a, store_txn_t *txn, uint32_t year, Jiju__V1__Q
     if (best)
         rc = assess_period_get(a, txn, best, &st);
     /* a closed period answers what its close said, whatever came after */
-    if (rc == JIJU_OK && best && st.closed && (reply->targets = assess_frozen_targets(a, txn, best))) {
+    if (rc == JIJU_OK && best && st.closed &&
+        (reply->targets = assess_frozen_targets(a, txn, best))) {
         reply->targets_frozen = 1;
         reply->ok = 1;
         assess_keys_free(&keys, n);

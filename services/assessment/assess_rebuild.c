@@ -103,9 +103,8 @@ static int collect_cause(void *arg, const archive_entry *e)
     if (!env)
         return JIJU_ERR_CORRUPT;
     /* one input's events are contiguous: comparing with the last is enough */
-    if (env->cause_producer[0] &&
-        !(o->n && o->refs[o->n - 1].seq == env->cause_seq &&
-          strcmp(o->refs[o->n - 1].producer, env->cause_producer) == 0)) {
+    if (env->cause_producer[0] && !(o->n && o->refs[o->n - 1].seq == env->cause_seq &&
+                                    strcmp(o->refs[o->n - 1].producer, env->cause_producer) == 0)) {
         if (o->n == o->cap) {
             size_t cap = o->cap ? o->cap * 2 : 1024;
             input_ref *r = realloc(o->refs, cap * sizeof *r);
@@ -229,8 +228,8 @@ static int copy_event(void *arg, const archive_entry *e)
 
     if (e->source_seq != stream_log_next(c->events)) {
         log_error("rebuild_event_gap", "expected=%llu archived=%llu archive_seq=%llu",
-                  (unsigned long long)stream_log_next(c->events),
-                  (unsigned long long)e->source_seq, (unsigned long long)e->archive_seq);
+                  (unsigned long long)stream_log_next(c->events), (unsigned long long)e->source_seq,
+                  (unsigned long long)e->archive_seq);
         return JIJU_ERR_CORRUPT;
     }
     rc = stream_log_append(c->events, c->txn, e->envelope, e->len, &seq);
@@ -271,8 +270,7 @@ static int decision_key(const Jiju__V1__Envelope *env, char *out, size_t cap)
         size_t n = (size_t)snprintf(out, cap, "ranking %s", rp->period);
         for (size_t i = 0; i < rp->n_entries && n < cap; i++)
             n += (size_t)snprintf(out + n, cap - n, " %s:%u:%lld", rp->entries[i]->cluster_id,
-                                  rp->entries[i]->rank,
-                                  (long long)rp->entries[i]->score_micros);
+                                  rp->entries[i]->rank, (long long)rp->entries[i]->score_micros);
         return 1;
     }
     default:
@@ -316,8 +314,7 @@ static char *decisions_of(stream_log_t *log)
     return all;
 }
 
-static int compare_decisions(stream_log_t *scratch, stream_log_t *events,
-                             assess_rebuild_stats *st)
+static int compare_decisions(stream_log_t *scratch, stream_log_t *events, assess_rebuild_stats *st)
 {
     char *rebuilt = decisions_of(scratch), *original = decisions_of(events);
     int same;
@@ -349,10 +346,11 @@ static int adopt_incarnation(stream_log_t *events, store_t *arch, const assess_c
     int rc;
 
     if (stream_incarnation_held(arch, "events", cfg->shared.instance, id, &epoch) != JIJU_OK) {
-        log_warn("rebuild_new_incarnation", "producer=%s store_id=%s reason=\"the archive holds "
+        log_warn("rebuild_new_incarnation",
+                 "producer=%s store_id=%s reason=\"the archive holds "
                  "no incarnation of this producer's events; consumers that followed the lost "
-                 "store refuse the rebuilt one (E_STREAM_INCARNATION)\"", cfg->shared.instance,
-                 stream_log_store_id(events));
+                 "store refuse the rebuilt one (E_STREAM_INCARNATION)\"",
+                 cfg->shared.instance, stream_log_store_id(events));
         return JIJU_OK;
     }
     if ((rc = stream_log_adopt(events, id, epoch)) != JIJU_OK) {
@@ -360,8 +358,8 @@ static int adopt_incarnation(stream_log_t *events, store_t *arch, const assess_c
                   jiju_err_str(rc));
         return rc;
     }
-    log_info("rebuild_incarnation", "producer=%s store_id=%s epoch=%llu", cfg->shared.instance,
-             id, (unsigned long long)stream_log_epoch(events));
+    log_info("rebuild_incarnation", "producer=%s store_id=%s epoch=%llu", cfg->shared.instance, id,
+             (unsigned long long)stream_log_epoch(events));
     return JIJU_OK;
 }
 

@@ -170,7 +170,9 @@ static int emit_rejected(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *
         snprintf(en, sizeof en, "cluster %s is not registered", r->cluster_id);
     }
     pb.code = (char *)code;
-    pb.field = conflict ? "report.report_id" : period_closed ? "report.period" : "report.cluster_id";
+    pb.field = conflict        ? "report.report_id"
+               : period_closed ? "report.period"
+                               : "report.cluster_id";
     pb.value = conflict ? r->report_id : period_closed ? r->period : r->cluster_id;
     pb.message_zh = zh;
     pb.message_en = en;
@@ -201,8 +203,8 @@ static int report_seen(assess_t *a, store_txn_t *txn, const char *key, size_t kl
     int seen;
 
     if (store_txn_get(txn, a->cf[ACF_REPORT_IDS], key, klen, &v, &len) != JIJU_OK &&
-        store_txn_get(txn, a->cf[ACF_REPORT_IDS], r->report_id, strlen(r->report_id), &v,
-                      &len) != JIJU_OK)
+        store_txn_get(txn, a->cf[ACF_REPORT_IDS], r->report_id, strlen(r->report_id), &v, &len) !=
+            JIJU_OK)
         return REPORT_NEW;
     seen = len == REPORT_DIGEST_LEN && memcmp(v, digest, len) != 0 ? REPORT_OTHER : REPORT_SAME;
     free(v);

@@ -202,8 +202,8 @@ static size_t rows_partition(assess_t *a, assess_rows *r, assess_row *sub, size_
     size_t k = 0;
 
     for (size_t i = 0; i < r->n; i++) {
-        r->status[i] = assess_avail(&r->rows[i], r->reports[i] != NULL,
-                                    a->cfg->min_reported_pct, &r->n_reported[i]);
+        r->status[i] = assess_avail(&r->rows[i], r->reports[i] != NULL, a->cfg->min_reported_pct,
+                                    &r->n_reported[i]);
         if (r->status[i] == JIJU__V1__RANK_STATUS__RANK_STATUS_RANKED) {
             sub[k] = r->rows[i];
             map[k++] = i;

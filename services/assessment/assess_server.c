@@ -102,11 +102,12 @@ static void on_tick(svc_t *svc, void *arg)
                              store_last_error(s->store));
 }
 
-assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *events,
-                                   assess_t *a, const assess_config *cfg)
+assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *events, assess_t *a,
+                                   const assess_config *cfg)
 {
     assess_server_t *s = calloc(1, sizeof *s);
-    stream_opts so = {.self_id = cfg->shared.instance, .heartbeat_ms = (int)cfg->shared.heartbeat_ms,
+    stream_opts so = {.self_id = cfg->shared.instance,
+                      .heartbeat_ms = (int)cfg->shared.heartbeat_ms,
                       .timeout_ms = (int)cfg->shared.timeout_ms};
 
     if (!s)

@@ -11,8 +11,8 @@
 
 typedef struct assess_server assess_server_t;
 
-assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *events,
-                                   assess_t *a, const assess_config *cfg);
+assess_server_t *assess_server_new(svc_t *svc, store_t *store, stream_log_t *events, assess_t *a,
+                                   const assess_config *cfg);
 void assess_server_destroy(assess_server_t **s);
 
 #endif

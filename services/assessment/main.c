@@ -46,9 +46,11 @@ static int rebuild(store_t *store, stream_log_t *events, const assess_config *cf
     int rc = assess_rebuild(store, events, cfg, archive_dir, &st);
 
     if (rc == JIJU_OK)
-        log_info("rebuilt", "archive=%s inputs=%llu events_restored=%llu decisions=%llu "
-                 "result=identical", archive_dir, (unsigned long long)st.inputs,
-                 (unsigned long long)st.events_copied, (unsigned long long)st.decisions);
+        log_info("rebuilt",
+                 "archive=%s inputs=%llu events_restored=%llu decisions=%llu "
+                 "result=identical",
+                 archive_dir, (unsigned long long)st.inputs, (unsigned long long)st.events_copied,
+                 (unsigned long long)st.decisions);
     else
         log_error("rebuild_failed", "archive=%s reason=\"%s\" inputs=%llu", archive_dir,
                   rc == JIJU_ERR_CONFLICT ? "re-derived decisions differ from the archived ones"
@@ -75,7 +77,8 @@ int main(int argc, char **argv)
     if (service_start(&srv, "assessment", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
     service_limits(&srv, &cfg.shared);
-    if (!rebuild_from && service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file, NULL, 0) != 0) {
+    if (!rebuild_from &&
+        service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file, NULL, 0) != 0) {
         rc = srv.exit_code;
         goto out;
     }
@@ -98,8 +101,8 @@ int main(int argc, char **argv)
         log_error("start_failed", "stream=%s query=%s", cfg.stream_endpoint, cfg.query_endpoint);
         goto out;
     }
-    log_info("started", "instance=%s stream=%s query=%s store=%s last_event=%llu", cfg.shared.instance,
-             cfg.stream_endpoint, cfg.query_endpoint, cfg.shared.data_dir,
+    log_info("started", "instance=%s stream=%s query=%s store=%s last_event=%llu",
+             cfg.shared.instance, cfg.stream_endpoint, cfg.query_endpoint, cfg.shared.data_dir,
              (unsigned long long)stream_log_last(events));
     rc = service_run(&srv);
 out:

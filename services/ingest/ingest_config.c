@@ -6,18 +6,26 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #define OFF(f) offsetof(ingest_config, f)
-#define STR(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h}
-#define EP(k, f, d, h) {k, CFG_ENDPOINT, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h}
-#define INT(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, OFF(f), NULL, h}
+#define STR(k, f, d, h)                                                                            \
+    {                                                                                              \
+        k, CFG_STRING, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h                      \
+    }
+#define EP(k, f, d, h)                                                                             \
+    {                                                                                              \
+        k, CFG_ENDPOINT, d, 0, sizeof(((ingest_config *)0)->f), OFF(f), NULL, h                    \
+    }
+#define INT(k, f, d, lo, hi, h)                                                                    \
+    {                                                                                              \
+        k, CFG_INT, d, lo, hi, OFF(f), NULL, h                                                     \
+    }
 
 const cfg_spec ingest_config_specs[] = {
     /* instance "" = the host name; "%s" in data_dir = the instance id */
     SERVICE_SETTINGS_SPECS(ingest_config, shared, "", "/var/lib/jiju/ingest-%s"),
     EP("submit.endpoint", submit_endpoint, "tcp://127.0.0.1:7001", "SubmitRequest ROUTER"),
     EP("assessment.endpoint", assessment_endpoint, "tcp://127.0.0.1:7101",
-        "assessment stream endpoint"),
+       "assessment stream endpoint"),
     EP("archive.endpoint", archive_endpoint, "tcp://127.0.0.1:7201", "archive stream endpoint"),
     INT("submit.max_batch", max_batch, "2000", 1, 100000, "requests per group commit"),
     {"log.trim_acked", CFG_BOOL, "false", 0, 0, OFF(trim_acked), NULL,
@@ -71,8 +79,8 @@ int ingest_config_load(const char *path, const char *const *overrides, size_t n_
                        ingest_config *out, cfg_error *err)
 {
     memset(out, 0, sizeof *out);
-    return cfg_load(path, ingest_config_specs, ingest_config_n_specs, overrides,
-                    n_over, ingest_config_check, out, err);
+    return cfg_load(path, ingest_config_specs, ingest_config_n_specs, overrides, n_over,
+                    ingest_config_check, out, err);
 }
 
 ingest_limits ingest_config_limits(const ingest_config *c)

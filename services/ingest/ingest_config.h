@@ -12,19 +12,19 @@ typedef struct ingest_config {
     /* instance: stable replica id, "" = the host name; data_dir: "%s" is
      * replaced by the instance id */
     service_settings shared;
-    char submit_endpoint[128];    /* ROUTER for SubmitRequest */
-    char assessment_endpoint[128];/* assessment's stream endpoint: push reports, follow events */
-    char archive_endpoint[128];   /* archive's stream endpoint: push reports */
-    int64_t max_batch;            /* requests per group commit */
-    int trim_acked;               /* trim the log once assessment and archive acknowledged */
+    char submit_endpoint[128];     /* ROUTER for SubmitRequest */
+    char assessment_endpoint[128]; /* assessment's stream endpoint: push reports, follow events */
+    char archive_endpoint[128];    /* archive's stream endpoint: push reports */
+    int64_t max_batch;             /* requests per group commit */
+    int trim_acked;                /* trim the log once assessment and archive acknowledged */
     int64_t trim_interval_ms;
     int64_t max_message_bytes;
     int64_t min_employees_per_enterprise;
     int64_t max_employees_per_enterprise;
     int64_t revenue_jump_warn_pct;
     int64_t revenue_drop_warn_pct;
-    char assessment_public_key[64];  /* Z85, for the stream to assessment */
-    char archive_public_key[64];     /* Z85, for the stream to the archive */
+    char assessment_public_key[64]; /* Z85, for the stream to assessment */
+    char archive_public_key[64];    /* Z85, for the stream to the archive */
 } ingest_config;
 
 /* The settings table (for --help and docs). */

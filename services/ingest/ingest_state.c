@@ -250,7 +250,7 @@ static int put_revision(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Re
 static int put_report_id(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
                          uint64_t seq, const uint8_t digest[32], const char *instance)
 {
-    uint8_t v[40 + sizeof ((ingest_known_report *)0)->instance];
+    uint8_t v[40 + sizeof((ingest_known_report *)0)->instance];
     char key[INGEST_REPORT_KEY_MAX];
     size_t klen = report_id_key(r->cluster_id, r->report_id, key, sizeof key);
     size_t n = instance ? strlen(instance) : 0;
@@ -298,8 +298,8 @@ static int mark_eliminated(ingest_state_t *st, store_txn_t *txn, const char *id)
     return rc;
 }
 
-int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq,
-                             const uint8_t *data, size_t len, store_txn_t *txn)
+int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data,
+                             size_t len, store_txn_t *txn)
 {
     ingest_state_t *st = arg;
     Jiju__V1__Envelope *env = envelope_decode(data, len);
@@ -342,8 +342,8 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq,
             if (ingest_state_find_report(st, txn, ra->report->cluster_id, ra->report->report_id,
                                          &known) != JIJU_OK ||
                 memcmp(known.digest, digest, sizeof digest) != 0)
-                rc = put_report_id(st, txn, ra->report, ra->ingest_seq, digest,
-                                   ra->ingest_instance);
+                rc =
+                    put_report_id(st, txn, ra->report, ra->ingest_seq, digest, ra->ingest_instance);
             if (rc == JIJU_OK && !ra->superseded)
                 rc = put_revision(st, txn, ra->report);
         }

@@ -40,11 +40,11 @@ typedef struct ingest_known_report {
 int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *cluster_id,
                              const char *report_id, ingest_known_report *out);
 /* Remember an accepted report (id, seq, digest, revision, revenue) in txn. */
-int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn,
-                               const Jiju__V1__Report *r, uint64_t seq, const uint8_t digest[32]);
+int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
+                               uint64_t seq, const uint8_t digest[32]);
 
 /* stream_apply_fn for assessment's "events": keeps the registry replica. */
-int ingest_state_apply_event(void *st, const char *producer_id, uint64_t seq,
-                             const uint8_t *data, size_t len, store_txn_t *txn);
+int ingest_state_apply_event(void *st, const char *producer_id, uint64_t seq, const uint8_t *data,
+                             size_t len, store_txn_t *txn);
 
 #endif

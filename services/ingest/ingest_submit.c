@@ -187,9 +187,8 @@ static int forbidden(ingest_submit_t *is, pending_reply *pr, const Jiju__V1__Sub
 {
     const zap_t *z = svc_zap(is->svc);
 
-    if (!z ||
-        ingest_authorize(keys_by_name(zap_keys(z), pr->route.user_id), pr->route.user_id, req,
-                         pl) == 0)
+    if (!z || ingest_authorize(keys_by_name(zap_keys(z), pr->route.user_id), pr->route.user_id, req,
+                               pl) == 0)
         return 0;
     reject(pr, JIJU__V1__SUBMIT_STATUS__REJECTED, pl);
     is->rejected++;
@@ -233,8 +232,7 @@ static void set_request_id(pending_reply *pr, const char *id)
     snprintf(pr->request_id, sizeof pr->request_id, "%s", replier_request_id_echo(id));
 }
 
-static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t *data,
-                           size_t len)
+static void handle_request(ingest_submit_t *is, pending_reply *pr, const uint8_t *data, size_t len)
 {
     Jiju__V1__SubmitRequest *req = NULL;
     problem_list *pl = problem_list_new();

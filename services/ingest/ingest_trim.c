@@ -27,9 +27,11 @@ static void trim_tick(svc_t *svc, void *arg)
     if (!(txn = store_txn_new(t->store)))
         return;
     if (stream_log_trim(t->log, txn, upto) == JIJU_OK && store_txn_commit(txn, false) == JIJU_OK)
-        log_info("log_trimmed", "log=%s from=%llu upto=%llu assessment_acked=%llu "
-                 "archive_acked=%llu", stream_log_name(t->log), (unsigned long long)first,
-                 (unsigned long long)upto, (unsigned long long)a, (unsigned long long)b);
+        log_info("log_trimmed",
+                 "log=%s from=%llu upto=%llu assessment_acked=%llu "
+                 "archive_acked=%llu",
+                 stream_log_name(t->log), (unsigned long long)first, (unsigned long long)upto,
+                 (unsigned long long)a, (unsigned long long)b);
     store_txn_destroy(&txn);
 }
 

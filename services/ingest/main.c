@@ -20,8 +20,8 @@ static void refused(void *arg, int err, const char *code, const char *why)
 
     if (err != JIJU_ERR_INCARNATION)
         return;
-    log_error("instance_refused", "instance=%s code=%s reason=\"%s\" action=exit", cfg->shared.instance,
-              code, why);
+    log_error("instance_refused", "instance=%s code=%s reason=\"%s\" action=exit",
+              cfg->shared.instance, code, why);
     exit(EXIT_FAILURE);
 }
 
@@ -46,12 +46,11 @@ int main(int argc, char **argv)
     if (service_start(&srv, "ingest", argc, argv, NULL, 0, &cfg, load) != 0)
         return srv.exit_code;
     service_limits(&srv, &cfg.shared);
-    if (service_secure(&srv, cfg.shared.secret_key_file, cfg.shared.keys_file,
-                       (service_peer_key[]){{"security.assessment_public_key",
-                                             cfg.assessment_public_key},
-                                            {"security.archive_public_key",
-                                             cfg.archive_public_key}},
-                       2) != 0) {
+    if (service_secure(
+            &srv, cfg.shared.secret_key_file, cfg.shared.keys_file,
+            (service_peer_key[]){{"security.assessment_public_key", cfg.assessment_public_key},
+                                 {"security.archive_public_key", cfg.archive_public_key}},
+            2) != 0) {
         rc = srv.exit_code;
         goto out;
     }
@@ -63,7 +62,8 @@ int main(int argc, char **argv)
         rc = srv.exit_code;
         goto out;
     }
-    so = (stream_opts){.self_id = cfg.shared.instance, .heartbeat_ms = (int)cfg.shared.heartbeat_ms,
+    so = (stream_opts){.self_id = cfg.shared.instance,
+                       .heartbeat_ms = (int)cfg.shared.heartbeat_ms,
                        .timeout_ms = (int)cfg.shared.timeout_ms};
     to_a = so;
     to_a.server_key = cfg.assessment_public_key;
@@ -78,7 +78,8 @@ int main(int argc, char **argv)
               stream_push(srv.svc, srv.store, cfg.archive_endpoint, "reports", &to_b, log)) ||
         !(registry = stream_follow(srv.svc, srv.store, cfg.assessment_endpoint, "events", &to_a,
                                    ingest_state_apply_event, state))) {
-        log_error("start_failed", "instance=%s submit=%s", cfg.shared.instance, cfg.submit_endpoint);
+        log_error("start_failed", "instance=%s submit=%s", cfg.shared.instance,
+                  cfg.submit_endpoint);
         goto out;
     }
     stream_on_refused(to_assessment, refused, &cfg);

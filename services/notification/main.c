@@ -18,10 +18,10 @@ int main(int argc, char **argv)
                       notify_config_load) != 0)
         return app.srv.exit_code;
     service_limits(&app.srv, &app.cfg.shared);
-    if (service_secure(&app.srv, app.cfg.shared.secret_key_file, app.cfg.shared.keys_file,
-                       (service_peer_key[]){{"security.assessment_public_key",
-                                             app.cfg.assessment_public_key}},
-                       1) != 0 ||
+    if (service_secure(
+            &app.srv, app.cfg.shared.secret_key_file, app.cfg.shared.keys_file,
+            (service_peer_key[]){{"security.assessment_public_key", app.cfg.assessment_public_key}},
+            1) != 0 ||
         service_metrics(&app.srv, &app.cfg.shared) != 0)
         rc = app.srv.exit_code;
     else if (service_open_store(&app.srv, app.cfg.shared.data_dir, notify_cfs, notify_n_cfs) != 0)

@@ -151,7 +151,8 @@ static notify_sub *webhook_sub(notify_admin_t *a, const char *id, reply_buf *b)
     if (!s)
         fail(b, "E_SUB_NOT_FOUND: no subscription %s", id ? id : "");
     else if (!s->sub->webhook)
-        fail(b, "E_SUB_NOT_WEBHOOK: %s is delivered over ZeroMQ; it has no dead letters", id ? id : "");
+        fail(b, "E_SUB_NOT_WEBHOOK: %s is delivered over ZeroMQ; it has no dead letters",
+             id ? id : "");
     return s && s->sub->webhook ? s : NULL;
 }
 
@@ -291,8 +292,8 @@ static const char *admin_refusal(notify_admin_t *a, const char *user_id, const u
     return why;
 }
 
-static int admin_on_request(void *arg, const replier_route *route, const uint8_t *req,
-                            size_t len, uint8_t **reply, size_t *rlen)
+static int admin_on_request(void *arg, const replier_route *route, const uint8_t *req, size_t len,
+                            uint8_t **reply, size_t *rlen)
 {
     notify_admin_t *a = arg;
     char why[256];
@@ -301,7 +302,7 @@ static int admin_on_request(void *arg, const replier_route *route, const uint8_t
     if (forbidden && a->fn)
         a->fn(a->arg, "forbidden", "-", JIJU_ERR_REJECTED, forbidden);
     return admin_answer(a, req, len, forbidden, reply, rlen) == JIJU_OK ? REPLIER_SEND
-                                                                         : REPLIER_DROP;
+                                                                        : REPLIER_DROP;
 }
 
 notify_admin_t *notify_admin_new(svc_t *svc, const char *endpoint, notify_route *route,

@@ -15,7 +15,6 @@
 const char *const notify_cfs[] = {NOTIFY_CFS};
 const size_t notify_n_cfs = sizeof notify_cfs / sizeof notify_cfs[0];
 
-
 /* The deliveries endpoint serves each subscriber its own log; a refusal
  * tells the department's developer what is wrong, not just "no stream". */
 static stream_log_t *deliveries_log(void *arg, const char *stream, const char *consumer_id,
@@ -30,7 +29,8 @@ static stream_log_t *deliveries_log(void *arg, const char *stream, const char *c
 
     if (!reason)
         return s->log;
-    log_limited(LOG_WARN, "subscriber_refused", "subscriber=%s stream=%s reason=%s", consumer_id, stream, reason);
+    log_limited(LOG_WARN, "subscriber_refused", "subscriber=%s stream=%s reason=%s", consumer_id,
+                stream, reason);
     if (strcmp(reason, "unknown_stream") == 0) {
         snprintf(why->message, sizeof why->message,
                  "notification serves stream \"deliveries\", not \"%.60s\"", stream);
@@ -102,8 +102,8 @@ static void webhook_reported(void *arg, const notify_hook_report *r)
     (void)arg;
     notify_metrics_webhook(r);
     log_at(r->what == NOTIFY_HOOK_DELIVERED ? LOG_DEBUG : LOG_WARN, what[r->what],
-           "subscriber=%s seq=%llu id=%s attempts=%u error=\"%s\" next_attempt_ms=%lld",
-           r->sub->id, (unsigned long long)r->seq, r->event_id, r->attempts, r->error,
+           "subscriber=%s seq=%llu id=%s attempts=%u error=\"%s\" next_attempt_ms=%lld", r->sub->id,
+           (unsigned long long)r->seq, r->event_id, r->attempts, r->error,
            (long long)r->next_attempt_ms);
 }
 
@@ -152,9 +152,11 @@ static void admin_changed(void *arg, const char *action, const char *id, int rc,
 {
     (void)arg;
     if (rc == JIJU_OK)
-        log_info("subscription_changed", "action=%s subscriber=%s detail=\"%s\"", action, id, detail);
+        log_info("subscription_changed", "action=%s subscriber=%s detail=\"%s\"", action, id,
+                 detail);
     else
-        log_warn("subscription_refused", "action=%s subscriber=%s reason=\"%s\"", action, id, detail);
+        log_warn("subscription_refused", "action=%s subscriber=%s reason=\"%s\"", action, id,
+                 detail);
     if (rc == JIJU_ERR_STORE)
         service_store_failed("store_failed", rc, "subscriber=%s", id);
 }
@@ -186,28 +188,29 @@ static int seed(notify_app *app)
 static int start(notify_app *app)
 {
     notify_config *c = &app->cfg;
-    stream_opts so = {.self_id = c->shared.instance, .heartbeat_ms = (int)c->shared.heartbeat_ms,
-                      .timeout_ms = (int)c->shared.timeout_ms, .credit = (uint32_t)c->credit,
+    stream_opts so = {.self_id = c->shared.instance,
+                      .heartbeat_ms = (int)c->shared.heartbeat_ms,
+                      .timeout_ms = (int)c->shared.timeout_ms,
+                      .credit = (uint32_t)c->credit,
                       .server_key = c->assessment_public_key};
 
-    app->route = (notify_route){.subs = app->subs, .instance = c->shared.instance,
+    app->route = (notify_route){.subs = app->subs,
+                                .instance = c->shared.instance,
                                 .alert_subscriber = c->alert_subscriber,
                                 .registry = {c->follow_registry != 0, c->zone_suffixes}};
     app->rules = (notify_retention){c->retention_max_records, c->retention_max_age_ms};
-    app->hooks = notify_webhook_new(&app->route,
-                                    &(notify_webhook_opts){c->webhook_timeout_ms,
-                                                           c->webhook_backoff_initial_ms,
-                                                           c->webhook_backoff_max_ms,
-                                                           c->webhook_horizon_ms,
-                                                           c->webhook_disable_after,
-                                                           c->webhook_max_in_flight},
-                                    webhook_reported, app);
+    app->hooks = notify_webhook_new(
+        &app->route,
+        &(notify_webhook_opts){c->webhook_timeout_ms, c->webhook_backoff_initial_ms,
+                               c->webhook_backoff_max_ms, c->webhook_horizon_ms,
+                               c->webhook_disable_after, c->webhook_max_in_flight},
+        webhook_reported, app);
     app->deliveries = stream_serve(app->srv.svc, app->srv.store, c->deliveries_endpoint, &so,
-                               deliveries_log, NULL, app);
-    app->events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream, &so,
-                            route_apply, &app->route);
+                                   deliveries_log, NULL, app);
+    app->events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream,
+                                &so, route_apply, &app->route);
     app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->shared.instance,
-                              admin_changed, app);
+                                  admin_changed, app);
     if (!app->deliveries || !app->events || !app->admin || !app->hooks ||
         svc_every(app->srv.svc, (int)c->retention_check_ms, retention_tick, app) != JIJU_OK ||
         svc_every(app->srv.svc, (int)c->webhook_tick_ms, webhook_tick, app) != JIJU_OK) {
@@ -224,7 +227,8 @@ static int start(notify_app *app)
 int notify_app_start(notify_app *app)
 {
     if (!(app->subs = notify_subs_open(app->srv.store))) {
-        log_error("start_failed", "dir=%s reason=\"subscriptions do not load\"", app->cfg.shared.data_dir);
+        log_error("start_failed", "dir=%s reason=\"subscriptions do not load\"",
+                  app->cfg.shared.data_dir);
         return -1;
     }
     if (seed(app) < 0 || start(app) < 0)

@@ -4,18 +4,28 @@
 #include <stdio.h>
 #include <string.h>
 
-#define S(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((notify_config *)0)->f), offsetof(notify_config, f), NULL, h}
-#define EP(k, f, d, h) {k, CFG_ENDPOINT, d, 0, sizeof(((notify_config *)0)->f), offsetof(notify_config, f), NULL, h}
-#define I(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, offsetof(notify_config, f), NULL, h}
+#define S(k, f, d, h)                                                                              \
+    {                                                                                              \
+        k, CFG_STRING, d, 0, sizeof(((notify_config *)0)->f), offsetof(notify_config, f), NULL, h  \
+    }
+#define EP(k, f, d, h)                                                                             \
+    {                                                                                              \
+        k, CFG_ENDPOINT, d, 0, sizeof(((notify_config *)0)->f), offsetof(notify_config, f), NULL,  \
+            h                                                                                      \
+    }
+#define I(k, f, d, lo, hi, h)                                                                      \
+    {                                                                                              \
+        k, CFG_INT, d, lo, hi, offsetof(notify_config, f), NULL, h                                 \
+    }
 
 const cfg_spec notify_config_specs[] = {
     SERVICE_SETTINGS_SPECS(notify_config, shared, "notification", "data/notification"),
     EP("events.endpoint", events_endpoint, "tcp://127.0.0.1:7101", "assessment's stream endpoint"),
     S("events.stream", events_stream, "events", "stream followed there"),
     EP("deliveries.endpoint", deliveries_endpoint, "tcp://127.0.0.1:7301",
-      "ROUTER where subscribers connect (stream \"deliveries\")"),
+       "ROUTER where subscribers connect (stream \"deliveries\")"),
     EP("admin.endpoint", admin_endpoint, "tcp://127.0.0.1:7302",
-      "ROUTER for SubscriptionRequest (jiju subscription ...)"),
+       "ROUTER for SubscriptionRequest (jiju subscription ...)"),
     S("subscriptions_file", subscriptions_file, "deploy/config/subscriptions.json",
       "default subscriptions, loaded once on first start (\"\" = none)"),
     S("alert_subscriber", alert_subscriber, "fgw", "also receives every EndpointDisabled"),
@@ -40,8 +50,7 @@ const cfg_spec notify_config_specs[] = {
     I("webhook.disable_after", webhook_disable_after, "50", 1, 1000000,
       "consecutive failed attempts that disable an endpoint"),
     I("webhook.max_in_flight", webhook_max_in_flight, "64", 1, 4096, "concurrent POSTs"),
-    S("security.assessment_public_key", assessment_public_key, "",
-      "assessment's public key (Z85)"),
+    S("security.assessment_public_key", assessment_public_key, "", "assessment's public key (Z85)"),
 };
 const size_t notify_config_n_specs = sizeof notify_config_specs / sizeof notify_config_specs[0];
 

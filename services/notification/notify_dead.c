@@ -31,7 +31,8 @@ static int dead_each(notify_subs_t *t, const notify_sub *sub, size_t limit,
 {
     store_t *store = notify_subs_store(t);
     uint8_t key[NOTIFY_ID_MAX + 16];
-    size_t plen = strlen(sub->id) + 1, klen = notify_dead_key(sub->id, 0, key, sizeof key), seen = 0;
+    size_t plen = strlen(sub->id) + 1, klen = notify_dead_key(sub->id, 0, key, sizeof key),
+           seen = 0;
     store_iter_t *it = store_iter_new(store, store_cf(store, NOTIFY_CF_DEAD));
     int rc = JIJU_OK;
 

@@ -10,7 +10,7 @@
 /* One filter filed under one key: kind letter + value, e.g. "cJL-WL-001". */
 typedef struct {
     char *key;
-    uint32_t sub;                  /* position in the subs array */
+    uint32_t sub;                   /* position in the subs array */
     const Jiju__V1__Filter *filter; /* NULL: the subscription has no filters */
 } match_entry;
 
@@ -19,9 +19,9 @@ struct notify_match {
     size_t n_subs;
     match_entry *entries; /* sorted by key */
     size_t n_entries;
-    match_entry *every;   /* filters that name no value at all */
+    match_entry *every; /* filters that name no value at all */
     size_t n_every;
-    uint32_t *seen;       /* per subscription: generation that last matched */
+    uint32_t *seen; /* per subscription: generation that last matched */
     uint32_t gen;
 };
 
@@ -41,7 +41,8 @@ bool notify_filter_matches(const Jiju__V1__Filter *f, const Jiju__V1__Envelope *
         cat = env->category != JIJU__V1__CATEGORY__CATEGORY_UNSPECIFIED &&
               f->categories[i] == env->category;
     return cat && (f->n_types == 0 || str_in(f->types, f->n_types, env->type ? env->type : "")) &&
-           (f->n_counties == 0 || str_in(f->counties, f->n_counties, env->county ? env->county : "")) &&
+           (f->n_counties == 0 ||
+            str_in(f->counties, f->n_counties, env->county ? env->county : "")) &&
            (f->n_cluster_ids == 0 ||
             str_in(f->cluster_ids, f->n_cluster_ids, env->subject ? env->subject : ""));
 }
@@ -122,7 +123,8 @@ static int index_filter(notify_match_t *m, size_t *cap, size_t *cap_every, uint3
     if (nv == 0)
         return add_entry(&m->every, &m->n_every, cap_every, (match_entry){NULL, sub, f});
     for (size_t i = 0; i < nv; i++) {
-        /* the category list is long only if a filter repeats itself; more than 16 is refused upstream */
+        /* the category list is long only if a filter repeats itself; more than 16 is refused
+         * upstream */
         char *k = match_key(kind, vals ? vals[i] : cats[i]);
         if (!k || add_entry(&m->entries, &m->n_entries, cap, (match_entry){k, sub, f}) < 0) {
             free(k);
@@ -189,8 +191,8 @@ static void consider(notify_match_t *m, const match_entry *e, const Jiju__V1__En
     out[(*n_out)++] = e->sub;
 }
 
-static void lookup(notify_match_t *m, char kind, const char *value,
-                   const Jiju__V1__Envelope *env, size_t *out, size_t *n_out)
+static void lookup(notify_match_t *m, char kind, const char *value, const Jiju__V1__Envelope *env,
+                   size_t *out, size_t *n_out)
 {
     char key[160];
     size_t lo = 0, hi = m->n_entries;

@@ -32,8 +32,7 @@ void notify_metrics_collect(void *arg)
         hook = s->sub->webhook != NULL;
         top = stream_log_last(s->log);
         done = hook ? s->st.hook_cursor : stream_acked(store, stream_log_name(s->log), s->id);
-        metrics_labels(l, sizeof l, "subscriber", s->id, "kind", hook ? "webhook" : "zeromq",
-                       NULL);
+        metrics_labels(l, sizeof l, "subscriber", s->id, "kind", hook ? "webhook" : "zeromq", NULL);
         metrics_set(backlog, l, top > done ? (double)(top - done) : 0);
         metrics_set(last, l, (double)top);
         if (hook) {
@@ -71,7 +70,8 @@ static void notify_metrics_webhook_zero(const char *id)
     metrics_add(dead, l, 0);
     metrics_add(disabled, l, 0);
     for (int i = 0; i < 3; i++)
-        metrics_add(attempts, metrics_labels(l, sizeof l, "subscriber", id, "outcome", outcome[i], NULL), 0);
+        metrics_add(attempts,
+                    metrics_labels(l, sizeof l, "subscriber", id, "outcome", outcome[i], NULL), 0);
 }
 
 void notify_metrics_webhook(const notify_hook_report *r)

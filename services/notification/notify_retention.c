@@ -57,8 +57,8 @@ typedef struct {
 static int trim_one(notify_route *r, store_txn_t *txn, notify_sub *s, uint64_t upto, drop *d)
 {
     store_t *store = notify_subs_store(r->subs);
-    uint64_t acked = s->sub->webhook ? s->st.hook_cursor
-                                     : stream_acked(store, stream_log_name(s->log), s->id);
+    uint64_t acked =
+        s->sub->webhook ? s->st.hook_cursor : stream_acked(store, stream_log_name(s->log), s->id);
     /* everything after the last ack that is no longer retained, including
      * what earlier trims dropped: the newest EventsDropped alone then tells
      * the whole loss, even after older EventsDropped records were trimmed */

@@ -64,8 +64,8 @@ out:
  * webhook-id header, and a subscriber id may be Chinese ("county-船营区"),
  * which HTTP receivers read as Latin-1, breaking the signature. */
 static void own_envelope(notify_route *r, Jiju__V1__Envelope *env, char *id, size_t idcap,
-                         char *src, size_t srccap, char *when, const char *type,
-                         const char *sub_id, unsigned long long n)
+                         char *src, size_t srccap, char *when, const char *type, const char *sub_id,
+                         unsigned long long n)
 {
     char *esc = curl_easy_escape(NULL, sub_id, 0);
 

@@ -19,11 +19,11 @@
 
 typedef struct notify_route {
     notify_subs_t *subs;
-    const char *instance;   /* CloudEvents source of our own events: "/jiju/<instance>" */
+    const char *instance;         /* CloudEvents source of our own events: "/jiju/<instance>" */
     const char *alert_subscriber; /* always receives EndpointDisabled */
-    notify_registry registry; /* county and zone subscriptions follow the registry */
-    uint64_t events;        /* events routed since start */
-    uint64_t deliveries;    /* appends to subscriber logs since start */
+    notify_registry registry;     /* county and zone subscriptions follow the registry */
+    uint64_t events;              /* events routed since start */
+    uint64_t deliveries;          /* appends to subscriber logs since start */
 } notify_route;
 
 /* stream_apply_fn: route one record of assessment's events log (after

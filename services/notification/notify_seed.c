@@ -34,7 +34,8 @@ static int str_list(const json_t *arr, const char *name, const char **out, size_
         return 0;
     if (!json_is_array(arr) || json_array_size(arr) > SEED_MAX_LIST)
         return bad(err, cap, name, "must be an array of at most 1024 strings");
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         if (!json_is_string(v))
             return bad(err, cap, name, "must hold strings");
         out[(*n)++] = json_string_value(v);
@@ -53,7 +54,8 @@ static int cat_list(const json_t *arr, Jiju__V1__Category *out, size_t *n, char 
         return 0;
     if (!json_is_array(arr) || json_array_size(arr) > SEED_MAX_LIST)
         return bad(err, cap, "categories", "must be an array of category names");
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         ev = json_is_string(v) ? protobuf_c_enum_descriptor_get_value_by_name(
                                      &jiju__v1__category__descriptor, json_string_value(v))
                                : NULL;
@@ -71,13 +73,15 @@ static int parse_filter(const json_t *o, Jiju__V1__Filter *f, seed_lists *l, cha
 
     if (!json_is_object(o))
         return bad(err, cap, "filters", "each filter must be an object");
-    json_object_foreach((json_t *)o, k, v) {
+    json_object_foreach((json_t *)o, k, v)
+    {
         if (strcmp(k, "types") && strcmp(k, "categories") && strcmp(k, "counties") &&
             strcmp(k, "cluster_ids"))
             return bad(err, cap, k, "unknown filter key");
     }
     if (str_list(json_object_get(o, "types"), "types", l->strs[0], &f->n_types, err, cap) ||
-        str_list(json_object_get(o, "counties"), "counties", l->strs[1], &f->n_counties, err, cap) ||
+        str_list(json_object_get(o, "counties"), "counties", l->strs[1], &f->n_counties, err,
+                 cap) ||
         str_list(json_object_get(o, "cluster_ids"), "cluster_ids", l->strs[2], &f->n_cluster_ids,
                  err, cap) ||
         cat_list(json_object_get(o, "categories"), l->cats, &f->n_categories, err, cap))
@@ -102,7 +106,8 @@ static int check_keys(const json_t *obj, char *err, size_t cap)
     const char *k;
     json_t *v;
 
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         size_t i = 0;
         while (i < 4 && strcmp(k, ok[i]) != 0)
             i++;
@@ -129,7 +134,8 @@ Jiju__V1__Subscription *notify_seed_parse_one(const json_t *obj, char *err, size
 {
     Jiju__V1__Subscription s = JIJU__V1__SUBSCRIPTION__INIT, *out = NULL;
     Jiju__V1__Webhook w = JIJU__V1__WEBHOOK__INIT;
-    const json_t *filters = json_object_get(obj, "filters"), *hook = json_object_get(obj, "webhook");
+    const json_t *filters = json_object_get(obj, "filters"),
+                 *hook = json_object_get(obj, "webhook");
     size_t nf = json_array_size(filters);
     Jiju__V1__Filter *fs = NULL, **fp = NULL;
     seed_lists *lists = NULL;
@@ -180,14 +186,15 @@ out_free:
     return out;
 }
 
-static int load_array(const json_t *arr, const char *path, Jiju__V1__Subscription **subs,
-                      size_t *n, char *err, size_t cap)
+static int load_array(const json_t *arr, const char *path, Jiju__V1__Subscription **subs, size_t *n,
+                      char *err, size_t cap)
 {
     char why[256];
     size_t i;
     json_t *v;
 
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         if (!(subs[i] = notify_seed_parse_one(v, why, sizeof why))) {
             snprintf(err, cap, "%s: subscription #%zu: %s", path, i, why);
             return -1;

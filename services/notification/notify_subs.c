@@ -112,8 +112,9 @@ void notify_subs_status(notify_subs_t *t, const notify_sub *s, Jiju__V1__Subscri
     jiju__v1__subscription_status__init(p);
     p->first_seq = stream_log_first(s->log);
     p->last_seq = stream_log_last(s->log);
-    p->acked_seq = s->sub && s->sub->webhook ? st->hook_cursor
-                                             : stream_acked(t->store, stream_log_name(s->log), s->id);
+    p->acked_seq = s->sub && s->sub->webhook
+                       ? st->hook_cursor
+                       : stream_acked(t->store, stream_log_name(s->log), s->id);
     p->dropped_total = st->dropped_total;
     p->last_dropped_first = st->dropped_first;
     p->last_dropped_last = st->dropped_last;
@@ -260,7 +261,8 @@ bool notify_subs_seeded(notify_subs_t *t)
 {
     void *v = NULL;
     size_t vlen;
-    bool yes = store_get(t->store, t->cf_meta, SEEDED_KEY, strlen(SEEDED_KEY), &v, &vlen) == JIJU_OK;
+    bool yes =
+        store_get(t->store, t->cf_meta, SEEDED_KEY, strlen(SEEDED_KEY), &v, &vlen) == JIJU_OK;
 
     free(v);
     return yes;
@@ -375,7 +377,8 @@ static int remove_dead(notify_subs_t *t, store_txn_t *txn, const char *id)
 
     if (!it)
         return rc;
-    for (store_iter_seek(it, key, klen); store_iter_valid(it) && rc == JIJU_OK; store_iter_next(it)) {
+    for (store_iter_seek(it, key, klen); store_iter_valid(it) && rc == JIJU_OK;
+         store_iter_next(it)) {
         size_t kl;
         const uint8_t *k = store_iter_key(it, &kl);
         if (kl < plen || memcmp(k, key, plen) != 0)

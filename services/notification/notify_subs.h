@@ -32,15 +32,15 @@
 
 /* Persisted per subscriber (as a SubscriptionStatus). */
 typedef struct notify_state {
-    uint64_t hook_cursor;       /* webhook: last seq delivered or dead-lettered */
+    uint64_t hook_cursor; /* webhook: last seq delivered or dead-lettered */
     uint64_t dropped_total;
     uint64_t dropped_first, dropped_last;
     int64_t dropped_at_ms;
-    bool disabled;              /* webhook endpoint disabled */
-    uint32_t failures;          /* consecutive failed attempts */
-    uint32_t attempts;          /* attempts for the event at hook_cursor + 1 */
+    bool disabled;     /* webhook endpoint disabled */
+    uint32_t failures; /* consecutive failed attempts */
+    uint32_t attempts; /* attempts for the event at hook_cursor + 1 */
     int64_t first_attempt_ms, next_attempt_ms;
-    uint64_t dead_letters;      /* entries in notify_dead */
+    uint64_t dead_letters; /* entries in notify_dead */
     char last_error[160];
 } notify_state;
 
@@ -49,7 +49,7 @@ typedef struct notify_sub {
     Jiju__V1__Subscription *sub; /* owned; NULL once removed */
     stream_log_t *log;           /* "sub/<id>" */
     notify_state st;
-    void *inflight;              /* the webhook worker's request, or NULL */
+    void *inflight; /* the webhook worker's request, or NULL */
 } notify_sub;
 
 typedef struct notify_subs notify_subs_t;

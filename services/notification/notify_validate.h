@@ -8,10 +8,10 @@
 
 #include "jiju/v1/subscription.pb-c.h"
 
-#define NOTIFY_ID_MAX 64          /* bytes of a subscriber id */
+#define NOTIFY_ID_MAX 64 /* bytes of a subscriber id */
 #define NOTIFY_MAX_FILTERS 64
-#define NOTIFY_MAX_VALUES 1024    /* per list of a filter */
-#define NOTIFY_MAX_VALUE_LEN 128  /* bytes of a type, county or cluster id */
+#define NOTIFY_MAX_VALUES 1024   /* per list of a filter */
+#define NOTIFY_MAX_VALUE_LEN 128 /* bytes of a type, county or cluster id */
 
 /* Is id a valid subscriber id (subscription.proto)? */
 bool notify_id_valid(const char *id);

@@ -34,7 +34,7 @@ typedef struct hook_req {
     CURL *easy;
     struct curl_slist *headers;
     char *body;
-    uint8_t *env;      /* the log record, for a dead letter */
+    uint8_t *env; /* the log record, for a dead letter */
     size_t env_len;
     char event_id[256];
     char type[64];
@@ -93,8 +93,8 @@ static int req_headers(hook_req *r, const char *secret)
      * (Standard Webhooks: within 5 minutes), so it is the real time even
      * when JIJU_CLOCK_FILE moves Jiju's clock in a test */
     int64_t ts = (int64_t)time(NULL);
-    const char *fixed[] = {"Content-Type: " CLOUDEVENT_CONTENT_TYPE, "Expect:",
-                           "User-Agent: jiju-notification"};
+    const char *fixed[] = {"Content-Type: " CLOUDEVENT_CONTENT_TYPE,
+                           "Expect:", "User-Agent: jiju-notification"};
 
     if (notify_sign(secret, r->event_id, ts, r->body, strlen(r->body), sig, sizeof sig) < 0)
         return -1;
@@ -237,8 +237,8 @@ static int outcome_dead(notify_webhook_t *w, store_txn_t *txn, notify_sub *s, ho
 static void report(notify_webhook_t *w, notify_hook_outcome what, notify_sub *s, hook_req *r,
                    uint32_t attempts)
 {
-    notify_hook_report rep = {what, s, r->seq, r->event_id, attempts, s->st.last_error,
-                              s->st.next_attempt_ms};
+    notify_hook_report rep = {
+        what, s, r->seq, r->event_id, attempts, s->st.last_error, s->st.next_attempt_ms};
 
     if (w->fn)
         w->fn(w->arg, &rep);
@@ -400,7 +400,8 @@ notify_webhook_t *notify_webhook_new(notify_route *route, const notify_webhook_o
     w->o = *opts;
     w->fn = fn;
     w->arg = arg;
-    w->rnd = (uint64_t)clock_mono_ms() * 2654435761u ^ (uint64_t)(unsigned)getpid() ^ 0x9e3779b97f4a7c15ull;
+    w->rnd = (uint64_t)clock_mono_ms() * 2654435761u ^ (uint64_t)(unsigned)getpid() ^
+             0x9e3779b97f4a7c15ull;
     if (!(w->multi = curl_multi_init())) {
         free(w);
         return NULL;

@@ -43,8 +43,8 @@ typedef struct notify_hook_report {
     const notify_sub *sub;
     uint64_t seq;
     const char *event_id;
-    uint32_t attempts;      /* attempts made for this event */
-    const char *error;      /* "" when delivered */
+    uint32_t attempts; /* attempts made for this event */
+    const char *error; /* "" when delivered */
     int64_t next_attempt_ms;
 } notify_hook_report;
 

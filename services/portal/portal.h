@@ -34,24 +34,25 @@ typedef struct portal_req {
     portal_t *app;
     struct MHD_Connection *conn;
     const char *method;
-    char path[512];         /* URL path, without the query string */
-    char *body;             /* NUL-terminated copy of the body */
+    char path[512]; /* URL path, without the query string */
+    char *body;     /* NUL-terminated copy of the body */
     size_t len;
     int too_large;
-    portal_principal who;   /* role 0: nobody */
-    const char *route_arg;  /* the part of the path after a route's prefix */
+    portal_principal who;  /* role 0: nobody */
+    const char *route_arg; /* the part of the path after a route's prefix */
 } portal_req;
 
 /* Bits for a route's roles. */
 #define ROLE_BIT(r) (1u << (r))
-#define ROLES_ANY (ROLE_BIT(KEY_ROLE_ADMIN) | ROLE_BIT(KEY_ROLE_REPORTER) | ROLE_BIT(KEY_ROLE_SUBSCRIBER))
+#define ROLES_ANY                                                                                  \
+    (ROLE_BIT(KEY_ROLE_ADMIN) | ROLE_BIT(KEY_ROLE_REPORTER) | ROLE_BIT(KEY_ROLE_SUBSCRIBER))
 
 typedef enum MHD_Result (*portal_handler)(portal_req *r);
 
 typedef struct portal_route {
-    const char *method;   /* "GET", "POST" */
-    const char *path;     /* exact path, or a prefix when it ends with '/' */
-    unsigned roles;       /* 0: public (health, sign-in) */
+    const char *method; /* "GET", "POST" */
+    const char *path;   /* exact path, or a prefix when it ends with '/' */
+    unsigned roles;     /* 0: public (health, sign-in) */
     portal_handler fn;
 } portal_route;
 
@@ -86,7 +87,7 @@ json_t *portal_body_json(portal_req *r, enum MHD_Result *answered);
 /* A Set-Cookie value for name=value with the portal's attributes
  * (HttpOnly, SameSite=Strict, Path=/, Secure when configured); max_age < 0
  * deletes the cookie. */
-void portal_cookie_value(portal_t *app, const char *name, const char *value, long max_age, char *out,
-                         size_t cap);
+void portal_cookie_value(portal_t *app, const char *name, const char *value, long max_age,
+                         char *out, size_t cap);
 
 #endif

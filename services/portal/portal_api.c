@@ -86,9 +86,10 @@ enum MHD_Result api_ranking(portal_req *r)
                             json_string(pbjson_category_zh(rep->ranking[i]->category)));
         json_array_append_new(list, e);
     }
-    ret = portal_reply_json(r, 200, json_pack("{s:s,s:b,s:s,s:o}", "period", r->route_arg, "final",
-                                              rep->final, "status",
-                                              rep->final ? "final" : "provisional", "entries", list));
+    ret = portal_reply_json(r, 200,
+                            json_pack("{s:s,s:b,s:s,s:o}", "period", r->route_arg, "final",
+                                      rep->final, "status", rep->final ? "final" : "provisional",
+                                      "entries", list));
     jiju__v1__query_reply__free_unpacked(rep, NULL);
     return ret;
 }
@@ -111,8 +112,9 @@ enum MHD_Result api_targets(portal_req *r)
     q.get_targets = &gt;
     if ((ret = ask(r, &q, &rep)) != MHD_YES || !rep)
         return ret;
-    ret = portal_reply_json(r, 200, rep->targets ? pbjson_from_message(&rep->targets->base)
-                                                 : json_pack("{s:i}", "year", (int)year));
+    ret = portal_reply_json(r, 200,
+                            rep->targets ? pbjson_from_message(&rep->targets->base)
+                                         : json_pack("{s:i}", "year", (int)year));
     jiju__v1__query_reply__free_unpacked(rep, NULL);
     return ret;
 }
@@ -311,8 +313,8 @@ enum MHD_Result api_periods(portal_req *r)
     json_t *map = json_object(), *list = json_array(), *v;
     const char *k;
     int failed;
-    enum MHD_Result ret = portal_archive_each(r, "jiju.v1.PeriodOpened", NULL, NULL, add_opened, map,
-                                              &failed);
+    enum MHD_Result ret =
+        portal_archive_each(r, "jiju.v1.PeriodOpened", NULL, NULL, add_opened, map, &failed);
 
     if (!failed)
         ret = portal_archive_each(r, "jiju.v1.PeriodClosed", NULL, NULL, add_closed, map, &failed);
@@ -321,8 +323,7 @@ enum MHD_Result api_periods(portal_req *r)
         json_decref(list);
         return ret;
     }
-    json_object_foreach(map, k, v)
-        json_array_append(list, v);
+    json_object_foreach(map, k, v) json_array_append(list, v);
     json_decref(map);
     sort_periods(list);
     return portal_reply_json(r, 200, json_pack("{s:o}", "periods", list));

@@ -26,8 +26,8 @@ enum MHD_Result portal_archive_each(portal_req *r, const char *type, const char 
 
 /* portal_api.c: reads */
 enum MHD_Result api_clusters(portal_req *r);
-enum MHD_Result api_ranking(portal_req *r);     /* /api/v1/rankings/{period} */
-enum MHD_Result api_targets(portal_req *r);     /* /api/v1/targets/{year} */
+enum MHD_Result api_ranking(portal_req *r); /* /api/v1/rankings/{period} */
+enum MHD_Result api_targets(portal_req *r); /* /api/v1/targets/{year} */
 enum MHD_Result api_periods(portal_req *r);
 enum MHD_Result api_awards(portal_req *r);
 enum MHD_Result api_warnings(portal_req *r);

@@ -17,7 +17,8 @@ static void on_reload(svc_t *svc, void *arg)
     char msg[1024];
 
     if (portal_auth_reload(app->portal.auth, &err) != JIJU_OK) {
-        log_error("users_refused", "%s action=kept_previous", cfg_error_format(&err, msg, sizeof msg));
+        log_error("users_refused", "%s action=kept_previous",
+                  cfg_error_format(&err, msg, sizeof msg));
         return;
     }
     log_info("users_reloaded", "file=%s users=%zu", app->portal.cfg.users_file,
@@ -59,11 +60,12 @@ int portal_app_start(portal_app *app)
         return refuse(app, &err);
     if (!p->cfg.session_secret_file[0])
         log_warn("session_secret", "note=\"random per start: sessions end when the portal restarts "
-                 "and copies do not share them; set auth.session_secret_file\"");
+                                   "and copies do not share them; set auth.session_secret_file\"");
     p->backend = portal_backend_new(p->zctx, p->cfg.ingest_endpoints, p->cfg.assessment_endpoint,
                                     p->cfg.archive_endpoint, (int)p->cfg.rpc_timeout_ms);
     if (!p->backend) {
-        snprintf(err.file, sizeof err.file, "%s", app->srv.config_path ? app->srv.config_path : "-");
+        snprintf(err.file, sizeof err.file, "%s",
+                 app->srv.config_path ? app->srv.config_path : "-");
         snprintf(err.key, sizeof err.key, "ingest.endpoints");
         snprintf(err.reason, sizeof err.reason, "an endpoint list libzmq does not accept");
         return refuse(app, &err);
@@ -84,8 +86,8 @@ int portal_app_start(portal_app *app)
     } else {
         log_warn("security", "mode=plain note=\"plain TCP to the services: local demo only\"");
     }
-    if (svc_on_reload(app->srv.svc, on_reload, app) != 0 || svc_every(app->srv.svc, 200, on_tick, app) != 0 ||
-        portal_http_start(p) != 0) {
+    if (svc_on_reload(app->srv.svc, on_reload, app) != 0 ||
+        svc_every(app->srv.svc, 200, on_tick, app) != 0 || portal_http_start(p) != 0) {
         app->srv.exit_code = EXIT_FAILURE;
         return -1;
     }

@@ -28,8 +28,9 @@ static json_t *record_json(const Jiju__V1__ArchiveRecord *rec)
     if (rec->hash.len == 32)
         portal_hex(rec->hash.data, 32, hash);
     o = json_pack("{s:I,s:s,s:s,s:I,s:s}", "archive_seq", (json_int_t)rec->archive_seq, "stream",
-                  rec->stream ? rec->stream : "", "producer_id", rec->producer_id ? rec->producer_id : "",
-                  "source_seq", (json_int_t)rec->source_seq, "hash", hash);
+                  rec->stream ? rec->stream : "", "producer_id",
+                  rec->producer_id ? rec->producer_id : "", "source_seq",
+                  (json_int_t)rec->source_seq, "hash", hash);
     if (rec->envelope.len) {
         Jiju__V1__Envelope *env = envelope_decode(rec->envelope.data, rec->envelope.len);
         if (env)
@@ -87,7 +88,8 @@ enum MHD_Result api_archive(portal_req *r)
         free(cur);
         return portal_reply_error(r, 403, "E_FORBIDDEN_CLUSTER",
                                   "%s (role reporter) may query the archive only with cluster_id "
-                                  "set to one of its own clusters", r->who.name);
+                                  "set to one of its own clusters",
+                                  r->who.name);
     }
     q.limit = (uint32_t)limit;
     q.from_time_ms = from;
@@ -112,10 +114,10 @@ enum MHD_Result api_archive(portal_req *r)
         portal_hex(rep->head_hash.data, 32, head);
     json_t *out = json_pack("{s:o,s:I,s:s}", "records", list, "head_seq", (json_int_t)rep->head_seq,
                             "head_hash", head);
-    json_object_set_new(out, "next_cursor", rep->next_cursor.len
-                                                ? portal_b64url_json(rep->next_cursor.data,
-                                                                     rep->next_cursor.len)
-                                                : json_null());
+    json_object_set_new(out, "next_cursor",
+                        rep->next_cursor.len
+                            ? portal_b64url_json(rep->next_cursor.data, rep->next_cursor.len)
+                            : json_null());
     jiju__v1__archive_query_reply__free_unpacked(rep, NULL);
     return portal_reply_json(r, 200, out);
 }
@@ -125,7 +127,8 @@ static void chain_step(const uint8_t prev[32], const Jiju__V1__ArchiveRecord *re
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     uint8_t b8[8], b2[2];
-    const char *parts[2] = {rec->stream ? rec->stream : "", rec->producer_id ? rec->producer_id : ""};
+    const char *parts[2] = {rec->stream ? rec->stream : "",
+                            rec->producer_id ? rec->producer_id : ""};
     unsigned int len = 32;
 
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
@@ -210,9 +213,9 @@ enum MHD_Result api_archive_verify(portal_req *r)
     portal_hex(complete ? v.at_head : v.h, 32, hex);
     if (v.head_seq)
         portal_hex(v.head, 32, want);
-    json_t *out = json_pack("{s:b,s:I,s:I,s:s,s:s,s:b}", "ok", !v.why, "checked", (json_int_t)v.checked,
-                            "head_seq", (json_int_t)v.head_seq, "head_hash", want, "computed_hash", hex,
-                            "complete", complete);
+    json_t *out = json_pack("{s:b,s:I,s:I,s:s,s:s,s:b}", "ok", !v.why, "checked",
+                            (json_int_t)v.checked, "head_seq", (json_int_t)v.head_seq, "head_hash",
+                            want, "computed_hash", hex, "complete", complete);
     if (!v.why && complete && v.head_seq && strcmp(hex, want) != 0) {
         v.why = "the recomputed head hash differs from the archive's head_hash";
         json_object_set_new(out, "ok", json_false());

@@ -121,7 +121,8 @@ static int parse_user(const char *file, size_t i, json_t *o, user *u, cfg_error 
 
     if (!json_is_object(o))
         return refuse(err, file, i, NULL, "must be an object");
-    json_object_foreach(o, k, v) {
+    json_object_foreach(o, k, v)
+    {
         if (strcmp(k, "name") == 0) {
             const char *s = json_string_value(v);
             if (!s || !*s || strlen(s) >= PORTAL_NAME_MAX)
@@ -141,7 +142,8 @@ static int parse_user(const char *file, size_t i, json_t *o, user *u, cfg_error 
             if (!json_is_array(v) || json_array_size(v) == 0 ||
                 json_array_size(v) > PORTAL_CLUSTERS_MAX)
                 return refuse(err, file, i, k, "must be a list of 1..32 cluster ids");
-            json_array_foreach(v, j, c) {
+            json_array_foreach(v, j, c)
+            {
                 const char *s = json_string_value(c);
                 if (!s || !*s || strlen(s) > 32)
                     return refuse(err, file, i, k, "a cluster id is a string of 1..32 characters");
@@ -151,16 +153,19 @@ static int parse_user(const char *file, size_t i, json_t *o, user *u, cfg_error 
         } else if (strcmp(k, "password_hash") == 0) {
             const char *s = json_string_value(v);
             if (!s || s[0] != '$' || strlen(s) >= sizeof u->password_hash)
-                return refuse(err, file, i, k, "must be crypt(3) output (jiju-portal hash-password)");
+                return refuse(err, file, i, k,
+                              "must be crypt(3) output (jiju-portal hash-password)");
             snprintf(u->password_hash, sizeof u->password_hash, "%s", s);
         } else if (strcmp(k, "token_sha256") == 0) {
             size_t j;
             json_t *t;
             if (!json_is_array(v) || json_array_size(v) > MAX_TOKENS)
                 return refuse(err, file, i, k, "must be a list of at most 8 hex SHA-256 digests");
-            json_array_foreach(v, j, t) {
+            json_array_foreach(v, j, t)
+            {
                 if (!json_is_string(t) || hex_decode(json_string_value(t), u->tokens[j], 32) != 0)
-                    return refuse(err, file, i, k, "each entry is 64 hex digits (jiju-portal new-token)");
+                    return refuse(err, file, i, k,
+                                  "each entry is 64 hex digits (jiju-portal new-token)");
             }
             u->n_tokens = json_array_size(v);
         } else {
@@ -172,11 +177,13 @@ static int parse_user(const char *file, size_t i, json_t *o, user *u, cfg_error 
     if (!u->p.role)
         return refuse(err, file, i, "role", "required (admin, reporter, subscriber)");
     if ((u->p.role == KEY_ROLE_REPORTER) != (u->p.n_clusters > 0))
-        return refuse(err, file, i, "clusters", u->p.n_clusters ? "only a reporter has clusters"
-                                                                : "a reporter needs its clusters");
+        return refuse(err, file, i, "clusters",
+                      u->p.n_clusters ? "only a reporter has clusters"
+                                      : "a reporter needs its clusters");
     if ((u->p.role == KEY_ROLE_SUBSCRIBER) != (u->p.subscriber[0] != '\0'))
-        return refuse(err, file, i, "subscriber", u->p.subscriber[0] ? "only a subscriber has one"
-                                                                     : "a subscriber needs its id");
+        return refuse(err, file, i, "subscriber",
+                      u->p.subscriber[0] ? "only a subscriber has one"
+                                         : "a subscriber needs its id");
     if (!u->password_hash[0] && !u->n_tokens)
         return refuse(err, file, i, NULL, "needs password_hash or token_sha256");
     return 0;
@@ -204,14 +211,16 @@ static int load_users(const char *file, user **out, size_t *n_out, cfg_error *er
     list = json_object_get(root, "users");
     if (!json_is_array(list) || json_object_size(root) != 1) {
         snprintf(err->key, sizeof err->key, "users");
-        snprintf(err->reason, sizeof err->reason, "the file is {\"users\": [...]} and nothing else");
+        snprintf(err->reason, sizeof err->reason,
+                 "the file is {\"users\": [...]} and nothing else");
         goto out_root;
     }
     n = json_array_size(list);
     users = calloc(n ? n : 1, sizeof *users);
     if (!users)
         goto out_root;
-    json_array_foreach(list, i, o) {
+    json_array_foreach(list, i, o)
+    {
         if (parse_user(file, i, o, &users[i], err) != 0)
             goto out_users;
         for (size_t j = 0; j < i; j++)
@@ -258,8 +267,8 @@ static int load_secret(portal_auth_t *a, const char *file, cfg_error *err)
     return 0;
 }
 
-portal_auth_t *portal_auth_new(const char *users_file, const char *secret_file, int64_t session_ttl_s,
-                               int64_t link_ttl_s, cfg_error *err)
+portal_auth_t *portal_auth_new(const char *users_file, const char *secret_file,
+                               int64_t session_ttl_s, int64_t link_ttl_s, cfg_error *err)
 {
     portal_auth_t *a = calloc(1, sizeof *a);
 
@@ -389,8 +398,8 @@ static int b64url_decode(const char *in, char *out, size_t cap)
 }
 
 /* Check signature and expiry; the user name and nonce out. */
-static int signed_check(portal_auth_t *a, const char *purpose, const char *value, char name[PORTAL_NAME_MAX],
-                        char nonce[32], int64_t *exp)
+static int signed_check(portal_auth_t *a, const char *purpose, const char *value,
+                        char name[PORTAL_NAME_MAX], char nonce[32], int64_t *exp)
 {
     char body[256], want[64], nb[128];
     const char *dot = strrchr(value, '.');
@@ -425,7 +434,8 @@ int portal_auth_session(portal_auth_t *a, const char *cookie, portal_principal *
     return JIJU_OK;
 }
 
-int portal_auth_login(portal_auth_t *a, const char *name, const char *password, char *out, size_t cap)
+int portal_auth_login(portal_auth_t *a, const char *name, const char *password, char *out,
+                      size_t cap)
 {
     char hash[256] = "";
     struct crypt_data *cd;

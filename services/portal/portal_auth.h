@@ -42,14 +42,14 @@ typedef struct portal_principal {
     char subscriber[PORTAL_NAME_MAX];
     char clusters[PORTAL_CLUSTERS_MAX][33];
     size_t n_clusters;
-    int by_cookie; /* a browser session: state changes need the CSRF token */
+    int by_cookie;     /* a browser session: state changes need the CSRF token */
     char session[256]; /* the cookie value (by_cookie) */
 } portal_principal;
 
 /* Load users_file; secret_file "" makes a random secret (sessions end with
  * the process). NULL with *err filled. Caller owns the result. */
-portal_auth_t *portal_auth_new(const char *users_file, const char *secret_file, int64_t session_ttl_s,
-                               int64_t link_ttl_s, cfg_error *err);
+portal_auth_t *portal_auth_new(const char *users_file, const char *secret_file,
+                               int64_t session_ttl_s, int64_t link_ttl_s, cfg_error *err);
 void portal_auth_destroy(portal_auth_t **a);
 
 /* Re-read the users file; on refusal the table in force stays. */
@@ -64,7 +64,8 @@ int portal_auth_token(portal_auth_t *a, const char *token, portal_principal *p);
 int portal_auth_session(portal_auth_t *a, const char *cookie, portal_principal *p);
 /* Check name and password; on success write a new session cookie value
  * into out. JIJU_OK or JIJU_ERR_NOT_FOUND (either wrong: not told which). */
-int portal_auth_login(portal_auth_t *a, const char *name, const char *password, char *out, size_t cap);
+int portal_auth_login(portal_auth_t *a, const char *name, const char *password, char *out,
+                      size_t cap);
 /* The CSRF token of a session (base64url, 43 chars) into out[64]. */
 void portal_auth_csrf(portal_auth_t *a, const char *session, char out[64]);
 /* 1 if token is the CSRF token of session. */

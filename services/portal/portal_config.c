@@ -6,13 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
-#define S(k, f, d, h) {k, CFG_STRING, d, 0, sizeof(((portal_config *)0)->f), offsetof(portal_config, f), NULL, h}
-#define I(k, f, d, lo, hi, h) {k, CFG_INT, d, lo, hi, offsetof(portal_config, f), NULL, h}
-#define B(k, f, d, h) {k, CFG_BOOL, d, 0, 0, offsetof(portal_config, f), NULL, h}
+#define S(k, f, d, h)                                                                              \
+    {                                                                                              \
+        k, CFG_STRING, d, 0, sizeof(((portal_config *)0)->f), offsetof(portal_config, f), NULL, h  \
+    }
+#define I(k, f, d, lo, hi, h)                                                                      \
+    {                                                                                              \
+        k, CFG_INT, d, lo, hi, offsetof(portal_config, f), NULL, h                                 \
+    }
+#define B(k, f, d, h)                                                                              \
+    {                                                                                              \
+        k, CFG_BOOL, d, 0, 0, offsetof(portal_config, f), NULL, h                                  \
+    }
 
 const cfg_spec portal_config_specs[] = {
     S("instance", instance, "portal", "name in logs and /healthz"),
-    S("time_zone", time_zone, "Asia/Shanghai", "the jurisdiction's zone, for times written for people"),
+    S("time_zone", time_zone, "Asia/Shanghai",
+      "the jurisdiction's zone, for times written for people"),
     S("http.bind", bind, "127.0.0.1", "address the HTTP(S) server listens on"),
     I("http.port", port, "8080", 1, 65535, "TCP port"),
     I("http.max_body", max_body, "65536", 1024, 16777216, "largest request body accepted (bytes)"),
@@ -39,7 +49,8 @@ const cfg_spec portal_config_specs[] = {
     S("auth.session_secret_file", session_secret_file, "",
       "key signing session cookies and sign-in links, >= 32 bytes (\"\" = random per start)"),
     I("auth.session_ttl_s", session_ttl_s, "28800", 60, 2592000, "browser session lifetime"),
-    I("auth.signin_link_ttl_s", signin_link_ttl_s, "600", 10, 86400, "one-time sign-in link lifetime"),
+    I("auth.signin_link_ttl_s", signin_link_ttl_s, "600", 10, 86400,
+      "one-time sign-in link lifetime"),
     B("auth.secure_cookies", secure_cookies, "false",
       "mark cookies Secure (on when tls.cert_file is set; set it behind a TLS proxy)"),
     S("security.secret_key_file", secret_key_file, "",
@@ -94,7 +105,8 @@ static int portal_config_check(void *out, cfg_error *err)
     portal_config *c = out;
 
     if (!c->tls_cert_file[0] != !c->tls_key_file[0]) {
-        snprintf(err->key, sizeof err->key, "%s", c->tls_cert_file[0] ? "tls.key_file" : "tls.cert_file");
+        snprintf(err->key, sizeof err->key, "%s",
+                 c->tls_cert_file[0] ? "tls.key_file" : "tls.cert_file");
         snprintf(err->reason, sizeof err->reason, "tls.cert_file and tls.key_file go together");
         return -1;
     }

@@ -29,9 +29,9 @@ typedef struct portal_config {
     char session_secret_file[256];
     int64_t session_ttl_s;
     int64_t signin_link_ttl_s;
-    int secure_cookies; /* 1: cookies carry Secure (TLS here or at the proxy) */
-    char secret_key_file[256];      /* CURVE: the portal's key pair (role admin) */
-    char subscriber_keys_dir[256];  /* CURVE: <subscriber>.key of each department */
+    int secure_cookies;            /* 1: cookies carry Secure (TLS here or at the proxy) */
+    char secret_key_file[256];     /* CURVE: the portal's key pair (role admin) */
+    char subscriber_keys_dir[256]; /* CURVE: <subscriber>.key of each department */
     char ingest_public_key[41];
     char assessment_public_key[41];
     char archive_public_key[41];

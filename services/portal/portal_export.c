@@ -21,10 +21,14 @@ static const struct {
     const char *field, *header;
     int money;
 } COLUMNS[] = {
-    {"enterprises", "入驻企业(户)", 0},      {"investment_fen", "投入(万元)", 1},
-    {"output_value_fen", "产值(万元)", 1},   {"revenue_fen", "营业收入(万元)", 1},
-    {"tax_fen", "税收(万元)", 1},            {"employment", "吸纳就业(人)", 0},
-    {"key_projects", "重点项目(个)", 0},     {"public_service_platforms", "公共服务平台(个)", 0},
+    {"enterprises", "入驻企业(户)", 0},
+    {"investment_fen", "投入(万元)", 1},
+    {"output_value_fen", "产值(万元)", 1},
+    {"revenue_fen", "营业收入(万元)", 1},
+    {"tax_fen", "税收(万元)", 1},
+    {"employment", "吸纳就业(人)", 0},
+    {"key_projects", "重点项目(个)", 0},
+    {"public_service_platforms", "公共服务平台(个)", 0},
     {"attracted_investment_fen", "招商引资(万元)", 1},
 };
 #define N_COLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
@@ -74,8 +78,8 @@ static void take(const Jiju__V1__Envelope *env, void *arg)
     export_state *st = arg;
     const Jiju__V1__Report *rep;
 
-    if (env->body_case != JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED || !env->report_accepted->report ||
-        env->report_accepted->superseded)
+    if (env->body_case != JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED ||
+        !env->report_accepted->report || env->report_accepted->superseded)
         return;
     rep = env->report_accepted->report;
     for (size_t i = 0; i < st->n; i++)
@@ -158,9 +162,11 @@ enum MHD_Result api_export(portal_req *r)
     if (format && strcmp(format, "csv") != 0)
         return portal_reply_error(r, 400, "E_BAD_PARAMETER", "format \"%s\": only csv", format);
     if (r->who.role == KEY_ROLE_REPORTER && (!cluster || !portal_may_report(&r->who, cluster)))
-        return portal_reply_error(r, 403, "E_FORBIDDEN_CLUSTER",
-                                  "%s (role reporter) may export only with cluster_id set to one of "
-                                  "its own clusters", r->who.name);
+        return portal_reply_error(
+            r, 403, "E_FORBIDDEN_CLUSTER",
+            "%s (role reporter) may export only with cluster_id set to one of "
+            "its own clusters",
+            r->who.name);
     ret = portal_archive_each(r, "jiju.v1.ReportAccepted", per, cluster, take, &st, &failed);
     if (failed) {
         free(st.rows);
@@ -175,9 +181,9 @@ enum MHD_Result api_export(portal_req *r)
     fclose(f);
     free(st.rows);
     snprintf(disposition, sizeof disposition, "attachment; filename=\"jiju-%s.csv\"", per);
-    ret = portal_reply(r, 200, "text/csv; charset=utf-8", text, len,
-                       (const char *[]){"Content-Disposition", disposition, "Cache-Control", "no-store",
-                                        NULL});
+    ret = portal_reply(
+        r, 200, "text/csv; charset=utf-8", text, len,
+        (const char *[]){"Content-Disposition", disposition, "Cache-Control", "no-store", NULL});
     free(text);
     return ret;
 }

@@ -365,7 +365,8 @@ enum MHD_Result api_events_poll(portal_req *r)
     if (after && last)
         stream_sub_ack(sub, after); /* what the client says it has */
     stream_sub_destroy(&sub);
-    return portal_reply_json(r, 200, json_pack("{s:s,s:I,s:o}", "subscriber", r->who.subscriber,
-                                               "next_after", (json_int_t)(last ? last : after),
-                                               "events", list));
+    return portal_reply_json(r, 200,
+                             json_pack("{s:s,s:I,s:o}", "subscriber", r->who.subscriber,
+                                       "next_after", (json_int_t)(last ? last : after), "events",
+                                       list));
 }

@@ -13,9 +13,12 @@
 #include "log.h"
 
 static const char *const security_headers[] = {
-    "X-Content-Type-Options", "nosniff",
-    "X-Frame-Options", "DENY",
-    "Referrer-Policy", "no-referrer",
+    "X-Content-Type-Options",
+    "nosniff",
+    "X-Frame-Options",
+    "DENY",
+    "Referrer-Policy",
+    "no-referrer",
     "Content-Security-Policy",
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -37,8 +40,8 @@ const char *portal_cookie(portal_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
-void portal_cookie_value(portal_t *app, const char *name, const char *value, long max_age, char *out,
-                         size_t cap)
+void portal_cookie_value(portal_t *app, const char *name, const char *value, long max_age,
+                         char *out, size_t cap)
 {
     snprintf(out, cap, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", name,
              max_age < 0 ? "" : value, max_age < 0 ? 0 : max_age,
@@ -117,8 +120,9 @@ json_t *portal_body_json(portal_req *r, enum MHD_Result *answered)
     json_t *j;
 
     if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
-        *answered = portal_reply_error(r, 415, "E_CONTENT_TYPE",
-                                       "the body must be application/json (got %s)", ct ? ct : "none");
+        *answered =
+            portal_reply_error(r, 415, "E_CONTENT_TYPE",
+                               "the body must be application/json (got %s)", ct ? ct : "none");
         return NULL;
     }
     j = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
@@ -173,7 +177,7 @@ static const portal_route *route_of(portal_req *r, int *method_mismatch)
         const portal_route *rt = &portal_routes[i];
         size_t n = strlen(rt->path);
         int match = rt->path[n - 1] == '/' ? strncmp(r->path, rt->path, n) == 0
-                                                    : strcmp(r->path, rt->path) == 0;
+                                           : strcmp(r->path, rt->path) == 0;
         if (!match)
             continue;
         if (strcmp(rt->method, r->method) != 0 &&
@@ -193,11 +197,13 @@ static enum MHD_Result dispatch(portal_req *r)
     const portal_route *rt = route_of(r, &mismatch);
 
     if (!rt)
-        return mismatch ? portal_reply_error(r, 405, "E_METHOD", "%s is not allowed on %s",
-                                             r->method, r->path)
-                        : portal_reply_error(r, 404, "E_NOT_FOUND", "no such resource: %s", r->path);
+        return mismatch
+                   ? portal_reply_error(r, 405, "E_METHOD", "%s is not allowed on %s", r->method,
+                                        r->path)
+                   : portal_reply_error(r, 404, "E_NOT_FOUND", "no such resource: %s", r->path);
     if (r->too_large)
-        return portal_reply_error(r, 413, "E_TOO_LARGE", "the body exceeds %lld bytes (http.max_body)",
+        return portal_reply_error(r, 413, "E_TOO_LARGE",
+                                  "the body exceeds %lld bytes (http.max_body)",
                                   (long long)r->app->cfg.max_body);
     if (!rt->roles)
         return rt->fn(r);
@@ -206,12 +212,13 @@ static enum MHD_Result dispatch(portal_req *r)
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"jiju\"", NULL};
         if (wants_html(r))
             return portal_redirect(r, "/login", NULL);
-        return portal_reply(r, 401, "application/json",
-                            "{\"error\":{\"code\":\"E_UNAUTHENTICATED\",\"message\":\"sign in, or send "
-                            "Authorization: Bearer TOKEN\"}}",
-                            strlen("{\"error\":{\"code\":\"E_UNAUTHENTICATED\",\"message\":\"sign in, or "
-                                   "send Authorization: Bearer TOKEN\"}}"),
-                            www);
+        return portal_reply(
+            r, 401, "application/json",
+            "{\"error\":{\"code\":\"E_UNAUTHENTICATED\",\"message\":\"sign in, or send "
+            "Authorization: Bearer TOKEN\"}}",
+            strlen("{\"error\":{\"code\":\"E_UNAUTHENTICATED\",\"message\":\"sign in, or "
+                   "send Authorization: Bearer TOKEN\"}}"),
+            www);
     }
     if (!(rt->roles & ROLE_BIT(r->who.role)))
         return portal_reply_error(r, 403, "E_FORBIDDEN_ROLE", "%s (role %s) may not %s %s",
@@ -233,8 +240,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     portal_req *r = *con_cls;
 
     if (!r) {
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (!(r = calloc(1, sizeof *r)))
             return MHD_NO;
         r->app = app;
@@ -307,8 +314,9 @@ static char *read_file(const char *path)
 
     if (!f)
         return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (1 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (1 << 20) &&
+        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
+        fread(buf, 1, (size_t)n, f) == (size_t)n)
         buf[n] = '\0';
     else {
         free(buf);
@@ -322,8 +330,8 @@ int portal_http_start(portal_t *app)
 {
     static char *tls_cert, *tls_key; /* MHD keeps pointers until stop */
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)app->cfg.port)};
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     int tls = app->cfg.tls_cert_file[0] != '\0';
 
     if (inet_pton(AF_INET, app->cfg.bind, &sa.sin_addr) != 1) {
@@ -333,7 +341,8 @@ int portal_http_start(portal_t *app)
     }
     if (tls) {
         if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
-            log_error("config_refused", "file=- key=tls.cert_file reason=\"libmicrohttpd has no TLS\"");
+            log_error("config_refused",
+                      "file=- key=tls.cert_file reason=\"libmicrohttpd has no TLS\"");
             return -1;
         }
         tls_cert = read_file(app->cfg.tls_cert_file);
@@ -347,15 +356,14 @@ int portal_http_start(portal_t *app)
         flags |= MHD_USE_TLS;
     }
     app->mhd = MHD_start_daemon(
-        flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, app, /* first, so every message comes here */
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.per_ip_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.connection_timeout_s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert,
-        MHD_OPTION_HTTPS_MEM_KEY, tls_key, MHD_OPTION_END);
+        flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, app, /* first, so every message comes here */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)app->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)app->cfg.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)app->cfg.connection_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
+        tls_key, MHD_OPTION_END);
     if (!app->mhd) {
         log_error("bind_failed", "endpoint=%s:%lld reason=\"libmicrohttpd could not start\"",
                   app->cfg.bind, (long long)app->cfg.port);

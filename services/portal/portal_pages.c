@@ -37,7 +37,8 @@ enum MHD_Result page_health(portal_req *r)
 
 static const char login_html[] =
     "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" "
+    "href=\"data:,\">"
     "<title>登录 · 吉林市服务业集聚区运行监测平台</title><style>"
     "body{font-family:\"Noto Sans CJK SC\",\"WenQuanYi Zen Hei\",\"Microsoft YaHei\",sans-serif;"
     "background:#f3f5f8;margin:0}main{max-width:360px;margin:12vh auto;background:#fff;"
@@ -48,8 +49,10 @@ static const char login_html[] =
     "<body><main><h1>吉林市服务业集聚区运行监测平台</h1>"
     "<form method=\"post\" action=\"/login\">"
     "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
-    "<label for=\"user\">用户名</label><input id=\"user\" name=\"user\" autocomplete=\"username\" required>"
-    "<label for=\"password\">密码</label><input id=\"password\" name=\"password\" type=\"password\" "
+    "<label for=\"user\">用户名</label><input id=\"user\" name=\"user\" autocomplete=\"username\" "
+    "required>"
+    "<label for=\"password\">密码</label><input id=\"password\" name=\"password\" "
+    "type=\"password\" "
     "autocomplete=\"current-password\" required>"
     "<button type=\"submit\">登录</button>%s</form></main></body></html>";
 
@@ -149,13 +152,14 @@ enum MHD_Result page_signin_link(portal_req *r)
 {
     const char *t = portal_arg(r, "t");
     char session[256], cookie[384];
-    int rc = t ? portal_auth_link_redeem(r->app->auth, t, session, sizeof session)
-               : JIJU_ERR_NOT_FOUND;
+    int rc =
+        t ? portal_auth_link_redeem(r->app->auth, t, session, sizeof session) : JIJU_ERR_NOT_FOUND;
 
     if (rc != JIJU_OK) {
         log_warn("login_refused", "via=link reason=%s", rc == JIJU_ERR_EXISTS ? "used" : "invalid");
-        return login_page(r, 403, rc == JIJU_ERR_EXISTS ? "此登录链接已使用过, 请用密码登录"
-                                                        : "登录链接无效或已过期");
+        return login_page(r, 403,
+                          rc == JIJU_ERR_EXISTS ? "此登录链接已使用过, 请用密码登录"
+                                                : "登录链接无效或已过期");
     }
     portal_cookie_value(r->app, PORTAL_COOKIE, session, (long)r->app->cfg.session_ttl_s, cookie,
                         sizeof cookie);
@@ -186,10 +190,15 @@ enum MHD_Result api_session(portal_req *r)
 static const char *content_type(const char *path)
 {
     static const char *const types[][2] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".svg", "image/svg+xml"}, {".png", "image/png"}, {".json", "application/json"},
-        {".txt", "text/plain; charset=utf-8"}, {".yaml", "text/yaml; charset=utf-8"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".json", "application/json"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".yaml", "text/yaml; charset=utf-8"},
     };
     const char *dot = strrchr(path, '.');
 
@@ -227,8 +236,11 @@ enum MHD_Result page_static(portal_req *r)
     if (!safe_path(rel))
         return portal_reply_error(r, 404, "E_NOT_FOUND", "no such file");
     snprintf(file, sizeof file, "%s%s%s", root, rel,
-             rel[strlen(rel) - 1] == '/' ? "index.html" : strchr(strrchr(rel, '/'), '.') ? "" : ".html");
-    if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+             rel[strlen(rel) - 1] == '/'      ? "index.html"
+             : strchr(strrchr(rel, '/'), '.') ? ""
+                                              : ".html");
+    if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 ||
+        !S_ISREG(st.st_mode)) {
         if (fd >= 0)
             close(fd);
         return portal_reply_error(r, 404, "E_NOT_FOUND", "no such file: %s", r->path);

@@ -29,10 +29,12 @@ static enum MHD_Result one_problem(portal_req *r, unsigned status, const char *c
                                    const char *field, const char *value, const char *zh,
                                    const char *en)
 {
-    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "code", code, "field", field, "value",
-                          value ? value : "", "message_zh", zh, "message_en", en, "severity", "ERROR");
+    json_t *p =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "code", code, "field", field, "value",
+                  value ? value : "", "message_zh", zh, "message_en", en, "severity", "ERROR");
 
-    return portal_reply_json(r, status, json_pack("{s:s,s:[o]}", "status", "REJECTED", "problems", p));
+    return portal_reply_json(r, status,
+                             json_pack("{s:s,s:[o]}", "status", "REJECTED", "problems", p));
 }
 
 static enum MHD_Result json_problem(portal_req *r, const pbjson_error *e, const char *prefix)
@@ -56,10 +58,18 @@ static enum MHD_Result submit(portal_req *r, Jiju__V1__SubmitRequest *req, const
     if (rc != JIJU_OK)
         return portal_backend_error(r, "ingest", rc);
     switch (rep->status) {
-    case JIJU__V1__SUBMIT_STATUS__ACCEPTED: status = 201; break;
-    case JIJU__V1__SUBMIT_STATUS__DUPLICATE: status = 200; break;
-    case JIJU__V1__SUBMIT_STATUS__CONFLICT: status = 409; break;
-    default: status = 422; break;
+    case JIJU__V1__SUBMIT_STATUS__ACCEPTED:
+        status = 201;
+        break;
+    case JIJU__V1__SUBMIT_STATUS__DUPLICATE:
+        status = 200;
+        break;
+    case JIJU__V1__SUBMIT_STATUS__CONFLICT:
+        status = 409;
+        break;
+    default:
+        status = 422;
+        break;
     }
     out = pbjson_from_message(&rep->base);
     json_object_del(out, "problems");
@@ -100,7 +110,8 @@ enum MHD_Result api_submit_report(portal_req *r)
                  key_role_name(r->who.role), rep->cluster_id);
         snprintf(en, sizeof en, "user %s (role %s) may not submit reports for cluster %s",
                  r->who.name, key_role_name(r->who.role), rep->cluster_id);
-        ret = one_problem(r, 403, "E_FORBIDDEN_CLUSTER", "report.cluster_id", rep->cluster_id, zh, en);
+        ret = one_problem(r, 403, "E_FORBIDDEN_CLUSTER", "report.cluster_id", rep->cluster_id, zh,
+                          en);
         jiju__v1__report__free_unpacked(rep, NULL);
         return ret;
     }
@@ -154,8 +165,9 @@ enum MHD_Result api_command(portal_req *r)
         return json_problem(r, &err, "command");
     if (cmd->kind_case == JIJU__V1__COMMAND__KIND__NOT_SET) {
         jiju__v1__command__free_unpacked(cmd, NULL);
-        return one_problem(r, 422, "E_COMMAND_EMPTY", "command", "", "命令为空: 需要恰好一种命令",
-                           "no command member is set (open_period, close_period, register_cluster, ...)");
+        return one_problem(
+            r, 422, "E_COMMAND_EMPTY", "command", "", "命令为空: 需要恰好一种命令",
+            "no command member is set (open_period, close_period, register_cluster, ...)");
     }
     ret = submit_command(r, cmd, "command");
     jiju__v1__command__free_unpacked(cmd, NULL);
@@ -214,7 +226,8 @@ enum MHD_Result api_register_cluster(portal_req *r)
 
     if (!body)
         return ret;
-    rc.cluster = (Jiju__V1__Cluster *)pbjson_to_message(&jiju__v1__cluster__descriptor, body, "", &err);
+    rc.cluster =
+        (Jiju__V1__Cluster *)pbjson_to_message(&jiju__v1__cluster__descriptor, body, "", &err);
     json_decref(body);
     if (!rc.cluster)
         return json_problem(r, &err, "command.register_cluster.cluster");

@@ -132,7 +132,8 @@ static int apply_period(bench_state *b, int close)
 
     op.period = PERIOD;
     cp.period = PERIOD;
-    c.kind_case = close ? JIJU__V1__COMMAND__KIND_CLOSE_PERIOD : JIJU__V1__COMMAND__KIND_OPEN_PERIOD;
+    c.kind_case =
+        close ? JIJU__V1__COMMAND__KIND_CLOSE_PERIOD : JIJU__V1__COMMAND__KIND_OPEN_PERIOD;
     if (close)
         c.close_period = &cp;
     else
@@ -255,8 +256,7 @@ static int run_ticks(bench_state *b, long n, double *tick_ms)
     return 0;
 }
 
-static int run_single(long n, double *apply_ms, double *commit_ms, double *tick_ms,
-                      size_t *bytes)
+static int run_single(long n, double *apply_ms, double *commit_ms, double *tick_ms, size_t *bytes)
 {
     bench_state b = {0};
     double ap[N_SINGLE], cm[N_SINGLE];
@@ -321,8 +321,8 @@ static void print_tables(const results *res, long clusters, int runs)
     printf("\nmedians of %d rounds\n\n", runs);
     printf("| clusters | ClosePeriod, apply + synced commit | events emitted | "
            "populate (register + report each) |\n|---:|---:|---:|---:|\n");
-    printf("| %ld | %.1f ms | %llu | %.0f ms |\n", clusters, c,
-           (unsigned long long)res->events, bench_median(res->populate, runs));
+    printf("| %ld | %.1f ms | %llu | %.0f ms |\n", clusters, c, (unsigned long long)res->events,
+           bench_median(res->populate, runs));
     printf("\nclose under one second: %s\n\n", c < 1000 ? "yes" : "NO");
     printf("| clusters | apply one report (assess_apply) | its synced commit | "
            "apply + commit / raw synced 1-record commit | provisional ranking (assess_tick "

@@ -122,9 +122,10 @@ typedef struct e2e_reqs {
 
 static const char *e2e_name(int s)
 {
-    return s == SVC_ASSESS ? "assessment" : s == SVC_ARCHIVE ? "archive"
-                                        : s == SVC_NOTIFY    ? "notification"
-                                                             : "ingest";
+    return s == SVC_ASSESS    ? "assessment"
+           : s == SVC_ARCHIVE ? "archive"
+           : s == SVC_NOTIFY  ? "notification"
+                              : "ingest";
 }
 
 static void ep(char *buf, size_t cap, int port)
@@ -237,7 +238,8 @@ static int e2e_write_subs(const e2e_stack *st)
     fprintf(f,
             "  {\"id\": \"hook\", \"description\": \"webhook\", \"filters\": [{\"types\": "
             "[\"jiju.v1.ReportAccepted\"]}], \"webhook\": {\"url\": "
-            "\"http://127.0.0.1:%d/hook\", \"secret\": \"whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==\"}}\n]}\n",
+            "\"http://127.0.0.1:%d/hook\", \"secret\": "
+            "\"whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==\"}}\n]}\n",
             st->port[P_HOOK]);
     return fclose(f) == 0 ? 0 : -1;
 }
@@ -263,8 +265,8 @@ static int e2e_stack_alive(e2e_stack *st)
 {
     for (int s = 0; s < N_SVC; s++)
         if (st->pid[s] > 0 && waitpid(st->pid[s], NULL, WNOHANG) == st->pid[s]) {
-            fprintf(stderr, "jiju-%s exited; see %s/%s-%d.log\n", e2e_name(s), st->dir,
-                    e2e_name(s), s);
+            fprintf(stderr, "jiju-%s exited; see %s/%s-%d.log\n", e2e_name(s), st->dir, e2e_name(s),
+                    s);
             st->pid[s] = 0;
             return -1;
         }
@@ -337,7 +339,8 @@ static uint8_t *req_report(const char *rid, const char *cid, const char *period,
     r.period = (char *)period;
     r.revision = 1;
     r.submitted_by = "集聚区统计专员 张伟";
-    r.note = "本月数据已经管委会审核，含新入驻企业三家；重点项目两个按计划推进，公共服务平台运行正常。";
+    r.note =
+        "本月数据已经管委会审核，含新入驻企业三家；重点项目两个按计划推进，公共服务平台运行正常。";
     r.enterprises_present_case = JIJU__V1__REPORT__ENTERPRISES_PRESENT_ENTERPRISES;
     r.enterprises = 40 + i % 30;
     r.investment_present_case = JIJU__V1__REPORT__INVESTMENT_PRESENT_INVESTMENT_FEN;
@@ -410,8 +413,8 @@ static int reqs_reports(e2e_reqs *rs, long m, long clusters, long month0, const 
         cluster_id(cid, sizeof cid, i % clusters);
         snprintf(per, sizeof per, "%04ld-%02ld", 2015 + k / 12, k % 12 + 1);
         snprintf(rs->id[i], sizeof rs->id[i], "%s%ld", prefix, i);
-        rs->buf[i] = req_report(rs->id[i], cid, per, i, 2100000000 + (i % 71) * 1000000,
-                                &rs->len[i]);
+        rs->buf[i] =
+            req_report(rs->id[i], cid, per, i, 2100000000 + (i % 71) * 1000000, &rs->len[i]);
         if (!rs->buf[i])
             return -1;
     }
@@ -565,8 +568,8 @@ typedef struct e2e_hook {
 } e2e_hook;
 
 static enum MHD_Result hook_answer(void *cls, struct MHD_Connection *c, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload, size_t *upload_len, void **con_cls)
+                                   const char *method, const char *version, const char *upload,
+                                   size_t *upload_len, void **con_cls)
 {
     e2e_hook *h = cls;
     struct MHD_Response *r;
@@ -595,9 +598,9 @@ static enum MHD_Result hook_answer(void *cls, struct MHD_Connection *c, const ch
 static int hook_start(e2e_hook *h, int port)
 {
     memset(h, 0, sizeof *h);
-    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)port,
-                            NULL, NULL, hook_answer, h, MHD_OPTION_CONNECTION_LIMIT, 256u,
-                            MHD_OPTION_END);
+    h->d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)port, NULL,
+                         NULL, hook_answer, h, MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
     return h->d ? 0 : -1;
 }
 
@@ -823,7 +826,7 @@ static double wait_archived(const e2e_stack *st, void *ctx, const e2e_reqs *rs)
 
 typedef struct e2e_run {
     double acc, app, arch, deliv, hook;
-    double cpu_us[4]; /* ingest (all replicas), assessment, archive, notification */
+    double cpu_us[4];                /* ingest (all replicas), assessment, archive, notification */
     double lat_acc[3], lat_deliv[3]; /* p50, p99, p999 in ms */
 } e2e_run;
 
@@ -920,8 +923,8 @@ static void cpu_now(const e2e_stack *st, double c[4])
 }
 
 /* Saturation: M reports at window; fills acc..hook and cpu_us. */
-static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clusters,
-                          e2e_sub *subs, e2e_follow *f, e2e_hook *h, e2e_run *run, int round)
+static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clusters, e2e_sub *subs,
+                          e2e_follow *f, e2e_hook *h, e2e_run *run, int round)
 {
     e2e_reqs rs = {0};
     e2e_track t;
@@ -945,8 +948,8 @@ static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clus
         !wait_until(&f->t_done, &f->seen, t.n) || !wait_until(&t.t_hooked, &t.hooked, t.n) ||
         !t_arch) {
         fprintf(stderr, "saturation: delivered %ld/%ld, applied %ld, hooked %ld, archived %s\n",
-                atomic_load(&t.delivered_all), t.n, atomic_load(&f->seen),
-                atomic_load(&t.hooked), t_arch ? "yes" : "no");
+                atomic_load(&t.delivered_all), t.n, atomic_load(&f->seen), atomic_load(&t.hooked),
+                t_arch ? "yes" : "no");
         goto out_untrack;
     }
     cpu_now(st, c1);
@@ -1035,8 +1038,7 @@ static int run_stack(const e2e_opts *o, int c, int round, e2e_run *run)
     while (!atomic_load(&f.ready))
         usleep(1000);
     if (phase_saturate(&st, ctx, o, conf_clusters[c], subs, &f, &h, run, round) != 0 ||
-        phase_latency(&st, o, conf_clusters[c], subs, run, round) != 0 ||
-        e2e_stack_alive(&st) != 0)
+        phase_latency(&st, o, conf_clusters[c], subs, run, round) != 0 || e2e_stack_alive(&st) != 0)
         goto out;
     rc = 0;
 out:
@@ -1171,9 +1173,9 @@ static double redis_xadd(int port, int win)
 
         dup2(fd, 1);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        execlp("redis-server", "redis-server", "--port", ports, "--bind", "127.0.0.1", "--dir",
-               dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-               "--protected-mode", "no", (char *)NULL);
+        execlp("redis-server", "redis-server", "--port", ports, "--bind", "127.0.0.1", "--dir", dir,
+               "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode",
+               "no", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 500 && bench_port_free(port); i++)
@@ -1312,8 +1314,9 @@ static int opts_parse(e2e_opts *o, int argc, char **argv)
             o->on[*p - '0'] = 1;
     if (o->runs < 1 || o->runs > MAX_RUNS || o->reports < 200 || o->window < MAX_ING ||
         (o->reports * 11 / 10) / conf_clusters[0] + 2 > MAX_PERIODS) {
-        fprintf(stderr, "runs 1..%d, reports >= 200 and at most %d months of %ld clusters, "
-                        "window >= %d\n",
+        fprintf(stderr,
+                "runs 1..%d, reports >= 200 and at most %d months of %ld clusters, "
+                "window >= %d\n",
                 MAX_RUNS, MAX_PERIODS, conf_clusters[0], MAX_ING);
         return -1;
     }

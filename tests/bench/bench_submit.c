@@ -83,8 +83,8 @@ static void ingest_exec(const char *bin, const ingest_proc *ip, int port)
     snprintf(a[3], sizeof a[3], "assessment.endpoint=tcp://127.0.0.1:%d", port + 1);
     snprintf(a[4], sizeof a[4], "archive.endpoint=tcp://127.0.0.1:%d", port + 2);
     /* debug adds one line per batch to the one per request of info */
-    setenv("JIJU_LOG_LEVEL", getenv("BENCH_INGEST_LOG_LEVEL") ? getenv("BENCH_INGEST_LOG_LEVEL")
-                                                               : "debug", 1);
+    setenv("JIJU_LOG_LEVEL",
+           getenv("BENCH_INGEST_LOG_LEVEL") ? getenv("BENCH_INGEST_LOG_LEVEL") : "debug", 1);
     execl(bin, bin, "--set", a[0], "--set", a[1], "--set", a[2], "--set", a[3], "--set", a[4],
           (char *)NULL);
     _exit(127);
@@ -339,9 +339,8 @@ static int run_round(rpc_t *r, const ingest_proc *ip, results *res, int k, doubl
     res->fsync1[k] = bench_raw_rocksdb(scaled(N_FSYNC1, sc), 1, res->outbox_bytes);
     /* batch sizes are known only with ingest at debug level */
     b = (long)(res->batch[N_WIN - 1][k] + 0.5);
-    res->fsyncb[k] = b > 0 ? bench_raw_rocksdb(scaled(n_accepted[N_WIN - 1], sc), b,
-                                               res->outbox_bytes)
-                           : 0;
+    res->fsyncb[k] =
+        b > 0 ? bench_raw_rocksdb(scaled(n_accepted[N_WIN - 1], sc), b, res->outbox_bytes) : 0;
     printf("round %d:", k + 1);
     for (int w = 0; w < N_WIN; w++)
         printf(" w%d rej=%.0f echo=%.0f acc=%.0f batch=%.1f;", windows[w], res->rej[w][k],
@@ -396,13 +395,14 @@ int main(int argc, char **argv)
         bin = path;
     }
     if (runs < 1 || runs > MAX_RUNS || scale <= 0 || access(bin, X_OK) != 0) {
-        fprintf(stderr, "usage: bench_submit [path/to/jiju-ingest] [runs <= %d] [scale]\n"
-                        "(or set JIJU_BIN_DIR to the build dir); %s not executable\n",
+        fprintf(stderr,
+                "usage: bench_submit [path/to/jiju-ingest] [runs <= %d] [scale]\n"
+                "(or set JIJU_BIN_DIR to the build dir); %s not executable\n",
                 MAX_RUNS, bin);
         return 2;
     }
-    if (ingest_start(&ip, bin, port) != 0 || !(r = rpc_new(ctx, (const char *[]){ip.endpoint},
-                                                           1, 10000)))
+    if (ingest_start(&ip, bin, port) != 0 ||
+        !(r = rpc_new(ctx, (const char *[]){ip.endpoint}, 1, 10000)))
         goto out;
     res.outbox_bytes = outbox_bytes();
     if (wait_ready(r) != 0) {

@@ -20,14 +20,15 @@ size_t fuzz_seeds(const uint8_t ***data, const size_t **lens);
 __attribute__((weak)) long fuzz_iteration = -1;
 
 /* A promise of the code under test that this input broke: say which, abort. */
-#define FUZZ_CHECK(cond)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "fuzz: %s:%d: broken promise: %s (mutant %ld: rerun with "         \
-                            "--dump %ld FILE to get it)\n",                                    \
-                    __FILE__, __LINE__, #cond, fuzz_iteration, fuzz_iteration);                \
-            abort();                                                                           \
-        }                                                                                      \
+#define FUZZ_CHECK(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr,                                                                        \
+                    "fuzz: %s:%d: broken promise: %s (mutant %ld: rerun with "                     \
+                    "--dump %ld FILE to get it)\n",                                                \
+                    __FILE__, __LINE__, #cond, fuzz_iteration, fuzz_iteration);                    \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 #endif

@@ -49,12 +49,12 @@ static void build_archive(void)
 
         snprintf(id, sizeof id, "R%03d", i);
         env = i % 10 == 9 ? tas_ranking_env(periods[i % 3], ms, &len)
-                          : tas_report_env(id, clusters[i % 3], periods[i % 3], (uint32_t)(1 + i % 2),
-                                           INT64_C(100000) * i, ms, &len);
+                          : tas_report_env(id, clusters[i % 3], periods[i % 3],
+                                           (uint32_t)(1 + i % 2), INT64_C(100000) * i, ms, &len);
         if (!c || !t || !env ||
             archive_chain_append(c, t, i % 10 == 9 ? "events" : "reports",
-                                 i % 10 == 9 ? "assessment" : "ingest-1", (uint64_t)i + 1, env,
-                                 len, &seq) != 0) {
+                                 i % 10 == 9 ? "assessment" : "ingest-1", (uint64_t)i + 1, env, len,
+                                 &seq) != 0) {
             fprintf(stderr, "fuzz: cannot build the archive\n");
             exit(2);
         }
@@ -69,7 +69,7 @@ static void build_archive(void)
 static void check_reply(const Jiju__V1__ArchiveQueryRequest *q,
                         const Jiju__V1__ArchiveQueryReply *r)
 {
-    size_t limit = q->limit == 0 ? ARCHIVE_QUERY_DEFAULT_LIMIT
+    size_t limit = q->limit == 0                        ? ARCHIVE_QUERY_DEFAULT_LIMIT
                    : q->limit > ARCHIVE_QUERY_MAX_LIMIT ? ARCHIVE_QUERY_MAX_LIMIT
                                                         : q->limit;
 
@@ -132,12 +132,29 @@ size_t fuzz_seeds(const uint8_t ***data, const size_t **lens)
         q.request_id = "q";
         q.limit = 20;
         switch (i) {
-        case 0: q.cluster_id = "C1"; break;
-        case 1: q.period = "2023"; q.order = JIJU__V1__ARCHIVE_ORDER__NEWEST_FIRST; break;
-        case 2: q.type = "jiju.v1.ReportAccepted"; q.stream = "reports"; break;
-        case 3: q.report_id = "R010"; break;
-        case 4: q.from_time_ms = INT64_C(1672531200000); q.to_time_ms = INT64_C(1673000000000); break;
-        default: q.stream = "events"; q.omit_envelope = 1; q.limit = 0; break;
+        case 0:
+            q.cluster_id = "C1";
+            break;
+        case 1:
+            q.period = "2023";
+            q.order = JIJU__V1__ARCHIVE_ORDER__NEWEST_FIRST;
+            break;
+        case 2:
+            q.type = "jiju.v1.ReportAccepted";
+            q.stream = "reports";
+            break;
+        case 3:
+            q.report_id = "R010";
+            break;
+        case 4:
+            q.from_time_ms = INT64_C(1672531200000);
+            q.to_time_ms = INT64_C(1673000000000);
+            break;
+        default:
+            q.stream = "events";
+            q.omit_envelope = 1;
+            q.limit = 0;
+            break;
         }
         seed_len[i] = jiju__v1__archive_query_request__get_packed_size(&q);
         seed_buf[i] = malloc(seed_len[i] ? seed_len[i] : 1);

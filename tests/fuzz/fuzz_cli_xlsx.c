@@ -29,8 +29,8 @@ static const char rels[] =
     "<Relationship Id=\"rId1\" Type=\"t\" Target=\"worksheets/sheet1.xml\"/></Relationships>";
 
 /* A stored (uncompressed) package of the parts, in memory; caller frees. */
-static uint8_t *package(const uint8_t *sheet, size_t sheet_len, const uint8_t *sst,
-                        size_t sst_len, size_t *len)
+static uint8_t *package(const uint8_t *sheet, size_t sheet_len, const uint8_t *sst, size_t sst_len,
+                        size_t *len)
 {
     const struct {
         const char *name;
@@ -149,9 +149,9 @@ size_t fuzz_seeds(const uint8_t ***data, const size_t **lens)
     l[n++] = sizeof seed_form - 1;
     if (!pkg) { /* the same form as a real package, for the container's mutants */
         const char *nul = memchr(seed_form, '\0', sizeof seed_form - 1);
-        pkg = package((const uint8_t *)seed_form, (size_t)(nul - seed_form),
-                      (const uint8_t *)nul + 1, sizeof seed_form - 2 - (size_t)(nul - seed_form),
-                      &len);
+        pkg =
+            package((const uint8_t *)seed_form, (size_t)(nul - seed_form), (const uint8_t *)nul + 1,
+                    sizeof seed_form - 2 - (size_t)(nul - seed_form), &len);
         l[1] = len;
     }
     if (pkg) {

@@ -61,8 +61,8 @@ static int fake_previous(void *arg, const char *cluster_id, const char *period, 
     return JIJU_OK;
 }
 
-static const ingest_view VIEW = {NULL, fake_status, fake_same, fake_closed, fake_last,
-                                 fake_previous};
+static const ingest_view VIEW = {NULL,        fake_status, fake_same,
+                                 fake_closed, fake_last,   fake_previous};
 
 /* 2024-01-01T00:00:00Z: 2023 is past, 2025 is in the future. */
 #define NOW_MS INT64_C(1704067200000)

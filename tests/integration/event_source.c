@@ -137,7 +137,8 @@ int main(int argc, char **argv)
     stream_peer_t *peer;
 
     if (argc < 4) {
-        fprintf(stderr, "usage: event_source ENDPOINT DIR COUNT [BATCH [INTERVAL_MS [CLUSTERS]]]\n");
+        fprintf(stderr,
+                "usage: event_source ENDPOINT DIR COUNT [BATCH [INTERVAL_MS [CLUSTERS]]]\n");
         return 2;
     }
     log_init("event_source", LOG_INFO);

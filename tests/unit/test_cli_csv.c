@@ -113,9 +113,9 @@ static void test_english_header(void **state)
 static void test_wan_exactness(void **state)
 {
     cli_form_result *res = parse_ok("cluster_id,period,revenue_wan,tax_wan\n"
-                                   "A,2023,0.000001,1.23\n"
-                                   "B,2023,0.0000001,1\n"
-                                   "C,2023-05,92233720368.547758,0\n");
+                                    "A,2023,0.000001,1.23\n"
+                                    "B,2023,0.0000001,1\n"
+                                    "C,2023-05,92233720368.547758,0\n");
 
     (void)state;
     assert_int_equal(res->n_reports, 2);
@@ -199,11 +199,11 @@ static void test_clerk_numbers(void **state)
 static void test_export_columns_and_tabs(void **state)
 {
     /* what `jiju archive export` writes, tab-separated as Excel's Unicode text */
-    cli_form_result *res =
-        parse_ok("集聚区编码\t报告期\t版本\t营业收入(万元)\t集聚区名称\t报告编号\t填报人\t受理实例\t"
-                 "受理序号\t存档序号\t受理时间\n"
-                 "JL-SW-001\t2023\t2\t1.50\t东市场\tR-1\t张丽\tingest-1\t7\t19\t"
-                 "2024-01-05T08:00:00.000Z\n");
+    cli_form_result *res = parse_ok(
+        "集聚区编码\t报告期\t版本\t营业收入(万元)\t集聚区名称\t报告编号\t填报人\t受理实例\t"
+        "受理序号\t存档序号\t受理时间\n"
+        "JL-SW-001\t2023\t2\t1.50\t东市场\tR-1\t张丽\tingest-1\t7\t19\t"
+        "2024-01-05T08:00:00.000Z\n");
     char cell[16];
 
     (void)state;
@@ -222,12 +222,12 @@ static void test_export_columns_and_tabs(void **state)
 static void test_row_problems(void **state)
 {
     cli_form_result *res = parse_ok("cluster_id,period,enterprises,revision\n"
-                                   "A,2023,12x,1\n"
-                                   ",2023,1,1\n"
-                                   "A,2023,1,1,extra\n"
-                                   "A,23,1,1\n"
-                                   "A,2023,1,-1\n"
-                                   "A,2023,1,1\n");
+                                    "A,2023,12x,1\n"
+                                    ",2023,1,1\n"
+                                    "A,2023,1,1,extra\n"
+                                    "A,23,1,1\n"
+                                    "A,2023,1,-1\n"
+                                    "A,2023,1,1\n");
 
     (void)state;
     assert_int_equal(res->rows, 6);
@@ -257,11 +257,15 @@ static void test_header_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_import_25),     cmocka_unit_test(test_english_header),
-        cmocka_unit_test(test_wan_exactness), cmocka_unit_test(test_chinese_header_variants),
-        cmocka_unit_test(test_row_problems),  cmocka_unit_test(test_header_refused),
+        cmocka_unit_test(test_import_25),
+        cmocka_unit_test(test_english_header),
+        cmocka_unit_test(test_wan_exactness),
+        cmocka_unit_test(test_chinese_header_variants),
+        cmocka_unit_test(test_row_problems),
+        cmocka_unit_test(test_header_refused),
         cmocka_unit_test(test_rows_as_a_spreadsheet_numbers_them),
-        cmocka_unit_test(test_clerk_numbers), cmocka_unit_test(test_export_columns_and_tabs),
+        cmocka_unit_test(test_clerk_numbers),
+        cmocka_unit_test(test_export_columns_and_tabs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,14 +14,14 @@
 #include "err.h"
 
 /* "集聚区编码,报告期,集聚区名称\nJL-SW-001,2023,东市场\n" in GBK */
-#define GBK_FORM                                                                                  \
+#define GBK_FORM                                                                                   \
     "\xBC\xAF\xBE\xDB\xC7\xF8\xB1\xE0\xC2\xEB\x2C\xB1\xA8\xB8\xE6\xC6\xDA\x2C\xBC\xAF\xBE\xDB\xC7" \
     "\xF8\xC3\xFB\xB3\xC6\x0A\x4A\x4C\x2D\x53\x57\x2D\x30\x30\x31\x2C\x32\x30\x32\x33\x2C\xB6\xAB" \
     "\xCA\xD0\xB3\xA1\x0A"
 #define UTF8_FORM "集聚区编码,报告期,集聚区名称\nJL-SW-001,2023,东市场\n"
 
-static char *conv(const char *in, size_t len, const char *forced, char *enc, int want_rc,
-                  char *err, size_t *out_len)
+static char *conv(const char *in, size_t len, const char *forced, char *enc, int want_rc, char *err,
+                  size_t *out_len)
 {
     char *out = NULL;
     size_t n = 0;
@@ -117,7 +117,7 @@ static void test_none_of_them(void **state)
     assert_non_null(strstr(err, "unknown encoding"));
     /* NUL is not text */
     assert_int_equal(cli_text_utf8_prefix("ab\0c", 4), 2);
-    assert_int_equal(cli_text_utf8_prefix("\xC0\xAF", 2), 0); /* overlong */
+    assert_int_equal(cli_text_utf8_prefix("\xC0\xAF", 2), 0);     /* overlong */
     assert_int_equal(cli_text_utf8_prefix("\xED\xA0\x80", 3), 0); /* surrogate */
     assert_int_equal(cli_text_utf8_prefix("东", 3), 3);
 }

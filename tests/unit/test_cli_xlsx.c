@@ -46,8 +46,9 @@ static void test_written_reads_back(void **state)
     char path[] = "/tmp/test-cli-xlsx-XXXXXX";
     int fd = mkstemp(path);
     cli_xlsx_writer *w;
-    cli_xlsx_cell head[] = {{.text = "集聚区编码"}, {.text = "报告期"}, {.text = "营业收入(万元)"},
-                            {.text = "吸纳就业(人)"}, {.text = "受理时间"}, {.text = "备注"},
+    cli_xlsx_cell head[] = {{.text = "集聚区编码"},     {.text = "报告期"},
+                            {.text = "营业收入(万元)"}, {.text = "吸纳就业(人)"},
+                            {.text = "受理时间"},       {.text = "备注"},
                             {.text = "税收(万元)"}};
     cli_xlsx_cell row[] = {{.text = "JL-SW-001"},
                            {.text = "2023"},
@@ -117,19 +118,23 @@ static void make_zip(const char *path, const char *const *parts)
     assert_int_equal(zip_close(z), 0);
 }
 
-#define WB                                                                                        \
-    "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "              \
-    "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"            \
+#define WB                                                                                         \
+    "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "               \
+    "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"             \
     "<sheets><sheet name=\"A\" sheetId=\"1\" r:id=\"rId7\"/></sheets></workbook>"
-#define RELS                                                                                      \
-    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"      \
+#define RELS                                                                                       \
+    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"       \
     "<Relationship Id=\"rId7\" Type=\"x\" Target=\"worksheets/data.xml\"/></Relationships>"
 
 static void test_other_writers(void **state)
 {
     /* prefixed elements, inline strings, a phonetic run, gaps, 17 digits */
     static const char *const parts[] = {
-        "xl/workbook.xml", WB, "xl/_rels/workbook.xml.rels", RELS, "xl/sharedStrings.xml",
+        "xl/workbook.xml",
+        WB,
+        "xl/_rels/workbook.xml.rels",
+        RELS,
+        "xl/sharedStrings.xml",
         "<x:sst xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
         "<x:si><x:t>集聚区编码</x:t></x:si><x:si><x:r><x:t>报告</x:t></x:r><x:r><x:t>期</x:t></x:r>"
         "<x:rPh><x:t>ほうこく</x:t></x:rPh></x:si></x:sst>",
@@ -169,11 +174,15 @@ static void test_other_writers(void **state)
 static void test_refused(void **state)
 {
     static const char *const no_wb[] = {"a.txt", "x", NULL};
-    static const char *const bad_xml[] = {"xl/workbook.xml", WB, "xl/_rels/workbook.xml.rels",
-                                          RELS, "xl/worksheets/data.xml", "<worksheet><row>",
-                                          NULL};
+    static const char *const bad_xml[] = {
+        "xl/workbook.xml",  WB,  "xl/_rels/workbook.xml.rels", RELS, "xl/worksheets/data.xml",
+        "<worksheet><row>", NULL};
     static const char *const bad_sst[] = {
-        "xl/workbook.xml", WB, "xl/_rels/workbook.xml.rels", RELS, "xl/worksheets/data.xml",
+        "xl/workbook.xml",
+        WB,
+        "xl/_rels/workbook.xml.rels",
+        RELS,
+        "xl/worksheets/data.xml",
         "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>3</v></c></row></sheetData>"
         "</worksheet>",
         NULL};

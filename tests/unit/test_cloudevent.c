@@ -121,8 +121,8 @@ static void test_city_wide_event_omits_empty(void **state)
     po.period = "2024";
     env.id = "assessment/1";
     env.source = "/jiju/assessment";
-    env.type = "";     /* derived from the body when absent */
-    env.subject = "";  /* what envelope_append stores for "none" */
+    env.type = "";    /* derived from the body when absent */
+    env.subject = ""; /* what envelope_append stores for "none" */
     env.county = "";
     env.period = "2024";
     env.cause_producer = "";

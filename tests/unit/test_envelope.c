@@ -18,7 +18,7 @@ static void test_type_full(void **state)
     assert_string_equal(envelope_type_full("jiju.v1.EventsDropped"), "jiju.v1.EventsDropped");
     assert_string_equal(envelope_type_full("Command"), "jiju.v1.Command");
     assert_null(envelope_type_full("Award"));
-    assert_null(envelope_type_full("awardgranted")); /* type names are case-sensitive */
+    assert_null(envelope_type_full("awardgranted"));    /* type names are case-sensitive */
     assert_null(envelope_type_full("jiju.v1.Cluster")); /* a message, not an event body */
     assert_null(envelope_type_full("v1.AwardGranted"));
     assert_null(envelope_type_full(""));

@@ -229,7 +229,6 @@ static void test_problem_list(void **state)
     problem_list_free(&l); /* accepts NULL */
 }
 
-
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

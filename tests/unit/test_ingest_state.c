@@ -98,7 +98,8 @@ static void test_accepted_here(void **state)
     assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
                      JIJU_ERR_NOT_FOUND);
     assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &r, 7, d), JIJU_OK);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
     assert_int_equal(k.seq, 7);
     assert_memory_equal(k.digest, d, 32);
     assert_string_equal(k.instance, ""); /* this replica */
@@ -106,7 +107,8 @@ static void test_accepted_here(void **state)
     assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 1);
     /* assessment's event for the same content changes nothing */
     report_accepted(fx, &r, "ingest-1", 7, 0);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
     assert_int_equal(k.seq, 7);
     assert_string_equal(k.instance, "");
     /* and it all survives a commit and a reopened store */
@@ -117,7 +119,8 @@ static void test_accepted_here(void **state)
     fx->store = store_open(fx->dir, ingest_cfs, ingest_n_cfs, NULL, 0);
     fx->st = ingest_state_new(fx->store);
     fx->txn = store_txn_new(fx->store);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
     assert_int_equal(k.seq, 7);
 }
 
@@ -132,7 +135,8 @@ static void test_learned_from_another_replica(void **state)
     r.revision = 3;
     report_digest(&r, d);
     report_accepted(fx, &r, "ingest-2", 41, 0);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
     assert_int_equal(k.seq, 41);
     assert_string_equal(k.instance, "ingest-2");
     assert_memory_equal(k.digest, d, 32);
@@ -164,7 +168,8 @@ static void test_applied_content_wins(void **state)
     assert_memory_not_equal(dm, dt, 32);
     assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &mine, 9, dm), JIJU_OK);
     report_accepted(fx, &theirs, "ingest-2", 12, 0);
-    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, mine.cluster_id, mine.report_id, &k), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, mine.cluster_id, mine.report_id, &k),
+                     JIJU_OK);
     assert_memory_equal(k.digest, dt, 32);
     assert_int_equal(k.seq, 12);
     assert_string_equal(k.instance, "ingest-2");
@@ -218,10 +223,8 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_accepted_here),
-        T(test_learned_from_another_replica),
-        T(test_applied_content_wins),
-        T(test_registry_and_periods),
+        T(test_accepted_here),        T(test_learned_from_another_replica),
+        T(test_applied_content_wins), T(test_registry_and_periods),
         T(test_undecodable_event),
     };
 #undef T

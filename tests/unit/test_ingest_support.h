@@ -117,8 +117,8 @@ static inline int run_report(fixture *fx)
 
 /* Exactly one finding, with this severity, code, field and value; both
  * messages are non-empty and state the value. */
-static inline void expect_only(fixture *fx, Jiju__V1__Severity sev, const char *code, const char *field,
-                        const char *value)
+static inline void expect_only(fixture *fx, Jiju__V1__Severity sev, const char *code,
+                               const char *field, const char *value)
 {
     if (fx->p->count != 1) {
         for (size_t i = 0; i < fx->p->count; i++)
@@ -139,7 +139,7 @@ static inline void expect_only(fixture *fx, Jiju__V1__Severity sev, const char *
 }
 
 static inline void expect_error(fixture *fx, int rc, const char *code, const char *field,
-                         const char *value)
+                                const char *value)
 {
     assert_int_equal(rc, JIJU_ERR_REJECTED);
     expect_only(fx, JIJU__V1__SEVERITY__ERROR, code, field, value);
@@ -154,7 +154,6 @@ static inline void reset(fixture *fx)
 }
 
 /* ---- reports ---------------------------------------------------------- */
-
 
 static inline char *repeat(const char *unit, int n)
 {

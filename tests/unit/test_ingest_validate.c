@@ -161,7 +161,6 @@ static void test_employees_per_enterprise(void **state)
     assert_string_equal(fx->p->items[0]->code, "W_ZERO_ENTERPRISES");
 }
 
-
 static void test_too_long(void **state)
 {
     fixture *fx = *state;
@@ -524,7 +523,6 @@ static void test_indicator_system(void **state)
 }
 
 /* ---- decoding --------------------------------------------------------- */
-
 
 int main(void)
 {

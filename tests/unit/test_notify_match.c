@@ -94,15 +94,15 @@ static void test_categories(void **state)
     routing *r = *state;
     const char *t = "jiju.v1.ReportAccepted";
 
-    EXPECT_ROUTE(r, t, 1, "船营区", "county-船营区,fgw,jtj");            /* 现代物流园 */
-    EXPECT_ROUTE(r, t, 2, "船营区", "county-船营区,fgw,swj");            /* 商务综合服务区 */
-    EXPECT_ROUTE(r, t, 3, "船营区", "county-船营区,fgw,wglj,xcb");       /* 文化创意园 */
-    EXPECT_ROUTE(r, t, 4, "船营区", "county-船营区,fgw,kjj");            /* 科技创业园 */
-    EXPECT_ROUTE(r, t, 5, "船营区", "county-船营区,fgw,kjj,swj");        /* 电子商务产业园 */
-    EXPECT_ROUTE(r, t, 6, "船营区", "county-船营区,fgw,swj");            /* 服务外包基地 */
-    EXPECT_ROUTE(r, t, 7, "船营区", "county-船营区,fgw,swj");            /* 产品交易市场 */
-    EXPECT_ROUTE(r, t, 8, "船营区", "county-船营区,fgw,wglj");           /* 休闲旅游服务集聚区 */
-    EXPECT_ROUTE(r, t, 9, "船营区", "county-船营区,fgw");                /* 综合性生产服务集聚区 */
+    EXPECT_ROUTE(r, t, 1, "船营区", "county-船营区,fgw,jtj");      /* 现代物流园 */
+    EXPECT_ROUTE(r, t, 2, "船营区", "county-船营区,fgw,swj");      /* 商务综合服务区 */
+    EXPECT_ROUTE(r, t, 3, "船营区", "county-船营区,fgw,wglj,xcb"); /* 文化创意园 */
+    EXPECT_ROUTE(r, t, 4, "船营区", "county-船营区,fgw,kjj");      /* 科技创业园 */
+    EXPECT_ROUTE(r, t, 5, "船营区", "county-船营区,fgw,kjj,swj");  /* 电子商务产业园 */
+    EXPECT_ROUTE(r, t, 6, "船营区", "county-船营区,fgw,swj");      /* 服务外包基地 */
+    EXPECT_ROUTE(r, t, 7, "船营区", "county-船营区,fgw,swj");      /* 产品交易市场 */
+    EXPECT_ROUTE(r, t, 8, "船营区", "county-船营区,fgw,wglj");     /* 休闲旅游服务集聚区 */
+    EXPECT_ROUTE(r, t, 9, "船营区", "county-船营区,fgw"); /* 综合性生产服务集聚区 */
 }
 
 static void test_types(void **state)

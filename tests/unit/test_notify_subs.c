@@ -33,7 +33,9 @@ static void fx_open(fx *f)
     assert_non_null(f->store);
     f->subs = notify_subs_open(f->store);
     assert_non_null(f->subs);
-    f->route = (notify_route){.subs = f->subs, .instance = "notification", .alert_subscriber = "fgw",
+    f->route = (notify_route){.subs = f->subs,
+                              .instance = "notification",
+                              .alert_subscriber = "fgw",
                               .registry = {true, "开发区,高新区,经开区,园区,示范区"}};
 }
 
@@ -164,7 +166,8 @@ static void test_follow_registry(void **state)
     assert_true(notify_registry_is_zone("开发区,高新区", "高新区"));
     assert_false(notify_registry_is_zone("开发区,高新区", "船营区"));
     assert_false(notify_registry_is_zone("", "高新区"));
-    assert_int_equal(notify_registry_names("高新区", "高新区", id, sizeof id, desc, sizeof desc), 0);
+    assert_int_equal(notify_registry_names("高新区", "高新区", id, sizeof id, desc, sizeof desc),
+                     0);
     assert_string_equal(id, "zone-高新区");
     assert_non_null(strstr(desc, "高新区管委会"));
     /* the seed has 高新区 already: nothing new */

@@ -235,7 +235,8 @@ static fixture *fixture_new(int fail_first, int always_fail, int64_t horizon, in
     assert_non_null(f->store);
     f->subs = notify_subs_open(f->store);
     assert_non_null(f->subs);
-    f->route = (notify_route){.subs = f->subs, .instance = "notification", .alert_subscriber = "fgw"};
+    f->route =
+        (notify_route){.subs = f->subs, .instance = "notification", .alert_subscriber = "fgw"};
     f->http = server_start();
     f->http->fail_first = fail_first;
     f->http->always_fail = always_fail;
@@ -313,8 +314,8 @@ static void check_signature(const hit *x, const char *secret)
     int n = snprintf(msg, sizeof msg, "%s.%s.%s", x->id, x->ts, x->body);
 
     assert_true(n > 0 && (size_t)n < sizeof msg);
-    assert_non_null(HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg,
-                         (size_t)n, mac, &maclen));
+    assert_non_null(HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, (size_t)n,
+                         mac, &maclen));
     EVP_EncodeBlock((unsigned char *)b64, mac, (int)maclen);
     if (strcmp(x->sig + 3, b64) != 0)
         print_message("id=%s ts=%s body=%s sig=%s\n", x->id, x->ts, x->body, x->sig);
@@ -355,9 +356,8 @@ static void test_retry_then_success(void **state)
     assert_string_equal(json_string_value(json_object_get(ce, "subject")), "JL-WL-001");
     assert_string_equal(json_string_value(json_object_get(ce, "datacontenttype")),
                         "application/json");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(ce, "data"), "award_id")),
-        "TOP_RANKED/JL-WL-001/2023");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(ce, "data"), "award_id")),
+                        "TOP_RANKED/JL-WL-001/2023");
     json_decref(ce);
     assert_int_equal(hook(f)->st.failures, 0);
     assert_int_equal(hook(f)->st.dead_letters, 0);
@@ -468,9 +468,8 @@ static void test_own_event_id_is_ascii(void **state)
     assert_int_equal(notify_subs_put(f->subs, &sub, 1, false, false, err, sizeof err), 0);
     assert_null(sub); /* consumed */
     txn = store_txn_new(f->store);
-    assert_int_equal(notify_route_dropped(&f->route, txn,
-                                          notify_subs_find(f->subs, "county-船营区"), 1, 3),
-                     0);
+    assert_int_equal(
+        notify_route_dropped(&f->route, txn, notify_subs_find(f->subs, "county-船营区"), 1, 3), 0);
     assert_int_equal(store_txn_commit(txn, true), 0);
     store_txn_destroy(&txn);
     TICK_UNTIL(f, 50, hits(f->http) == 1);
@@ -513,8 +512,9 @@ static void test_sign_whsec(void **state)
     const char *body = "{\"test\": 2432232314}";
 
     (void)state;
-    assert_int_equal(notify_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
-                                 1614265330, body, strlen(body), sig, sizeof sig),
+    assert_int_equal(notify_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                 "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, strlen(body),
+                                 sig, sizeof sig),
                      0);
     assert_string_equal(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 }

@@ -37,8 +37,8 @@ static void test_enum_parse(void **state)
     (void)state;
     assert_int_equal(pbjson_enum_parse(&jiju__v1__category__descriptor, "LOGISTICS", &v), 0);
     assert_int_equal(v, 1);
-    assert_int_equal(
-        pbjson_enum_parse(&jiju__v1__category__descriptor, "综合性生产服务集聚区", &v), 0);
+    assert_int_equal(pbjson_enum_parse(&jiju__v1__category__descriptor, "综合性生产服务集聚区", &v),
+                     0);
     assert_int_equal(v, 9);
     assert_int_equal(pbjson_enum_parse(&jiju__v1__category__descriptor, "ecommerce", &v), 0);
     assert_int_equal(v, 5);
@@ -139,8 +139,7 @@ static void test_errors_name_the_field(void **state)
             fail_msg("accepted %s", cases[i].text);
         assert_string_equal(err.path, cases[i].path);
         if (!strstr(err.reason, cases[i].reason))
-            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].text, err.reason,
-                     cases[i].reason);
+            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].text, err.reason, cases[i].reason);
         assert_int_equal(err.line, 0);
         pbjson_error_format(&err, buf, sizeof buf);
         assert_non_null(strstr(buf, cases[i].path));
@@ -155,9 +154,9 @@ static void test_integer_ranges(void **state)
     Jiju__V1__Record *rec;
 
     (void)state;
-    r = (Jiju__V1__Report *)from_text(&jiju__v1__report__descriptor,
-                                      "{\"revision\": 4294967295, \"tax_fen\": \"-9223372036854775808\"}",
-                                      &err);
+    r = (Jiju__V1__Report *)from_text(
+        &jiju__v1__report__descriptor,
+        "{\"revision\": 4294967295, \"tax_fen\": \"-9223372036854775808\"}", &err);
     assert_non_null(r);
     assert_true(r->revision == UINT32_MAX);
     assert_true(r->tax_fen == INT64_MIN);
@@ -165,8 +164,8 @@ static void test_integer_ranges(void **state)
     assert_null(from_text(&jiju__v1__report__descriptor, "{\"revision\": 4294967296}", &err));
     assert_string_equal(err.path, "revision");
     assert_null(from_text(&jiju__v1__report__descriptor, "{\"revision\": -1}", &err));
-    assert_null(from_text(&jiju__v1__report__descriptor, "{\"tax_fen\": \"9223372036854775808\"}",
-                          &err));
+    assert_null(
+        from_text(&jiju__v1__report__descriptor, "{\"tax_fen\": \"9223372036854775808\"}", &err));
     assert_string_equal(err.path, "tax_fen");
     rec = (Jiju__V1__Record *)from_text(&jiju__v1__record__descriptor,
                                         "{\"seq\": \"18446744073709551615\"}", &err);
@@ -204,12 +203,9 @@ static void test_wan_alias_and_oneof(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_enum_parse),
-        cmocka_unit_test(test_bytes_base64_round_trip),
-        cmocka_unit_test(test_repeated_round_trip),
-        cmocka_unit_test(test_errors_name_the_field),
-        cmocka_unit_test(test_integer_ranges),
-        cmocka_unit_test(test_wan_alias_and_oneof),
+        cmocka_unit_test(test_enum_parse),          cmocka_unit_test(test_bytes_base64_round_trip),
+        cmocka_unit_test(test_repeated_round_trip), cmocka_unit_test(test_errors_name_the_field),
+        cmocka_unit_test(test_integer_ranges),      cmocka_unit_test(test_wan_alias_and_oneof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,8 +86,9 @@ static void test_users_file_refusals(void **state)
     refused("{\"users\": [{\"name\": \"x\", \"role\": \"admin\", \"clusters\": [\"A\"],"
             " \"password_hash\": \"$y$a\"}]}",
             "users[0].clusters", "only a reporter");
-    refused("{\"users\": [{\"name\": \"x\", \"role\": \"subscriber\", \"password_hash\": \"$y$a\"}]}",
-            "users[0].subscriber", "needs its id");
+    refused(
+        "{\"users\": [{\"name\": \"x\", \"role\": \"subscriber\", \"password_hash\": \"$y$a\"}]}",
+        "users[0].subscriber", "needs its id");
     refused("{\"users\": [{\"name\": \"x\", \"role\": \"admin\"}]}", "users[0]",
             "password_hash or token_sha256");
     refused("{\"users\": [{\"name\": \"x\", \"role\": \"admin\", \"password\": \"plain\"}]}",
@@ -109,7 +110,8 @@ static void test_passwords_and_tokens(void **state)
     portal_principal p;
     char cookie[256];
 
-    assert_int_equal(portal_auth_login(a, "drc-admin", "s3cret 密码", cookie, sizeof cookie), JIJU_OK);
+    assert_int_equal(portal_auth_login(a, "drc-admin", "s3cret 密码", cookie, sizeof cookie),
+                     JIJU_OK);
     assert_int_equal(portal_auth_login(a, "drc-admin", "s3cret", cookie, sizeof cookie),
                      JIJU_ERR_NOT_FOUND);
     assert_int_equal(portal_auth_login(a, "nobody", "s3cret 密码", cookie, sizeof cookie),
@@ -149,8 +151,9 @@ static void test_sessions(void **state)
             assert_int_equal(portal_auth_session(a, forged, &p), JIJU_ERR_NOT_FOUND);
     }
     /* the same cookie under another secret: refused */
-    other = portal_auth_new(users_file(), write_file("secret2", "another secret of at least 32 bytes!!"),
-                            3600, 600, &err);
+    other = portal_auth_new(users_file(),
+                            write_file("secret2", "another secret of at least 32 bytes!!"), 3600,
+                            600, &err);
     assert_non_null(other);
     assert_int_equal(portal_auth_session(other, cookie, &p), JIJU_ERR_NOT_FOUND);
     portal_auth_destroy(&other);
@@ -170,7 +173,8 @@ static void test_expired_session(void **state)
     portal_principal p;
     char cookie[256];
 
-    assert_int_equal(portal_auth_login(a, "drc-admin", "s3cret 密码", cookie, sizeof cookie), JIJU_OK);
+    assert_int_equal(portal_auth_login(a, "drc-admin", "s3cret 密码", cookie, sizeof cookie),
+                     JIJU_OK);
     assert_int_equal(portal_auth_session(a, cookie, &p), JIJU_ERR_NOT_FOUND);
     portal_auth_destroy(&a);
 }
@@ -212,9 +216,12 @@ static void test_reload_keeps_old_on_refusal(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_users_file_refusals),   cmocka_unit_test(test_passwords_and_tokens),
-        cmocka_unit_test(test_sessions),              cmocka_unit_test(test_expired_session),
-        cmocka_unit_test(test_signin_link_once),      cmocka_unit_test(test_reload_keeps_old_on_refusal),
+        cmocka_unit_test(test_users_file_refusals),
+        cmocka_unit_test(test_passwords_and_tokens),
+        cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_expired_session),
+        cmocka_unit_test(test_signin_link_once),
+        cmocka_unit_test(test_reload_keeps_old_on_refusal),
     };
     int rc;
     char cmd[128];

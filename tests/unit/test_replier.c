@@ -194,7 +194,7 @@ static void test_request_id_rule(void **state)
     assert_non_null(strstr(why, "got 129 bytes \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\""));
 
     assert_false(replier_request_id_ok("ok\xff"));
-    assert_false(replier_request_id_ok("\xc0\xaf")); /* overlong '/' */
+    assert_false(replier_request_id_ok("\xc0\xaf"));     /* overlong '/' */
     assert_false(replier_request_id_ok("\xed\xa0\x80")); /* a UTF-16 surrogate */
     why = replier_request_id_refusal("ok\xff", buf, sizeof buf);
     assert_non_null(why);

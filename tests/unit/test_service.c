@@ -71,7 +71,8 @@ static void test_timeout_above_heartbeat(void **state)
     assert_int_equal(toy_load(eq, 2, &c, &err), -1);
     assert_string_equal(err.key, "stream.timeout_ms");
     assert_string_equal(err.file, "(defaults)");
-    assert_non_null(strstr(err.reason, "must be greater than stream.heartbeat_ms (2000), got 2000"));
+    assert_non_null(
+        strstr(err.reason, "must be greater than stream.heartbeat_ms (2000), got 2000"));
     assert_int_equal(toy_load(ok, 2, &c, &err), 0);
     assert_int_equal(toy_load(bounds, 1, &c, &err), -1);
     assert_string_equal(err.key, "stream.heartbeat_ms");
@@ -169,8 +170,8 @@ static void test_data_dir(void **state)
 /* A start with a refused setting returns -1 and exit code 2. */
 static void test_start_refused(void **state)
 {
-    char *argv[] = {"jiju-toy", "--set", "stream.timeout_ms=100", "--set",
-                    "stream.heartbeat_ms=100", NULL};
+    char *argv[] = {
+        "jiju-toy", "--set", "stream.timeout_ms=100", "--set", "stream.heartbeat_ms=100", NULL};
     service_t s;
     toy_config c;
 

@@ -90,7 +90,8 @@ static int apply_count(void *arg, const char *producer, uint64_t seq, const uint
     uint8_t cnt[8];
     uint64_t c = 0;
     int cf = store_cf(n->store, "applied");
-    size_t klen = (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
+    size_t klen =
+        (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
 
     if (len == 3 && memcmp(data, "bad", 3) == 0)
         return JIJU_ERR_CORRUPT; /* what a consumer says of a garbage record */
@@ -107,7 +108,8 @@ static uint64_t applied_times(node *n, const char *producer, uint64_t seq)
     void *v = NULL;
     size_t vlen = 0;
     uint64_t c = 0;
-    size_t klen = (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
+    size_t klen =
+        (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
 
     if (store_get(n->store, store_cf(n->store, "applied"), key, klen, &v, &vlen) == JIJU_OK)
         c = store_be64_get(v);
@@ -156,18 +158,17 @@ static stream_log_t *serve_log(void *arg, const char *stream, const char *consum
 static void test_follow_and_consumer_restart(void **state)
 {
     node prod = {0}, cons = {0};
-    stream_opts o = {.self_id = "producer-a", .heartbeat_ms = 100, .timeout_ms = 1000,
-                     .credit = 100};
-    stream_opts oc = {.self_id = "consumer-b", .heartbeat_ms = 100, .timeout_ms = 1000,
-                      .credit = 100};
+    stream_opts o = {
+        .self_id = "producer-a", .heartbeat_ms = 100, .timeout_ms = 1000, .credit = 100};
+    stream_opts oc = {
+        .self_id = "consumer-b", .heartbeat_ms = 100, .timeout_ms = 1000, .credit = 100};
     char ep[64], dir[64];
 
     (void)state;
     node_open(&prod, NULL);
     prod.log = stream_log_open(prod.store, "reports");
     append_records(&prod, 2000);
-    prod.peer = stream_serve(prod.svc, prod.store, ANY_PORT, &o, serve_log,
-                             NULL, &prod);
+    prod.peer = stream_serve(prod.svc, prod.store, ANY_PORT, &o, serve_log, NULL, &prod);
     assert_non_null(prod.peer);
     snprintf(ep, sizeof ep, "%s", stream_peer_endpoint(prod.peer));
     node_start(&prod);
@@ -353,8 +354,7 @@ static void test_duplicate_lost_ack_and_gap(void **state)
 
     (void)state;
     node_open(&cons, NULL);
-    cons.peer = stream_serve(cons.svc, cons.store, ANY_PORT, &o, NULL,
-                             apply_count, &cons);
+    cons.peer = stream_serve(cons.svc, cons.store, ANY_PORT, &o, NULL, apply_count, &cons);
     assert_non_null(cons.peer);
     snprintf(ep, sizeof ep, "%s", stream_peer_endpoint(cons.peer));
     node_start(&cons);
@@ -428,8 +428,7 @@ static void test_credit_window_and_reconnect(void **state)
     node_open(&prod, NULL);
     prod.log = stream_log_open(prod.store, "reports");
     append_records(&prod, 100);
-    prod.peer = stream_serve(prod.svc, prod.store, ANY_PORT, &o, serve_log,
-                             NULL, &prod);
+    prod.peer = stream_serve(prod.svc, prod.store, ANY_PORT, &o, serve_log, NULL, &prod);
     assert_non_null(prod.peer);
     snprintf(ep, sizeof ep, "%s", stream_peer_endpoint(prod.peer));
     node_start(&prod);

@@ -27,8 +27,8 @@ static void test_shanghai(void **state)
     assert_string_equal(tz_name(), "Asia/Shanghai");
     assert_int_equal(tz_period_start_ms(&y2023), S(1672502400)); /* 2023-01-01 00:00 +08:00 */
     assert_int_equal(tz_period_end_ms(&y2022), S(1672502400));
-    assert_int_equal(tz_period_end_ms(&q1), S(1680278400));      /* 2023-04-01 00:00 +08:00 */
-    assert_int_equal(tz_period_end_ms(&feb24), S(1709222400));   /* 2024-03-01: leap year */
+    assert_int_equal(tz_period_end_ms(&q1), S(1680278400));    /* 2023-04-01 00:00 +08:00 */
+    assert_int_equal(tz_period_end_ms(&feb24), S(1709222400)); /* 2024-03-01: leap year */
     /* seed 五.三: period end + 15 days, at local midnight */
     assert_int_equal(tz_deadline_ms(&y2022, 15), S(1673798400)); /* 2023-01-16 00:00 +08:00 */
     assert_string_equal(tz_format_ms(S(1673798400), buf, sizeof buf), "2023-01-16T00:00:00+08:00");
