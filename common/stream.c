@@ -17,55 +17,6 @@
 #include "stream_metrics.h"
 #include "zap.h"
 
-/* ---- sessions ---- */
-
-static stream_session *session_add(stream_peer_t *p)
-{
-    stream_session *s;
-
-    if (p->n_sess == p->cap_sess) {
-        size_t cap = p->cap_sess ? p->cap_sess * 2 : 8;
-        stream_session **n = realloc(p->sess, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        p->sess = n;
-        p->cap_sess = cap;
-    }
-    s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->last_rx = s->last_tx = clock_mono_ms();
-    p->sess[p->n_sess++] = s;
-    return s;
-}
-
-static stream_session *session_by_rid(stream_peer_t *p, const uint8_t *rid, size_t len)
-{
-    for (size_t i = 0; i < p->n_sess; i++)
-        if (p->sess[i]->rid_len == len && memcmp(p->sess[i]->rid, rid, len) == 0)
-            return p->sess[i];
-    return NULL;
-}
-
-/* Drop sessions marked dead (server side). Never called while the txn holds
- * uncommitted records of a session. */
-static void sessions_reap(stream_peer_t *p)
-{
-    size_t j = 0;
-
-    for (size_t i = 0; i < p->n_sess; i++) {
-        stream_session *s = p->sess[i];
-        if (s->dead && p->is_server) {
-            log_limited(LOG_INFO, "stream_session_closed", "endpoint=%s peer=%s stream=%s",
-                        p->endpoint, s->peer_id, s->stream);
-            free(s);
-            continue;
-        }
-        p->sess[j++] = s;
-    }
-    p->n_sess = j;
-}
-
 /* ---- producer side ---- */
 
 static void producer_pump(stream_peer_t *p, stream_session *s)
@@ -461,120 +412,6 @@ static void on_frame(stream_peer_t *p, stream_session *s, const Jiju__V1__Stream
     }
 }
 
-/* Answer a routing id that has no session (and gets none). */
-static void send_error_to(stream_peer_t *p, const uint8_t *rid, size_t rid_len, const char *code,
-                          const char *msg)
-{
-    stream_session tmp = {0};
-
-    memcpy(tmp.rid, rid, rid_len);
-    tmp.rid_len = rid_len;
-    stream_send_error(p, &tmp, code, msg);
-}
-
-/* Room for one more session of key user (NULL: plain)? If not, why. */
-static int sessions_room(const stream_peer_t *p, const char *user, char *why, size_t cap)
-{
-    size_t all = 0, mine = 0;
-
-    for (size_t i = 0; i < p->n_sess; i++) {
-        if (p->sess[i]->dead)
-            continue;
-        all++;
-        if (user && strcmp(p->sess[i]->key, user) == 0)
-            mine++;
-    }
-    if (all >= p->o.max_sessions) {
-        snprintf(why, cap, "endpoint has %zu sessions, the most it takes", all);
-        return 0;
-    }
-    if (user && mine >= p->o.max_sessions_per_key) {
-        snprintf(why, cap, "key %s has %zu sessions, the most one key may open", user, mine);
-        return 0;
-    }
-    return 1;
-}
-
-/* A server frame from a routing id without a session must be a HELLO, from
- * a key allowed to open that session, while the endpoint and the key have
- * room for it. */
-static stream_session *server_session_for(stream_peer_t *p, const uint8_t *rid, size_t rid_len,
-                                          const Jiju__V1__StreamFrame *f, const char *user)
-{
-    stream_session *s = session_by_rid(p, rid, rid_len);
-    const Jiju__V1__Hello *h;
-    char why[256];
-
-    if (s && !(s->dead))
-        return s;
-    if (f->kind_case != JIJU__V1__STREAM_FRAME__KIND_HELLO) {
-        send_error_to(p, rid, rid_len, "E_STREAM_NO_SESSION", "say HELLO first");
-        return NULL;
-    }
-    h = f->hello;
-    if (!h->peer_id || !*h->peer_id || !h->stream || !*h->stream ||
-        strlen(h->peer_id) >= STREAM_ID_MAX || strlen(h->stream) >= STREAM_NAME_MAX ||
-        (h->role != JIJU__V1__STREAM_ROLE__CONSUMER &&
-         h->role != JIJU__V1__STREAM_ROLE__PRODUCER) ||
-        rid_len > STREAM_RID_MAX || (user && strlen(user) >= KEYS_NAME_MAX)) {
-        send_error_to(p, rid, rid_len, "E_STREAM_BAD_FRAME",
-                      "HELLO needs peer_id (< 128 bytes), stream (< 64 bytes) and a role");
-        return NULL;
-    }
-    if (!stream_authorize(p, h, user, why, sizeof why)) {
-        log_limited(LOG_WARN, "stream_forbidden",
-                    "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"", p->endpoint,
-                    user ? user : "-", h->peer_id, h->stream, why);
-        send_error_to(p, rid, rid_len, "E_STREAM_FORBIDDEN", why);
-        return NULL;
-    }
-    if (!sessions_room(p, user, why, sizeof why)) {
-        log_limited(LOG_WARN, "stream_busy", "endpoint=%s key=%s peer=%s reason=\"%s\"",
-                    p->endpoint, user ? user : "-", h->peer_id, why);
-        send_error_to(p, rid, rid_len, "E_STREAM_BUSY", why);
-        return NULL;
-    }
-    if (!(s = session_add(p)))
-        return NULL;
-    memcpy(s->rid, rid, rid_len);
-    s->rid_len = rid_len;
-    snprintf(s->peer_id, sizeof s->peer_id, "%s", h->peer_id);
-    snprintf(s->stream, sizeof s->stream, "%s", h->stream);
-    snprintf(s->key, sizeof s->key, "%s", user ? user : "");
-    /* our role is the opposite of the peer's */
-    s->role = h->role == JIJU__V1__STREAM_ROLE__CONSUMER ? ROLE_PRODUCER : ROLE_CONSUMER;
-    log_limited(LOG_INFO, "stream_session_open", "endpoint=%s peer=%s stream=%s key=%s our_role=%s",
-                p->endpoint, s->peer_id, s->stream, user ? user : "-",
-                s->role == ROLE_PRODUCER ? "producer" : "consumer");
-    return s;
-}
-
-/* With CURVE, every session's key is asked again at each timer tick: a key
- * removed (or its role changed) on SIGHUP loses its sessions within one
- * heartbeat. */
-static void sessions_recheck(stream_peer_t *p)
-{
-    for (size_t i = 0; i < p->n_sess; i++) {
-        stream_session *s = p->sess[i];
-        Jiju__V1__Hello h = JIJU__V1__HELLO__INIT;
-        char why[256];
-
-        if (s->dead || !s->key[0])
-            continue;
-        h.peer_id = s->peer_id;
-        h.stream = s->stream;
-        h.role = s->role == ROLE_PRODUCER ? JIJU__V1__STREAM_ROLE__CONSUMER
-                                          : JIJU__V1__STREAM_ROLE__PRODUCER;
-        if (stream_authorize(p, &h, s->key, why, sizeof why))
-            continue;
-        log_limited(LOG_WARN, "stream_revoked",
-                    "endpoint=%s key=%s peer=%s stream=%s reason=\"%s\"", p->endpoint, s->key,
-                    s->peer_id, s->stream, why);
-        stream_send_error(p, s, "E_STREAM_REVOKED", why);
-        s->dead = 1;
-    }
-}
-
 static int recv_part(void *sock, zmq_msg_t *m)
 {
     zmq_msg_init(m);
@@ -619,8 +456,8 @@ static int peer_read_one(stream_peer_t *p)
         log_limited(LOG_WARN, "stream_bad_frame", "endpoint=%s bytes=%zu", p->endpoint,
                     zmq_msg_size(&body));
     } else if (p->is_server) {
-        s = server_session_for(p, zmq_msg_data(&rid), zmq_msg_size(&rid), f,
-                               zmq_msg_gets(&body, "User-Id"));
+        s = stream_session_admit(p, zmq_msg_data(&rid), zmq_msg_size(&rid), f,
+                                 zmq_msg_gets(&body, "User-Id"));
     } else {
         s = p->n_sess ? p->sess[0] : NULL;
     }
@@ -645,7 +482,7 @@ static void peer_after_batch(stream_peer_t *p)
             producer_pump(p, s);
     }
     producer_save_acks(p);
-    sessions_reap(p);
+    stream_sessions_reap(p);
 }
 
 static void peer_on_readable(svc_t *svc, void *arg)
@@ -750,12 +587,12 @@ static void peer_on_timer(svc_t *svc, void *arg)
             stream_send_heartbeat(p, s);
     }
     if (p->is_server && svc_zap(p->svc))
-        sessions_recheck(p);
+        stream_sessions_recheck(p);
     if (!p->is_server && p->reconnect) {
         consumer_commit(p);
         client_connect(p);
     }
-    sessions_reap(p);
+    stream_sessions_reap(p);
 }
 
 static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
@@ -825,7 +662,7 @@ static stream_peer_t *client_new(svc_t *svc, store_t *store, const char *endpoin
 
     if (!p)
         return NULL;
-    if (!(s = session_add(p))) {
+    if (!(s = stream_session_add(p))) {
         stream_peer_destroy(&p);
         return NULL;
     }

@@ -162,4 +162,18 @@ STREAM_HIDDEN int stream_incarnation_check(stream_peer_t *p, stream_session *s,
                                            size_t cap);
 STREAM_HIDDEN int stream_incarnation_save(stream_peer_t *p, const stream_session *s);
 
+/* stream_session.c: the session table. */
+STREAM_HIDDEN stream_session *stream_session_add(stream_peer_t *p);
+STREAM_HIDDEN stream_session *stream_session_find(stream_peer_t *p, const uint8_t *rid, size_t len);
+STREAM_HIDDEN void stream_sessions_reap(stream_peer_t *p);
+/* Answer a routing id that has no session (and gets none). */
+STREAM_HIDDEN void stream_send_error_to(stream_peer_t *p, const uint8_t *rid, size_t rid_len,
+                                        const char *code, const char *msg);
+/* The session of a server frame's routing id, opened if the frame is an
+ * admissible HELLO; NULL (the peer told why) otherwise. */
+STREAM_HIDDEN stream_session *stream_session_admit(stream_peer_t *p, const uint8_t *rid,
+                                                   size_t rid_len, const Jiju__V1__StreamFrame *f,
+                                                   const char *user);
+STREAM_HIDDEN void stream_sessions_recheck(stream_peer_t *p);
+
 #endif
