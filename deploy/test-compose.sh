@@ -55,7 +55,7 @@ PROJECT=${JIJU_PROJECT:-jijuci}
 IMAGE=${JIJU_TEST_IMAGE:-jiju:ci}
 BASE=${JIJU_BASE_IMAGE:-jiju-base:bookworm}
 WORK=$(mktemp -d /tmp/jiju-compose.XXXXXX)
-DOCKERD_PID=""
+. deploy/docker-engine.sh
 # Host ports away from the defaults, so a stack run on the host does not clash.
 export JIJU_IMAGE=$IMAGE JIJU_PUBLISH_ADDR=127.0.0.1
 export JIJU_INGEST_PORTS=127.0.0.1:17001-17010 JIJU_ARCHIVE_PORT=17202 JIJU_DELIVERIES_PORT=17301
@@ -83,11 +83,7 @@ teardown() {
         log "tearing down"
         "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1
     fi
-    if [ -n "$DOCKERD_PID" ] && [ -z "${JIJU_KEEP:-}" ]; then
-        log "stopping the dockerd this script started (pid $DOCKERD_PID)"
-        kill "$DOCKERD_PID" 2>/dev/null
-        for _ in $(seq 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
-    fi
+    if [ -z "${JIJU_KEEP:-}" ]; then engine_stop; fi
     rm -rf "$WORK"
     [ "$rc" -eq 0 ] && log "PASS (total $((SECONDS - T0))s)" || log "FAILED (rc=$rc)"
     exit "$rc"
@@ -115,13 +111,7 @@ done
 log "docker-compose.yml (and with deploy/compose.plain.yml) validates"
 
 # ---- 2. the engine ----
-if ! $DOCKER info >/dev/null 2>&1; then
-    log "no engine answers: starting dockerd"
-    dockerd >"$WORK/dockerd.log" 2>&1 &
-    DOCKERD_PID=$!
-    for _ in $(seq 60); do $DOCKER info >/dev/null 2>&1 && break; sleep 1; done
-    $DOCKER info >/dev/null 2>&1 || { tail -20 "$WORK/dockerd.log"; fail "dockerd did not start"; }
-fi
+engine_start
 log "engine: $($DOCKER version -f '{{.Server.Version}}')"
 
 # ---- 3. a base image without a registry ----

@@ -34,7 +34,8 @@ DOCKER=/usr/bin/docker
 STACK=${JIJU_STACK:-jijuswarm}
 IMAGE=${JIJU_TEST_IMAGE:-jiju:ci}
 WORK=$(mktemp -d /tmp/jiju-swarm.XXXXXX)
-DOCKERD_PID="" SWARM_MADE="" STACK_UP=""
+. deploy/docker-engine.sh
+SWARM_MADE="" STACK_UP=""
 
 log() { printf '[test-swarm %4ds] %s\n' $((SECONDS - T0)) "$*"; }
 fail() {
@@ -64,11 +65,7 @@ teardown() {
             $DOCKER volume ls -q --filter "label=com.docker.stack.namespace=$STACK" | xargs -r $DOCKER volume rm >/dev/null
         fi
         [ -n "$SWARM_MADE" ] && { log "leaving the swarm this script made"; $DOCKER swarm leave --force >/dev/null 2>&1; }
-        if [ -n "$DOCKERD_PID" ]; then
-            log "stopping the dockerd this script started (pid $DOCKERD_PID)"
-            kill "$DOCKERD_PID" 2>/dev/null
-            for _ in $(seq 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
-        fi
+        engine_stop
     fi
     rm -rf "$WORK"
     [ "$rc" -eq 0 ] && log "PASS (total $((SECONDS - T0))s)" || log "FAILED (rc=$rc)"
@@ -79,13 +76,7 @@ trap 'exit 130' INT TERM
 
 # ---- 1. engine, swarm, image ----
 command -v dockerd >/dev/null && [ -x $DOCKER ] || fail "docker.io is not installed (deploy/test-compose.sh installs it)"
-if ! $DOCKER info >/dev/null 2>&1; then
-    log "no engine answers: starting dockerd"
-    dockerd >"$WORK/dockerd.log" 2>&1 &
-    DOCKERD_PID=$!
-    for _ in $(seq 60); do $DOCKER info >/dev/null 2>&1 && break; sleep 1; done
-    $DOCKER info >/dev/null 2>&1 || { tail -20 "$WORK/dockerd.log"; fail "dockerd did not start"; }
-fi
+engine_start
 $DOCKER image inspect "$IMAGE" >/dev/null 2>&1 || fail "no image $IMAGE: run deploy/test-compose.sh first (it builds it)"
 if [ "$($DOCKER info -f '{{.Swarm.LocalNodeState}}')" != active ]; then
     # The manager's address: loopback is refused by swarm init, so the
