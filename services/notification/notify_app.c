@@ -63,16 +63,6 @@ static int route_apply(void *arg, const char *producer_id, uint64_t seq, const u
     return rc;
 }
 
-static void routed(void *arg)
-{
-    notify_app *app = arg;
-
-    log_info("events_routed", "events=%llu deliveries=%llu new_events=%llu",
-             (unsigned long long)app->route.events, (unsigned long long)app->route.deliveries,
-             (unsigned long long)(app->route.events - app->logged_events));
-    app->logged_events = app->route.events;
-}
-
 static void dropped(void *arg, const notify_sub *s, uint64_t first, uint64_t last)
 {
     (void)arg;
@@ -118,6 +108,29 @@ static void webhook_tick(svc_t *svc, void *arg)
     if (rc != JIJU_OK)
         service_store_failed("webhook_commit_failed", rc, "where=%s", "webhook_tick");
     (void)svc;
+}
+
+/* After each commit of routed events: log the count, and start the POSTs
+ * of what just became deliverable now rather than at the next tick. */
+static void routed(void *arg)
+{
+    notify_app *app = arg;
+
+    log_info("events_routed", "events=%llu deliveries=%llu new_events=%llu",
+             (unsigned long long)app->route.events, (unsigned long long)app->route.deliveries,
+             (unsigned long long)(app->route.events - app->logged_events));
+    app->logged_events = app->route.events;
+    webhook_tick(app->srv.svc, app);
+}
+
+/* The worker stopped at its bound with answers perhaps waiting: go on
+ * after this turn (the loop's sockets had theirs in between). */
+static void webhook_again(svc_t *svc, void *arg)
+{
+    notify_app *app = arg;
+
+    if (app->hooks && notify_webhook_pending(app->hooks))
+        webhook_tick(svc, app);
 }
 
 /* libcurl's sockets in the service's poll: a webhook's next event goes out
@@ -213,7 +226,8 @@ static int start(notify_app *app)
                                   admin_changed, app);
     if (!app->deliveries || !app->events || !app->admin || !app->hooks ||
         svc_every(app->srv.svc, (int)c->retention_check_ms, retention_tick, app) != JIJU_OK ||
-        svc_every(app->srv.svc, (int)c->webhook_tick_ms, webhook_tick, app) != JIJU_OK) {
+        svc_every(app->srv.svc, (int)c->webhook_tick_ms, webhook_tick, app) != JIJU_OK ||
+        svc_after_turn(app->srv.svc, webhook_again, app) != JIJU_OK) {
         log_error("start_failed", "deliveries=%s events=%s admin=%s", c->deliveries_endpoint,
                   c->events_endpoint, c->admin_endpoint);
         return -1;

@@ -25,6 +25,7 @@ struct notify_webhook {
     notify_hook_watch_fn watch; /* NULL: curl_multi_perform at each tick */
     void *watch_arg;
     size_t in_flight;
+    int more;     /* collect() stopped at its bound: call again soon */
     uint64_t rnd; /* xorshift state for jitter */
 };
 
@@ -179,10 +180,12 @@ static int due(notify_webhook_t *w, notify_sub *s, int64_t now)
            w->in_flight < (size_t)w->o.max_in_flight;
 }
 
-static void start_due(notify_webhook_t *w)
+/* Start the POSTs now due; returns how many started. */
+static int start_due(notify_webhook_t *w)
 {
     int64_t now = clock_now_ms();
     size_t n = notify_subs_slots(w->route->subs);
+    int started = 0;
 
     for (size_t i = 0; i < n; i++) {
         notify_sub *s = notify_subs_slot(w->route->subs, i);
@@ -197,7 +200,9 @@ static void start_due(notify_webhook_t *w)
             s->st.first_attempt_ms = now;
         s->inflight = r;
         w->in_flight++;
+        started++;
     }
+    return started;
 }
 
 /* ---- outcomes ---- */
@@ -325,11 +330,11 @@ static void drive(notify_webhook_t *w, curl_socket_t fd, int ev)
         curl_multi_perform(w->multi, &running);
 }
 
-/* Finish every completed POST, then start those now due. */
-static int collect(notify_webhook_t *w)
+/* Finish every completed POST; returns how many, or -1 with *rc set. */
+static int finish_done(notify_webhook_t *w, int *rc)
 {
     CURLMsg *m;
-    int left = 0, rc = JIJU_OK;
+    int left = 0, n = 0;
 
     while ((m = curl_multi_info_read(w->multi, &left))) {
         hook_req *r = NULL;
@@ -337,14 +342,35 @@ static int collect(notify_webhook_t *w)
             continue;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
         curl_multi_remove_handle(w->multi, m->easy_handle);
-        if (rc == JIJU_OK)
-            rc = finish(w, r, m->data.result);
+        if (*rc == JIJU_OK)
+            *rc = finish(w, r, m->data.result);
         req_free(&r);
+        n++;
     }
-    if (rc == JIJU_OK) {
-        start_due(w);
-        drive(w, CURL_SOCKET_TIMEOUT, 0); /* new handles start connecting now */
-    }
+    return *rc == JIJU_OK ? n : -1;
+}
+
+/* Finish every completed POST, start those now due, and again while that
+ * did something: a receiver on a fast link answers while libcurl is still
+ * in the drive() that sent the request, and with the connection idle in
+ * libcurl's cache no socket of ours would wake us for it, so the answer
+ * waited for the next tick (webhook.tick_ms: 20 ms per POST, 48/s). At
+ * most COLLECT_ROUNDS per call, so the loop's other work is not starved;
+ * notify_webhook_pending() then says to call again after the loop turn. */
+#define COLLECT_ROUNDS 32
+static int collect(notify_webhook_t *w)
+{
+    int rc = JIJU_OK, rounds = 0, done, started;
+
+    w->more = 0;
+    do {
+        if ((done = finish_done(w, &rc)) < 0)
+            return rc;
+        started = start_due(w);
+        if (done || started)
+            drive(w, CURL_SOCKET_TIMEOUT, 0); /* new handles start now */
+    } while ((done || started) && ++rounds < COLLECT_ROUNDS);
+    w->more = rounds == COLLECT_ROUNDS;
     return rc;
 }
 
@@ -382,6 +408,11 @@ void notify_webhook_watch(notify_webhook_t *w, notify_hook_watch_fn fn, void *ar
     w->watch_arg = arg;
     curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, fn ? on_socket : NULL);
     curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, fn ? w : NULL);
+}
+
+int notify_webhook_pending(const notify_webhook_t *w)
+{
+    return w->more;
 }
 
 size_t notify_webhook_in_flight(const notify_webhook_t *w)

@@ -2,7 +2,10 @@
  * loop and uses libcurl's multi interface, so no POST ever blocks the loop:
  * libcurl's sockets are polled with the loop's own (notify_webhook_watch),
  * so the next event of a subscription is POSTed as soon as the previous
- * answer arrives; a timer (notify_webhook_tick) starts what became due and
+ * answer arrives (also an answer that came while libcurl was still sending:
+ * collect() goes round until nothing more finished or started); new events
+ * are started after each commit of routed events, and a timer
+ * (notify_webhook_tick) starts what became due otherwise (backoff) and
  * drives libcurl's timeouts.
  *
  * Each webhook subscription is delivered in order, one event at a time,
@@ -74,6 +77,10 @@ void notify_webhook_watch(notify_webhook_t *w, notify_hook_watch_fn fn, void *ar
 /* fd (one the watcher was told of) is ready for events: let libcurl act,
  * finish what completed, start what is due. Returns as notify_webhook_tick. */
 int notify_webhook_ready(notify_webhook_t *w, int fd, int events);
+
+/* 1 when the last tick or ready stopped at its bound with answers perhaps
+ * still to collect: call notify_webhook_tick again after this loop turn. */
+int notify_webhook_pending(const notify_webhook_t *w);
 
 /* POSTs in flight now. */
 size_t notify_webhook_in_flight(const notify_webhook_t *w);

@@ -264,8 +264,8 @@ static inline uint8_t *req_register(const char *rid, const char *cid, long i, si
 
 /* A complete monthly report of about 250 bytes: every indicator, a
  * reporter name and a remark as a statistician would write them. */
-static inline uint8_t *req_report(const char *rid, const char *cid, const char *period, long i,
-                                  int64_t tax_fen, size_t *len)
+static inline uint8_t *req_report(const char *rid, const char *cid, const char *period,
+                                  uint32_t revision, long i, int64_t tax_fen, size_t *len)
 {
     Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
     Jiju__V1__Report r = JIJU__V1__REPORT__INIT;
@@ -273,7 +273,7 @@ static inline uint8_t *req_report(const char *rid, const char *cid, const char *
     r.report_id = (char *)rid;
     r.cluster_id = (char *)cid;
     r.period = (char *)period;
-    r.revision = 1;
+    r.revision = revision;
     r.submitted_by = "集聚区统计专员 张伟";
     r.note =
         "本月数据已经管委会审核，含新入驻企业三家；重点项目两个按计划推进，公共服务平台运行正常。";
@@ -335,22 +335,32 @@ static inline int reqs_clusters(e2e_reqs *rs, long n)
     return 0;
 }
 
-/* m reports; report i for cluster i % clusters in month month0 + i /
- * clusters, id prefix + i (the trackers parse i back). */
-static inline int reqs_reports(e2e_reqs *rs, long m, long clusters, long month0, const char *prefix)
+/* The periods reports go to: 120 months, 2015-01 .. 2024-12, all in the
+ * past. clusters x E2E_PERIODS is a multiple of 2 and 3 for every cluster
+ * count used, so one (cluster, period) always goes to the same replica and
+ * its revisions reach that replica in order. */
+#define E2E_PERIODS 120
+
+/* m reports, the g0-th to the (g0+m-1)-th of a stack's life: report g is
+ * for cluster g % clusters, month (g / clusters) % E2E_PERIODS, revision
+ * 1 + g / (clusters x E2E_PERIODS): any number of reports, each a new
+ * (cluster, period) or a higher revision of one. Request ids are prefix +
+ * i for i < m (the trackers parse i back). */
+static inline int reqs_reports(e2e_reqs *rs, long m, long clusters, long g0, const char *prefix)
 {
     char cid[32], per[48];
 
     if (reqs_alloc(rs, m) != 0)
         return -1;
     for (long i = 0; i < m; i++) {
-        long k = month0 + i / clusters;
+        long g = g0 + i, k = (g / clusters) % E2E_PERIODS;
+        uint32_t rev = (uint32_t)(1 + g / (clusters * E2E_PERIODS));
 
-        cluster_id(cid, sizeof cid, i % clusters);
+        cluster_id(cid, sizeof cid, g % clusters);
         snprintf(per, sizeof per, "%04ld-%02ld", 2015 + k / 12, k % 12 + 1);
         snprintf(rs->id[i], sizeof rs->id[i], "%s%ld", prefix, i);
-        rs->buf[i] =
-            req_report(rs->id[i], cid, per, i, 2100000000 + (i % 71) * 1000000, &rs->len[i]);
+        rs->buf[i] = req_report(rs->id[i], cid, per, rev, g, 2100000000 + (g % 71) * 1000000,
+                                &rs->len[i]);
         if (!rs->buf[i])
             return -1;
     }

@@ -233,7 +233,7 @@ static inline int sr_wait_known(rpc_t *r, sr_stack *st)
 
         snprintf(rid, sizeof rid, "probe-%ld", n);
         /* tax above revenue: refused whatever happens, nothing stored */
-        req = req_report(rid, cid, "2015-01", 0, 900000000000, &len);
+        req = req_report(rid, cid, "2015-01", 1, 0, 900000000000, &len);
         if (req && rpc_call(r, req, len, &buf, &rlen) == JIJU_OK &&
             (rep = jiju__v1__submit_reply__unpack(NULL, rlen, buf))) {
             unknown = 0;
@@ -318,9 +318,10 @@ static inline int sr_measure(rpc_t *r, void *ctx, sr_stack *st, long m, int win,
     long from;
     int rc = -1;
 
-    /* the latency phase's months follow the saturation's */
+    /* the latency phase's reports follow the saturation's (new months, then
+     * higher revisions) */
     if (reqs_reports(&sat, m, SR_CLUSTERS, 0, "sat-") != 0 ||
-        reqs_reports(&lat, nl, SR_CLUSTERS, (m + SR_CLUSTERS - 1) / SR_CLUSTERS, "lat-") != 0 ||
+        reqs_reports(&lat, nl, SR_CLUSTERS, m, "lat-") != 0 ||
         !(ts = calloc((size_t)nl, sizeof *ts)) || !(ta = calloc((size_t)nl, sizeof *ta)))
         goto out;
     snprintf(log, sizeof log, "%s/ingest.log", st->dir);
@@ -413,10 +414,6 @@ static inline int sr_run(const char *bindir, int runs, double scale)
 
     if (m < 200)
         m = 200;
-    if (m * 11 / 10 / SR_CLUSTERS + 2 > 120) { /* months 2015-01 .. 2024-12 */
-        fprintf(stderr, "at most %d reports per round\n", 118 * SR_CLUSTERS * 10 / 11);
-        return -1;
-    }
     sr_src_dir(src, sizeof src);
     for (int k = 0; k < runs && k < 32; k++) {
         memset(&rr[k], 0, sizeof rr[k]);
