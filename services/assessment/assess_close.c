@@ -77,28 +77,16 @@ static int runs_put(assess_t *a, store_txn_t *txn, const char *id, const runs *r
     return store_txn_put(txn, a->cf[ACF_RUNS], id, strlen(id), b, sizeof b);
 }
 
-/* RankingPublished, and every entry kept under (period, cluster). */
+/* RankingPublished (paged), and every entry kept under (period, cluster). */
 static int publish(assess_t *a, store_txn_t *txn, const char *text, const assess_rows *r)
 {
-    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
-    Jiju__V1__RankingPublished rp = JIJU__V1__RANKING_PUBLISHED__INIT;
     Jiju__V1__RankEntry **entries = NULL;
     char key[ASSESS_KEY_CAP];
-    int rc = JIJU_OK;
+    int rc = assess_rows_emit(a, txn, text, r, true, 0, &entries);
 
-    if (r->n && !(entries = assess_rows_entries(a, r)))
-        return JIJU_ERR_NOMEM;
     for (size_t i = 0; rc == JIJU_OK && i < r->n; i++) {
         size_t klen = assess_pkey(key, text, entries[i]->cluster_id);
         rc = pb_txn_put(txn, a->cf[ACF_RANKS], key, klen, &entries[i]->base);
-    }
-    if (rc == JIJU_OK) {
-        rp.period = (char *)text;
-        rp.entries = entries;
-        rp.n_entries = r->n;
-        env.body_case = JIJU__V1__ENVELOPE__BODY_RANKING_PUBLISHED;
-        env.ranking_published = &rp;
-        rc = assess_emit(a, txn, &env, NULL, text);
     }
     assess_score_entries_destroy(&entries, r->n);
     return rc;

@@ -299,6 +299,13 @@ static const cfg_spec assess_specs[] = {
      "days after a period's end before ReportOverdue (seed 五.三)"},
     {"ranking.coalesce_ms", CFG_INT, "1000", 0, 3600000, CFGF(ranking_coalesce_ms), NULL,
      "RankingUpdated and TargetProgress at most once per period per this interval"},
+    {"ranking.coalesce_reports", CFG_INT, "10000", 1, 100000000, CFGF(ranking_coalesce_reports),
+     NULL,
+     "the interval is ranking.coalesce_ms times 1 + (the period's reports / this): a ranking "
+     "costs O(clusters), so its CPU and bytes per second stay bounded as clusters grow"},
+    {"ranking.page_entries", CFG_INT, "1000", 1, 100000, CFGF(ranking_page_entries), NULL,
+     "a ranking of more entries goes out as several RankingUpdated/RankingPublished events "
+     "(page 1..pages), each well under limits.max_frame_bytes"},
     {"ranking.min_reported_pct", CFG_INT, "65", 0, 100, CFGF(min_reported_pct), NULL,
      "ranked only with at least this share (percent) of the six reported indicators"},
 };

@@ -251,6 +251,64 @@ out_free:
     return rc;
 }
 
+/* One page: entries[from, from + n) as the body of one event. */
+static int emit_page(assess_t *a, store_txn_t *txn, const char *text, bool published,
+                     int64_t time_ms, Jiju__V1__RankEntry **entries, size_t n, uint32_t page,
+                     uint32_t pages)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__RankingUpdated ru = JIJU__V1__RANKING_UPDATED__INIT;
+    Jiju__V1__RankingPublished rp = JIJU__V1__RANKING_PUBLISHED__INIT;
+
+    if (published) {
+        rp.period = (char *)text;
+        rp.entries = entries;
+        rp.n_entries = n;
+        rp.page = page;
+        rp.pages = pages;
+        env.body_case = JIJU__V1__ENVELOPE__BODY_RANKING_PUBLISHED;
+        env.ranking_published = &rp;
+    } else {
+        ru.period = (char *)text;
+        ru.entries = entries;
+        ru.n_entries = n;
+        ru.page = page;
+        ru.pages = pages;
+        env.body_case = JIJU__V1__ENVELOPE__BODY_RANKING_UPDATED;
+        env.ranking_updated = &ru;
+    }
+    if (time_ms)
+        env.time_ms = time_ms;
+    return assess_emit(a, txn, &env, NULL, text);
+}
+
+/* Pages because one event holds the whole ranking otherwise: 100,000
+ * clusters made a 25 MB RankingPublished, over limits.max_frame_bytes
+ * (4 MiB), which every consumer's socket refuses: the events stream
+ * stopped there for the archive and notification alike. */
+int assess_rows_emit(assess_t *a, store_txn_t *txn, const char *text, const assess_rows *r,
+                     bool published, int64_t time_ms, Jiju__V1__RankEntry ***entries_out)
+{
+    size_t per = a->cfg->ranking_page_entries > 0 ? (size_t)a->cfg->ranking_page_entries : 1000;
+    uint32_t pages = r->n ? (uint32_t)((r->n + per - 1) / per) : 1;
+    Jiju__V1__RankEntry **entries = NULL;
+    int rc = JIJU_OK;
+
+    if (r->n && !(entries = assess_rows_entries(a, r)))
+        return JIJU_ERR_NOMEM;
+    for (uint32_t pg = 0; rc == JIJU_OK && pg < pages; pg++) {
+        size_t from = (size_t)pg * per, n = r->n - from < per ? r->n - from : per;
+
+        rc = emit_page(a, txn, text, published, time_ms, entries ? entries + from : NULL,
+                       r->n ? n : 0, pg + 1, pages);
+    }
+    if (entries_out && rc == JIJU_OK)
+        *entries_out = entries;
+    else
+        assess_score_entries_destroy(&entries, r->n);
+    return rc;
+}
+
 void assess_rows_free(assess_rows *r)
 {
     for (size_t i = 0; r->clusters && i < r->n; i++) {

@@ -198,6 +198,13 @@ void assess_avail_reason(Jiju__V1__RankStatus st, uint32_t n_reported, int64_t m
  * with status and reason). NULL on allocation failure or when r->n == 0.
  * Caller owns the result (assess_score_entries_destroy(&v, r->n)). */
 Jiju__V1__RankEntry **assess_rows_entries(assess_t *a, const assess_rows *r);
+/* The scored r as RankingPublished (published) or RankingUpdated events of
+ * period text, at most ranking.page_entries entries each (page 1..pages,
+ * one event when r->n <= that, none of a ranking ever above the stream's
+ * frame limit). time_ms 0: the envelope's default. If entries_out, the
+ * entries are handed over (caller destroys them with r->n). */
+int assess_rows_emit(assess_t *a, store_txn_t *txn, const char *text, const assess_rows *r,
+                     bool published, int64_t time_ms, Jiju__V1__RankEntry ***entries_out);
 
 /* ---- the indicator system (assess_params.c) ---- */
 

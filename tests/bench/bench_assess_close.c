@@ -229,9 +229,9 @@ out:
  * and of its synced commit (commit), over N_SINGLE reports. */
 /* Median ms of assess_tick recomputing the provisional ranking of n
  * clusters, each tick after one more report, clock past the coalescing. */
-static int run_ticks(bench_state *b, long n, double *tick_ms)
+static int run_ticks(bench_state *b, long n, double *tick_ms, double *tick_bytes)
 {
-    double tk[N_TICK];
+    double tk[N_TICK], by[N_TICK];
     int64_t now = TICK_FROM_MS;
 
     for (int k = N_SINGLE; k < N_SINGLE + N_TICK; k++) {
@@ -251,12 +251,24 @@ static int run_ticks(bench_state *b, long n, double *tick_ms)
             fprintf(stderr, "assess_tick emitted nothing at n=%ld\n", n);
             return -1;
         }
+        by[k - N_SINGLE] = 0; /* what the tick appended to "events" */
+        for (uint64_t q = before + 1; q <= stream_log_last(b->events); q++) {
+            void *data = NULL;
+            size_t len = 0;
+
+            if (stream_log_read(b->events, q, &data, &len) != JIJU_OK)
+                return -1;
+            by[k - N_SINGLE] += (double)len;
+            free(data);
+        }
     }
     *tick_ms = bench_median(tk, N_TICK);
+    *tick_bytes = bench_median(by, N_TICK);
     return 0;
 }
 
-static int run_single(long n, double *apply_ms, double *commit_ms, double *tick_ms, size_t *bytes)
+static int run_single(long n, double *apply_ms, double *commit_ms, double *tick_ms,
+                      double *tick_bytes, size_t *bytes)
 {
     bench_state b = {0};
     double ap[N_SINGLE], cm[N_SINGLE];
@@ -277,18 +289,21 @@ static int run_single(long n, double *apply_ms, double *commit_ms, double *tick_
     }
     *apply_ms = bench_median(ap, N_SINGLE);
     *commit_ms = bench_median(cm, N_SINGLE);
-    rc = run_ticks(&b, n, tick_ms);
+    rc = run_ticks(&b, n, tick_ms, tick_bytes);
 out:
     state_close(&b);
     return rc;
 }
 
-static const long scale_n[] = {100, 1000, 10000};
-#define N_SCALE 3
+/* 100, 1,000, 10,000 and the close's cluster count if larger. */
+static long scale_n[] = {100, 1000, 10000, 0};
+static int n_scale = 3;
+#define N_SCALE 4
 
 typedef struct results {
     double close[MAX_RUNS], populate[MAX_RUNS];
     double apply[N_SCALE][MAX_RUNS], commit[N_SCALE][MAX_RUNS], tick[N_SCALE][MAX_RUNS];
+    double tick_bytes[N_SCALE][MAX_RUNS];
     double raw[MAX_RUNS];
     uint64_t events;
     size_t report_bytes;
@@ -299,16 +314,16 @@ static int run_round(results *res, long clusters, int k)
     res->close[k] = run_close(clusters, &res->populate[k], &res->events);
     if (res->close[k] < 0)
         return -1;
-    for (int s = 0; s < N_SCALE; s++)
+    for (int s = 0; s < n_scale; s++)
         if (run_single(scale_n[s], &res->apply[s][k], &res->commit[s][k], &res->tick[s][k],
-                       &res->report_bytes) != 0)
+                       &res->tick_bytes[s][k], &res->report_bytes) != 0)
             return -1;
     res->raw[k] = 1e3 / bench_raw_rocksdb(N_SINGLE, 1, res->report_bytes);
     printf("round %d: close=%.1f ms (populate %.0f ms, %llu events)", k + 1, res->close[k],
            res->populate[k], (unsigned long long)res->events);
-    for (int s = 0; s < N_SCALE; s++)
-        printf("; n=%ld apply=%.3f commit=%.3f tick=%.2f ms", scale_n[s], res->apply[s][k],
-               res->commit[s][k], res->tick[s][k]);
+    for (int s = 0; s < n_scale; s++)
+        printf("; n=%ld apply=%.3f commit=%.3f tick=%.2f ms (%.0f B)", scale_n[s], res->apply[s][k],
+               res->commit[s][k], res->tick[s][k], res->tick_bytes[s][k]);
     printf("; raw fsync/1=%.3f ms\n", res->raw[k]);
     fflush(stdout);
     return 0;
@@ -326,12 +341,13 @@ static void print_tables(const results *res, long clusters, int runs)
     printf("\nclose under one second: %s\n\n", c < 1000 ? "yes" : "NO");
     printf("| clusters | apply one report (assess_apply) | its synced commit | "
            "apply + commit / raw synced 1-record commit | provisional ranking (assess_tick "
-           "+ commit) |\n|---:|---:|---:|---:|---:|\n");
-    for (int s = 0; s < N_SCALE; s++) {
+           "+ commit) | events the tick appends |\n|---:|---:|---:|---:|---:|---:|\n");
+    for (int s = 0; s < n_scale; s++) {
         double ap = bench_median(res->apply[s], runs), cm = bench_median(res->commit[s], runs);
 
-        printf("| %ld | %.3f ms | %.3f ms | %.2f | %.2f ms |\n", scale_n[s], ap, cm,
-               (ap + cm) / raw, bench_median(res->tick[s], runs));
+        printf("| %ld | %.3f ms | %.3f ms | %.2f | %.2f ms | %.0f bytes |\n", scale_n[s], ap, cm,
+               (ap + cm) / raw, bench_median(res->tick[s], runs),
+               bench_median(res->tick_bytes[s], runs));
     }
     printf("\nraw RocksDB, one synced WriteBatch of one %zu-byte record: %.3f ms\n",
            res->report_bytes, raw);
@@ -348,6 +364,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_assess_close [clusters] [runs <= %d]\n", MAX_RUNS);
         return 2;
     }
+    if (clusters > scale_n[n_scale - 1])
+        scale_n[n_scale++] = clusters;
     if (assess_config_load(NULL, NULL, 0, &cfg, &err) != 0) {
         fprintf(stderr, "assessment defaults refused: %s: %s\n", err.key, err.reason);
         return 1;

@@ -77,7 +77,7 @@
 #define HOOK_GRACE_MS 5000 /* the webhook's time after the others are done */
 #define STALL_MS 15000     /* nothing moved for this long: stop waiting */
 
-static const long conf_clusters[N_CONF] = {200, 200, 2000, 2000};
+static long conf_clusters[N_CONF] = {200, 200, 2000, 2000}; /* $BENCH_E2E_CLUSTERS: configs 2, 3 */
 static const int conf_replicas[N_CONF] = {1, 3, 1, 3};
 
 /* How many of a phase's reports a consumer has, and when the last came. */
@@ -911,6 +911,8 @@ static int opts_parse(e2e_opts *o, int argc, char **argv)
     const char *dir = argc > 1 && *argv[1] ? argv[1] : getenv("JIJU_BIN_DIR");
 
     memset(o, 0, sizeof *o);
+    if (getenv("BENCH_E2E_CLUSTERS") && atol(getenv("BENCH_E2E_CLUSTERS")) > 0)
+        conf_clusters[2] = conf_clusters[3] = atol(getenv("BENCH_E2E_CLUSTERS"));
     snprintf(o->bindir, sizeof o->bindir, "%s", dir && *dir ? dir : ".");
     src_dir(o->src, sizeof o->src);
     o->runs = argc > 2 ? atoi(argv[2]) : 3;

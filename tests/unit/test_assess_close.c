@@ -313,8 +313,21 @@ static void test_close_10000_clusters(void **state)
     assert_int_equal(fx_period_cmd(fx, "2023", 1), 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     fx_events(fx);
-    assert_int_equal(fx_count(fx, BODY(RANKING_PUBLISHED)), 1);
-    assert_int_equal(fx_find(fx, BODY(RANKING_PUBLISHED), 0)->ranking_published->n_entries, N);
+    /* one event of 10,000 entries was 2.5 MB, and 100,000 clusters made one
+     * of 25 MB, over limits.max_frame_bytes (4 MiB): no consumer could take
+     * it. Pages of ranking.page_entries (1,000), in order, well under. */
+    assert_int_equal(fx_count(fx, BODY(RANKING_PUBLISHED)), N / 1000);
+    for (size_t k = 0, rank = 1; k < N / 1000; k++) {
+        Jiju__V1__Envelope *e = fx_find(fx, BODY(RANKING_PUBLISHED), k);
+        const Jiju__V1__RankingPublished *rp = e->ranking_published;
+
+        assert_true(jiju__v1__envelope__get_packed_size(e) < 1024 * 1024);
+        assert_int_equal(rp->page, k + 1);
+        assert_int_equal(rp->pages, N / 1000);
+        assert_int_equal(rp->n_entries, 1000);
+        for (size_t i = 0; i < rp->n_entries; i++)
+            assert_int_equal(rp->entries[i]->rank, rank++);
+    }
     assert_int_equal(fx_count(fx, BODY(AWARD_GRANTED)), 3);
     assert_int_equal(fx_count(fx, BODY(ELIMINATION_WARNING)), 0);
     print_message("close of %d clusters: %.0f ms\n", N,
@@ -423,6 +436,68 @@ static void test_unreported_not_ranked(void **state)
     fx_free(&fx);
 }
 
+/* Rankings in pages of ranking.page_entries, and provisional ones further
+ * apart as the period's reports grow (ranking.coalesce_reports). */
+static void test_ranking_pages_and_interval(void **state)
+{
+    fixture *fx = fx_new();
+    const int64_t t0 = 1704067200000LL, iv = fx->cfg.ranking_coalesce_ms;
+    const char *const ids[] = {"P1", "P2", "P3", "P4", "P5", "P6", "P7"};
+    char rid[16];
+
+    (void)state;
+    fx->cfg.ranking_page_entries = 3;
+    fx->cfg.ranking_coalesce_reports = 4; /* 7 reports: twice the interval */
+    for (int i = 0; i < 7; i++)
+        fx_register(fx, ids[i], 1 + i % 9, 1);
+    assert_int_equal(fx_period_cmd(fx, "2023", 0), 0);
+    for (int i = 0; i < 7; i++) {
+        figures f = {20 + i, YI_YUAN_FEN * (2 + i), 500 + 10 * i};
+
+        snprintf(rid, sizeof rid, "R%d", i);
+        assert_int_equal(fx_report(fx, rid, ids[i], "2023", 1, f), 0);
+    }
+    fx_events(fx);
+    assert_int_equal(fx_tick(fx, t0), JIJU_OK);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(RANKING_UPDATED)), 3);
+    for (size_t k = 0, rank = 1; k < 3; k++) {
+        Jiju__V1__Envelope *e = fx_find(fx, BODY(RANKING_UPDATED), k);
+
+        assert_int_equal(e->ranking_updated->page, k + 1);
+        assert_int_equal(e->ranking_updated->pages, 3);
+        assert_int_equal(e->ranking_updated->n_entries, k < 2 ? 3 : 1);
+        assert_int_equal(e->time_ms, t0);
+        for (size_t i = 0; i < e->ranking_updated->n_entries; i++)
+            assert_int_equal(e->ranking_updated->entries[i]->rank, rank++);
+    }
+    /* a revision makes the period dirty; 7 reports / 4 -> 2 intervals */
+    assert_int_equal(fx_report(fx, "R0b", "P1", "2023", 2, (figures){90, YI_YUAN_FEN * 9, 900}), 0);
+    fx_events(fx);
+    assert_int_equal(fx_tick(fx, t0 + iv), JIJU_OK);
+    assert_int_equal(fx_events(fx), 0);
+    assert_int_equal(fx_tick(fx, t0 + 2 * iv - 1), JIJU_OK);
+    assert_int_equal(fx_events(fx), 0);
+    assert_int_equal(fx_tick(fx, t0 + 2 * iv), JIJU_OK);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(RANKING_UPDATED)), 3);
+    assert_string_equal(fx_find(fx, BODY(RANKING_UPDATED), 0)->ranking_updated->entries[0]->cluster_id,
+                        "P1");
+    /* the close: the final ranking in the same pages */
+    assert_int_equal(fx_period_cmd(fx, "2023", 1), 0);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(RANKING_PUBLISHED)), 3);
+    for (size_t k = 0; k < 3; k++) {
+        const Jiju__V1__RankingPublished *rp =
+            fx_find(fx, BODY(RANKING_PUBLISHED), k)->ranking_published;
+
+        assert_int_equal(rp->page, k + 1);
+        assert_int_equal(rp->pages, 3);
+        assert_int_equal(rp->n_entries, k < 2 ? 3 : 1);
+    }
+    fx_free(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_close_unopened_period),
         cmocka_unit_test(test_close_10000_clusters),
         cmocka_unit_test(test_unreported_not_ranked),
+        cmocka_unit_test(test_ranking_pages_and_interval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
