@@ -37,7 +37,7 @@ typedef struct e2e_opts {
     char bindir[512], src[512];
     int runs, window;
     long reports;
-    int on[4];       /* which configurations run */
+    int on[8];       /* which configurations run */
     int soak, steps; /* soak mode: the reports in `steps` phases, RSS and disk after each */
 } e2e_opts;
 
