@@ -43,6 +43,11 @@ struct store_txn {
         void *arg;
     } * hooks; /* grows: one txn may append to many logs (notification's fan-out) */
     int n_hooks, cap_hooks;
+    struct store_pre_hook {
+        int (*fn)(void *, store_txn_t *);
+        void *arg;
+    } pre[STORE_MAX_HOOKS]; /* store_txn_before_commit: few (one per writer) */
+    int n_pre;
 };
 
 struct store_iter {
@@ -378,6 +383,19 @@ int store_txn_on_commit(store_txn_t *t, void (*fn)(void *), void *arg)
     return JIJU_OK;
 }
 
+int store_txn_before_commit(store_txn_t *t, int (*fn)(void *, store_txn_t *), void *arg)
+{
+    for (int i = 0; i < t->n_pre; i++)
+        if (t->pre[i].fn == fn && t->pre[i].arg == arg)
+            return JIJU_OK;
+    if (t->n_pre == STORE_MAX_HOOKS)
+        return JIJU_ERR_NOMEM;
+    t->pre[t->n_pre].fn = fn;
+    t->pre[t->n_pre].arg = arg;
+    t->n_pre++;
+    return JIJU_OK;
+}
+
 uint64_t store_free_bytes(const char *dir)
 {
     struct statvfs v;
@@ -434,9 +452,12 @@ static void store_commit_metrics(const struct timespec *t0, size_t writes)
 int store_txn_commit(store_txn_t *t, bool sync)
 {
     char *err = NULL;
-    int n_hooks = t->n_hooks;
+    int n_hooks = t->n_hooks, rc;
     struct timespec t0;
 
+    for (int i = 0; i < t->n_pre; i++)
+        if ((rc = t->pre[i].fn(t->pre[i].arg, t)) != JIJU_OK)
+            return rc;
     if (t->count > 0) {
         /* Refused before the write, the txn intact: on a disk that is full
          * RocksDB's failed WAL write would be fatal (it asserts). */
@@ -459,6 +480,7 @@ int store_txn_commit(store_txn_t *t, bool sync)
     rocksdb_writebatch_wi_clear(t->wb);
     t->count = 0;
     t->n_hooks = 0;
+    t->n_pre = 0;
     for (int i = 0; i < n_hooks; i++)
         t->hooks[i].fn(t->hooks[i].arg);
     return JIJU_OK;

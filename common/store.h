@@ -81,6 +81,13 @@ size_t store_txn_count(const store_txn_t *txn);
  * Any number of hooks (one per (fn, arg)); hooks are dropped if the txn is destroyed uncommitted.
  */
 int store_txn_on_commit(store_txn_t *txn, void (*fn)(void *arg), void *arg);
+/* Run fn(arg, txn) inside store_txn_commit just before the batch is written,
+ * so what it puts is part of the same atomic write: state that many appends
+ * update but only the last value of which must be stored (the archive's chain
+ * head) is written once per txn instead of once per append. One per
+ * (fn, arg); kept until a commit succeeds; a failing fn fails the commit with
+ * its code, the txn kept. */
+int store_txn_before_commit(store_txn_t *txn, int (*fn)(void *arg, store_txn_t *txn), void *arg);
 /* Write the batch atomically; sync=true fsyncs the WAL before returning.
  * The txn is empty afterwards and may be reused. JIJU_ERR_UNAVAILABLE: not
  * written, the disk is short of space (store_writable; the txn is kept).

@@ -36,15 +36,23 @@ static void producer_pump(stream_peer_t *p, stream_session *s)
     f.record = &r;
     while (s->next_send <= last && s->next_send <= s->acked + s->credit &&
            stream_log_iter_seq(s->log, it, &seq) == 0 && seq <= last) {
-        size_t vlen;
-        const void *v = store_iter_value(it, &vlen);
+        size_t vlen, slen;
+        const uint8_t *v = store_iter_value(it, &vlen), *served;
+        int rc = stream_log_resolve(s->log, seq, v, vlen, &served, &slen);
 
+        if (rc != JIJU_OK) { /* a store fault: nothing else can be sent in order */
+            log_limited(LOG_ERROR, "stream_record_unservable",
+                        "endpoint=%s peer=%s log=%s seq=%llu reason=\"%s\"", p->endpoint,
+                        s->peer_id, stream_log_name(s->log), (unsigned long long)seq,
+                        jiju_err_str(rc));
+            break;
+        }
         r.seq = seq; /* seq > next_send only after trimming */
-        r.envelope.data = (uint8_t *)v;
-        r.envelope.len = vlen;
+        r.envelope.data = (uint8_t *)served;
+        r.envelope.len = slen;
         if (stream_send(p, s, &f) != JIJU_OK)
             break;
-        stream_metrics_record(p, s, 1, vlen);
+        stream_metrics_record(p, s, 1, slen);
         s->next_send = seq + 1;
         store_iter_next(it);
     }

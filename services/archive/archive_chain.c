@@ -11,11 +11,14 @@
 #include "metrics.h"
 #include "pb.h"
 
+#define ARCHIVE_RECORD_STACK 4096
+
 struct archive_chain {
     store_t *store;
     archive_cfs cfs;
     uint64_t head_seq;
     uint8_t head_hash[ARCHIVE_HASH_LEN];
+    store_txn_t *open_txn; /* appended to, head not yet put: the only txn appends may go to */
 };
 
 /* /metrics: the chain's head, the archive's record count. */
@@ -63,21 +66,34 @@ const uint8_t *archive_chain_head_hash(const archive_chain_t *c)
     return c->head_hash;
 }
 
-/* The record value and the new head, into txn. */
+/* The new head, once per txn (store_txn_before_commit): every append of a
+ * txn moves it, only the last value is stored, in the same atomic write as
+ * the records. Commits follow appends (archive_chain.h), so the chain's head
+ * is the last record of the txn being committed. */
+static int archive_put_head(void *arg, store_txn_t *txn)
+{
+    archive_chain_t *c = arg;
+    uint8_t head[8 + ARCHIVE_HASH_LEN];
+
+    c->open_txn = NULL;
+    store_be64_put(head, c->head_seq);
+    memcpy(head + 8, c->head_hash, ARCHIVE_HASH_LEN);
+    return store_txn_put(txn, c->cfs.meta, ARCHIVE_META_HEAD, strlen(ARCHIVE_META_HEAD), head,
+                         sizeof head);
+}
+
+/* The record value, packed on the stack when it fits (reports are ~250 B). */
 static int archive_put_record(archive_chain_t *c, store_txn_t *txn,
                               const Jiju__V1__ArchiveRecord *rec)
 {
-    uint8_t key[8], head[8 + ARCHIVE_HASH_LEN];
-    int rc;
+    uint8_t key[8], buf[ARCHIVE_RECORD_STACK];
+    size_t len = jiju__v1__archive_record__get_packed_size(rec);
 
     store_be64_put(key, rec->archive_seq);
-    rc = pb_txn_put(txn, c->cfs.record, key, sizeof key, &rec->base);
-    if (rc != JIJU_OK)
-        return rc;
-    store_be64_put(head, rec->archive_seq);
-    memcpy(head + 8, rec->hash.data, ARCHIVE_HASH_LEN);
-    return store_txn_put(txn, c->cfs.meta, ARCHIVE_META_HEAD, strlen(ARCHIVE_META_HEAD), head,
-                         sizeof head);
+    if (len > sizeof buf)
+        return pb_txn_put(txn, c->cfs.record, key, sizeof key, &rec->base);
+    jiju__v1__archive_record__pack(rec, buf);
+    return store_txn_put(txn, c->cfs.record, key, sizeof key, buf, len);
 }
 
 int archive_chain_append(archive_chain_t *c, store_txn_t *txn, const char *stream,
@@ -90,6 +106,8 @@ int archive_chain_append(archive_chain_t *c, store_txn_t *txn, const char *strea
     uint64_t seq = c->head_seq + 1;
     int rc;
 
+    if (c->open_txn && c->open_txn != txn)
+        return JIJU_ERR_INVALID; /* the other txn's head would name records it does not hold */
     rc = archive_hash(c->head_hash, seq, stream, producer_id, source_seq, envelope, len, hash);
     if (rc != JIJU_OK)
         return rc;
@@ -101,8 +119,10 @@ int archive_chain_append(archive_chain_t *c, store_txn_t *txn, const char *strea
     rec.envelope.len = len;
     rec.hash.data = hash;
     rec.hash.len = sizeof hash;
-    if ((rc = archive_put_record(c, txn, &rec)) != JIJU_OK)
+    if ((rc = archive_put_record(c, txn, &rec)) != JIJU_OK ||
+        (rc = store_txn_before_commit(txn, archive_put_head, c)) != JIJU_OK)
         return rc;
+    c->open_txn = txn;
     /* undecodable bytes are archived too: evidence is kept, unindexed */
     (void)archive_fields_from_envelope(envelope, len, &f);
     if ((rc = archive_index_put(txn, &c->cfs, &f, stream, seq)) != JIJU_OK)

@@ -1,13 +1,15 @@
 /* archive_chain.h - appending records to the archive: each gets the next
  * global archive sequence and its link in the SHA-256 hash chain (formula in
- * proto/jiju/v1/archive.proto), and is written with its index entries and
- * the new chain head into the caller's store_txn, so a commit holds whole
- * records only.
+ * proto/jiju/v1/archive.proto), and is written with its index entries into
+ * the caller's store_txn; the new chain head is put into the same txn once,
+ * as it commits (store_txn_before_commit), so a commit holds whole records
+ * and the head that names the last of them.
  *
  * The head (last sequence and hash) is kept in memory and advanced by each
  * append; the caller must commit every txn it appended to, in append order,
- * or drop the chain (and its process) when a commit fails, as stream.h
- * already requires of any log appender. */
+ * before appending to another txn (the stream consumer commits each peer's
+ * txn before serving the next socket), or drop the chain (and its process)
+ * when a commit fails, as stream.h already requires of any log appender. */
 #ifndef JIJU_ARCHIVE_CHAIN_H
 #define JIJU_ARCHIVE_CHAIN_H
 

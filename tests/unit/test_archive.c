@@ -314,6 +314,45 @@ static void test_reopen_continues_chain(void **state)
     archive_chain_destroy(&c);
 }
 
+/* The head is put once per txn, as it commits, naming the txn's last record;
+ * appends go to another txn only once the open one committed (its head
+ * would otherwise name records it does not hold). */
+static void test_head_put_as_txn_commits(void **state)
+{
+    fixture *fx = *state;
+    archive_chain_t *c = archive_chain_open(fx->s);
+    store_txn_t *t = store_txn_new(fx->s), *u = store_txn_new(fx->s);
+    uint8_t hash[ARCHIVE_HASH_LEN];
+    uint64_t head = 0;
+    archive_cfs cfs;
+    uint8_t *env;
+    size_t len;
+
+    assert_int_equal(archive_cfs_resolve(fx->s, &cfs), JIJU_OK);
+    env = tas_report_env("R-txn", "C1", "2024", 1, 5, T0, &len);
+    for (uint64_t i = 1; i <= 3; i++)
+        assert_int_equal(archive_chain_append(c, t, "reports", "ingest-1", 900 + i, env, len, NULL),
+                         JIJU_OK);
+    assert_int_equal(archive_head_read(fx->s, &cfs, &head, hash), JIJU_OK);
+    assert_int_equal(head, N_RECORDS); /* nothing of t is stored yet */
+    assert_int_equal(archive_chain_append(c, u, "events", "assessment", 1, env, len, NULL),
+                     JIJU_ERR_INVALID);
+    assert_int_equal(archive_chain_head_seq(c), N_RECORDS + 3); /* the refusal moved nothing */
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK);
+    assert_int_equal(archive_head_read(fx->s, &cfs, &head, hash), JIJU_OK);
+    assert_int_equal(head, N_RECORDS + 3);
+    assert_memory_equal(hash, archive_chain_head_hash(c), ARCHIVE_HASH_LEN);
+    assert_int_equal(archive_chain_append(c, u, "events", "assessment", 1, env, len, NULL),
+                     JIJU_OK);
+    assert_int_equal(store_txn_commit(u, true), JIJU_OK);
+    assert_int_equal(fx_verify(fx->s).status, ARCHIVE_VERIFY_OK);
+    assert_int_equal(fx_verify(fx->s).checked, N_RECORDS + 4);
+    free(env);
+    store_txn_destroy(&t);
+    store_txn_destroy(&u);
+    archive_chain_destroy(&c);
+}
+
 /* ---- queries ---- */
 
 static int fx_eq(const char *want, const char *have)
@@ -625,6 +664,7 @@ int main(void)
         T(test_verify_names_missing_first_and_tail),
         T(test_verify_names_swapped),
         T(test_reopen_continues_chain),
+        T(test_head_put_as_txn_commits),
         T(test_query_pagination_both_directions),
         T(test_query_every_index),
         T(test_query_returns_records_byte_exact),

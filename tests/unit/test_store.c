@@ -1,5 +1,5 @@
 /* test_store.c - the RocksDB store: column families, transactions that read
- * their own writes, atomic commit, commit hooks, iteration, reopen. */
+ * their own writes, atomic commit, commit hooks (after and before the write), iteration, reopen. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,6 +119,53 @@ static void test_txn_reads_own_writes_and_is_atomic(void **state)
     store_close(&s);
 }
 
+/* A before-commit hook puts the last value of something many writes moved. */
+static int pre_calls, pre_fail;
+static int pre_hook(void *arg, store_txn_t *t)
+{
+    char v = (char)('0' + *(int *)arg);
+
+    pre_calls++;
+    if (pre_fail)
+        return JIJU_ERR_INVALID;
+    return store_txn_put(t, 1, "head", 4, &v, 1);
+}
+
+static void test_txn_before_commit_puts_in_the_same_write(void **state)
+{
+    char dir[64];
+    store_t *s = open_tmp(dir);
+    store_txn_t *t = store_txn_new(s);
+    int a = store_cf(s, "a"), last = 0;
+    void *v = NULL;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(a, 1);
+    for (last = 1; last <= 3; last++) {
+        store_txn_put(t, a, "k", 1, "v", 1);
+        assert_int_equal(store_txn_before_commit(t, pre_hook, &last), JIJU_OK); /* once */
+    }
+    last = 7;
+    /* a failing hook fails the commit and writes nothing; the txn is kept */
+    pre_fail = 1;
+    assert_int_equal(store_txn_commit(t, true), JIJU_ERR_INVALID);
+    assert_int_equal(store_get(s, a, "k", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    pre_fail = 0;
+    pre_calls = 0;
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK);
+    assert_int_equal(pre_calls, 1);
+    assert_int_equal(store_get(s, a, "head", 4, &v, &len), JIJU_OK);
+    assert_memory_equal(v, "7", 1); /* the value at commit time */
+    free(v);
+    /* dropped after a successful commit */
+    store_txn_put(t, a, "k2", 2, "v", 1);
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK);
+    assert_int_equal(pre_calls, 1);
+    store_txn_destroy(&t);
+    store_close(&s);
+}
+
 static void test_iteration_and_reopen(void **state)
 {
     char dir[64];
@@ -179,6 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_families_are_separate),
         cmocka_unit_test(test_txn_reads_own_writes_and_is_atomic),
+        cmocka_unit_test(test_txn_before_commit_puts_in_the_same_write),
         cmocka_unit_test(test_iteration_and_reopen),
         cmocka_unit_test(test_be64_sorts_numerically),
         cmocka_unit_test(test_reserve_refuses_before_writing),
