@@ -30,3 +30,46 @@ int pb_txn_put(store_txn_t *txn, int cf, const void *key, size_t klen, const Pro
     free(buf);
     return rc;
 }
+
+/* Is sub-message field f of m present (a oneof member only when chosen)? */
+static const ProtobufCMessage *const *pb_field_msgs(const ProtobufCMessage *m,
+                                                   const ProtobufCFieldDescriptor *f, size_t *n)
+{
+    const char *base = (const char *)m;
+
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        *n = *(const size_t *)(base + f->quantifier_offset);
+        return *(const ProtobufCMessage *const *const *)(base + f->offset);
+    }
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+        *(const uint32_t *)(base + f->quantifier_offset) != f->id) {
+        *n = 0;
+        return NULL;
+    }
+    *n = 1;
+    return (const ProtobufCMessage *const *)(base + f->offset);
+}
+
+int pb_has_unknown_fields(const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *d;
+
+    if (!msg)
+        return 0;
+    if (msg->n_unknown_fields > 0)
+        return 1;
+    d = msg->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const ProtobufCMessage *const *sub;
+        size_t n;
+
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        sub = pb_field_msgs(msg, f, &n);
+        for (size_t k = 0; sub && k < n; k++)
+            if (pb_has_unknown_fields(sub[k]))
+                return 1;
+    }
+    return 0;
+}

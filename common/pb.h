@@ -19,4 +19,9 @@ int pb_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
  * the error of pb_pack or store_txn_put. */
 int pb_txn_put(store_txn_t *txn, int cf, const void *key, size_t klen, const ProtobufCMessage *msg);
 
+/* 1 if msg or any message inside it holds unknown fields (bytes of fields
+ * this build's .proto does not know), 0 if none: then packing msg writes
+ * only known fields, which protobuf-c always reads back. */
+int pb_has_unknown_fields(const ProtobufCMessage *msg);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "pb.h"
+#include "store.h"
 
 void report_digest(const Jiju__V1__Report *r, uint8_t out[REPORT_DIGEST_LEN])
 {
@@ -32,4 +33,30 @@ size_t report_id_key(const char *cluster_id, const char *report_id, char *out, s
     out[c] = '\0';
     memcpy(out + c + 1, report_id, r);
     return c + 1 + r;
+}
+
+int report_ids_scoped(store_t *s, int cf)
+{
+    store_iter_t *it;
+    store_txn_t *t;
+    void *v = NULL;
+    size_t len = 0;
+    int empty, rc;
+
+    if (store_get(s, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN, &v, &len) == JIJU_OK) {
+        free(v);
+        return 1;
+    }
+    if (!(it = store_iter_new(s, cf)))
+        return 0;
+    store_iter_seek_first(it);
+    empty = !store_iter_valid(it);
+    store_iter_destroy(&it);
+    if (!empty || !(t = store_txn_new(s)))
+        return 0;
+    rc = store_txn_put(t, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN, "", 0);
+    if (rc == JIJU_OK)
+        rc = store_txn_commit(t, true);
+    store_txn_destroy(&t);
+    return rc == JIJU_OK;
 }

@@ -36,15 +36,23 @@ static void producer_pump(stream_peer_t *p, stream_session *s)
     f.record = &r;
     while (s->next_send <= last && s->next_send <= s->acked + s->credit &&
            stream_log_iter_seq(s->log, it, &seq) == 0 && seq <= last) {
-        size_t vlen;
-        const void *v = store_iter_value(it, &vlen);
+        size_t vlen, slen;
+        const uint8_t *v = store_iter_value(it, &vlen), *served;
+        int rc = stream_log_resolve(s->log, seq, v, vlen, &served, &slen);
 
+        if (rc != JIJU_OK) { /* a store fault: nothing else can be sent in order */
+            log_limited(LOG_ERROR, "stream_record_unservable",
+                        "endpoint=%s peer=%s log=%s seq=%llu reason=\"%s\"", p->endpoint,
+                        s->peer_id, stream_log_name(s->log), (unsigned long long)seq,
+                        jiju_err_str(rc));
+            break;
+        }
         r.seq = seq; /* seq > next_send only after trimming */
-        r.envelope.data = (uint8_t *)v;
-        r.envelope.len = vlen;
+        r.envelope.data = (uint8_t *)served;
+        r.envelope.len = slen;
         if (stream_send(p, s, &f) != JIJU_OK)
             break;
-        stream_metrics_record(p, s, 1, vlen);
+        stream_metrics_record(p, s, 1, slen);
         s->next_send = seq + 1;
         store_iter_next(it);
     }
@@ -165,11 +173,68 @@ static void producer_save_acks(stream_peer_t *p)
 
 /* ---- consumer side ---- */
 
+/* The dirty cursor under key, NULL if the open txn has none. */
+static stream_dirty_cursor *consumer_dirty(stream_peer_t *p, const char *key, size_t klen)
+{
+    for (size_t i = 0; i < p->n_dirty; i++)
+        if (p->dirty[i].klen == klen && memcmp(p->dirty[i].key, key, klen) == 0)
+            return &p->dirty[i];
+    return NULL;
+}
+
+/* The last seq applied from s's producer, this batch included: two sessions
+ * of one producer (a reconnect beside its zombie) share it. */
+static uint64_t consumer_cursor(stream_peer_t *p, stream_session *s)
+{
+    char key[sizeof p->dirty->key];
+    size_t klen = stream_cursor_key(s->stream, s->peer_id, key, sizeof key);
+    stream_dirty_cursor *d = consumer_dirty(p, key, klen);
+
+    return d ? d->seq : stream_txn_cursor(p, s);
+}
+
+/* Record seq of s's producer is applied in the txn; its cursor goes into
+ * the txn at commit. */
+static int consumer_cursor_set(stream_peer_t *p, stream_session *s, uint64_t seq)
+{
+    char key[sizeof p->dirty->key];
+    size_t klen = stream_cursor_key(s->stream, s->peer_id, key, sizeof key);
+    stream_dirty_cursor *d = consumer_dirty(p, key, klen);
+
+    if (!d) {
+        if (p->n_dirty == p->cap_dirty) {
+            size_t cap = p->cap_dirty ? p->cap_dirty * 2 : 8;
+            stream_dirty_cursor *bigger = realloc(p->dirty, cap * sizeof *bigger);
+            if (!bigger)
+                return JIJU_ERR_NOMEM;
+            p->dirty = bigger;
+            p->cap_dirty = cap;
+        }
+        d = &p->dirty[p->n_dirty++];
+        memcpy(d->key, key, klen);
+        d->klen = klen;
+    }
+    d->seq = seq;
+    return JIJU_OK;
+}
+
 static void consumer_commit(stream_peer_t *p)
 {
+    int rc = JIJU_OK;
+
     if (p->txn_records == 0)
         return;
-    int rc = store_txn_commit(p->txn, true);
+    /* the cursors, once per producer, in the same atomic batch as the
+     * effects of the records they count */
+    for (size_t i = 0; i < p->n_dirty && rc == JIJU_OK; i++) {
+        uint8_t v[8];
+
+        store_be64_put(v, p->dirty[i].seq);
+        rc = store_txn_put(p->txn, p->cf_cursor, p->dirty[i].key, p->dirty[i].klen, v, 8);
+    }
+    p->n_dirty = 0;
+    if (rc == JIJU_OK)
+        rc = store_txn_commit(p->txn, true);
 
     if (rc != JIJU_OK) /* never retried: service.h */
         service_store_failed("store_commit_failed", rc, "endpoint=%s reason=\"%s\"", p->endpoint,
@@ -212,16 +277,14 @@ static void consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__
 {
     uint64_t cur, prev = s->last_rx_seq;
     int64_t now = clock_mono_ms();
-    char key[256], why[256];
-    uint8_t v[8];
-    size_t klen;
+    char why[256];
     int rc;
 
     if (s->state != SESS_ACTIVE || s->dead || p->store_full)
         return;
     s->last_rx_seq = r->seq;
     s->last_record_at = now;
-    cur = stream_txn_cursor(p, s);
+    cur = consumer_cursor(p, s);
     switch (stream_seq_judge(cur + 1, r->seq, prev, s->gap_resume)) {
     case STREAM_SEQ_DUP: /* already applied */
         s->need_ack = 1;
@@ -250,9 +313,9 @@ static void consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__
         return;
     }
     stream_metrics_record(p, s, 0, r->envelope.len);
-    klen = stream_cursor_key(s->stream, s->peer_id, key, sizeof key);
-    store_be64_put(v, r->seq);
-    store_txn_put(p->txn, p->cf_cursor, key, klen, v, 8);
+    if ((rc = consumer_cursor_set(p, s, r->seq)) != JIJU_OK) /* out of memory: as a store failure */
+        service_store_failed("store_commit_failed", rc, "endpoint=%s reason=\"cursor\"",
+                             p->endpoint);
     s->pending = r->seq;
     if (++p->txn_records >= p->o.max_batch)
         consumer_commit(p);
@@ -748,6 +811,7 @@ void stream_peer_destroy(stream_peer_t **pp)
         free(p->sess[i]);
     free(p->sess);
     store_txn_destroy(&p->txn);
+    free(p->dirty);
     free(p);
     *pp = NULL;
 }

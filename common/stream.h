@@ -64,11 +64,30 @@ int stream_log_adopt(stream_log_t *log, const char *store_id, uint64_t epoch);
  * append leaves a gap, so a failed commit is fatal for a service. */
 int stream_log_append(stream_log_t *log, store_txn_t *txn, const void *data, size_t len,
                       uint64_t *seq_out);
-/* Read record seq (malloc'd *data, caller frees). JIJU_ERR_NOT_FOUND if
- * absent or trimmed. */
+/* Read record seq as served (malloc'd *data, caller frees).
+ * JIJU_ERR_NOT_FOUND if absent or trimmed. */
 int stream_log_read(stream_log_t *log, uint64_t seq, void **data, size_t *len);
 /* Delete records <= upto inside txn (retention, or after the archive acked). */
 int stream_log_trim(stream_log_t *log, store_txn_t *txn, uint64_t upto);
+/* Replace the stored bytes of retained record seq inside txn by another
+ * form of the same record (one that resolves to the same served bytes,
+ * below): JIJU_ERR_NOT_FOUND outside first..last. */
+int stream_log_rewrite(stream_log_t *log, store_txn_t *txn, uint64_t seq, const void *data,
+                       size_t len);
+
+/* A log may store something other than the bytes it serves (notification
+ * keeps each event once and a subscriber's log holds a reference to it):
+ * fn turns stored record seq (rec, len) into the bytes to serve, *out
+ * valid until fn is called again with the same arg; JIJU_OK, or a jiju_err
+ * (the record cannot be served). Every reader goes through it: the
+ * stream's producer side and stream_log_read. No resolver: served as
+ * stored. */
+typedef int (*stream_resolve_fn)(void *arg, uint64_t seq, const uint8_t *rec, size_t len,
+                                 const uint8_t **out, size_t *out_len);
+void stream_log_on_resolve(stream_log_t *log, stream_resolve_fn fn, void *arg);
+/* The served form of stored record seq (rec itself without a resolver). */
+int stream_log_resolve(stream_log_t *log, uint64_t seq, const uint8_t *rec, size_t len,
+                       const uint8_t **out, size_t *out_len);
 
 /* Iterate a log from seq `from` (an iterator positioned there; a snapshot).
  * stream_log_iter_seq gives the seq at the iterator, -1 past the log's end. */

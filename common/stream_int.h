@@ -55,6 +55,14 @@ typedef struct stream_session {
     uint64_t epoch;
 } stream_session;
 
+/* Consumer: a producer's cursor as applied in the open txn, written into
+ * it once per batch (at commit) instead of once per record. */
+typedef struct stream_dirty_cursor {
+    char key[STREAM_NAME_MAX + 1 + STREAM_ID_MAX];
+    size_t klen;
+    uint64_t seq;
+} stream_dirty_cursor;
+
 struct stream_peer {
     svc_t *svc;
     store_t *store;
@@ -77,6 +85,8 @@ struct stream_peer {
     size_t n_sess, cap_sess;
     store_txn_t *txn;
     size_t txn_records;
+    stream_dirty_cursor *dirty; /* one per producer with records in txn */
+    size_t n_dirty, cap_dirty;
     int reconnect;  /* client: rebuild the socket at the next timer */
     int store_full; /* consumer: records refused for want of disk space */
 };

@@ -34,6 +34,8 @@ struct stream_log {
     uint64_t trimmed; /* highest seq ever trimmed (persisted at seq 0) */
     uint64_t epoch;   /* opens of this log, this one included */
     char store_id[STREAM_STORE_ID_LEN + 1];
+    stream_resolve_fn resolve; /* stored bytes -> served bytes; NULL: the same */
+    void *resolve_arg;
 };
 
 static size_t log_key(const stream_log_t *log, uint64_t seq, uint8_t *out)
@@ -254,13 +256,62 @@ int stream_log_append(stream_log_t *log, store_txn_t *txn, const void *data, siz
     return JIJU_OK;
 }
 
+void stream_log_on_resolve(stream_log_t *log, stream_resolve_fn fn, void *arg)
+{
+    log->resolve = fn;
+    log->resolve_arg = arg;
+}
+
+int stream_log_resolve(stream_log_t *log, uint64_t seq, const uint8_t *rec, size_t len,
+                       const uint8_t **out, size_t *out_len)
+{
+    if (!log->resolve) {
+        *out = rec;
+        *out_len = len;
+        return JIJU_OK;
+    }
+    return log->resolve(log->resolve_arg, seq, rec, len, out, out_len);
+}
+
 int stream_log_read(stream_log_t *log, uint64_t seq, void **data, size_t *len)
 {
     uint8_t key[LOG_KEY_MAX];
+    const uint8_t *out;
+    void *raw = NULL, *copy;
+    size_t rlen = 0, olen;
+    int rc;
 
     if (seq == 0 || seq > log->last)
         return JIJU_ERR_NOT_FOUND;
-    return store_get(log->store, log->cf, key, log_key(log, seq, key), data, len);
+    rc = store_get(log->store, log->cf, key, log_key(log, seq, key), &raw, &rlen);
+    if (rc != JIJU_OK || !log->resolve) {
+        if (rc == JIJU_OK) {
+            *data = raw;
+            *len = rlen;
+        }
+        return rc;
+    }
+    rc = log->resolve(log->resolve_arg, seq, raw, rlen, &out, &olen);
+    copy = rc == JIJU_OK ? malloc(olen ? olen : 1) : NULL;
+    if (rc == JIJU_OK && !copy)
+        rc = JIJU_ERR_NOMEM;
+    if (copy) {
+        memcpy(copy, out, olen);
+        *data = copy;
+        *len = olen;
+    }
+    free(raw);
+    return rc;
+}
+
+int stream_log_rewrite(stream_log_t *log, store_txn_t *txn, uint64_t seq, const void *data,
+                       size_t len)
+{
+    uint8_t key[LOG_KEY_MAX];
+
+    if (seq < log->first || seq > log->last || seq == 0)
+        return JIJU_ERR_NOT_FOUND;
+    return store_txn_put(txn, log->cf, key, log_key(log, seq, key), data, len);
 }
 
 int stream_log_trim(stream_log_t *log, store_txn_t *txn, uint64_t upto)

@@ -11,6 +11,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "metrics.h"
+#include "report_digest.h"
 
 const char *const assess_cfs[] = {
     "assess_clusters", "assess_runs", "assess_reports", "assess_report_ids",
@@ -38,6 +39,7 @@ assess_t *assess_new(store_t *store, stream_log_t *events, const assess_config *
             return NULL;
         }
     }
+    a->ids_scoped = report_ids_scoped(store, a->cf[ACF_REPORT_IDS]);
     metrics_on_collect(assess_metrics_collect, a);
     return a;
 }

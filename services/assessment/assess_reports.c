@@ -203,8 +203,8 @@ static int report_seen(assess_t *a, store_txn_t *txn, const char *key, size_t kl
     int seen;
 
     if (store_txn_get(txn, a->cf[ACF_REPORT_IDS], key, klen, &v, &len) != JIJU_OK &&
-        store_txn_get(txn, a->cf[ACF_REPORT_IDS], r->report_id, strlen(r->report_id), &v, &len) !=
-            JIJU_OK)
+        (a->ids_scoped || store_txn_get(txn, a->cf[ACF_REPORT_IDS], r->report_id,
+                                        strlen(r->report_id), &v, &len) != JIJU_OK))
         return REPORT_NEW;
     seen = len == REPORT_DIGEST_LEN && memcmp(v, digest, len) != 0 ? REPORT_OTHER : REPORT_SAME;
     free(v);

@@ -61,6 +61,7 @@ struct assess {
     stream_log_t *events;
     const assess_config *cfg;
     int cf[ACF__COUNT];
+    int ids_scoped; /* assess_report_ids holds no bare ids (report_ids_scoped) */
     assess_close_tally tally;
 };
 

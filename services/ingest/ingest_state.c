@@ -19,6 +19,7 @@ const size_t ingest_n_cfs = sizeof ingest_cfs / sizeof ingest_cfs[0];
 struct ingest_state {
     store_t *store;
     int cf_reports, cf_clusters, cf_periods, cf_revisions;
+    int scoped_only; /* cf_reports holds no bare ids (report_ids_scoped) */
 };
 
 typedef struct {
@@ -45,6 +46,7 @@ ingest_state_t *ingest_state_new(store_t *store)
         free(st);
         return NULL;
     }
+    st->scoped_only = report_ids_scoped(store, st->cf_reports);
     return st;
 }
 
@@ -206,7 +208,7 @@ int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *c
     if (!klen)
         return JIJU_ERR_INVALID;
     rc = store_txn_get(txn, st->cf_reports, key, klen, &val, &len);
-    if (rc == JIJU_ERR_NOT_FOUND)
+    if (rc == JIJU_ERR_NOT_FOUND && !st->scoped_only)
         rc = store_txn_get(txn, st->cf_reports, report_id, strlen(report_id), &val, &len);
     if (rc != JIJU_OK)
         return rc;

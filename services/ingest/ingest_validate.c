@@ -715,7 +715,9 @@ static Jiju__V1__SubmitRequest *decode(vctx *v, const uint8_t *bytes, size_t len
             "%s bytes are not a valid jiju.v1.SubmitRequest", n);
         return NULL;
     }
-    int rc = repacks(req);
+    /* only unknown fields can fail to decode once re-packed: most requests
+     * have none and skip the encode and decode */
+    int rc = pb_has_unknown_fields(&req->base) ? repacks(req) : JIJU_OK;
     if (rc != JIJU_OK) {
         if (rc == JIJU_ERR_NOMEM)
             v->err = JIJU_ERR_NOMEM;

@@ -77,6 +77,26 @@ static int trim_one(notify_route *r, store_txn_t *txn, notify_sub *s, uint64_t u
     return notify_route_dropped(r, txn, s, lost_from, upto);
 }
 
+/* The shared log below every subscriber's oldest reference goes (after
+ * the subscriber trims above, in the same txn: their logs' first moved). */
+static int trim_shared(notify_route *r, const notify_retention *rules, store_txn_t *txn)
+{
+    notify_shared_t *sh = notify_subs_shared(r->subs);
+    uint64_t span = rules->max_records > 0 ? (uint64_t)rules->max_records : NOTIFY_SHARED_SPAN;
+    uint64_t last = stream_log_last(notify_shared_log(sh)), low = last + 1, pin;
+    uint64_t keep = last > span ? last - span + 1 : 0;
+    size_t n = notify_subs_slots(r->subs);
+    int rc = JIJU_OK;
+
+    for (size_t i = 0; i < n && rc == JIJU_OK; i++) {
+        notify_sub *s = notify_subs_slot(r->subs, i);
+        rc = notify_shared_pin(sh, s->log, txn, keep, &s->pin_scan, &pin);
+        if (rc == JIJU_OK && pin && pin < low)
+            low = pin;
+    }
+    return rc == JIJU_OK ? notify_shared_trim(sh, txn, low - 1) : rc;
+}
+
 int notify_retention_run(notify_route *r, const notify_retention *rules, notify_dropped_fn fn,
                          void *arg)
 {
@@ -95,6 +115,8 @@ int notify_retention_run(notify_route *r, const notify_retention *rules, notify_
         if (drops[nd].sub)
             nd++;
     }
+    if (rc == JIJU_OK)
+        rc = trim_shared(r, rules, txn);
     if (rc == JIJU_OK && store_txn_count(txn))
         rc = store_txn_commit(txn, true);
     for (size_t i = 0; rc == JIJU_OK && fn && i < nd; i++)

@@ -4,13 +4,22 @@
  * max_age_ms (by the event's time), but always its last record, so that its
  * sequence continues after a restart. Trimming that removes events the
  * subscriber has not acknowledged (ZeroMQ: its ACK; webhook: delivered or
- * dead-lettered) appends EventsDropped to its log. */
+ * dead-lettered) appends EventsDropped to its log.
+ *
+ * Then the shared log (notify_shared.h) is trimmed below the oldest record
+ * any subscriber log still refers to. References to shared records more
+ * than max_records (NOTIFY_SHARED_SPAN when max_records is 0) behind the
+ * newest are first replaced by the whole record: a subscriber that matches
+ * seldom keeps its few old events whole instead of holding every other
+ * event in the shared log. */
 #ifndef JIJU_NOTIFY_RETENTION_H
 #define JIJU_NOTIFY_RETENTION_H
 
 #include <stdint.h>
 
 #include "notify_route.h"
+
+#define NOTIFY_SHARED_SPAN 100000
 
 typedef struct notify_retention {
     int64_t max_records; /* 0 = unbounded */

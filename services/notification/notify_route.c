@@ -1,4 +1,5 @@
-/* notify_route.c - fan-out of events into per-subscriber logs. */
+/* notify_route.c - fan-out of events into per-subscriber logs (each event
+ * stored once, notify_shared.h). */
 #include "notify_route.h"
 
 #include <stdio.h>
@@ -27,6 +28,29 @@ int notify_route_append(notify_sub *sub, store_txn_t *txn, Jiju__V1__Envelope *e
     return rc;
 }
 
+/* env to the n subscribers in to: once into the shared log, with seq 0
+ * (absent: each subscriber's own seq is stamped when served), and a
+ * reference into each subscriber's log, all in txn (notify_shared.h). */
+static int route_shared(notify_route *r, store_txn_t *txn, Jiju__V1__Envelope *env,
+                        notify_sub **to, size_t n)
+{
+    notify_shared_t *sh = notify_subs_shared(r->subs);
+    uint8_t ref[NOTIFY_REF_LEN], *buf;
+    uint64_t sseq;
+    size_t len;
+    int rc;
+
+    env->seq = 0;
+    if ((rc = pb_pack(&env->base, &buf, &len)) != JIJU_OK)
+        return rc;
+    rc = notify_shared_append(sh, txn, buf, len, &sseq);
+    free(buf);
+    notify_shared_ref(sseq, ref);
+    for (size_t i = 0; rc == JIJU_OK && i < n; i++)
+        rc = stream_log_append(to[i]->log, txn, ref, sizeof ref, NULL);
+    return rc;
+}
+
 int notify_route_apply(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data,
                        size_t len, store_txn_t *txn)
 {
@@ -48,8 +72,8 @@ int notify_route_apply(void *arg, const char *producer_id, uint64_t seq, const u
     n = notify_subs_match(r->subs, env, &to);
     if (n == (size_t)-1)
         rc = JIJU_ERR_NOMEM;
-    for (size_t i = 0; rc == JIJU_OK && i < n; i++)
-        rc = notify_route_append(to[i], txn, env);
+    else if (n > 0)
+        rc = route_shared(r, txn, env, to, n);
     if (rc == JIJU_OK) {
         r->events++;
         r->deliveries += n;

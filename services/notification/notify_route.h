@@ -1,11 +1,15 @@
-/* notify_route.h - fan-out: each event from assessment is appended, in the
- * stream module's apply txn, to the log of every subscriber it matches, as
- * the same Envelope (same id, source, type, time, body) with seq set to the
- * subscriber's own sequence. A subscriber's log on disk is its backlog: a
- * slow or absent subscriber delays no one.
+/* notify_route.h - fan-out: each event from assessment that matches any
+ * subscriber is appended, in the stream module's apply txn, once to the
+ * shared log and as a reference to the log of every subscriber it matches
+ * (notify_shared.h); each subscriber is served the same Envelope (same id,
+ * source, type, time, body) with seq set to its own sequence. A
+ * subscriber's log on disk is its backlog: a slow or absent subscriber
+ * delays no one.
  *
- * Notification's own events (EventsDropped, EndpointDisabled) are appended
- * the same way, with ids of the form "<instance>/<Type>/<subscriber>/<n>". */
+ * Notification's own events (EventsDropped, EndpointDisabled, redelivered
+ * dead letters) concern one subscriber or few, and are appended whole
+ * (notify_route_append), with ids of the form
+ * "<instance>/<Type>/<subscriber>/<n>". */
 #ifndef JIJU_NOTIFY_ROUTE_H
 #define JIJU_NOTIFY_ROUTE_H
 
@@ -23,7 +27,7 @@ typedef struct notify_route {
     const char *alert_subscriber; /* always receives EndpointDisabled */
     notify_registry registry;     /* county and zone subscriptions follow the registry */
     uint64_t events;              /* events routed since start */
-    uint64_t deliveries;          /* appends to subscriber logs since start */
+    uint64_t deliveries;          /* references appended to subscriber logs since start */
 } notify_route;
 
 /* stream_apply_fn: route one record of assessment's events log (after
@@ -34,7 +38,7 @@ typedef struct notify_route {
 int notify_route_apply(void *route, const char *producer_id, uint64_t seq, const uint8_t *data,
                        size_t len, store_txn_t *txn);
 
-/* Append env to sub's log inside txn with seq set to the log's next
+/* Append env whole to sub's log inside txn with seq set to the log's next
  * (env->seq is changed; everything else is kept). */
 int notify_route_append(notify_sub *sub, store_txn_t *txn, Jiju__V1__Envelope *env);
 

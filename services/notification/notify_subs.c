@@ -9,10 +9,12 @@
 #include "clock.h"
 #include "err.h"
 #include "notify_match.h"
+#include "notify_shared.h"
 #include "pb.h"
 
 struct notify_subs {
     store_t *store;
+    notify_shared_t *shared; /* each routed event once; the logs refer to it */
     int cf_subs, cf_state, cf_dead, cf_meta;
     notify_sub **slots; /* pointers stay valid: the worker keeps them */
     size_t n, cap;
@@ -27,6 +29,11 @@ static const char SEEDED_KEY[] = "seeded";
 store_t *notify_subs_store(notify_subs_t *t)
 {
     return t->store;
+}
+
+notify_shared_t *notify_subs_shared(notify_subs_t *t)
+{
+    return t->shared;
 }
 
 size_t notify_subs_slots(const notify_subs_t *t)
@@ -77,6 +84,7 @@ static notify_sub *slot_get(notify_subs_t *t, const char *id)
         free(s);
         return NULL;
     }
+    stream_log_on_resolve(s->log, notify_shared_resolve, t->shared);
     t->slots[t->n++] = s;
     return s;
 }
@@ -194,7 +202,7 @@ notify_subs_t *notify_subs_open(store_t *store)
     t->cf_dead = store_cf(store, NOTIFY_CF_DEAD);
     t->cf_meta = store_cf(store, NOTIFY_CF_META);
     if (t->cf_subs < 0 || t->cf_state < 0 || t->cf_dead < 0 || t->cf_meta < 0 ||
-        subs_load(t) != JIJU_OK)
+        !(t->shared = notify_shared_open(store)) || subs_load(t) != JIJU_OK)
         notify_subs_destroy(&t);
     return t;
 }
@@ -216,6 +224,7 @@ void notify_subs_destroy(notify_subs_t **tp)
     free(t->index_subs);
     free(t->pos);
     free(t->out);
+    notify_shared_destroy(&t->shared);
     free(t);
     *tp = NULL;
 }
@@ -406,8 +415,11 @@ int notify_subs_remove(notify_subs_t *t, const char *id)
         rc = store_txn_del(txn, t->cf_state, id, strlen(id));
     if (rc == JIJU_OK)
         rc = remove_dead(t, txn, id);
-    if (rc == JIJU_OK && last > 1)
-        rc = stream_log_trim(s->log, txn, last - 1);
+    /* all of it: the log's meta keeps its place, so a later subscription
+     * with this id continues the sequence, and no reference is left to
+     * hold the shared log back */
+    if (rc == JIJU_OK && last > 0)
+        rc = stream_log_trim(s->log, txn, last);
     if (rc == JIJU_OK)
         rc = store_txn_commit(txn, true);
     store_txn_destroy(&txn);

@@ -2,9 +2,11 @@
  * delivery state of each subscriber.
  *
  * Every subscriber has its own log "sub/<id>" (stream.h) holding the events
- * that matched it, numbered 1, 2, 3, ... for that subscriber alone. The log
- * stays open while the service runs, even after the subscription is removed,
- * because the stream module's sessions keep pointers to it.
+ * that matched it, numbered 1, 2, 3, ... for that subscriber alone: each as
+ * a reference to the one copy in the shared log (notify_shared.h), which
+ * the log resolves whenever it is read. The log stays open while the
+ * service runs, even after the subscription is removed, because the stream
+ * module's sessions keep pointers to it.
  *
  * Column families (besides STORE_STREAM_CFS):
  *   notify_subs   id -> Subscription
@@ -20,6 +22,7 @@
 
 #include "jiju/v1/envelope.pb-c.h"
 #include "jiju/v1/subscription.pb-c.h"
+#include "notify_shared.h"
 #include "notify_validate.h"
 #include "store.h"
 #include "stream.h"
@@ -49,7 +52,8 @@ typedef struct notify_sub {
     Jiju__V1__Subscription *sub; /* owned; NULL once removed */
     stream_log_t *log;           /* "sub/<id>" */
     notify_state st;
-    void *inflight; /* the webhook worker's request, or NULL */
+    void *inflight;    /* the webhook worker's request, or NULL */
+    uint64_t pin_scan; /* retention: notify_shared_pin's scan_from for this log */
 } notify_sub;
 
 typedef struct notify_subs notify_subs_t;
@@ -60,6 +64,8 @@ notify_subs_t *notify_subs_open(store_t *store);
 void notify_subs_destroy(notify_subs_t **t);
 
 store_t *notify_subs_store(notify_subs_t *t);
+/* The shared log of routed events the subscriber logs refer to. */
+notify_shared_t *notify_subs_shared(notify_subs_t *t);
 /* Slots, including removed ones (sub == NULL); positions never change. */
 size_t notify_subs_slots(const notify_subs_t *t);
 notify_sub *notify_subs_slot(notify_subs_t *t, size_t i);
@@ -78,8 +84,9 @@ size_t notify_subs_match(notify_subs_t *t, const Jiju__V1__Envelope *env, notify
 int notify_subs_put(notify_subs_t *t, Jiju__V1__Subscription **subs, size_t n, bool replace,
                     bool mark_seeded, char *err, size_t cap);
 /* Remove: the subscription, its state and dead letters are deleted and its
- * backlog trimmed (the last record is kept so that a later subscription with
- * the same id continues its sequence). JIJU_ERR_NOT_FOUND if absent. */
+ * backlog trimmed, all of it (the log's meta keeps the sequence, so a later
+ * subscription with the same id continues it). JIJU_ERR_NOT_FOUND if
+ * absent. */
 int notify_subs_remove(notify_subs_t *t, const char *id);
 /* Whether the default subscriptions were loaded once already. */
 bool notify_subs_seeded(notify_subs_t *t);

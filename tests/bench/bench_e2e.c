@@ -4,7 +4,8 @@
  *
  *   bench_e2e [build dir] [runs (3)] [reports M (20000)] [window (256)] [configs (0123)]
  *
- * configs picks which of the four configurations below run (digits 0-3,
+ * configs picks which of the configurations below run (digits 0-3, and 4
+ * for 200 clusters through 2 replicas,
  * e.g. "0" for 200 clusters through one replica only: for profiling).
  *
  * Each configuration (200 and 2,000 clusters, 1 and 3 ingest replicas) gets
@@ -71,14 +72,15 @@
 #include "stream_sub.h"
 
 #define MAX_RUNS 16
-#define N_CONF 4
+#define N_CONF 5
 #define REPLY_MS 30000
 #define DONE_MS 180000     /* after the last ACCEPTED, at most this for the rest */
 #define HOOK_GRACE_MS 5000 /* the webhook's time after the others are done */
 #define STALL_MS 15000     /* nothing moved for this long: stop waiting */
 
-static long conf_clusters[N_CONF] = {200, 200, 2000, 2000}; /* $BENCH_E2E_CLUSTERS: configs 2, 3 */
-static const int conf_replicas[N_CONF] = {1, 3, 1, 3};
+/* 4 (200 clusters, 2 replicas) only when asked for: the 1 -> 3 replica curve */
+static long conf_clusters[N_CONF] = {200, 200, 2000, 2000, 200}; /* $BENCH_E2E_CLUSTERS: 2, 3 */
+static const int conf_replicas[N_CONF] = {1, 3, 1, 3, 2};
 
 /* How many of a phase's reports a consumer has, and when the last came. */
 typedef struct e2e_tally {
@@ -243,6 +245,7 @@ static int subs_wait_ready(e2e_sub *subs, e2e_stack *st)
 typedef struct e2e_hook {
     struct MHD_Daemon *d;
     e2e_track *volatile track;
+    atomic_long posts; /* every POST answered, tracked or not */
 } e2e_hook;
 
 static enum MHD_Result hook_answer(void *cls, struct MHD_Connection *c, const char *url,
@@ -266,6 +269,7 @@ static enum MHD_Result hook_answer(void *cls, struct MHD_Connection *c, const ch
         *upload_len = 0;
         return MHD_YES;
     }
+    atomic_fetch_add(&h->posts, 1);
     r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
     ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, r);
     MHD_destroy_response(r);
@@ -614,26 +618,31 @@ static void cpu_now(const e2e_stack *st, double c[4])
 }
 
 
+/* One saturation phase: m reports, the g0-th.. of the stack, ids prefix + i. */
+typedef struct e2e_phase {
+    long m, g0;
+    char prefix[32];
+    int hook_grace_ms; /* after the rest is done; 0: do not wait for the webhook */
+} e2e_phase;
+
 /* Saturation: M reports at window; fills acc..hook and cpu_us. Waits for
  * applied, archived and delivered (one clock from the first send), then
  * HOOK_GRACE_MS more for the webhook; a consumer not done by then is
  * measured over what it got (n_*), it does not lose the round. CPU is read
  * when applied, archived and delivered are done. */
 static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clusters, e2e_sub *subs,
-                          e2e_follow *f, e2e_hook *h, e2e_run *run, int round)
+                          e2e_follow *f, e2e_hook *h, e2e_run *run, const e2e_phase *ph)
 {
     e2e_reqs rs = {0};
     e2e_track t;
     e2e_arch a = {0};
-    char prefix[32];
     double t0, t_acc = 0, c0[4], c1[4], t_core = 0, give_up, t_moved;
     long moved = -1;
     int rc = -1, have_cpu = 0;
 
-    snprintf(prefix, sizeof prefix, "s%d-", round);
     memset(&f->app, 0, sizeof f->app);
-    if (reqs_reports(&rs, o->reports, clusters, 0, prefix) != 0 ||
-        track_init(&t, o->reports, prefix) != 0 || arch_open(&a, st, ctx, &rs) != 0)
+    if (reqs_reports(&rs, ph->m, clusters, ph->g0, ph->prefix) != 0 ||
+        track_init(&t, ph->m, ph->prefix) != 0 || arch_open(&a, st, ctx, &rs) != 0)
         goto out;
     f->track = h->track = &t;
     subs_track(subs, &t);
@@ -641,7 +650,8 @@ static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clus
     t0 = bench_now_ms();
     if (drive(st, &rs, &t, o->window, 0, &t_acc) != 0)
         goto out_untrack;
-    give_up = t_acc + DONE_MS;
+    /* at least 1,000 reports/s for the rest: a soak's large phases too */
+    give_up = t_acc + (DONE_MS > (double)ph->m ? DONE_MS : (double)ph->m);
     t_moved = t_acc;
     for (;;) {
         e2e_tally *all[] = {&f->app, &t.deliv, &t.hook};
@@ -658,7 +668,7 @@ static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clus
             moved = now_moved;
             t_moved = now;
         }
-        if ((core && (atomic_load(&t.hook.n) == t.n || now > t_core + HOOK_GRACE_MS)) ||
+        if ((core && (atomic_load(&t.hook.n) == t.n || now > t_core + ph->hook_grace_ms)) ||
             now > give_up || now > t_moved + STALL_MS || e2e_stack_alive(st) != 0)
             break;
         usleep(2000);
@@ -742,42 +752,188 @@ static int setup_stack(e2e_stack *st, void *ctx, long clusters)
     return ok ? 0 : -1;
 }
 
-static int run_stack(const e2e_opts *o, int c, int round, e2e_run *run)
-{
+/* A running stack of configuration c with its peers in this process: the
+ * clusters registered, the 20 subscribers and the follower caught up. */
+typedef struct e2e_live {
     e2e_stack st;
     e2e_sub subs[N_SUBS];
     e2e_follow f;
     e2e_hook h;
-    void *ctx = zmq_ctx_new();
+    void *ctx;
+} e2e_live;
+
+static int live_up(e2e_live *l, const e2e_opts *o, int c)
+{
+    memset(l, 0, sizeof *l);
+    if (!(l->ctx = zmq_ctx_new()) || e2e_stack_start(&l->st, o, conf_replicas[c]) != 0 ||
+        hook_start(&l->h, l->st.port[P_HOOK]) != 0)
+        return -1;
+    ep(l->f.endpoint, sizeof l->f.endpoint, l->st.port[P_A_STREAM]);
+    if (setup_stack(&l->st, l->ctx, conf_clusters[c]) != 0 || subs_start(l->subs, &l->st) != 0 ||
+        pthread_create(&l->f.th, NULL, follow_main, &l->f) != 0 ||
+        subs_wait_ready(l->subs, &l->st) != 0)
+        return -1;
+    while (!atomic_load(&l->f.ready))
+        usleep(1000);
+    return 0;
+}
+
+static void live_down(e2e_live *l, int keep)
+{
+    atomic_store(&l->f.stop, 1);
+    if (l->f.th)
+        pthread_join(l->f.th, NULL);
+    subs_stop(l->subs);
+    hook_stop(&l->h);
+    if (l->ctx)
+        zmq_ctx_term(l->ctx);
+    e2e_stack_stop(&l->st, keep);
+}
+
+static int run_stack(const e2e_opts *o, int c, int round, e2e_run *run)
+{
+    static e2e_live l;
+    e2e_phase ph = {.m = o->reports, .hook_grace_ms = HOOK_GRACE_MS};
     int rc = -1;
 
-    memset(subs, 0, sizeof subs);
-    memset(&f, 0, sizeof f);
-    memset(&h, 0, sizeof h);
-    if (e2e_stack_start(&st, o, conf_replicas[c]) != 0 || hook_start(&h, st.port[P_HOOK]) != 0)
-        goto out;
-    ep(f.endpoint, sizeof f.endpoint, st.port[P_A_STREAM]);
-    if (setup_stack(&st, ctx, conf_clusters[c]) != 0 || subs_start(subs, &st) != 0 ||
-        pthread_create(&f.th, NULL, follow_main, &f) != 0)
-        goto out;
-    if (subs_wait_ready(subs, &st) != 0)
-        goto out;
-    while (!atomic_load(&f.ready))
-        usleep(1000);
-    if (phase_saturate(&st, ctx, o, conf_clusters[c], subs, &f, &h, run, round) != 0 ||
-        phase_latency(&st, o, conf_clusters[c], subs, run, round) != 0 || e2e_stack_alive(&st) != 0)
+    snprintf(ph.prefix, sizeof ph.prefix, "s%d-", round);
+    if (live_up(&l, o, c) != 0 ||
+        phase_saturate(&l.st, l.ctx, o, conf_clusters[c], l.subs, &l.f, &l.h, run, &ph) != 0 ||
+        phase_latency(&l.st, o, conf_clusters[c], l.subs, run, round) != 0 ||
+        e2e_stack_alive(&l.st) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        fprintf(stderr, "config %d round %d failed; logs kept in %s\n", c, round + 1, st.dir);
-    atomic_store(&f.stop, 1);
-    if (f.th)
-        pthread_join(f.th, NULL);
-    subs_stop(subs);
-    hook_stop(&h);
-    zmq_ctx_term(ctx);
-    e2e_stack_stop(&st, rc != 0);
+        fprintf(stderr, "config %d round %d failed; logs kept in %s\n", c, round + 1, l.st.dir);
+    live_down(&l, rc != 0);
+    return rc;
+}
+
+/* ---- soak: RSS and disk of each service over many reports ---- */
+
+#define SOAK_MAX_STEPS 100
+
+typedef struct soak_sample {
+    long reports;           /* sent so far */
+    double t_s;             /* since the first send */
+    e2e_run run;            /* this step's rates and CPU */
+    long rss_kb[N_SVC];     /* after the step, all consumers caught up */
+    long long disk[N_SVC];  /* bytes of each data_dir */
+    long hook_posts;        /* webhook POSTs so far */
+} soak_sample;
+
+/* Least-squares slope of y over x (MB per million reports when y is kB and
+ * x reports: scaled by the caller). */
+static double slope(const double *x, const double *y, int n)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+
+    for (int i = 0; i < n; i++) {
+        sx += x[i];
+        sy += y[i];
+        sxx += x[i] * x[i];
+        sxy += x[i] * y[i];
+    }
+    return n > 1 && n * sxx - sx * sx != 0 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0;
+}
+
+static void soak_print(const e2e_opts *o, int c, const e2e_stack *st, const soak_sample *sm, int n)
+{
+    int nsvc = SVC_INGEST0 + st->replicas;
+    double x[SOAK_MAX_STEPS], y[SOAK_MAX_STEPS];
+    long long disk_total = 0;
+
+    printf("\nsoak: %ld reports, %ld clusters, %d ingest, window %d, %d subscribers + 1 webhook; "
+           "a sample after each %ld (every consumer caught up)\n\n",
+           o->reports, conf_clusters[c], st->replicas, o->window, N_SUBS, o->reports / o->steps);
+    printf("| reports | time s | accepted/s | applied/s | archived/s | delivered/s | CPU µs/report "
+           "(all) | RSS MB:");
+    for (int s = 0; s < nsvc; s++)
+        printf(" %s", e2e_name(s));
+    printf(" | disk MB:");
+    for (int s = 0; s < nsvc; s++)
+        printf(" %s", e2e_name(s));
+    printf(" | webhook POSTs |\n|---:|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
+    for (int k = 0; k < n; k++) {
+        const e2e_run *r = &sm[k].run;
+
+        printf("| %ld | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |", sm[k].reports, sm[k].t_s, r->acc,
+               r->app, r->arch, r->deliv, r->cpu_us[0] + r->cpu_us[1] + r->cpu_us[2] + r->cpu_us[3]);
+        for (int s = 0; s < nsvc; s++)
+            printf(" %.1f", (double)sm[k].rss_kb[s] / 1024);
+        printf(" |");
+        for (int s = 0; s < nsvc; s++)
+            printf(" %.0f", (double)sm[k].disk[s] / 1048576);
+        printf(" | %ld |\n", sm[k].hook_posts);
+    }
+    /* the trend after the first sample (start-up, caches filling) */
+    printf("\nRSS trend from the 2nd sample to the last, MB per million reports (least squares):");
+    for (int s = 0; s < nsvc; s++) {
+        int m = 0;
+
+        for (int k = 1; k < n; k++, m++) {
+            x[m] = (double)sm[k].reports / 1e6;
+            y[m] = (double)sm[k].rss_kb[s] / 1024;
+        }
+        printf(" %s %+.2f (%.1f -> %.1f MB)", e2e_name(s), slope(x, y, m),
+               (double)sm[n > 1 ? 1 : 0].rss_kb[s] / 1024, (double)sm[n - 1].rss_kb[s] / 1024);
+    }
+    for (int s = 0; s < nsvc; s++)
+        disk_total += sm[n - 1].disk[s];
+    printf("\ndisk at the end: %.2f GB in all, %.0f bytes per report\n", (double)disk_total / 1e9,
+           (double)disk_total / (double)sm[n - 1].reports);
+}
+
+/* One configuration, o->reports in o->steps phases on one stack. */
+static int run_soak(const e2e_opts *o, int c)
+{
+    static e2e_live l;
+    static soak_sample sm[SOAK_MAX_STEPS];
+    long step = o->reports / o->steps;
+    double t_first = 0;
+    int rc = -1, k = 0;
+
+    if (live_up(&l, o, c) != 0)
+        goto out;
+    for (k = 0; k < o->steps; k++) {
+        e2e_phase ph = {.m = step, .g0 = (long)k * step, .hook_grace_ms = 0};
+        double t0 = bench_now_ms();
+
+        snprintf(ph.prefix, sizeof ph.prefix, "k%d-", k);
+        memset(&sm[k], 0, sizeof sm[k]);
+        if (phase_saturate(&l.st, l.ctx, o, conf_clusters[c], l.subs, &l.f, &l.h, &sm[k].run,
+                           &ph) != 0)
+            goto out;
+        if (k == 0)
+            t_first = t0;
+        sm[k].reports = (long)(k + 1) * step;
+        sm[k].t_s = (bench_now_ms() - t_first) / 1e3;
+        sm[k].hook_posts = atomic_load(&l.h.posts);
+        for (int s = 0; s < SVC_INGEST0 + l.st.replicas; s++) {
+            char dir[300];
+
+            sm[k].rss_kb[s] = e2e_rss_kb(l.st.pid[s]);
+            e2e_data_dir(&l.st, s, dir, sizeof dir);
+            sm[k].disk[s] = e2e_du(dir);
+        }
+        printf("step %d: %ld reports, %.0f s, acc=%.0f app=%.0f arch=%.0f del=%.0f;", k + 1,
+               sm[k].reports, sm[k].t_s, sm[k].run.acc, sm[k].run.app, sm[k].run.arch,
+               sm[k].run.deliv);
+        for (int s = 0; s < SVC_INGEST0 + l.st.replicas; s++)
+            printf(" %s rss=%.1f MB disk=%.0f MB;", e2e_name(s), (double)sm[k].rss_kb[s] / 1024,
+                   (double)sm[k].disk[s] / 1048576);
+        printf(" webhook POSTs %ld\n", sm[k].hook_posts);
+        fflush(stdout);
+    }
+    rc = 0;
+out:
+    if (k > 0)
+        soak_print(o, c, &l.st, sm, k);
+    if (rc != 0)
+        fprintf(stderr, "soak of config %d stopped at step %d; logs kept in %s\n", c, k + 1,
+                l.st.dir);
+    live_down(&l, rc != 0);
     return rc;
 }
 
@@ -915,10 +1071,21 @@ static int opts_parse(e2e_opts *o, int argc, char **argv)
         conf_clusters[2] = conf_clusters[3] = atol(getenv("BENCH_E2E_CLUSTERS"));
     snprintf(o->bindir, sizeof o->bindir, "%s", dir && *dir ? dir : ".");
     src_dir(o->src, sizeof o->src);
-    o->runs = argc > 2 ? atoi(argv[2]) : 3;
-    o->reports = argc > 3 ? atol(argv[3]) : 20000;
-    o->window = argc > 4 ? atoi(argv[4]) : 256;
-    for (const char *p = argc > 5 ? argv[5] : "0123"; *p; p++)
+    o->window = 256;
+    if (argc > 2 && strcmp(argv[2], "soak") == 0) { /* [dir] soak [reports] [steps] [configs] */
+        o->soak = o->runs = 1;
+        o->reports = argc > 3 ? atol(argv[3]) : 200000;
+        o->steps = argc > 4 ? atoi(argv[4]) : 20;
+        if (o->steps < 1 || o->steps > SOAK_MAX_STEPS || o->reports / o->steps < 200) {
+            fprintf(stderr, "soak: steps 1..%d, at least 200 reports a step\n", SOAK_MAX_STEPS);
+            return -1;
+        }
+    } else {
+        o->runs = argc > 2 ? atoi(argv[2]) : 3;
+        o->reports = argc > 3 ? atol(argv[3]) : 20000;
+        o->window = argc > 4 ? atoi(argv[4]) : 256;
+    }
+    for (const char *p = argc > 5 ? argv[5] : o->soak ? "0" : "0123"; *p; p++)
         if (*p >= '0' && *p < '0' + N_CONF)
             o->on[*p - '0'] = 1;
     if (o->runs < 1 || o->runs > MAX_RUNS || o->reports < 200 || o->window < MAX_ING) {
@@ -938,8 +1105,16 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (opts_parse(&o, argc, argv) != 0) {
         fprintf(stderr, "usage: bench_e2e [build dir (or $JIJU_BIN_DIR)] [runs (3)] "
-                        "[reports (20000)] [window (256)] [configs (0123)]\n");
+                        "[reports (20000)] [window (256)] [configs (0123)]\n"
+                        "       bench_e2e [build dir] soak [reports (200000)] [steps (20)] "
+                        "[configs (0)]\n");
         return 2;
+    }
+    if (o.soak) {
+        for (int c = 0; c < N_CONF; c++)
+            if (o.on[c] && run_soak(&o, c) != 0)
+                return 1;
+        return 0;
     }
     if ((b = req_report("s0-19999", "JL-B00199", "2015-01", 1, 1, 2100000000, &req_bytes)))
         free(b);

@@ -37,7 +37,8 @@ typedef struct e2e_opts {
     char bindir[512], src[512];
     int runs, window;
     long reports;
-    int on[4]; /* which configurations run */
+    int on[8];       /* which configurations run */
+    int soak, steps; /* soak mode: the reports in `steps` phases, RSS and disk after each */
 } e2e_opts;
 
 /* Per report of a run: times in ms on bench_now_ms()'s clock. */
@@ -207,6 +208,50 @@ static inline int e2e_stack_alive(e2e_stack *st)
             return -1;
         }
     return 0;
+}
+
+/* VmRSS of a process in kB (/proc/<pid>/status); 0 if unknown. */
+static inline long e2e_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    long kb = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if (pid <= 0 || !(f = fopen(path, "r")))
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+static long long e2e_du_sum; /* nftw has no user argument */
+
+static inline int e2e_du_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path, (void)ftw;
+    if (flag == FTW_F)
+        e2e_du_sum += (long long)sb->st_blocks * 512;
+    return 0;
+}
+
+/* Bytes on disk under dir (allocated blocks, as du). */
+static inline long long e2e_du(const char *dir)
+{
+    e2e_du_sum = 0;
+    nftw(dir, e2e_du_one, 16, FTW_PHYS);
+    return e2e_du_sum;
+}
+
+/* A service's data_dir (the names e2e_overrides gives them). */
+static inline void e2e_data_dir(const e2e_stack *st, int s, char *buf, size_t cap)
+{
+    if (s >= SVC_INGEST0)
+        snprintf(buf, cap, "%s/ingest-%d", st->dir, s - SVC_INGEST0 + 1);
+    else
+        snprintf(buf, cap, "%s/%s", st->dir, e2e_name(s));
 }
 
 /* CPU time (user + system) of a process so far, in ms; 0 if unknown. */

@@ -2,10 +2,14 @@
  * common/rpc.h, pipelined with windows 1, 16 and 256, against the raw
  * limits of the same machine in the same run. Not a test: run it by hand.
  *
- *   bench_submit [path/to/jiju-ingest] [runs (5)] [scale (1.0)]
+ *   bench_submit [path/to/jiju-ingest] [runs (5)] [scale (1.0)] [parts (c)]
  *
  * Without an argument the binary is $JIJU_BIN_DIR/services/ingest/jiju-ingest.
  * `scale` multiplies the number of requests per measurement (for a quick try).
+ * `parts`: c = the commands and rejected reports below (ingest alone);
+ * r = real reports through ingest with the real jiju-assessment beside it,
+ * against Redis at the same depth (bench_submit_reports.h; jiju-assessment
+ * is found beside jiju-ingest, in ../assessment/).
  *
  * Ingest alone knows no cluster (it learns them from assessment's events),
  * so two honest workloads:
@@ -26,6 +30,7 @@
  *   fsync/B  RocksDB, synced WriteBatches of the batch size ingest achieved
  *            at window 256 (the disk's limit for that batching). */
 #include "bench_common.h"
+#include "bench_submit_reports.h"
 #include "bench_wire.h"
 
 #include <errno.h>
@@ -386,6 +391,7 @@ int main(int argc, char **argv)
     const char *bin = argc > 1 ? argv[1] : NULL, *dir = getenv("JIJU_BIN_DIR");
     int runs = argc > 2 ? atoi(argv[2]) : 5, port = bench_port(0), rc = 1;
     double scale = argc > 3 ? atof(argv[3]) : 1.0;
+    const char *parts = argc > 4 ? argv[4] : "c";
     ingest_proc ip = {0};
     void *ctx = zmq_ctx_new();
     rpc_t *r = NULL;
@@ -396,10 +402,19 @@ int main(int argc, char **argv)
     }
     if (runs < 1 || runs > MAX_RUNS || scale <= 0 || access(bin, X_OK) != 0) {
         fprintf(stderr,
-                "usage: bench_submit [path/to/jiju-ingest] [runs <= %d] [scale]\n"
+                "usage: bench_submit [path/to/jiju-ingest] [runs <= %d] [scale] [parts (c)]\n"
                 "(or set JIJU_BIN_DIR to the build dir); %s not executable\n",
                 MAX_RUNS, bin);
         return 2;
+    }
+    if (strchr(parts, 'r')) { /* the build dir: two levels above jiju-ingest */
+        char bindir[512];
+
+        snprintf(bindir, sizeof bindir, "%s", bin);
+        if (sr_run(dirname(dirname(dirname(bindir))), runs, scale) != 0)
+            return 1;
+        if (!strchr(parts, 'c'))
+            return 0;
     }
     if (ingest_start(&ip, bin, port) != 0 ||
         !(r = rpc_new(ctx, (const char *[]){ip.endpoint}, 1, 10000)))

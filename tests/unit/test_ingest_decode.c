@@ -36,6 +36,7 @@ static void test_decode_valid(void **state)
     assert_int_equal(fx->p->count, 0);
     assert_string_equal(req->report->report_id, "R-2023Q1-001");
     assert_int_equal(req->report->tax_fen, fx->r.tax_fen);
+    assert_false(pb_has_unknown_fields(&req->base)); /* so it is not re-packed to check */
     jiju__v1__submit_request__free_unpacked(req, NULL);
     free(b);
 }
@@ -99,6 +100,9 @@ static void test_decode_refuses_what_does_not_repack(void **state)
 
     raw = jiju__v1__submit_request__unpack(NULL, sizeof bytes, bytes);
     assert_non_null(raw); /* protobuf-c takes it... */
+    assert_true(pb_has_unknown_fields(&raw->base)); /* found inside the report */
+    assert_int_equal(raw->report->base.n_unknown_fields, 1);
+    assert_int_equal(raw->base.n_unknown_fields, 0);
     jiju__v1__submit_request__free_unpacked(raw, NULL);
     expect_error(fx, decode(fx, bytes, sizeof bytes, &req), "E_MALFORMED", "request", "8");
     assert_null(req); /* ...ingest does not */

@@ -219,13 +219,66 @@ static void test_undecodable_event(void **state)
                      JIJU_ERR_CORRUPT);
 }
 
+/* Reopen the fixture's store (and the state over it). */
+static void reopen(fixture *fx)
+{
+    store_txn_destroy(&fx->txn);
+    ingest_state_destroy(&fx->st);
+    store_close(&fx->store);
+    fx->store = store_open(fx->dir, ingest_cfs, ingest_n_cfs, NULL, 0);
+    assert_non_null(fx->store);
+    fx->st = ingest_state_new(fx->store);
+    fx->txn = store_txn_new(fx->store);
+    assert_non_null(fx->st);
+}
+
+/* A fresh store is marked as holding scoped ids only (one lookup per new
+ * report); a store written before ids were scoped (a bare id, no marker)
+ * is not, and its bare ids are still found. */
+static void test_bare_ids_of_old_stores(void **state)
+{
+    fixture *fx = *state;
+    int cf = store_cf(fx->store, "ingest_reports");
+    Jiju__V1__Report r;
+    uint8_t v[40] = {0, 0, 0, 0, 0, 0, 0, 9};
+    ingest_known_report k;
+    void *val = NULL;
+    size_t len = 0;
+
+    valid_report(&r);
+    assert_int_equal(report_ids_scoped(fx->store, cf), 1);
+    assert_int_equal(store_get(fx->store, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN, &val,
+                               &len),
+                     JIJU_OK);
+    free(val);
+    /* the old store: the marker gone, a bare id in its place */
+    assert_int_equal(store_txn_del(fx->txn, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN),
+                     JIJU_OK);
+    assert_int_equal(store_txn_put(fx->txn, cf, r.report_id, strlen(r.report_id), v, sizeof v),
+                     JIJU_OK);
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    reopen(fx);
+    assert_int_equal(report_ids_scoped(fx->store, cf), 0); /* not empty: not marked */
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
+    assert_int_equal(k.seq, 9);
+    /* a marked store does not look for the bare id */
+    assert_int_equal(store_txn_put(fx->txn, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN, "",
+                                   0),
+                     JIJU_OK);
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    reopen(fx);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_accepted_here),        T(test_learned_from_another_replica),
         T(test_applied_content_wins), T(test_registry_and_periods),
-        T(test_undecodable_event),
+        T(test_undecodable_event),    T(test_bare_ids_of_old_stores),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
