@@ -25,6 +25,7 @@ static void producer_pump(stream_peer_t *p, stream_session *s)
     Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
     store_iter_t *it;
     uint64_t last = stream_log_last(s->log), seq;
+    size_t sent = 0, bytes = 0;
 
     if (s->state != SESS_ACTIVE || s->dead || s->next_send > last ||
         s->next_send > s->acked + s->credit)
@@ -52,11 +53,14 @@ static void producer_pump(stream_peer_t *p, stream_session *s)
         r.envelope.len = slen;
         if (stream_send(p, s, &f) != JIJU_OK)
             break;
-        stream_metrics_record(p, s, 1, slen);
+        sent++;
+        bytes += slen;
         s->next_send = seq + 1;
         store_iter_next(it);
     }
     store_iter_destroy(&it);
+    if (sent)
+        stream_metrics_records(p, s, 1, sent, bytes);
 }
 
 /* A session-ending refusal, ours (send: tell the peer with ERROR code) or
