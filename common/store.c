@@ -37,7 +37,8 @@ struct store {
 
 struct store_txn {
     store_t *s;
-    rocksdb_writebatch_wi_t *wb;
+    rocksdb_writebatch_wi_t *wb; /* NULL in an unindexed txn, which has plain instead */
+    rocksdb_writebatch_t *plain;
     size_t count;
     struct store_hook {
         void (*fn)(void *);
@@ -345,11 +346,26 @@ uint64_t store_txn_gen(const store_txn_t *t)
     return t->gen;
 }
 
+store_txn_t *store_txn_new_unindexed(store_t *s)
+{
+    store_txn_t *t = calloc(1, sizeof *t);
+
+    if (!t)
+        return NULL;
+    t->s = s;
+    t->plain = rocksdb_writebatch_create();
+    t->gen = atomic_fetch_add(&store_txn_gens, 1) + 1;
+    return t;
+}
+
 void store_txn_destroy(store_txn_t **tp)
 {
     if (!tp || !*tp)
         return;
-    rocksdb_writebatch_wi_destroy((*tp)->wb);
+    if ((*tp)->wb)
+        rocksdb_writebatch_wi_destroy((*tp)->wb);
+    else
+        rocksdb_writebatch_destroy((*tp)->plain);
     free((*tp)->hooks);
     free(*tp);
     *tp = NULL;
@@ -360,7 +376,10 @@ int store_txn_put(store_txn_t *t, int cf, const void *key, size_t klen, const vo
 {
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
-    rocksdb_writebatch_wi_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
+    if (t->wb)
+        rocksdb_writebatch_wi_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
+    else
+        rocksdb_writebatch_put_cf(t->plain, t->s->cf[cf], key, klen, val, vlen);
     t->count++;
     return JIJU_OK;
 }
@@ -369,7 +388,10 @@ int store_txn_del(store_txn_t *t, int cf, const void *key, size_t klen)
 {
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
-    rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key, klen);
+    if (t->wb)
+        rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key, klen);
+    else
+        rocksdb_writebatch_delete_cf(t->plain, t->s->cf[cf], key, klen);
     t->count++;
     return JIJU_OK;
 }
@@ -382,6 +404,8 @@ int store_txn_get(store_txn_t *t, int cf, const void *key, size_t klen, void **v
 
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
+    if (!t->wb)
+        return store_get(t->s, cf, key, klen, val, vlen);
     v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(t->wb, t->s->db, t->s->ropts, t->s->cf[cf],
                                                        key, klen, &len, &err);
     return store_result(err, v, len, val, vlen);
@@ -496,7 +520,10 @@ int store_txn_commit(store_txn_t *t, bool sync)
             return JIJU_ERR_UNAVAILABLE;
         }
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
+        if (t->wb)
+            rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
+        else
+            rocksdb_write(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->plain, &err);
         if (err) {
             snprintf(t->s->last_error, sizeof t->s->last_error, "%s", err);
             free(err);
@@ -505,7 +532,10 @@ int store_txn_commit(store_txn_t *t, bool sync)
         if (sync)
             store_commit_metrics(&t0, t->count);
     }
-    rocksdb_writebatch_wi_clear(t->wb);
+    if (t->wb)
+        rocksdb_writebatch_wi_clear(t->wb);
+    else
+        rocksdb_writebatch_clear(t->plain);
     t->count = 0;
     t->n_hooks = 0;
     t->n_pre = 0;
@@ -535,6 +565,8 @@ store_iter_t *store_txn_iter_new(store_txn_t *t, int cf)
 
     if (cf < 0 || cf >= t->s->n_cf)
         return NULL;
+    if (!t->wb)
+        return store_iter_new(t->s, cf);
     it = calloc(1, sizeof *it);
     if (!it)
         return NULL;

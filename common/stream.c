@@ -25,6 +25,7 @@ static void producer_pump(stream_peer_t *p, stream_session *s)
     Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
     store_iter_t *it;
     uint64_t last = stream_log_last(s->log), seq;
+    size_t sent = 0, bytes = 0;
 
     if (s->state != SESS_ACTIVE || s->dead || s->next_send > last ||
         s->next_send > s->acked + s->credit)
@@ -52,11 +53,14 @@ static void producer_pump(stream_peer_t *p, stream_session *s)
         r.envelope.len = slen;
         if (stream_send(p, s, &f) != JIJU_OK)
             break;
-        stream_metrics_record(p, s, 1, slen);
+        sent++;
+        bytes += slen;
         s->next_send = seq + 1;
         store_iter_next(it);
     }
     store_iter_destroy(&it);
+    if (sent)
+        stream_metrics_records(p, s, 1, sent, bytes);
 }
 
 /* A session-ending refusal, ours (send: tell the peer with ERROR code) or
@@ -687,7 +691,9 @@ static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
     p->is_server = is_server;
     p->cf_cursor = store_cf(store, STORE_CF_CURSOR);
     p->cf_acks = store_cf(store, STORE_CF_ACKS);
-    p->txn = store_txn_new(store);
+    /* cursors enter the txn only as it commits, so a consumer reading
+     * nothing else of it needs no index */
+    p->txn = o->unindexed ? store_txn_new_unindexed(store) : store_txn_new(store);
     if (p->cf_cursor < 0 || p->cf_acks < 0 || !p->txn ||
         svc_every(svc, p->o.heartbeat_ms / 2 > 0 ? p->o.heartbeat_ms / 2 : 1, peer_on_timer, p) ||
         svc_after_turn(svc, peer_after_turn, p)) {

@@ -20,6 +20,12 @@ static void labels3(char *buf, size_t cap, const stream_peer_t *p, const stream_
 
 void stream_metrics_record(const stream_peer_t *p, const stream_session *s, int out, size_t bytes)
 {
+    stream_metrics_records(p, s, out, 1, bytes);
+}
+
+void stream_metrics_records(const stream_peer_t *p, const stream_session *s, int out, size_t n,
+                            size_t bytes)
+{
     static metrics_family *rec[2], *by[2];
     char l[METRICS_LABELS_MAX];
 
@@ -33,7 +39,7 @@ void stream_metrics_record(const stream_peer_t *p, const stream_session *s, int 
                 : metrics_counter("jiju_stream_applied_bytes_total", "envelope bytes applied");
     }
     labels3(l, sizeof l, p, s);
-    metrics_add(rec[out], l, 1);
+    metrics_add(rec[out], l, (double)n);
     metrics_add(by[out], l, (double)bytes);
 }
 

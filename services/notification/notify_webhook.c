@@ -40,7 +40,21 @@ typedef struct hook_req {
     char event_id[256];
     char type[64];
     char errbuf[CURL_ERROR_SIZE];
+    /* the outcome, reported once the batch it is in has committed */
+    int flags; /* 1: dead-lettered, 2: the endpoint disabled, 4: to report */
+    uint32_t attempts;
+    int64_t next_attempt_ms;
+    char error[160];
 } hook_req;
+
+/* The outcomes of one collect() call: one commit for them all (synced if
+ * any appended or dead-lettered), then their reports. */
+typedef struct hook_batch {
+    store_txn_t *txn;
+    int sync;
+    hook_req **done;
+    size_t n, cap;
+} hook_batch;
 
 static uint64_t next_rand(notify_webhook_t *w)
 {
@@ -239,11 +253,10 @@ static int outcome_dead(notify_webhook_t *w, store_txn_t *txn, notify_sub *s, ho
     return rc;
 }
 
-static void report(notify_webhook_t *w, notify_hook_outcome what, notify_sub *s, hook_req *r,
-                   uint32_t attempts)
+static void report(notify_webhook_t *w, notify_hook_outcome what, hook_req *r)
 {
     notify_hook_report rep = {
-        what, s, r->seq, r->event_id, attempts, s->st.last_error, s->st.next_attempt_ms};
+        what, r->sub, r->seq, r->event_id, r->attempts, r->error, r->next_attempt_ms};
 
     if (w->fn)
         w->fn(w->arg, &rep);
@@ -271,23 +284,37 @@ static int outcome_failure(notify_webhook_t *w, store_txn_t *txn, notify_sub *s,
     return rc;
 }
 
-static int finish(notify_webhook_t *w, hook_req *r, CURLcode res)
+static int batch_keep(hook_batch *b, hook_req *r)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        hook_req **grown = realloc(b->done, cap * sizeof *grown);
+        if (!grown)
+            return JIJU_ERR_NOMEM;
+        b->done = grown;
+        b->cap = cap;
+    }
+    b->done[b->n++] = r;
+    return JIJU_OK;
+}
+
+/* The outcome of r into b's txn (r then belongs to b). */
+static int finish(notify_webhook_t *w, hook_req *r, CURLcode res, hook_batch *b)
 {
     notify_sub *s = r->sub;
-    store_txn_t *txn;
     long code = 0;
     int rc, flags = 0;
-    uint32_t attempts = s->st.attempts + 1;
     int64_t now = clock_now_ms();
 
+    r->attempts = s->st.attempts + 1;
     if (s->inflight == r)
         s->inflight = NULL;
     w->in_flight--;
     /* removed, replaced by a ZeroMQ subscription, or moved on by retention */
     if (!s->sub || !s->sub->webhook || s->st.hook_cursor + 1 != r->seq)
-        return JIJU_OK;
+        return batch_keep(b, r);
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-    if (!(txn = store_txn_new(notify_subs_store(w->route->subs))))
+    if (!b->txn && !(b->txn = store_txn_new(notify_subs_store(w->route->subs))))
         return JIJU_ERR_NOMEM;
     if (res == CURLE_OK && code >= 200 && code < 300) {
         outcome_success(s, r);
@@ -298,24 +325,39 @@ static int finish(notify_webhook_t *w, hook_req *r, CURLcode res)
                      r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
         else
             snprintf(s->st.last_error, sizeof s->st.last_error, "HTTP %ld", code);
-        rc = outcome_failure(w, txn, s, r, now, &flags);
+        rc = outcome_failure(w, b->txn, s, r, now, &flags);
     }
     if (rc == JIJU_OK)
-        rc = notify_subs_save_state(w->route->subs, txn, s);
+        rc = notify_subs_save_state(w->route->subs, b->txn, s);
     /* appends (EndpointDisabled) and dead letters are synced; progress alone
      * is not: losing it only repeats a POST with the same webhook-id */
-    if (rc == JIJU_OK)
-        rc = store_txn_commit(txn, flags != 0);
-    store_txn_destroy(&txn);
-    if (rc != JIJU_OK)
-        return rc;
-    if (flags & 1)
-        report(w, NOTIFY_HOOK_DEAD, s, r, attempts);
-    else
-        report(w, s->st.attempts ? NOTIFY_HOOK_FAILED : NOTIFY_HOOK_DELIVERED, s, r, attempts);
-    if (flags & 2)
-        report(w, NOTIFY_HOOK_DISABLED, s, r, attempts);
-    return JIJU_OK;
+    b->sync |= flags != 0;
+    r->flags = flags | 4 | (s->st.attempts ? 8 : 0);
+    r->next_attempt_ms = s->st.next_attempt_ms;
+    snprintf(r->error, sizeof r->error, "%s", s->st.last_error);
+    return rc == JIJU_OK ? batch_keep(b, r) : rc;
+}
+
+/* Commit b (if rc is still JIJU_OK), then report its outcomes; frees them. */
+static int batch_end(notify_webhook_t *w, hook_batch *b, int rc)
+{
+    if (rc == JIJU_OK && b->txn && store_txn_count(b->txn))
+        rc = store_txn_commit(b->txn, b->sync);
+    store_txn_destroy(&b->txn);
+    for (size_t i = 0; i < b->n; i++) {
+        hook_req *r = b->done[i];
+        if (rc == JIJU_OK && (r->flags & 4)) {
+            if (r->flags & 1)
+                report(w, NOTIFY_HOOK_DEAD, r);
+            else
+                report(w, r->flags & 8 ? NOTIFY_HOOK_FAILED : NOTIFY_HOOK_DELIVERED, r);
+            if (r->flags & 2)
+                report(w, NOTIFY_HOOK_DISABLED, r);
+        }
+        req_free(&r);
+    }
+    free(b->done);
+    return rc;
 }
 
 /* Let libcurl act: on one socket, or on its timeouts (fd
@@ -330,8 +372,8 @@ static void drive(notify_webhook_t *w, curl_socket_t fd, int ev)
         curl_multi_perform(w->multi, &running);
 }
 
-/* Finish every completed POST; returns how many, or -1 with *rc set. */
-static int finish_done(notify_webhook_t *w, int *rc)
+/* Finish every completed POST into b; returns how many, or -1 with *rc set. */
+static int finish_done(notify_webhook_t *w, hook_batch *b, int *rc)
 {
     CURLMsg *m;
     int left = 0, n = 0;
@@ -343,8 +385,9 @@ static int finish_done(notify_webhook_t *w, int *rc)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
         curl_multi_remove_handle(w->multi, m->easy_handle);
         if (*rc == JIJU_OK)
-            *rc = finish(w, r, m->data.result);
-        req_free(&r);
+            *rc = finish(w, r, m->data.result, b);
+        else
+            req_free(&r);
         n++;
     }
     return *rc == JIJU_OK ? n : -1;
@@ -356,22 +399,24 @@ static int finish_done(notify_webhook_t *w, int *rc)
  * libcurl's cache no socket of ours would wake us for it, so the answer
  * waited for the next tick (webhook.tick_ms: 20 ms per POST, 48/s). At
  * most COLLECT_ROUNDS per call, so the loop's other work is not starved;
- * notify_webhook_pending() then says to call again after the loop turn. */
+ * notify_webhook_pending() then says to call again after the loop turn.
+ * The outcomes of the call are committed together (batch_end). */
 #define COLLECT_ROUNDS 32
 static int collect(notify_webhook_t *w)
 {
+    hook_batch b = {0};
     int rc = JIJU_OK, rounds = 0, done, started;
 
     w->more = 0;
     do {
-        if ((done = finish_done(w, &rc)) < 0)
-            return rc;
+        if ((done = finish_done(w, &b, &rc)) < 0)
+            break;
         started = start_due(w);
         if (done || started)
             drive(w, CURL_SOCKET_TIMEOUT, 0); /* new handles start now */
     } while ((done || started) && ++rounds < COLLECT_ROUNDS);
     w->more = rounds == COLLECT_ROUNDS;
-    return rc;
+    return batch_end(w, &b, rc);
 }
 
 int notify_webhook_tick(notify_webhook_t *w)
