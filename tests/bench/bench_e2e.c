@@ -47,6 +47,12 @@
  *               always; redis-benchmark XADD of 256 bytes, one connection,
  *               pipeline `window`.
  *
+ * Soak mode (bench_e2e [build dir] soak [reports] [steps] [configs]): one
+ * stack, the reports in `steps` saturation phases; after each, VmRSS of
+ * every service and the bytes of its data_dir; then the series and the RSS
+ * slope per million reports. $BENCH_SOAK_MAX_S stops it after the step that
+ * passes that many seconds.
+ *
  * Reports: report g of a stack is for cluster g % clusters, one of 120
  * months, revision 1 + g / (clusters x 120) (bench_e2e_stack.h), so M is
  * not bounded by the number of periods.
