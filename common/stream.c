@@ -56,6 +56,8 @@ static void producer_pump(stream_peer_t *p, stream_session *s)
         sent++;
         bytes += slen;
         s->next_send = seq + 1;
+        if (seq > s->max_sent)
+            s->max_sent = seq;
         store_iter_next(it);
     }
     store_iter_destroy(&it);
@@ -120,12 +122,15 @@ static void producer_on_resume(stream_peer_t *p, stream_session *s, const Jiju__
 }
 
 /* An ACK up to seq: never beyond what this consumer can have received, the
- * highest RECORD sent on this session (next_send - 1, never beyond the log)
- * or the ack already stored (a consumer re-reading from an earlier seq may
- * repeat it). A heartbeat's position beyond that is ignored, an ACK refused. */
+ * highest RECORD sent on this session (never beyond the log; a consumer
+ * that asked again with RESUME may still apply and ack records of before
+ * it: they were sent) or the ack already stored (a consumer re-reading from
+ * an earlier seq may repeat it). A heartbeat's position beyond that is
+ * ignored, an ACK refused. */
 static void producer_on_ack(stream_peer_t *p, stream_session *s, uint64_t seq, int is_ack)
 {
-    uint64_t limit = s->next_send - 1 > s->acked_saved ? s->next_send - 1 : s->acked_saved;
+    uint64_t sent = s->max_sent > s->next_send - 1 ? s->max_sent : s->next_send - 1;
+    uint64_t limit = sent > s->acked_saved ? sent : s->acked_saved;
     char why[160];
 
     if (s->state != SESS_ACTIVE)

@@ -41,6 +41,7 @@ typedef struct stream_session {
     /* producer side */
     stream_log_t *log;
     uint64_t next_send, acked, acked_saved;
+    uint64_t max_sent; /* highest RECORD sent on this session, whatever RESUMEs came since */
     uint32_t credit;
     /* consumer side */
     uint64_t applied;       /* committed cursor */
