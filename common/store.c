@@ -36,7 +36,8 @@ struct store {
 
 struct store_txn {
     store_t *s;
-    rocksdb_writebatch_wi_t *wb;
+    rocksdb_writebatch_wi_t *wb; /* NULL in an unindexed txn: */
+    rocksdb_writebatch_t *plain; /* its writes */
     size_t count;
     struct store_hook {
         void (*fn)(void *);
@@ -335,11 +336,25 @@ store_txn_t *store_txn_new(store_t *s)
     return t;
 }
 
+store_txn_t *store_txn_new_unindexed(store_t *s)
+{
+    store_txn_t *t = calloc(1, sizeof *t);
+
+    if (!t)
+        return NULL;
+    t->s = s;
+    t->plain = rocksdb_writebatch_create();
+    return t;
+}
+
 void store_txn_destroy(store_txn_t **tp)
 {
     if (!tp || !*tp)
         return;
-    rocksdb_writebatch_wi_destroy((*tp)->wb);
+    if ((*tp)->wb)
+        rocksdb_writebatch_wi_destroy((*tp)->wb);
+    if ((*tp)->plain)
+        rocksdb_writebatch_destroy((*tp)->plain);
     free((*tp)->hooks);
     free(*tp);
     *tp = NULL;
@@ -350,7 +365,10 @@ int store_txn_put(store_txn_t *t, int cf, const void *key, size_t klen, const vo
 {
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
-    rocksdb_writebatch_wi_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
+    if (t->plain)
+        rocksdb_writebatch_put_cf(t->plain, t->s->cf[cf], key, klen, val, vlen);
+    else
+        rocksdb_writebatch_wi_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
     t->count++;
     return JIJU_OK;
 }
@@ -359,7 +377,10 @@ int store_txn_del(store_txn_t *t, int cf, const void *key, size_t klen)
 {
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
-    rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key, klen);
+    if (t->plain)
+        rocksdb_writebatch_delete_cf(t->plain, t->s->cf[cf], key, klen);
+    else
+        rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key, klen);
     t->count++;
     return JIJU_OK;
 }
@@ -372,6 +393,8 @@ int store_txn_get(store_txn_t *t, int cf, const void *key, size_t klen, void **v
 
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
+    if (t->plain)
+        return store_get(t->s, cf, key, klen, val, vlen);
     v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(t->wb, t->s->db, t->s->ropts, t->s->cf[cf],
                                                        key, klen, &len, &err);
     return store_result(err, v, len, val, vlen);
@@ -486,7 +509,10 @@ int store_txn_commit(store_txn_t *t, bool sync)
             return JIJU_ERR_UNAVAILABLE;
         }
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
+        if (t->plain)
+            rocksdb_write(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->plain, &err);
+        else
+            rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
         if (err) {
             snprintf(t->s->last_error, sizeof t->s->last_error, "%s", err);
             free(err);
@@ -495,7 +521,10 @@ int store_txn_commit(store_txn_t *t, bool sync)
         if (sync)
             store_commit_metrics(&t0, t->count);
     }
-    rocksdb_writebatch_wi_clear(t->wb);
+    if (t->plain)
+        rocksdb_writebatch_clear(t->plain);
+    else
+        rocksdb_writebatch_wi_clear(t->wb);
     t->count = 0;
     t->n_hooks = 0;
     t->n_pre = 0;
@@ -529,7 +558,9 @@ store_iter_t *store_txn_iter_new(store_txn_t *t, int cf)
         return NULL;
     base = rocksdb_create_iterator_cf(t->s->db, t->s->ropts, t->s->cf[cf]);
     /* takes ownership of base */
-    it->it = rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wb, base, t->s->cf[cf]);
+    it->it = t->plain
+                 ? base
+                 : rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wb, base, t->s->cf[cf]);
     return it;
 }
 
