@@ -36,8 +36,8 @@ struct store {
 
 struct store_txn {
     store_t *s;
-    rocksdb_writebatch_wi_t *wb; /* NULL in an unindexed txn: */
-    rocksdb_writebatch_t *plain; /* its writes */
+    rocksdb_writebatch_wi_t *wb; /* NULL in an unindexed txn, which has plain instead */
+    rocksdb_writebatch_t *plain;
     size_t count;
     struct store_hook {
         void (*fn)(void *);
@@ -353,7 +353,7 @@ void store_txn_destroy(store_txn_t **tp)
         return;
     if ((*tp)->wb)
         rocksdb_writebatch_wi_destroy((*tp)->wb);
-    if ((*tp)->plain)
+    else
         rocksdb_writebatch_destroy((*tp)->plain);
     free((*tp)->hooks);
     free(*tp);
@@ -365,10 +365,10 @@ int store_txn_put(store_txn_t *t, int cf, const void *key, size_t klen, const vo
 {
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
-    if (t->plain)
-        rocksdb_writebatch_put_cf(t->plain, t->s->cf[cf], key, klen, val, vlen);
-    else
+    if (t->wb)
         rocksdb_writebatch_wi_put_cf(t->wb, t->s->cf[cf], key, klen, val, vlen);
+    else
+        rocksdb_writebatch_put_cf(t->plain, t->s->cf[cf], key, klen, val, vlen);
     t->count++;
     return JIJU_OK;
 }
@@ -377,10 +377,10 @@ int store_txn_del(store_txn_t *t, int cf, const void *key, size_t klen)
 {
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
-    if (t->plain)
-        rocksdb_writebatch_delete_cf(t->plain, t->s->cf[cf], key, klen);
-    else
+    if (t->wb)
         rocksdb_writebatch_wi_delete_cf(t->wb, t->s->cf[cf], key, klen);
+    else
+        rocksdb_writebatch_delete_cf(t->plain, t->s->cf[cf], key, klen);
     t->count++;
     return JIJU_OK;
 }
@@ -393,7 +393,7 @@ int store_txn_get(store_txn_t *t, int cf, const void *key, size_t klen, void **v
 
     if (cf < 0 || cf >= t->s->n_cf)
         return JIJU_ERR_INVALID;
-    if (t->plain)
+    if (!t->wb)
         return store_get(t->s, cf, key, klen, val, vlen);
     v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(t->wb, t->s->db, t->s->ropts, t->s->cf[cf],
                                                        key, klen, &len, &err);
@@ -509,10 +509,10 @@ int store_txn_commit(store_txn_t *t, bool sync)
             return JIJU_ERR_UNAVAILABLE;
         }
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        if (t->plain)
-            rocksdb_write(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->plain, &err);
-        else
+        if (t->wb)
             rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
+        else
+            rocksdb_write(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->plain, &err);
         if (err) {
             snprintf(t->s->last_error, sizeof t->s->last_error, "%s", err);
             free(err);
@@ -521,10 +521,10 @@ int store_txn_commit(store_txn_t *t, bool sync)
         if (sync)
             store_commit_metrics(&t0, t->count);
     }
-    if (t->plain)
-        rocksdb_writebatch_clear(t->plain);
-    else
+    if (t->wb)
         rocksdb_writebatch_wi_clear(t->wb);
+    else
+        rocksdb_writebatch_clear(t->plain);
     t->count = 0;
     t->n_hooks = 0;
     t->n_pre = 0;
@@ -553,14 +553,14 @@ store_iter_t *store_txn_iter_new(store_txn_t *t, int cf)
 
     if (cf < 0 || cf >= t->s->n_cf)
         return NULL;
+    if (!t->wb)
+        return store_iter_new(t->s, cf);
     it = calloc(1, sizeof *it);
     if (!it)
         return NULL;
     base = rocksdb_create_iterator_cf(t->s->db, t->s->ropts, t->s->cf[cf]);
     /* takes ownership of base */
-    it->it = t->plain
-                 ? base
-                 : rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wb, base, t->s->cf[cf]);
+    it->it = rocksdb_writebatch_wi_create_iterator_with_base_cf(t->wb, base, t->s->cf[cf]);
     return it;
 }
 

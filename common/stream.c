@@ -691,7 +691,9 @@ static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
     p->is_server = is_server;
     p->cf_cursor = store_cf(store, STORE_CF_CURSOR);
     p->cf_acks = store_cf(store, STORE_CF_ACKS);
-    p->txn = o->unindexed_txn ? store_txn_new_unindexed(store) : store_txn_new(store);
+    /* cursors enter the txn only as it commits, so a consumer reading
+     * nothing else of it needs no index */
+    p->txn = o->unindexed ? store_txn_new_unindexed(store) : store_txn_new(store);
     if (p->cf_cursor < 0 || p->cf_acks < 0 || !p->txn ||
         svc_every(svc, p->o.heartbeat_ms / 2 > 0 ? p->o.heartbeat_ms / 2 : 1, peer_on_timer, p) ||
         svc_after_turn(svc, peer_after_turn, p)) {

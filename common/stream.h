@@ -21,6 +21,7 @@
 #ifndef JIJU_STREAM_H
 #define JIJU_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,8 +142,8 @@ typedef struct stream_opts {
     uint32_t max_sessions_per_key; /* binder with CURVE: per client key; default 64 */
     const char *server_key;        /* connectors, when the loop has CURVE (svc_zap): the
                                       Z85 public key of the endpoint's service */
-    int unindexed_txn;             /* consumer: apply_fn never reads through the txn what
-                                      it wrote there (store_txn_new_unindexed) */
+    bool unindexed;                /* consumer: apply_fn never reads the txn it is given,
+                                      so it is a store_txn_new_unindexed (cheaper per put) */
 } stream_opts;
 
 /* Bind a ROUTER at endpoint. Connecting consumers are served logs from

@@ -2,15 +2,25 @@
  * the index entries of one record. */
 #include "archive_index.h"
 
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "envelope.h"
 #include "err.h"
+#include "pb_arena.h"
 
+/* Decoding room for one envelope on the stack: a ~250-byte report decodes
+ * into well under this; a larger one spills to malloc (pb_arena.h). */
+#define ARCHIVE_DECODE_STACK 8192
+
+/* dst holds ARCHIVE_INDEX_VALUE_MAX + 1 bytes; a longer src is cut to fit
+ * (ingest never accepts such ids). */
 static void archive_copy(char *dst, const char *src)
 {
-    snprintf(dst, ARCHIVE_INDEX_VALUE_MAX + 1, "%s", src ? src : "");
+    size_t n = src ? strnlen(src, ARCHIVE_INDEX_VALUE_MAX) : 0;
+
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
 /* The Report inside a body that carries one, or NULL. */
@@ -25,10 +35,16 @@ static const Jiju__V1__Report *archive_body_report(const Jiju__V1__Envelope *env
 
 int archive_fields_from_envelope(const uint8_t *data, size_t len, archive_fields *out)
 {
-    Jiju__V1__Envelope *env = envelope_decode(data, len);
+    max_align_t room[ARCHIVE_DECODE_STACK / sizeof(max_align_t)];
+    pb_arena arena;
+    Jiju__V1__Envelope *env;
     const Jiju__V1__Report *rep;
 
-    memset(out, 0, sizeof *out);
+    pb_arena_init(&arena, room, sizeof room);
+    env = jiju__v1__envelope__unpack(&arena.alloc, len, data);
+    out->cluster[0] = out->period[0] = out->type[0] = out->report_id[0] = '\0';
+    out->time_ms = 0;
+    out->has_time = false;
     if (!env)
         return JIJU_ERR_CORRUPT;
     rep = archive_body_report(env);
@@ -47,7 +63,7 @@ int archive_fields_from_envelope(const uint8_t *data, size_t len, archive_fields
     }
     out->time_ms = env->time_ms;
     out->has_time = true;
-    envelope_free(&env);
+    pb_arena_free(&arena, &env->base);
     return JIJU_OK;
 }
 

@@ -84,7 +84,8 @@ int main(int argc, char **argv)
                        .timeout_ms = (int)cfg.shared.timeout_ms,
                        .credit = (uint32_t)cfg.credit,
                        .max_batch = (uint32_t)cfg.max_batch,
-                       .server_key = cfg.assessment_public_key};
+                       .server_key = cfg.assessment_public_key,
+                       .unindexed = true}; /* appends read nothing back */
     if (!(in = stream_serve(srv.svc, srv.store, cfg.stream_endpoint, &so, NULL, archive_apply,
                             &reports)) ||
         !(ev = stream_follow(srv.svc, srv.store, cfg.events_endpoint, cfg.events_stream, &so,

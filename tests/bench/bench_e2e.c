@@ -47,6 +47,12 @@
  *               always; redis-benchmark XADD of 256 bytes, one connection,
  *               pipeline `window`.
  *
+ * Soak mode (bench_e2e [build dir] soak [reports] [steps] [configs]): one
+ * stack, the reports in `steps` saturation phases; after each, VmRSS of
+ * every service and the bytes of its data_dir; then the series and the RSS
+ * slope per million reports. $BENCH_SOAK_MAX_S stops it after the step that
+ * passes that many seconds.
+ *
  * Reports: report g of a stack is for cluster g % clusters, one of 120
  * months, revision 1 + g / (clusters x 120) (bench_e2e_stack.h), so M is
  * not bounded by the number of periods.
@@ -844,9 +850,9 @@ static void soak_print(const e2e_opts *o, int c, const e2e_stack *st, const soak
     double x[SOAK_MAX_STEPS], y[SOAK_MAX_STEPS];
     long long disk_total = 0;
 
-    printf("\nsoak: %ld reports, %ld clusters, %d ingest, window %d, %d subscribers + 1 webhook; "
-           "a sample after each %ld (every consumer caught up)\n\n",
-           o->reports, conf_clusters[c], st->replicas, o->window, N_SUBS, o->reports / o->steps);
+    printf("\nsoak: %ld of %ld reports, %ld clusters, %d ingest, window %d, %d subscribers + 1 "
+           "webhook; a sample after each %ld (every consumer caught up)\n\n",
+           sm[n - 1].reports, o->reports, conf_clusters[c], st->replicas, o->window, N_SUBS, o->reports / o->steps);
     printf("| reports | time s | accepted/s | applied/s | archived/s | delivered/s | CPU µs/report "
            "(all) | RSS MB:");
     for (int s = 0; s < nsvc; s++)
@@ -891,7 +897,8 @@ static int run_soak(const e2e_opts *o, int c)
     static e2e_live l;
     static soak_sample sm[SOAK_MAX_STEPS];
     long step = o->reports / o->steps;
-    double t_first = 0;
+    const char *max_s = getenv("BENCH_SOAK_MAX_S"); /* stop after the step that passes it */
+    double t_first = 0, limit = max_s && atof(max_s) > 0 ? atof(max_s) : 0;
     int rc = -1, k = 0;
 
     if (live_up(&l, o, c) != 0)
@@ -925,6 +932,12 @@ static int run_soak(const e2e_opts *o, int c)
                    (double)sm[k].disk[s] / 1048576);
         printf(" webhook POSTs %ld\n", sm[k].hook_posts);
         fflush(stdout);
+        if (limit > 0 && sm[k].t_s > limit && k + 1 < o->steps) {
+            printf("BENCH_SOAK_MAX_S=%.0f passed: stopping after %ld of %ld reports\n", limit,
+                   sm[k].reports, o->reports);
+            k++;
+            break;
+        }
     }
     rc = 0;
 out:

@@ -166,6 +166,49 @@ static void test_txn_before_commit_puts_in_the_same_write(void **state)
     store_close(&s);
 }
 
+/* An unindexed txn: the same atomic write, its reads see only the store. */
+static void test_unindexed_txn_writes_atomically_reads_committed(void **state)
+{
+    char dir[64];
+    store_t *s = open_tmp(dir);
+    store_txn_t *t = store_txn_new_unindexed(s);
+    int a = store_cf(s, "a"), b = store_cf(s, "b");
+    store_iter_t *it;
+    void *v = NULL;
+    size_t len;
+
+    (void)state;
+    store_txn_put(t, a, "x", 1, "1", 1);
+    store_txn_put(t, b, "y", 1, "2", 1);
+    assert_int_equal(store_txn_count(t), 2);
+    /* its own writes are not read back, and not visible before commit */
+    assert_int_equal(store_txn_get(t, a, "x", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    assert_int_equal(store_get(s, b, "y", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    store_txn_on_commit(t, hook, NULL);
+    hook_calls = 0;
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK);
+    assert_int_equal(hook_calls, 1);
+    assert_int_equal(store_txn_count(t), 0);
+    assert_int_equal(store_txn_get(t, a, "x", 1, &v, &len), JIJU_OK);
+    assert_memory_equal(v, "1", 1);
+    free(v);
+    it = store_txn_iter_new(t, b);
+    store_iter_seek_first(it);
+    assert_true(store_iter_valid(it));
+    store_iter_destroy(&it);
+    /* reused: a delete and a put, one write; dropped uncommitted, nothing */
+    store_txn_del(t, a, "x", 1);
+    store_txn_put(t, a, "z", 1, "3", 1);
+    assert_int_equal(store_txn_commit(t, false), JIJU_OK);
+    assert_int_equal(store_get(s, a, "x", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    assert_int_equal(store_get(s, a, "z", 1, &v, &len), JIJU_OK);
+    free(v);
+    store_txn_put(t, a, "w", 1, "4", 1);
+    store_txn_destroy(&t);
+    assert_int_equal(store_get(s, a, "w", 1, &v, &len), JIJU_ERR_NOT_FOUND);
+    store_close(&s);
+}
+
 static void test_iteration_and_reopen(void **state)
 {
     char dir[64];
@@ -227,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_families_are_separate),
         cmocka_unit_test(test_txn_reads_own_writes_and_is_atomic),
         cmocka_unit_test(test_txn_before_commit_puts_in_the_same_write),
+        cmocka_unit_test(test_unindexed_txn_writes_atomically_reads_committed),
         cmocka_unit_test(test_iteration_and_reopen),
         cmocka_unit_test(test_be64_sorts_numerically),
         cmocka_unit_test(test_reserve_refuses_before_writing),
