@@ -221,7 +221,7 @@ static int start(notify_app *app)
     app->deliveries = stream_serve(app->srv.svc, app->srv.store, c->deliveries_endpoint, &so,
                                    deliveries_log, NULL, app);
     /* the fan-out only appends: no index over its ~22 puts per event */
-    so.unindexed_txn = 1;
+    so.unindexed = true;
     app->events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream,
                                 &so, route_apply, &app->route);
     app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->shared.instance,
