@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <rocksdb/c.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,10 @@ struct store_txn {
         void *arg;
     } pre[STORE_MAX_HOOKS]; /* store_txn_before_commit: few (one per writer) */
     int n_pre;
+    uint64_t gen; /* store_txn_gen: new at creation and after each commit */
 };
+
+static _Atomic uint64_t store_txn_gens; /* tests run stores in several threads */
 
 struct store_iter {
     rocksdb_iterator_t *it;
@@ -333,7 +337,13 @@ store_txn_t *store_txn_new(store_t *s)
     /* overwrite_keys=1: the index keeps the latest write per key, which is
      * what reading our own writes needs. */
     t->wb = rocksdb_writebatch_wi_create(0, 1);
+    t->gen = atomic_fetch_add(&store_txn_gens, 1) + 1;
     return t;
+}
+
+uint64_t store_txn_gen(const store_txn_t *t)
+{
+    return t->gen;
 }
 
 store_txn_t *store_txn_new_unindexed(store_t *s)
@@ -344,6 +354,7 @@ store_txn_t *store_txn_new_unindexed(store_t *s)
         return NULL;
     t->s = s;
     t->plain = rocksdb_writebatch_create();
+    t->gen = atomic_fetch_add(&store_txn_gens, 1) + 1;
     return t;
 }
 
@@ -528,6 +539,7 @@ int store_txn_commit(store_txn_t *t, bool sync)
     t->count = 0;
     t->n_hooks = 0;
     t->n_pre = 0;
+    t->gen = atomic_fetch_add(&store_txn_gens, 1) + 1;
     for (int i = 0; i < n_hooks; i++)
         t->hooks[i].fn(t->hooks[i].arg);
     return JIJU_OK;

@@ -95,6 +95,12 @@ int store_txn_on_commit(store_txn_t *txn, void (*fn)(void *arg), void *arg);
  * (fn, arg); kept until a commit succeeds; a failing fn fails the commit with
  * its code, the txn kept. */
 int store_txn_before_commit(store_txn_t *txn, int (*fn)(void *arg, store_txn_t *txn), void *arg);
+/* A number that identifies this txn's current content: unique among all
+ * txns of the process, new after each commit. A cache of what a txn holds
+ * (state kept in memory and put into the txn before its commit) is valid
+ * while the number is unchanged; a txn destroyed and another allocated at
+ * the same address never share one. */
+uint64_t store_txn_gen(const store_txn_t *txn);
 /* Write the batch atomically; sync=true fsyncs the WAL before returning.
  * The txn is empty afterwards and may be reused. JIJU_ERR_UNAVAILABLE: not
  * written, the disk is short of space (store_writable; the txn is kept).

@@ -49,6 +49,7 @@ void assess_destroy(assess_t **ap)
     if (!ap || !*ap)
         return;
     metrics_cancel(*ap);
+    assess_period_cache_free(*ap);
     free(*ap);
     *ap = NULL;
 }
@@ -147,6 +148,8 @@ int assess_flag_put(assess_t *a, store_txn_t *txn, int cf, const char *key)
 
 int assess_flag_del(assess_t *a, store_txn_t *txn, int cf, const char *key)
 {
+    if (cf == ACF_DIRTY)
+        assess_period_dirty_gone(a, txn, key);
     return store_txn_del(txn, a->cf[cf], key, strlen(key));
 }
 

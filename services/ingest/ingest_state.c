@@ -3,6 +3,7 @@
  * revision 2 and then sees revision 2 again refuses the second one. */
 #include "ingest_state.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct ingest_state {
     store_t *store;
     int cf_reports, cf_clusters, cf_periods, cf_revisions;
     int scoped_only; /* cf_reports holds no bare ids (report_ids_scoped) */
+    char instance[64]; /* this replica's id ("" unknown) */
 };
 
 typedef struct {
@@ -48,6 +50,11 @@ ingest_state_t *ingest_state_new(store_t *store)
     }
     st->scoped_only = report_ids_scoped(store, st->cf_reports);
     return st;
+}
+
+void ingest_state_set_instance(ingest_state_t *st, const char *instance)
+{
+    snprintf(st->instance, sizeof st->instance, "%s", instance ? instance : "");
 }
 
 void ingest_state_destroy(ingest_state_t **st)
@@ -337,6 +344,11 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, c
          * E_CONFLICT), take the applied content, so that a resubmission of
          * the rejected one is answered CONFLICT, not DUPLICATE. */
         ra = env->report_accepted;
+        /* Our own record, applied: what assessment applied is what this
+         * replica logged at that seq, indexed (id, digest, revision) in the
+         * same txn as the record. Nothing to learn: no read, no digest. */
+        if (st->instance[0] && ra->ingest_instance && strcmp(ra->ingest_instance, st->instance) == 0)
+            break;
         if (ra->report && ra->report->report_id && ra->report->report_id[0] &&
             ra->report->cluster_id) {
             ingest_known_report known;

@@ -394,13 +394,15 @@ out:
     return rc;
 }
 
-/* The source tree: this file's, as compiled in (deploy/config). */
+/* The source tree (deploy/config): $BENCH_SRC_DIR (to run another build's
+ * binaries with that build's configs), else this file's, as compiled in. */
 static inline void sr_src_dir(char *buf, size_t cap)
 {
     char here[512];
+    const char *env = getenv("BENCH_SRC_DIR");
 
     snprintf(here, sizeof here, "%s", __FILE__); /* <src>/tests/bench/bench_submit_reports.h */
-    snprintf(buf, cap, "%s", dirname(dirname(dirname(here))));
+    snprintf(buf, cap, "%s", env && *env ? env : dirname(dirname(dirname(here))));
 }
 
 static inline int sr_run(const char *bindir, int runs, double scale)
