@@ -3,6 +3,7 @@
  * revision 2 and then sees revision 2 again refuses the second one. */
 #include "ingest_state.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,11 @@
 #include "envelope.h"
 #include "err.h"
 #include "pb.h"
+#include "pb_arena.h"
 #include "period.h"
 #include "report_digest.h"
+
+#define INGEST_DECODE_STACK 4096 /* an event decoded on the stack (pb_arena.h) */
 
 const char *const ingest_cfs[] = {"ingest_reports", "ingest_clusters", "ingest_periods",
                                   "ingest_revisions"};
@@ -311,14 +315,17 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, c
                              size_t len, store_txn_t *txn)
 {
     ingest_state_t *st = arg;
-    Jiju__V1__Envelope *env = envelope_decode(data, len);
+    max_align_t room[INGEST_DECODE_STACK / sizeof(max_align_t)];
+    pb_arena arena;
+    Jiju__V1__Envelope *env;
     const Jiju__V1__ReportAccepted *ra;
     uint8_t digest[32];
     int rc = JIJU_OK;
 
     (void)producer_id;
     (void)seq;
-    if (!env)
+    pb_arena_init(&arena, room, sizeof room); /* no malloc per string of the event */
+    if (!(env = jiju__v1__envelope__unpack(&arena.alloc, len, data)))
         return JIJU_ERR_CORRUPT;
     switch (env->body_case) {
     case JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED:
@@ -365,6 +372,6 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, c
     default:
         break;
     }
-    envelope_free(&env);
+    pb_arena_free(&arena, &env->base);
     return rc == JIJU_OK ? 0 : rc;
 }
