@@ -144,10 +144,11 @@ def scrape(port):
 
 def scrape_ready(port):
     """True once /metrics answers; False while the port is not bound yet
-    (a service on a loaded machine may take a moment to listen)."""
+    (a service on a loaded machine may take a moment to listen, or to
+    answer its first scrape within the 5 s timeout)."""
     try:
         return scrape(port) is not None
-    except (urllib.error.URLError, ConnectionError):
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
 
 
