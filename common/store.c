@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <rocksdb/c.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 struct store {
     rocksdb_t *db;
     rocksdb_options_t *opts;
+    rocksdb_options_t *opts_unfiltered; /* families named to store_open_unfiltered */
     rocksdb_writeoptions_t *wsync;
     rocksdb_writeoptions_t *wnosync;
     rocksdb_readoptions_t *ropts;
@@ -49,7 +51,10 @@ struct store_txn {
         void *arg;
     } pre[STORE_MAX_HOOKS]; /* store_txn_before_commit: few (one per writer) */
     int n_pre;
+    uint64_t gen; /* store_txn_gen: new at creation and after each commit */
 };
+
+static _Atomic uint64_t store_txn_gens; /* tests run stores in several threads */
 
 struct store_iter {
     rocksdb_iterator_t *it;
@@ -121,8 +126,30 @@ static void store_filter_reads(rocksdb_options_t *o)
     rocksdb_options_set_memtable_whole_key_filtering(o, 1);
 }
 
+/* The options a writer opens families with, with or without read filters. */
+static rocksdb_options_t *store_writer_options(int filtered)
+{
+    rocksdb_options_t *o = rocksdb_options_create();
+
+    rocksdb_options_set_create_if_missing(o, 1);
+    rocksdb_options_set_create_missing_column_families(o, 1);
+    rocksdb_options_increase_parallelism(o, 2);
+    rocksdb_options_set_max_open_files(o, 256);
+    store_bound_files(o);
+    if (filtered)
+        store_filter_reads(o);
+    return o;
+}
+
 store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char *errbuf,
                     size_t errcap)
+{
+    return store_open_unfiltered(dir, cfs, n_cfs, NULL, 0, errbuf, errcap);
+}
+
+store_t *store_open_unfiltered(const char *dir, const char *const *cfs, size_t n_cfs,
+                               const char *const *unfiltered, size_t n_unfiltered, char *errbuf,
+                               size_t errcap)
 {
     const rocksdb_options_t *cf_opts[STORE_MAX_CFS];
     store_t *s = calloc(1, sizeof *s);
@@ -131,20 +158,19 @@ store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char 
     if (!s)
         return NULL;
     s->dir = strdup(dir);
-    s->opts = rocksdb_options_create();
-    rocksdb_options_set_create_if_missing(s->opts, 1);
-    rocksdb_options_set_create_missing_column_families(s->opts, 1);
-    rocksdb_options_increase_parallelism(s->opts, 2);
-    rocksdb_options_set_max_open_files(s->opts, 256);
-    store_bound_files(s->opts);
-    store_filter_reads(s->opts);
+    s->opts = store_writer_options(1);
+    s->opts_unfiltered = store_writer_options(0);
     if (store_collect_names(s, dir, cfs, n_cfs) != 0) {
         if (errbuf)
             snprintf(errbuf, errcap, "too many column families");
         goto out_free;
     }
-    for (int i = 0; i < s->n_cf; i++)
+    for (int i = 0; i < s->n_cf; i++) {
         cf_opts[i] = s->opts;
+        for (size_t j = 0; j < n_unfiltered; j++)
+            if (strcmp(s->cf_name[i], unfiltered[j]) == 0)
+                cf_opts[i] = s->opts_unfiltered;
+    }
     s->db = rocksdb_open_column_families(s->opts, dir, s->n_cf, (const char *const *)s->cf_name,
                                          cf_opts, s->cf, &err);
     if (err) {
@@ -275,6 +301,8 @@ void store_close(store_t **sp)
         rocksdb_readoptions_destroy(s->ropts);
     if (s->opts)
         rocksdb_options_destroy(s->opts);
+    if (s->opts_unfiltered)
+        rocksdb_options_destroy(s->opts_unfiltered);
     if (s->scratch)
         store_remove_scratch(s->scratch);
     free(s->scratch);
@@ -333,7 +361,13 @@ store_txn_t *store_txn_new(store_t *s)
     /* overwrite_keys=1: the index keeps the latest write per key, which is
      * what reading our own writes needs. */
     t->wb = rocksdb_writebatch_wi_create(0, 1);
+    t->gen = atomic_fetch_add(&store_txn_gens, 1) + 1;
     return t;
+}
+
+uint64_t store_txn_gen(const store_txn_t *t)
+{
+    return t->gen;
 }
 
 store_txn_t *store_txn_new_unindexed(store_t *s)
@@ -344,6 +378,7 @@ store_txn_t *store_txn_new_unindexed(store_t *s)
         return NULL;
     t->s = s;
     t->plain = rocksdb_writebatch_create();
+    t->gen = atomic_fetch_add(&store_txn_gens, 1) + 1;
     return t;
 }
 
@@ -528,6 +563,7 @@ int store_txn_commit(store_txn_t *t, bool sync)
     t->count = 0;
     t->n_hooks = 0;
     t->n_pre = 0;
+    t->gen = atomic_fetch_add(&store_txn_gens, 1) + 1;
     for (int i = 0; i < n_hooks; i++)
         t->hooks[i].fn(t->hooks[i].arg);
     return JIJU_OK;

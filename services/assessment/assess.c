@@ -4,6 +4,7 @@
  * the rules. */
 #include "assess.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "metrics.h"
+#include "pb_arena.h"
 #include "report_digest.h"
 
 const char *const assess_cfs[] = {
@@ -49,6 +51,7 @@ void assess_destroy(assess_t **ap)
     if (!ap || !*ap)
         return;
     metrics_cancel(*ap);
+    assess_period_cache_free(*ap);
     free(*ap);
     *ap = NULL;
 }
@@ -147,6 +150,8 @@ int assess_flag_put(assess_t *a, store_txn_t *txn, int cf, const char *key)
 
 int assess_flag_del(assess_t *a, store_txn_t *txn, int cf, const char *key)
 {
+    if (cf == ACF_DIRTY)
+        assess_period_dirty_gone(a, txn, key);
     return store_txn_del(txn, a->cf[cf], key, strlen(key));
 }
 
@@ -196,14 +201,21 @@ static int apply_command(assess_t *a, store_txn_t *txn, const Jiju__V1__Command 
     }
 }
 
+/* An input record is decoded into a buffer on the stack (pb_arena.h): no
+ * malloc and free per string of the report; a larger one spills to malloc. */
+#define ASSESS_DECODE_STACK 4096
+
 int assess_apply(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data, size_t len,
                  store_txn_t *txn)
 {
     assess_t *a = arg;
-    Jiju__V1__Envelope *env = envelope_decode(data, len);
+    max_align_t room[ASSESS_DECODE_STACK / sizeof(max_align_t)];
+    pb_arena arena;
+    Jiju__V1__Envelope *env;
     int rc;
 
-    if (!env)
+    pb_arena_init(&arena, room, sizeof room);
+    if (!(env = jiju__v1__envelope__unpack(&arena.alloc, len, data)))
         return JIJU_ERR_CORRUPT;
     if (env->body_case == JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED)
         rc = assess_report_apply(a, txn, env->report_accepted, producer_id, seq);
@@ -211,6 +223,6 @@ int assess_apply(void *arg, const char *producer_id, uint64_t seq, const uint8_t
         rc = apply_command(a, txn, env->command, env->time_ms);
     else
         rc = JIJU_ERR_INVALID;
-    envelope_free(&env);
+    pb_arena_free(&arena, &env->base);
     return rc;
 }

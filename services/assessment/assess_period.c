@@ -2,6 +2,7 @@
  * or by its first report, closed once by ClosePeriod (a second close emits
  * nothing). The period's record also keeps the running sums of its reports,
  * so target progress never rescans a period. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +47,93 @@ static int rec_decode(const uint8_t *in, size_t len, assess_period_state *st)
     return JIJU_OK;
 }
 
-int assess_period_get(assess_t *a, store_txn_t *txn, const char *text, assess_period_state *out)
+/* Every report reads its period's state and writes it back (the sums): in
+ * a batch of thousands of reports, thousands of reads and puts of a few
+ * keys, each indexed in the txn and each inserted into the memtable at
+ * commit. The cache keeps the state of the periods one txn touched, as
+ * that txn sees it, and puts each changed one into the txn once, just
+ * before the commit (store_txn_before_commit): the same atomic write, one
+ * put per period. It belongs to one txn at a time (store_txn_gen); other
+ * txns read and write through (they never interleave with the consumer's
+ * within one of its loop turns). */
+#define PERIOD_CACHE_N 64
+#define PERIOD_TEXT_MAX 16
+
+typedef struct assess_period_cache {
+    store_txn_t *txn;
+    uint64_t gen;
+    size_t n, n_dirty;
+    struct period_entry {
+        char text[PERIOD_TEXT_MAX];
+        assess_period_state st;
+        bool dirty;   /* changed: to be put before the commit */
+        bool flagged; /* its ACF_DIRTY flag is put in this txn */
+    } e[PERIOD_CACHE_N];
+} assess_period_cache;
+
+/* The cache, if it may serve txn (taking it over when it holds nothing
+ * another txn still has to write); NULL to read and write through. */
+static assess_period_cache *cache_for(assess_t *a, store_txn_t *txn)
+{
+    assess_period_cache *c = a->periods;
+
+    if (!c && !(c = a->periods = calloc(1, sizeof *c)))
+        return NULL;
+    if (c->txn == txn && c->gen == store_txn_gen(txn))
+        return c;
+    if (c->txn != txn && c->n_dirty > 0) /* another txn's, not written yet */
+        return NULL;
+    c->txn = txn; /* committed, discarded, or clean: start again for txn */
+    c->gen = store_txn_gen(txn);
+    c->n = c->n_dirty = 0;
+    return c;
+}
+
+static struct period_entry *cache_find(assess_period_cache *c, const char *text)
+{
+    for (size_t i = 0; c && i < c->n; i++)
+        if (strcmp(c->e[i].text, text) == 0)
+            return &c->e[i];
+    return NULL;
+}
+
+static struct period_entry *cache_add(assess_period_cache *c, const char *text,
+                                      const assess_period_state *st)
+{
+    struct period_entry *e;
+
+    if (!c || c->n == PERIOD_CACHE_N || strlen(text) >= PERIOD_TEXT_MAX)
+        return NULL;
+    e = &c->e[c->n++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->text, sizeof e->text, "%s", text);
+    e->st = *st;
+    return e;
+}
+
+/* store_txn_before_commit: the changed states into the txn, once each. */
+static int cache_flush(void *arg, store_txn_t *txn)
+{
+    assess_t *a = arg;
+    assess_period_cache *c = a->periods;
+    uint8_t rec[PERIOD_REC_LEN];
+    int rc = JIJU_OK;
+
+    if (!c || c->txn != txn || c->gen != store_txn_gen(txn))
+        return JIJU_OK;
+    for (size_t i = 0; i < c->n && rc == JIJU_OK; i++) {
+        if (!c->e[i].dirty)
+            continue;
+        rec_encode(&c->e[i].st, rec);
+        rc = store_txn_put(txn, a->cf[ACF_PERIODS], c->e[i].text, strlen(c->e[i].text), rec,
+                           sizeof rec);
+        c->e[i].dirty = false;
+    }
+    c->n_dirty = 0;
+    return rc;
+}
+
+static int period_read(assess_t *a, store_txn_t *txn, const char *text, assess_period_state *out)
 {
     void *v = NULL;
     size_t len = 0;
@@ -62,13 +149,69 @@ int assess_period_get(assess_t *a, store_txn_t *txn, const char *text, assess_pe
     return rc;
 }
 
+int assess_period_get(assess_t *a, store_txn_t *txn, const char *text, assess_period_state *out)
+{
+    assess_period_cache *c = cache_for(a, txn);
+    struct period_entry *e = cache_find(c, text);
+    int rc;
+
+    if (e) {
+        *out = e->st;
+        return JIJU_OK;
+    }
+    if ((rc = period_read(a, txn, text, out)) == JIJU_OK)
+        cache_add(c, text, out);
+    return rc;
+}
+
 int assess_period_put(assess_t *a, store_txn_t *txn, const char *text,
                       const assess_period_state *st)
 {
+    assess_period_cache *c = cache_for(a, txn);
+    struct period_entry *e = cache_find(c, text);
     uint8_t rec[PERIOD_REC_LEN];
 
-    rec_encode(st, rec);
+    if (!e)
+        e = cache_add(c, text, st);
+    if (e && store_txn_before_commit(txn, cache_flush, a) == JIJU_OK) {
+        e->st = *st;
+        if (!e->dirty)
+            c->n_dirty++;
+        e->dirty = true;
+        return JIJU_OK;
+    }
+    rec_encode(st, rec); /* not cached: write through */
     return store_txn_put(txn, a->cf[ACF_PERIODS], text, strlen(text), rec, sizeof rec);
+}
+
+int assess_period_mark_dirty(assess_t *a, store_txn_t *txn, const char *text)
+{
+    assess_period_cache *c = cache_for(a, txn);
+    struct period_entry *e = cache_find(c, text);
+    int rc;
+
+    if (e && e->flagged)
+        return JIJU_OK;
+    rc = assess_flag_put(a, txn, ACF_DIRTY, text);
+    if (rc == JIJU_OK && e)
+        e->flagged = true;
+    return rc;
+}
+
+void assess_period_dirty_gone(assess_t *a, store_txn_t *txn, const char *text)
+{
+    assess_period_cache *c = a->periods;
+    struct period_entry *e =
+        c && c->txn == txn && c->gen == store_txn_gen(txn) ? cache_find(c, text) : NULL;
+
+    if (e)
+        e->flagged = false;
+}
+
+void assess_period_cache_free(assess_t *a)
+{
+    free(a->periods);
+    a->periods = NULL;
 }
 
 int assess_period_open(assess_t *a, store_txn_t *txn, const char *text, const period *p,

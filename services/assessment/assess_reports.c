@@ -225,7 +225,7 @@ static int report_take(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *r,
     if ((rc = report_put(a, txn, r)) != JIJU_OK ||
         (rc = assess_period_put(a, txn, r->period, st)) != JIJU_OK)
         return rc;
-    return assess_flag_put(a, txn, ACF_DIRTY, r->period);
+    return assess_period_mark_dirty(a, txn, r->period);
 }
 
 static bool report_well_formed(const Jiju__V1__Report *r, period *p)

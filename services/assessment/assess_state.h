@@ -62,6 +62,7 @@ struct assess {
     const assess_config *cfg;
     int cf[ACF__COUNT];
     int ids_scoped; /* assess_report_ids holds no bare ids (report_ids_scoped) */
+    struct assess_period_cache *periods; /* assess_period.c */
     assess_close_tally tally;
 };
 
@@ -89,6 +90,13 @@ typedef struct assess_period_state {
 int assess_period_get(assess_t *a, store_txn_t *txn, const char *text, assess_period_state *out);
 int assess_period_put(assess_t *a, store_txn_t *txn, const char *text,
                       const assess_period_state *st);
+/* The period is marked for the next coalesced ranking (its ACF_DIRTY flag),
+ * put once per txn however many reports mark it. */
+int assess_period_mark_dirty(assess_t *a, store_txn_t *txn, const char *text);
+/* The dirty flag of text was deleted in txn (assess_flag_del). */
+void assess_period_dirty_gone(assess_t *a, store_txn_t *txn, const char *text);
+/* Frees the cache of period states (assess_destroy). */
+void assess_period_cache_free(assess_t *a);
 /* Open text if it is neither open nor closed: PeriodOpened, st updated and
  * stored. *st must hold the period's current state. */
 int assess_period_open(assess_t *a, store_txn_t *txn, const char *text, const period *p,

@@ -3,14 +3,19 @@
  * revision 2 and then sees revision 2 again refuses the second one. */
 #include "ingest_state.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envelope.h"
 #include "err.h"
 #include "pb.h"
+#include "pb_arena.h"
 #include "period.h"
 #include "report_digest.h"
+
+#define INGEST_DECODE_STACK 4096 /* an event decoded on the stack (pb_arena.h) */
 
 const char *const ingest_cfs[] = {"ingest_reports", "ingest_clusters", "ingest_periods",
                                   "ingest_revisions"};
@@ -20,6 +25,7 @@ struct ingest_state {
     store_t *store;
     int cf_reports, cf_clusters, cf_periods, cf_revisions;
     int scoped_only; /* cf_reports holds no bare ids (report_ids_scoped) */
+    char instance[64]; /* this replica's id ("" unknown) */
 };
 
 typedef struct {
@@ -48,6 +54,11 @@ ingest_state_t *ingest_state_new(store_t *store)
     }
     st->scoped_only = report_ids_scoped(store, st->cf_reports);
     return st;
+}
+
+void ingest_state_set_instance(ingest_state_t *st, const char *instance)
+{
+    snprintf(st->instance, sizeof st->instance, "%s", instance ? instance : "");
 }
 
 void ingest_state_destroy(ingest_state_t **st)
@@ -304,14 +315,17 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, c
                              size_t len, store_txn_t *txn)
 {
     ingest_state_t *st = arg;
-    Jiju__V1__Envelope *env = envelope_decode(data, len);
+    max_align_t room[INGEST_DECODE_STACK / sizeof(max_align_t)];
+    pb_arena arena;
+    Jiju__V1__Envelope *env;
     const Jiju__V1__ReportAccepted *ra;
     uint8_t digest[32];
     int rc = JIJU_OK;
 
     (void)producer_id;
     (void)seq;
-    if (!env)
+    pb_arena_init(&arena, room, sizeof room); /* no malloc per string of the event */
+    if (!(env = jiju__v1__envelope__unpack(&arena.alloc, len, data)))
         return JIJU_ERR_CORRUPT;
     switch (env->body_case) {
     case JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED:
@@ -337,6 +351,11 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, c
          * E_CONFLICT), take the applied content, so that a resubmission of
          * the rejected one is answered CONFLICT, not DUPLICATE. */
         ra = env->report_accepted;
+        /* Our own record, applied: what assessment applied is what this
+         * replica logged at that seq, indexed (id, digest, revision) in the
+         * same txn as the record. Nothing to learn: no read, no digest. */
+        if (st->instance[0] && ra->ingest_instance && strcmp(ra->ingest_instance, st->instance) == 0)
+            break;
         if (ra->report && ra->report->report_id && ra->report->report_id[0] &&
             ra->report->cluster_id) {
             ingest_known_report known;
@@ -353,6 +372,6 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, c
     default:
         break;
     }
-    envelope_free(&env);
+    pb_arena_free(&arena, &env->base);
     return rc == JIJU_OK ? 0 : rc;
 }

@@ -17,6 +17,9 @@ typedef struct ingest_state ingest_state_t;
 
 ingest_state_t *ingest_state_new(store_t *store);
 void ingest_state_destroy(ingest_state_t **st);
+/* This replica's instance id: assessment's ReportAccepted of a record this
+ * replica logged then costs nothing (ingest_state_apply_event). */
+void ingest_state_set_instance(ingest_state_t *st, const char *instance);
 
 /* The validation view, reading through txn (sees the batch being built). */
 ingest_view ingest_state_view(ingest_state_t *st, store_txn_t *txn);

@@ -70,7 +70,8 @@ int main(int argc, char **argv)
     to_b = so;
     to_b.server_key = cfg.archive_public_key;
     log = stream_log_open(srv.store, "reports");
-    state = ingest_state_new(srv.store);
+    if ((state = ingest_state_new(srv.store)))
+        ingest_state_set_instance(state, cfg.shared.instance);
     if (!log || !state || !(submit = ingest_submit_new(srv.svc, state, log, srv.store, &cfg)) ||
         !(to_assessment =
               stream_push(srv.svc, srv.store, cfg.assessment_endpoint, "reports", &to_a, log)) ||

@@ -220,6 +220,8 @@ static int start(notify_app *app)
         webhook_reported, app);
     app->deliveries = stream_serve(app->srv.svc, app->srv.store, c->deliveries_endpoint, &so,
                                    deliveries_log, NULL, app);
+    /* the fan-out only appends: no index over its ~22 puts per event */
+    so.unindexed = true;
     app->events = stream_follow(app->srv.svc, app->srv.store, c->events_endpoint, c->events_stream,
                                 &so, route_apply, &app->route);
     app->admin = notify_admin_new(app->srv.svc, c->admin_endpoint, &app->route, c->shared.instance,

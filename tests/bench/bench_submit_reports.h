@@ -5,10 +5,12 @@
  *
  * Ingest refuses a report for a cluster it does not know, and it learns
  * clusters only from assessment's events; so each round starts a fresh
- * jiju-assessment and a fresh jiju-ingest following it (the archive
- * endpoint points at a port nobody listens on: ingest keeps its records and
- * retries, as when the archive is down), registers the clusters through
- * ingest, and waits until ingest answers for the last one. Then:
+ * jiju-assessment and a fresh jiju-ingest following it, exactly as
+ * bench_e2e starts them (bench_e2e_stack.h: same configs and overrides; the
+ * archive and notification are not started, so ingest keeps its records
+ * for the archive and retries, as when the archive is down), registers the
+ * clusters through ingest, and waits until ingest answers for the last
+ * one. Then:
  *
  *   saturation  M reports with at most `window` in flight (256, as Redis):
  *               accepted/s from the first send to the last ACCEPTED; then
@@ -40,13 +42,15 @@
 #define SR_REPORTS 20000
 #define SR_REPLY_MS 30000
 
-enum { SR_SUBMIT, SR_A_STREAM, SR_A_QUERY, SR_B_STREAM, SR_REDIS, SR_N_PORTS };
+/* The stack: bench_e2e's (bench_e2e_stack.h), with only assessment and
+ * one ingest replica started; the archive's port stays unbound. */
+typedef e2e_stack sr_stack;
 
-typedef struct sr_stack {
-    char dir[256];
-    pid_t ingest, assess;
-    int port[SR_N_PORTS];
-} sr_stack;
+/* Ingest's stderr (e2e_exec: <dir>/<name>-<service>.log). */
+static inline void sr_ingest_log(const sr_stack *st, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%s-%d.log", st->dir, e2e_name(SVC_INGEST0), SVC_INGEST0);
+}
 
 typedef struct sr_round {
     double acc, cpu_ingest, cpu_assess, redis, lat[3];
@@ -94,61 +98,18 @@ static inline void sr_batches(const char *path, long from, double *mean, double 
     free(us);
 }
 
-/* In the child: stderr to <dir>/<name>.log, die with the benchmark, exec. */
-static inline void sr_exec(const char *bin, const char *cfg, const char *log, char ov[8][300],
-                           int n)
+static inline pid_t sr_spawn(const e2e_opts *o, const sr_stack *st, int svc)
 {
-    const char *argv[24];
-    int a = 0, fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = fork();
 
-    if (fd < 0 || dup2(fd, 2) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-        _exit(127);
-    argv[a++] = bin;
-    argv[a++] = "--config";
-    argv[a++] = cfg;
-    for (int i = 0; i < n; i++) {
-        argv[a++] = "--set";
-        argv[a++] = ov[i];
-    }
-    argv[a] = NULL;
-    execv(bin, (char *const *)argv);
-    _exit(127);
-}
-
-/* bindir: the build directory; src: the source tree (deploy/config). */
-static inline pid_t sr_spawn(const sr_stack *st, const char *bindir, const char *src,
-                             const char *name)
-{
-    char ov[8][300], bin[700], cfg[700], log[300];
-    int n = 0, is_ingest = strcmp(name, "ingest") == 0;
-    pid_t pid;
-
-    snprintf(bin, sizeof bin, "%s/services/%s/jiju-%s", bindir, name, name);
-    snprintf(cfg, sizeof cfg, "%s/deploy/config/%s.json", src, name);
-    snprintf(log, sizeof log, "%s/%s.log", st->dir, name);
-    snprintf(ov[n++], 300, "data_dir=%s/%s", st->dir, name);
-    snprintf(ov[n++], 300, "stream.heartbeat_ms=200");
-    snprintf(ov[n++], 300, "stream.timeout_ms=2000");
-    if (is_ingest) {
-        snprintf(ov[n++], 300, "instance=bench-ingest-1");
-        snprintf(ov[n++], 300, "submit.endpoint=tcp://127.0.0.1:%d", st->port[SR_SUBMIT]);
-        snprintf(ov[n++], 300, "assessment.endpoint=tcp://127.0.0.1:%d", st->port[SR_A_STREAM]);
-        snprintf(ov[n++], 300, "archive.endpoint=tcp://127.0.0.1:%d", st->port[SR_B_STREAM]);
-    } else {
-        snprintf(ov[n++], 300, "stream.endpoint=tcp://127.0.0.1:%d", st->port[SR_A_STREAM]);
-        snprintf(ov[n++], 300, "query.endpoint=tcp://127.0.0.1:%d", st->port[SR_A_QUERY]);
-    }
-    if ((pid = fork()) == 0)
-        sr_exec(bin, cfg, log, ov, n);
+    if (pid == 0)
+        e2e_exec(o, st, svc);
     return pid;
 }
 
 static inline void sr_stop(sr_stack *st, int keep)
 {
-    e2e_kill(&st->ingest);
-    e2e_kill(&st->assess);
-    if (st->dir[0] && !keep)
-        bench_rmrf(st->dir);
+    e2e_stack_stop(st, keep);
 }
 
 /* One reply within timeout_ms: 1 if ACCEPTED, 0 if another status, 2 if
@@ -246,7 +207,7 @@ static inline int sr_wait_known(rpc_t *r, sr_stack *st)
         free(req);
         if (!unknown)
             return 0;
-        if (waitpid(st->ingest, NULL, WNOHANG) != 0 || waitpid(st->assess, NULL, WNOHANG) != 0)
+        if (e2e_stack_alive(st) != 0)
             return -1;
         usleep(25000);
     }
@@ -262,7 +223,7 @@ static inline int sr_wait_applied(void *ctx, const sr_stack *st, const char *pre
     long seen = 0;
     double deadline = bench_now_ms() + 180000;
 
-    snprintf(e, sizeof e, "tcp://127.0.0.1:%d", st->port[SR_A_STREAM]);
+    snprintf(e, sizeof e, "tcp://127.0.0.1:%d", st->port[P_A_STREAM]);
     s = stream_sub_open(ctx, e, "events", "bench-submit", 1, 5000, 200, 2000);
     while (s && seen < want && bench_now_ms() < deadline) {
         uint64_t seq;
@@ -324,10 +285,10 @@ static inline int sr_measure(rpc_t *r, void *ctx, sr_stack *st, long m, int win,
         reqs_reports(&lat, nl, SR_CLUSTERS, m, "lat-") != 0 ||
         !(ts = calloc((size_t)nl, sizeof *ts)) || !(ta = calloc((size_t)nl, sizeof *ta)))
         goto out;
-    snprintf(log, sizeof log, "%s/ingest.log", st->dir);
+    sr_ingest_log(st, log, sizeof log);
     from = bench_file_size(log);
-    ci0 = e2e_cpu_ms(st->ingest);
-    ca0 = e2e_cpu_ms(st->assess);
+    ci0 = e2e_cpu_ms(st->pid[SVC_INGEST0]);
+    ca0 = e2e_cpu_ms(st->pid[SVC_ASSESS]);
     t0 = bench_now_ms();
     if (sr_drive(r, &sat, win, 0, NULL, NULL) != 0)
         goto out;
@@ -337,8 +298,8 @@ static inline int sr_measure(rpc_t *r, void *ctx, sr_stack *st, long m, int win,
         goto out;
     }
     out->acc = (double)m / ((t1 - t0) / 1e3);
-    out->cpu_ingest = (e2e_cpu_ms(st->ingest) - ci0) * 1e3 / (double)m;
-    out->cpu_assess = (e2e_cpu_ms(st->assess) - ca0) * 1e3 / (double)m;
+    out->cpu_ingest = (e2e_cpu_ms(st->pid[SVC_INGEST0]) - ci0) * 1e3 / (double)m;
+    out->cpu_assess = (e2e_cpu_ms(st->pid[SVC_ASSESS]) - ca0) * 1e3 / (double)m;
     sr_batches(log, from, &out->batch, out->commit);
     from = bench_file_size(log);
     if (sr_drive(r, &lat, win, out->acc * 0.1, ts, ta) != 0)
@@ -355,7 +316,7 @@ out:
 }
 
 /* One round: a fresh stack, registrations, the measurement, then Redis. */
-static inline int sr_round_run(const char *bindir, const char *src, long m, int win, sr_round *out)
+static inline int sr_round_run(const e2e_opts *o, long m, int win, sr_round *out)
 {
     sr_stack st = {0};
     e2e_reqs reg = {0};
@@ -364,13 +325,15 @@ static inline int sr_round_run(const char *bindir, const char *src, long m, int 
     rpc_t *r = NULL;
     int rc = -1;
 
+    st.replicas = 1;
     if (bench_mkdtemp(st.dir, sizeof st.dir, "reports") != 0 ||
-        bench_free_ports(st.port, SR_N_PORTS) != 0)
+        bench_free_ports(st.port, N_PORTS) != 0)
         goto out;
-    st.assess = sr_spawn(&st, bindir, src, "assessment");
-    st.ingest = sr_spawn(&st, bindir, src, "ingest");
-    snprintf(e, sizeof e, "tcp://127.0.0.1:%d", st.port[SR_SUBMIT]);
-    if (st.assess <= 0 || st.ingest <= 0 || !(r = rpc_new(ctx, (const char *[]){e}, 1, SR_REPLY_MS)))
+    st.pid[SVC_ASSESS] = sr_spawn(o, &st, SVC_ASSESS);
+    st.pid[SVC_INGEST0] = sr_spawn(o, &st, SVC_INGEST0);
+    snprintf(e, sizeof e, "tcp://127.0.0.1:%d", st.port[P_SUBMIT0]);
+    if (st.pid[SVC_ASSESS] <= 0 || st.pid[SVC_INGEST0] <= 0 ||
+        !(r = rpc_new(ctx, (const char *[]){e}, 1, SR_REPLY_MS)))
         goto out;
     if (reqs_clusters(&reg, SR_CLUSTERS) != 0 || sr_drive(r, &reg, 256, 0, NULL, NULL) != 0 ||
         sr_wait_known(r, &st) != 0) {
@@ -390,17 +353,19 @@ out:
     if (rc == 0 && getenv("BENCH_KEEP"))
         fprintf(stderr, "logs kept in %s\n", st.dir);
     if (rc == 0)
-        out->redis = bench_redis_xadd(st.port[SR_REDIS], win);
+        out->redis = bench_redis_xadd(st.port[P_REDIS], win);
     return rc;
 }
 
-/* The source tree: this file's, as compiled in (deploy/config). */
+/* The source tree (deploy/config): $BENCH_SRC_DIR (to run another build's
+ * binaries with that build's configs), else this file's, as compiled in. */
 static inline void sr_src_dir(char *buf, size_t cap)
 {
     char here[512];
+    const char *env = getenv("BENCH_SRC_DIR");
 
     snprintf(here, sizeof here, "%s", __FILE__); /* <src>/tests/bench/bench_submit_reports.h */
-    snprintf(buf, cap, "%s", dirname(dirname(dirname(here))));
+    snprintf(buf, cap, "%s", env && *env ? env : dirname(dirname(dirname(here))));
 }
 
 static inline int sr_run(const char *bindir, int runs, double scale)
@@ -409,15 +374,16 @@ static inline int sr_run(const char *bindir, int runs, double scale)
     double acc[32], ci[32], ca[32], rd[32], p50[32], p99[32], p999[32], bt[32], c50[32],
         c99[32], cmax[32];
     long m = (long)(SR_REPORTS * scale);
-    char src[512];
+    e2e_opts o = {0};
     int win = 256;
 
     if (m < 200)
         m = 200;
-    sr_src_dir(src, sizeof src);
+    sr_src_dir(o.src, sizeof o.src);
+    snprintf(o.bindir, sizeof o.bindir, "%s", bindir);
     for (int k = 0; k < runs && k < 32; k++) {
         memset(&rr[k], 0, sizeof rr[k]);
-        if (sr_round_run(bindir, src, m, win, &rr[k]) != 0)
+        if (sr_round_run(&o, m, win, &rr[k]) != 0)
             return -1;
         acc[k] = rr[k].acc;
         ci[k] = rr[k].cpu_ingest;

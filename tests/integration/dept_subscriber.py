@@ -139,6 +139,11 @@ class Subscriber:
                 self.resume(self.applied + 1)
                 return
         env = self.envelope_pb2.Envelope.FromString(rec.envelope)
+        # a department relies on Envelope.seq being its own sequence, the
+        # record's (notification stamps it when it serves the stored event)
+        if env.seq != rec.seq:
+            raise AssertionError("%s: Envelope.seq %d in record seq %d (%s)" % (
+                self.sub_id, env.seq, rec.seq, env.id))
         if env.id not in self.seen_set:  # same event sent twice under two seqs
             self.process(rec.seq, env)
             self.seen.append(env.id)

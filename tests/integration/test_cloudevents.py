@@ -17,8 +17,9 @@ accept, checked on a real stack (issue 11, "Not CloudEvents").
    every webhook POST (body and headers) goes to validate_events.js, which
    parses each with the SDK, verifies each signature with the Standard
    Webhooks verifier and checks the attribute naming rule.
-5. The same event reads the same in tail and in a webhook (all attributes
-   but jijuseq, the per-subscriber sequence), and its data parses with
+5. jijuseq is each subscriber's own sequence, 1, 2, 3, ... in tail and in
+   each webhook's POSTs; the same event reads the same in tail and in a
+   webhook (all attributes but jijuseq), and its data parses with
    google.protobuf.json_format into the message its type names.
 6. `jiju archive query --type AwardGranted` finds what the full name finds,
    and an unknown type is refused with exit 2.
@@ -221,6 +222,13 @@ def main():
                            env=dict(os.environ, NODE_PATH=os.path.join(npm_dir, "node_modules")))
         print(r.stdout[-6000:] + r.stderr[-2000:], flush=True)
         assert r.returncode == 0, "the CloudEvents SDK or the webhook verifier refused events"
+        # jijuseq is each subscriber's own sequence (notification stamps it
+        # behind the one stored copy of each event): 1..n for fgw in tail,
+        # 1..m in POST order for each webhook subscription
+        assert [json.loads(x)["jijuseq"] for x in lines] == [str(i) for i in range(1, n + 1)]
+        for p, sub in (("/whsec", "hook-whsec"), ("/raw", "hook-raw")):
+            got = [json.loads(b)["jijuseq"] for q, _, b in hooks if q == p]
+            assert got == [str(i) for i in range(1, seqs[sub] + 1)], (sub, got)
         same = compare_tail_and_hooks(lines, hooks)
         assert same >= seqs["hook-whsec"], f"only {same} webhook events matched a tail line"
         print(f"tail and webhook agree on {same} events", flush=True)

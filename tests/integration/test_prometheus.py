@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -141,6 +142,16 @@ def scrape(port):
         return r.read().decode()
 
 
+def scrape_ready(port):
+    """True once /metrics answers; False while the port is not bound yet
+    (a service on a loaded machine may take a moment to listen, or to
+    answer its first scrape within the 5 s timeout)."""
+    try:
+        return scrape(port) is not None
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 def submit_everything(stack):
     from jiju.v1 import submit_pb2
     clusters = [f"JL-PM-{i:03d}" for i in range(6)]
@@ -196,7 +207,7 @@ def main():
         stack.start_all()
         ports = stack.metrics_port
         for name, port in ports.items():
-            h.wait_until(lambda p=port: scrape(p) is not None, 20, what=f"{name} /metrics")
+            h.wait_until(lambda p=port: scrape_ready(p), 20, what=f"{name} /metrics")
         jiju = os.path.join(h.BIN, "cli", "jiju")
         subprocess.run([jiju, "subscription", "add", "hook", "--url",
                         f"http://127.0.0.1:{httpd.server_address[1]}/hook", "--secret",

@@ -111,6 +111,14 @@ static void test_accepted_here(void **state)
                      JIJU_OK);
     assert_int_equal(k.seq, 7);
     assert_string_equal(k.instance, "");
+    /* nor does it once the state knows it is ingest-1 (then it reads nothing) */
+    ingest_state_set_instance(fx->st, "ingest-1");
+    report_accepted(fx, &r, "ingest-1", 7, 0);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
+    assert_int_equal(k.seq, 7);
+    assert_string_equal(k.instance, "");
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 1);
     /* and it all survives a commit and a reopened store */
     assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
     store_txn_destroy(&fx->txn);
