@@ -219,7 +219,8 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
         return service_refuse(s, &ce);
     }
     service_wait_for_space(dir, min_free);
-    s->store = store_open(dir, all, n, err, sizeof err);
+    s->store = store_open_unfiltered(dir, all, n, s->store_unfiltered, s->store_n_unfiltered, err,
+                                     sizeof err);
     if (!s->store) { /* e.g. another process holds it: not the setting's fault */
         log_error("store_open_failed", "file=%s key=data_dir dir=%s reason=\"%s\"",
                   s->config_path ? s->config_path : "(defaults)", dir, err);

@@ -22,6 +22,7 @@
 struct store {
     rocksdb_t *db;
     rocksdb_options_t *opts;
+    rocksdb_options_t *opts_unfiltered; /* families named to store_open_unfiltered */
     rocksdb_writeoptions_t *wsync;
     rocksdb_writeoptions_t *wnosync;
     rocksdb_readoptions_t *ropts;
@@ -125,8 +126,30 @@ static void store_filter_reads(rocksdb_options_t *o)
     rocksdb_options_set_memtable_whole_key_filtering(o, 1);
 }
 
+/* The options a writer opens families with, with or without read filters. */
+static rocksdb_options_t *store_writer_options(int filtered)
+{
+    rocksdb_options_t *o = rocksdb_options_create();
+
+    rocksdb_options_set_create_if_missing(o, 1);
+    rocksdb_options_set_create_missing_column_families(o, 1);
+    rocksdb_options_increase_parallelism(o, 2);
+    rocksdb_options_set_max_open_files(o, 256);
+    store_bound_files(o);
+    if (filtered)
+        store_filter_reads(o);
+    return o;
+}
+
 store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char *errbuf,
                     size_t errcap)
+{
+    return store_open_unfiltered(dir, cfs, n_cfs, NULL, 0, errbuf, errcap);
+}
+
+store_t *store_open_unfiltered(const char *dir, const char *const *cfs, size_t n_cfs,
+                               const char *const *unfiltered, size_t n_unfiltered, char *errbuf,
+                               size_t errcap)
 {
     const rocksdb_options_t *cf_opts[STORE_MAX_CFS];
     store_t *s = calloc(1, sizeof *s);
@@ -135,20 +158,19 @@ store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char 
     if (!s)
         return NULL;
     s->dir = strdup(dir);
-    s->opts = rocksdb_options_create();
-    rocksdb_options_set_create_if_missing(s->opts, 1);
-    rocksdb_options_set_create_missing_column_families(s->opts, 1);
-    rocksdb_options_increase_parallelism(s->opts, 2);
-    rocksdb_options_set_max_open_files(s->opts, 256);
-    store_bound_files(s->opts);
-    store_filter_reads(s->opts);
+    s->opts = store_writer_options(1);
+    s->opts_unfiltered = store_writer_options(0);
     if (store_collect_names(s, dir, cfs, n_cfs) != 0) {
         if (errbuf)
             snprintf(errbuf, errcap, "too many column families");
         goto out_free;
     }
-    for (int i = 0; i < s->n_cf; i++)
+    for (int i = 0; i < s->n_cf; i++) {
         cf_opts[i] = s->opts;
+        for (size_t j = 0; j < n_unfiltered; j++)
+            if (strcmp(s->cf_name[i], unfiltered[j]) == 0)
+                cf_opts[i] = s->opts_unfiltered;
+    }
     s->db = rocksdb_open_column_families(s->opts, dir, s->n_cf, (const char *const *)s->cf_name,
                                          cf_opts, s->cf, &err);
     if (err) {
@@ -279,6 +301,8 @@ void store_close(store_t **sp)
         rocksdb_readoptions_destroy(s->ropts);
     if (s->opts)
         rocksdb_options_destroy(s->opts);
+    if (s->opts_unfiltered)
+        rocksdb_options_destroy(s->opts_unfiltered);
     if (s->scratch)
         store_remove_scratch(s->scratch);
     free(s->scratch);

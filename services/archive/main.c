@@ -69,6 +69,8 @@ int main(int argc, char **argv)
         rc = srv.exit_code;
         goto out;
     }
+    srv.store_unfiltered = archive_cf_names; /* scanned, or read by a seq that exists */
+    srv.store_n_unfiltered = archive_n_cfs;
     if (service_open_store(&srv, cfg.shared.data_dir, archive_cf_names, archive_n_cfs) != 0) {
         rc = srv.exit_code;
         goto out;
