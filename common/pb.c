@@ -33,7 +33,7 @@ int pb_txn_put(store_txn_t *txn, int cf, const void *key, size_t klen, const Pro
 
 /* Is sub-message field f of m present (a oneof member only when chosen)? */
 static const ProtobufCMessage *const *pb_field_msgs(const ProtobufCMessage *m,
-                                                   const ProtobufCFieldDescriptor *f, size_t *n)
+                                                    const ProtobufCFieldDescriptor *f, size_t *n)
 {
     const char *base = (const char *)m;
 

@@ -24,15 +24,15 @@ typedef struct service {
     const char *name;
     svc_t *svc;
     store_t *store;
-    int exit_code;                     /* what main returns when start fails */
-    int extra_seen[SERVICE_MAX_EXTRA]; /* flags from service_start's extra list */
-    const char *config_path;           /* --config, NULL for defaults only */
-    zap_t *zap;                        /* CURVE security, NULL in plain mode */
-    int64_t store_min_free_mb;         /* store.min_free_mb: set before service_open_store */
+    int exit_code;                       /* what main returns when start fails */
+    int extra_seen[SERVICE_MAX_EXTRA];   /* flags from service_start's extra list */
+    const char *config_path;             /* --config, NULL for defaults only */
+    zap_t *zap;                          /* CURVE security, NULL in plain mode */
+    int64_t store_min_free_mb;           /* store.min_free_mb: set before service_open_store */
     const char *const *store_unfiltered; /* families without read filters
                                             (store_open_unfiltered): set before it too */
     size_t store_n_unfiltered;
-    metrics_http_t *metrics;           /* GET /metrics, NULL when metrics.port is 0 */
+    metrics_http_t *metrics; /* GET /metrics, NULL when metrics.port is 0 */
 } service_t;
 
 /* A setting naming the public key of a service we connect to, e.g.

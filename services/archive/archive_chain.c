@@ -141,6 +141,6 @@ store_t *archive_store_open(const char *dir, char *errbuf, size_t errcap)
     for (size_t i = 0; i < archive_n_cfs && i < 16; i++)
         all[3 + i] = archive_cf_names[i];
     /* as the service opens it (main.c) */
-    return store_open_unfiltered(dir, all, archive_n_cfs + 3, archive_cf_names, archive_n_cfs, errbuf,
-                                 errcap);
+    return store_open_unfiltered(dir, all, archive_n_cfs + 3, archive_cf_names, archive_n_cfs,
+                                 errbuf, errcap);
 }

@@ -77,11 +77,11 @@ typedef struct assess_config {
     int n_targets;
 
     /* overdue (seed 五.三) */
-    int64_t deadline_days;       /* days after period end, default 15 */
-    int64_t ranking_coalesce_ms; /* RankingUpdated at most once per period per this */
+    int64_t deadline_days;            /* days after period end, default 15 */
+    int64_t ranking_coalesce_ms;      /* RankingUpdated at most once per period per this */
     int64_t ranking_coalesce_reports; /* ... times 1 + reports / this: cost per second bounded */
     int64_t ranking_page_entries;     /* entries per RankingUpdated/RankingPublished event */
-    int64_t min_reported_pct;    /* share of the 6 reported indicators to be ranked */
+    int64_t min_reported_pct;         /* share of the 6 reported indicators to be ranked */
 } assess_config;
 
 /* Load path (NULL: defaults) with --set overrides; refuse with err filled. */

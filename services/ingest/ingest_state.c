@@ -24,7 +24,7 @@ const size_t ingest_n_cfs = sizeof ingest_cfs / sizeof ingest_cfs[0];
 struct ingest_state {
     store_t *store;
     int cf_reports, cf_clusters, cf_periods, cf_revisions;
-    int scoped_only; /* cf_reports holds no bare ids (report_ids_scoped) */
+    int scoped_only;   /* cf_reports holds no bare ids (report_ids_scoped) */
     char instance[64]; /* this replica's id ("" unknown) */
 };
 
@@ -354,7 +354,8 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, c
         /* Our own record, applied: what assessment applied is what this
          * replica logged at that seq, indexed (id, digest, revision) in the
          * same txn as the record. Nothing to learn: no read, no digest. */
-        if (st->instance[0] && ra->ingest_instance && strcmp(ra->ingest_instance, st->instance) == 0)
+        if (st->instance[0] && ra->ingest_instance &&
+            strcmp(ra->ingest_instance, st->instance) == 0)
             break;
         if (ra->report && ra->report->report_id && ra->report->report_id[0] &&
             ra->report->cluster_id) {

@@ -377,7 +377,8 @@ static void on_drained(void *arg, replier_t *r)
     for (size_t i = 0; i < is->n_batch; i++)
         send_reply(is, &is->batch[i]);
     /* one line per group commit: what the batch did and what its fsync cost */
-    log_info("submit_batch", "n=%zu accepted=%llu duplicate=%llu rejected=%llu last_seq=%llu "
+    log_info("submit_batch",
+             "n=%zu accepted=%llu duplicate=%llu rejected=%llu last_seq=%llu "
              "commit_us=%lld",
              is->n_batch, (unsigned long long)(is->accepted - is->logged.accepted),
              (unsigned long long)(is->duplicates - is->logged.duplicates),

@@ -31,8 +31,8 @@ int notify_route_append(notify_sub *sub, store_txn_t *txn, Jiju__V1__Envelope *e
 /* env to the n subscribers in to: once into the shared log, with seq 0
  * (absent: each subscriber's own seq is stamped when served), and a
  * reference into each subscriber's log, all in txn (notify_shared.h). */
-static int route_shared(notify_route *r, store_txn_t *txn, Jiju__V1__Envelope *env,
-                        notify_sub **to, size_t n)
+static int route_shared(notify_route *r, store_txn_t *txn, Jiju__V1__Envelope *env, notify_sub **to,
+                        size_t n)
 {
     notify_shared_t *sh = notify_subs_shared(r->subs);
     uint8_t ref[NOTIFY_REF_LEN], *buf;

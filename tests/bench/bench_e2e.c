@@ -105,7 +105,7 @@ static void tally_add(e2e_tally *c)
 typedef struct e2e_track {
     long n;
     double *t_send, *t_acc, *t_deliv;
-    atomic_int *n_deliv;  /* subscribers that have it */
+    atomic_int *n_deliv;   /* subscribers that have it */
     e2e_tally deliv, hook; /* delivered to all N_SUBS; webhook POSTs */
     char prefix[32];
 } e2e_track;
@@ -583,7 +583,6 @@ static long tally_sum(e2e_tally *const *c, int k)
     return n;
 }
 
-
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -622,7 +621,6 @@ static void cpu_now(const e2e_stack *st, double c[4])
     c[2] = e2e_cpu_ms(st->pid[SVC_ARCHIVE]);
     c[3] = e2e_cpu_ms(st->pid[SVC_NOTIFY]);
 }
-
 
 /* One saturation phase: m reports, the g0-th.. of the stack, ids prefix + i. */
 typedef struct e2e_phase {
@@ -743,7 +741,6 @@ out:
     return rc;
 }
 
-
 static int setup_stack(e2e_stack *st, void *ctx, long clusters)
 {
     e2e_reqs reg = {0};
@@ -821,12 +818,12 @@ out:
 #define SOAK_MAX_STEPS 100
 
 typedef struct soak_sample {
-    long reports;           /* sent so far */
-    double t_s;             /* since the first send */
-    e2e_run run;            /* this step's rates and CPU */
-    long rss_kb[N_SVC];     /* after the step, all consumers caught up */
-    long long disk[N_SVC];  /* bytes of each data_dir */
-    long hook_posts;        /* webhook POSTs so far */
+    long reports;          /* sent so far */
+    double t_s;            /* since the first send */
+    e2e_run run;           /* this step's rates and CPU */
+    long rss_kb[N_SVC];    /* after the step, all consumers caught up */
+    long long disk[N_SVC]; /* bytes of each data_dir */
+    long hook_posts;       /* webhook POSTs so far */
 } soak_sample;
 
 /* Least-squares slope of y over x (MB per million reports when y is kB and
@@ -852,7 +849,8 @@ static void soak_print(const e2e_opts *o, int c, const e2e_stack *st, const soak
 
     printf("\nsoak: %ld of %ld reports, %ld clusters, %d ingest, window %d, %d subscribers + 1 "
            "webhook; a sample after each %ld (every consumer caught up)\n\n",
-           sm[n - 1].reports, o->reports, conf_clusters[c], st->replicas, o->window, N_SUBS, o->reports / o->steps);
+           sm[n - 1].reports, o->reports, conf_clusters[c], st->replicas, o->window, N_SUBS,
+           o->reports / o->steps);
     printf("| reports | time s | accepted/s | applied/s | archived/s | delivered/s | CPU µs/report "
            "(all) | RSS MB:");
     for (int s = 0; s < nsvc; s++)
@@ -864,8 +862,9 @@ static void soak_print(const e2e_opts *o, int c, const e2e_stack *st, const soak
     for (int k = 0; k < n; k++) {
         const e2e_run *r = &sm[k].run;
 
-        printf("| %ld | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |", sm[k].reports, sm[k].t_s, r->acc,
-               r->app, r->arch, r->deliv, r->cpu_us[0] + r->cpu_us[1] + r->cpu_us[2] + r->cpu_us[3]);
+        printf("| %ld | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |", sm[k].reports, sm[k].t_s,
+               r->acc, r->app, r->arch, r->deliv,
+               r->cpu_us[0] + r->cpu_us[1] + r->cpu_us[2] + r->cpu_us[3]);
         for (int s = 0; s < nsvc; s++)
             printf(" %.1f", (double)sm[k].rss_kb[s] / 1024);
         printf(" |");
@@ -973,8 +972,8 @@ static const char *part(const e2e_results *res, int c, int n, int w)
         const e2e_run *r = &res->run[c][k];
         long want = r->n_want;
 
-        if ((w == 0 && r->n_app < want) || (w == 1 && !r->arch) ||
-            (w == 2 && r->n_deliv < want) || (w == 3 && r->n_hook < want))
+        if ((w == 0 && r->n_app < want) || (w == 1 && !r->arch) || (w == 2 && r->n_deliv < want) ||
+            (w == 3 && r->n_hook < want))
             return "*";
     }
     return "";
@@ -1010,10 +1009,10 @@ static void print_results(const e2e_opts *o, const e2e_results *res, size_t req_
         printf("| %ld | %d | %.0f | %.0f%s | %.0f%s | %.0f%s | %.0f%s | %.3f | %.2f | %.0f, %.0f, "
                "%.0f, %.0f = %.0f | %.2f / %.2f / %.2f | %.1f / %.1f / %.1f |\n",
                conf_clusters[c], conf_replicas[c], acc, app, part(res, c, n, 0), arch,
-               part(res, c, n, 1), del, part(res, c, n, 2), MED(hook), part(res, c, n, 3), e2e / raw,
-               acc / redis, cpu[0], cpu[1], cpu[2], cpu[3], cpu[0] + cpu[1] + cpu[2] + cpu[3],
-               MED(lat_acc[0]), MED(lat_acc[1]), MED(lat_acc[2]), MED(lat_deliv[0]),
-               MED(lat_deliv[1]), MED(lat_deliv[2]));
+               part(res, c, n, 1), del, part(res, c, n, 2), MED(hook), part(res, c, n, 3),
+               e2e / raw, acc / redis, cpu[0], cpu[1], cpu[2], cpu[3],
+               cpu[0] + cpu[1] + cpu[2] + cpu[3], MED(lat_acc[0]), MED(lat_acc[1]), MED(lat_acc[2]),
+               MED(lat_deliv[0]), MED(lat_deliv[1]), MED(lat_deliv[2]));
     }
     printf("\ne2e = min(archived/s, delivered/s): every report accepted, applied, archived and "
            "delivered to all %d subscribers. webhook/s = the POSTs that arrived (all M, or "
@@ -1048,9 +1047,8 @@ static int one_round(const e2e_opts *o, e2e_results *res, int k)
         printf(" [%ld/%d] acc=%.0f app=%.0f arch=%.0f del=%.0f hook=%.0f (%ld of %ld) "
                "cpu=%.0f+%.0f+%.0f+%.0f p99acc=%.2f p99del=%.1f;",
                conf_clusters[c], conf_replicas[c], r->acc, r->app, r->arch, r->deliv, r->hook,
-               r->n_hook, r->n_want,
-               r->cpu_us[0], r->cpu_us[1], r->cpu_us[2], r->cpu_us[3], r->lat_acc[1],
-               r->lat_deliv[1]);
+               r->n_hook, r->n_want, r->cpu_us[0], r->cpu_us[1], r->cpu_us[2], r->cpu_us[3],
+               r->lat_acc[1], r->lat_deliv[1]);
         fflush(stdout);
     }
     if (bench_free_ports(ports, 3) != 0)

@@ -404,8 +404,8 @@ static inline int reqs_reports(e2e_reqs *rs, long m, long clusters, long g0, con
         cluster_id(cid, sizeof cid, g % clusters);
         snprintf(per, sizeof per, "%04ld-%02ld", 2015 + k / 12, k % 12 + 1);
         snprintf(rs->id[i], sizeof rs->id[i], "%s%ld", prefix, i);
-        rs->buf[i] = req_report(rs->id[i], cid, per, rev, g, 2100000000 + (g % 71) * 1000000,
-                                &rs->len[i]);
+        rs->buf[i] =
+            req_report(rs->id[i], cid, per, rev, g, 2100000000 + (g % 71) * 1000000, &rs->len[i]);
         if (!rs->buf[i])
             return -1;
     }

@@ -250,8 +250,7 @@ static inline int sr_cmp(const void *a, const void *b)
 }
 
 /* p50, p99, p999 of t_acc[i] - t_send[i]. */
-static inline void sr_percentiles(const double *t_send, const double *t_acc, long n,
-                                  double out[3])
+static inline void sr_percentiles(const double *t_send, const double *t_acc, long n, double out[3])
 {
     double *v = malloc((size_t)n * sizeof *v);
     long m = 0;
@@ -371,8 +370,8 @@ static inline void sr_src_dir(char *buf, size_t cap)
 static inline int sr_run(const char *bindir, int runs, double scale)
 {
     sr_round rr[32];
-    double acc[32], ci[32], ca[32], rd[32], p50[32], p99[32], p999[32], bt[32], c50[32],
-        c99[32], cmax[32];
+    double acc[32], ci[32], ca[32], rd[32], p50[32], p99[32], p999[32], bt[32], c50[32], c99[32],
+        cmax[32];
     long m = (long)(SR_REPORTS * scale);
     e2e_opts o = {0};
     int win = 256;
@@ -399,8 +398,8 @@ static inline int sr_run(const char *bindir, int runs, double scale)
         printf("reports round %d: accepted=%.0f redis=%.0f cpu_us ingest=%.1f assessment=%.1f "
                "batch=%.1f acc_ms p50=%.2f p99=%.2f p999=%.2f commit_ms p50=%.2f p99=%.2f "
                "max=%.2f\n",
-               k + 1, acc[k], rd[k], ci[k], ca[k], bt[k], p50[k], p99[k], p999[k], c50[k],
-               c99[k], cmax[k]);
+               k + 1, acc[k], rd[k], ci[k], ca[k], bt[k], p50[k], p99[k], p999[k], c50[k], c99[k],
+               cmax[k]);
         fflush(stdout);
     }
     printf("\nreal reports (%ld per round, %d clusters), window %d, medians of %d rounds\n\n", m,

@@ -481,8 +481,8 @@ static void test_ranking_pages_and_interval(void **state)
     assert_int_equal(fx_tick(fx, t0 + 2 * iv), JIJU_OK);
     fx_events(fx);
     assert_int_equal(fx_count(fx, BODY(RANKING_UPDATED)), 3);
-    assert_string_equal(fx_find(fx, BODY(RANKING_UPDATED), 0)->ranking_updated->entries[0]->cluster_id,
-                        "P1");
+    assert_string_equal(
+        fx_find(fx, BODY(RANKING_UPDATED), 0)->ranking_updated->entries[0]->cluster_id, "P1");
     /* the close: the final ranking in the same pages */
     assert_int_equal(fx_period_cmd(fx, "2023", 1), 0);
     fx_events(fx);

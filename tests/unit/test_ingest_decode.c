@@ -99,7 +99,7 @@ static void test_decode_refuses_what_does_not_repack(void **state)
     static const uint8_t bytes[] = {0x0a, 0x01, 'r', 0x12, 0x03, 0x80, 0x00, 0x03};
 
     raw = jiju__v1__submit_request__unpack(NULL, sizeof bytes, bytes);
-    assert_non_null(raw); /* protobuf-c takes it... */
+    assert_non_null(raw);                           /* protobuf-c takes it... */
     assert_true(pb_has_unknown_fields(&raw->base)); /* found inside the report */
     assert_int_equal(raw->report->base.n_unknown_fields, 1);
     assert_int_equal(raw->base.n_unknown_fields, 0);

@@ -255,9 +255,9 @@ static void test_bare_ids_of_old_stores(void **state)
 
     valid_report(&r);
     assert_int_equal(report_ids_scoped(fx->store, cf), 1);
-    assert_int_equal(store_get(fx->store, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN, &val,
-                               &len),
-                     JIJU_OK);
+    assert_int_equal(
+        store_get(fx->store, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN, &val, &len),
+        JIJU_OK);
     free(val);
     /* the old store: the marker gone, a bare id in its place */
     assert_int_equal(store_txn_del(fx->txn, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN),
@@ -271,9 +271,8 @@ static void test_bare_ids_of_old_stores(void **state)
                      JIJU_OK);
     assert_int_equal(k.seq, 9);
     /* a marked store does not look for the bare id */
-    assert_int_equal(store_txn_put(fx->txn, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN, "",
-                                   0),
-                     JIJU_OK);
+    assert_int_equal(
+        store_txn_put(fx->txn, cf, REPORT_IDS_SCOPED_KEY, REPORT_IDS_SCOPED_KLEN, "", 0), JIJU_OK);
     assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
     reopen(fx);
     assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
