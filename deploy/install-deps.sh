@@ -14,6 +14,8 @@ PKGS="$PKGS libmicrohttpd-dev chromium fonts-wqy-zenhei wrk openssl curl"
 # Debian's kubectl where the machine has none of its own).
 PKGS="$PKGS prometheus python3-kubernetes python3-yaml"
 command -v kubectl >/dev/null 2>&1 || PKGS="$PKGS kubernetes-client"
+# ctest's `format` test (deploy/check-format.sh): Debian 12's clang-format 14.
+PKGS="$PKGS clang-format"
 missing=""
 # The portal's browser tests need node and npm (playwright-core, ECharts);
 # a machine that has them from elsewhere keeps its own.
