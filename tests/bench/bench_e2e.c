@@ -401,31 +401,6 @@ static int drive(const e2e_stack *st, const e2e_reqs *rs, e2e_track *t, int win,
     return acc == rs->n ? 0 : -1;
 }
 
-/* 1 while the reply to a probe (tax above revenue: refused whatever
- * happens) still says E_UNKNOWN_CLUSTER, 0 once this replica knows cid. */
-static int probe_unknown(rpc_t *r, long k, const char *cid)
-{
-    char rid[48];
-    uint8_t *req, *buf = NULL;
-    size_t len, rlen = 0;
-    Jiju__V1__SubmitReply *rep = NULL;
-    int unknown = 1;
-
-    snprintf(rid, sizeof rid, "probe-%ld", k);
-    req = req_report(rid, cid, "2015-01", 1, 0, 900000000000, &len);
-    if (req && rpc_call(r, req, len, &buf, &rlen) == JIJU_OK &&
-        (rep = jiju__v1__submit_reply__unpack(NULL, rlen, buf))) {
-        unknown = 0;
-        for (size_t i = 0; i < rep->n_problems; i++)
-            unknown |= strcmp(rep->problems[i]->code, "E_UNKNOWN_CLUSTER") == 0;
-    }
-    if (rep)
-        jiju__v1__submit_reply__free_unpacked(rep, NULL);
-    free(buf);
-    free(req);
-    return unknown;
-}
-
 /* Until every replica knows the last cluster (hence all of them). */
 static int wait_known(e2e_stack *st, void *ctx, long clusters)
 {
@@ -439,7 +414,7 @@ static int wait_known(e2e_stack *st, void *ctx, long clusters)
 
         ep(e, sizeof e, st->port[P_SUBMIT0 + k]);
         r = rpc_new(ctx, (const char *[]){e}, 1, REPLY_MS);
-        while (r && probe_unknown(r, n, cid) && ++n < 1200 && e2e_stack_alive(st) == 0)
+        while (r && e2e_probe_unknown(r, n, cid) && ++n < 1200 && e2e_stack_alive(st) == 0)
             usleep(25000);
         rc = r && n < 1200 ? 0 : -1;
         rpc_destroy(&r);

@@ -13,6 +13,8 @@
 
 #include "bench_common.h"
 #include "bench_wire.h"
+#include "err.h"
+#include "rpc.h"
 
 #define MAX_ING 3
 #define N_SUBS 20
@@ -344,6 +346,31 @@ static inline uint8_t *req_report(const char *rid, const char *cid, const char *
     req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_REPORT;
     req.report = &r;
     return bench_pack_submit(&req, len);
+}
+
+/* 1 while the reply to a probe (tax above revenue: refused whatever
+ * happens) still says E_UNKNOWN_CLUSTER, 0 once this replica knows cid. */
+static inline int e2e_probe_unknown(rpc_t *r, long k, const char *cid)
+{
+    char rid[48];
+    uint8_t *req, *buf = NULL;
+    size_t len, rlen = 0;
+    Jiju__V1__SubmitReply *rep = NULL;
+    int unknown = 1;
+
+    snprintf(rid, sizeof rid, "probe-%ld", k);
+    req = req_report(rid, cid, "2015-01", 1, 0, 900000000000, &len);
+    if (req && rpc_call(r, req, len, &buf, &rlen) == JIJU_OK &&
+        (rep = jiju__v1__submit_reply__unpack(NULL, rlen, buf))) {
+        unknown = 0;
+        for (size_t i = 0; i < rep->n_problems; i++)
+            unknown |= strcmp(rep->problems[i]->code, "E_UNKNOWN_CLUSTER") == 0;
+    }
+    if (rep)
+        jiju__v1__submit_reply__free_unpacked(rep, NULL);
+    free(buf);
+    free(req);
+    return unknown;
 }
 
 static inline void reqs_free(e2e_reqs *rs)

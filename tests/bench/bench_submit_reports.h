@@ -182,30 +182,12 @@ static inline int sr_drive(rpc_t *r, const e2e_reqs *rs, int win, double rate, d
 /* Until ingest knows the last cluster (hence all: one registry stream). */
 static inline int sr_wait_known(rpc_t *r, sr_stack *st)
 {
-    char cid[32], rid[48];
+    char cid[32];
     long n = 0;
 
     cluster_id(cid, sizeof cid, SR_CLUSTERS - 1);
     for (; n < 1200; n++) {
-        uint8_t *req, *buf = NULL;
-        size_t len, rlen = 0;
-        Jiju__V1__SubmitReply *rep = NULL;
-        int unknown = 1;
-
-        snprintf(rid, sizeof rid, "probe-%ld", n);
-        /* tax above revenue: refused whatever happens, nothing stored */
-        req = req_report(rid, cid, "2015-01", 1, 0, 900000000000, &len);
-        if (req && rpc_call(r, req, len, &buf, &rlen) == JIJU_OK &&
-            (rep = jiju__v1__submit_reply__unpack(NULL, rlen, buf))) {
-            unknown = 0;
-            for (size_t i = 0; i < rep->n_problems; i++)
-                unknown |= strcmp(rep->problems[i]->code, "E_UNKNOWN_CLUSTER") == 0;
-        }
-        if (rep)
-            jiju__v1__submit_reply__free_unpacked(rep, NULL);
-        free(buf);
-        free(req);
-        if (!unknown)
+        if (!e2e_probe_unknown(r, n, cid))
             return 0;
         if (e2e_stack_alive(st) != 0)
             return -1;
