@@ -16,6 +16,7 @@
 #include "money.h"
 #include "pb.h"
 #include "pbjson.h"
+#include "query_pages.h"
 #include "rpc.h"
 
 #define ADMIN_TIMEOUT_MS 5000
@@ -354,25 +355,38 @@ out:
 
 /* ---- queries to assessment ---- */
 
-/* Ask the query endpoints; NULL (reported on stderr) if no answer or !ok.
- * Caller frees with jiju__v1__query_reply__free_unpacked. */
+/* One page: pack, call with failover, unpack. */
+static int query_call(void *arg, const Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply **out)
+{
+    uint8_t *buf = NULL, *reply = NULL;
+    size_t len = 0, rlen = 0;
+    int rc = pb_pack(&req->base, &buf, &len);
+
+    if (rc == JIJU_OK)
+        rc = rpc_call(arg, buf, len, &reply, &rlen);
+    if (rc == JIJU_OK && !(*out = jiju__v1__query_reply__unpack(NULL, rlen, reply)))
+        rc = JIJU_ERR_CORRUPT;
+    free(reply);
+    free(buf);
+    return rc;
+}
+
+/* Ask the query endpoints, every page of a paged answer (query_pages.h);
+ * NULL (reported on stderr) if no answer or !ok. Caller frees with
+ * jiju__v1__query_reply__free_unpacked. */
 Jiju__V1__QueryReply *cli_query(const cli_endpoints *eps, Jiju__V1__QueryRequest *req,
                                 int timeout_ms, int quiet)
 {
     void *z = zmq_ctx_new();
     int per_try = timeout_ms / (int)(2 * eps->n) > 0 ? timeout_ms / (int)(2 * eps->n) : 1;
     rpc_t *r = z ? rpc_new(z, (const char *const *)eps->list, eps->n, per_try) : NULL;
-    size_t len = 0, rlen = 0;
-    uint8_t *buf = NULL, *reply = NULL;
     Jiju__V1__QueryReply *rep = NULL;
     int rc = JIJU_ERR_NOMEM;
 
     if (r && cli_curve_rpc(r, CLI_KEY_ASSESSMENT) != 0)
         rc = JIJU_ERR_CONFIG;
-    else if (r && pb_pack(&req->base, &buf, &len) == JIJU_OK)
-        rc = rpc_call(r, buf, len, &reply, &rlen);
-    if (rc == JIJU_OK && !(rep = jiju__v1__query_reply__unpack(NULL, rlen, reply)))
-        rc = JIJU_ERR_CORRUPT;
+    else if (r)
+        rc = query_all(query_call, r, req, &rep);
     if (!quiet && rc != JIJU_OK)
         fprintf(stderr, "jiju: no answer from %s: %s\n", eps->list[0], jiju_err_str(rc));
     if (rep && !rep->ok) {
@@ -381,8 +395,6 @@ Jiju__V1__QueryReply *cli_query(const cli_endpoints *eps, Jiju__V1__QueryRequest
         jiju__v1__query_reply__free_unpacked(rep, NULL);
         rep = NULL;
     }
-    free(reply);
-    free(buf);
     rpc_destroy(&r);
     if (z)
         zmq_ctx_term(z);

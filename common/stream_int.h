@@ -186,5 +186,31 @@ STREAM_HIDDEN stream_session *stream_session_admit(stream_peer_t *p, const uint8
                                                    size_t rid_len, const Jiju__V1__StreamFrame *f,
                                                    const char *user);
 STREAM_HIDDEN void stream_sessions_recheck(stream_peer_t *p);
+/* End session s for err: ours (send: tell the peer with ERROR code) or the
+ * peer's refusal. */
+STREAM_HIDDEN void stream_session_refuse(stream_peer_t *p, stream_session *s, int err,
+                                         const char *code, const char *why, int send);
+
+/* stream_producer.c: the producer half of a session */
+STREAM_HIDDEN void stream_producer_pump(stream_peer_t *p, stream_session *s);
+STREAM_HIDDEN void stream_producer_on_resume(stream_peer_t *p, stream_session *s,
+                                             const Jiju__V1__Resume *r);
+/* is_ack: an ACK (refused beyond the last record sent) or a heartbeat's
+ * position (ignored beyond it) */
+STREAM_HIDDEN void stream_producer_on_ack(stream_peer_t *p, stream_session *s, uint64_t seq,
+                                          int is_ack);
+STREAM_HIDDEN void stream_producer_save_acks(stream_peer_t *p);
+
+/* stream_consumer.c: the consumer half of a session */
+STREAM_HIDDEN void stream_consumer_on_record(stream_peer_t *p, stream_session *s,
+                                             const Jiju__V1__Record *r);
+/* Commit the open txn's records with their cursors (nothing if empty). */
+STREAM_HIDDEN void stream_consumer_commit(stream_peer_t *p);
+/* 1 if the store has room to apply records; logs each change once. */
+STREAM_HIDDEN int stream_consumer_writable(stream_peer_t *p);
+/* A producer's HELLO accepted (1), or the session refused (0). */
+STREAM_HIDDEN int stream_consumer_accept(stream_peer_t *p, stream_session *s,
+                                         const Jiju__V1__Hello *h);
+STREAM_HIDDEN void stream_consumer_start(stream_peer_t *p, stream_session *s);
 
 #endif

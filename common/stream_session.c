@@ -1,7 +1,8 @@
 /* stream_session.c - a stream endpoint's table of sessions: who may open
  * one (a HELLO from a key allowed that role, within the caps per endpoint
  * and per key), finding one by routing id, ending the revoked and reaping
- * the dead. The protocol itself is stream.c's. */
+ * the dead, and ending one that is refused. The protocol itself is
+ * stream.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,4 +171,30 @@ void stream_sessions_recheck(stream_peer_t *p)
         stream_send_error(p, s, "E_STREAM_REVOKED", why);
         s->dead = 1;
     }
+}
+
+/* A session-ending refusal, ours (send: tell the peer with ERROR code) or
+ * the peer's. One warning line; a connector refused again for the same
+ * reason at each retry logs it once, until a session runs again. */
+void stream_session_refuse(stream_peer_t *p, stream_session *s, int err, const char *code,
+                           const char *why, int send)
+{
+    if (p->is_server || p->status != err)
+        log_limited(LOG_WARN, "stream_refused",
+                    "endpoint=%s peer=%s stream=%s key=%s by=%s code=%s "
+                    "reason=\"%s\"",
+                    p->endpoint, s->peer_id, s->stream, s->key[0] ? s->key : "-",
+                    send ? "us" : "peer", code, why);
+    else
+        log_debug("stream_refused", "endpoint=%s peer=%s code=%s again=1", p->endpoint, s->peer_id,
+                  code);
+    if (send)
+        stream_send_error(p, s, code, why);
+    p->status = err;
+    if (p->is_server)
+        s->dead = 1;
+    else
+        s->state = SESS_REFUSED; /* heard nothing more for timeout_ms: start again */
+    if (p->refused_fn)
+        p->refused_fn(p->refused_arg, err, code, why);
 }

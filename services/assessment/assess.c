@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess_pages.h"
 #include "assess_state.h"
 #include "envelope.h"
 #include "err.h"
@@ -52,6 +53,7 @@ void assess_destroy(assess_t **ap)
         return;
     metrics_cancel(*ap);
     assess_period_cache_free(*ap);
+    assess_pages_destroy(&(*ap)->pages);
     free(*ap);
     *ap = NULL;
 }

@@ -40,7 +40,13 @@ int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms);
  * period's deadline as handled. Other events change nothing. Inside txn. */
 int assess_restore_event(assess_t *a, store_txn_t *txn, const uint8_t *data, size_t len);
 
-/* Answer a read-only query; free the reply's contents with assess_reply_free. */
+/* Answer a read-only query as the key k may see it (NULL: everything; a
+ * reporter: its own clusters' registry entries and ranking rows, each row
+ * keeping its rank); free the reply's contents with assess_reply_free.
+ * A refused query is JIJU_OK with ok = 0 and error naming field, rule and
+ * value. */
+int assess_query_as(assess_t *a, const Jiju__V1__QueryRequest *req, const key_entry *k,
+                    Jiju__V1__QueryReply *reply);
 int assess_query(assess_t *a, const Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply *reply);
 void assess_reply_free(Jiju__V1__QueryReply *reply);
 
@@ -50,8 +56,5 @@ void assess_reply_free(Jiju__V1__QueryReply *reply);
  * the sums of every cluster), else 0. */
 int assess_query_refused(const Jiju__V1__QueryRequest *q, read_scope scope, const key_entry *k,
                          char *why, size_t cap);
-/* A reporter's answer keeps its own clusters only: the registry entries and
- * the ranking rows of the clusters on its key (each row keeps its rank). */
-void assess_query_narrow(Jiju__V1__QueryReply *reply, const key_entry *k);
 
 #endif

@@ -1,42 +1,151 @@
 /* assess_query.c - read-only answers (proto/jiju/v1/query.proto): the
- * registry, a period's ranking (provisional while open, as published once
- * closed) and a year's target progress. Reads use an empty txn, i.e. the
- * committed state. Error texts are static strings (assess_server.c relies on
- * reply.error never being freed). */
+ * registry and a period's ranking (provisional while open, as published once
+ * closed), one page each (assess_pages.h), and a year's target progress.
+ * Reads use an empty txn or a plain iterator, i.e. the committed state.
+ * Error texts are static strings or the pages' buffer (assess_server.c
+ * relies on reply.error never being freed). A reporter's key sees its own
+ * clusters only: narrowed before paging, so its pages are full. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess_pages.h"
 #include "assess_state.h"
+#include "clock.h"
 #include "err.h"
+#include "utf8.h"
 
-static int list_clusters(assess_t *a, store_txn_t *txn, Jiju__V1__QueryReply *reply)
+/* What one page may hold: the frame limit less room for the reply's other
+ * fields (request_id, error, instance, token: well under 4 KiB). */
+static size_t reply_budget(const assess_t *a)
 {
-    store_iter_t *it = store_txn_iter_new(txn, a->cf[ACF_CLUSTERS]);
-    Jiju__V1__Cluster **out = NULL;
-    size_t n = 0, cap = 0, len;
-    int rc = JIJU_OK;
+    size_t max = a->cfg->shared.max_frame_bytes > 0 ? (size_t)a->cfg->shared.max_frame_bytes
+                                                    : (size_t)4 << 20;
 
-    if (!it)
+    return max > (64u << 10) ? max - (16u << 10) : max / 2;
+}
+
+/* Bytes a repeated message field of len bytes adds (tag, length, body). */
+static size_t field_bytes(size_t len)
+{
+    size_t n = 2;
+
+    for (size_t v = len; v >= 0x80; v >>= 7)
+        n++;
+    return n + len;
+}
+
+/* Append "; " and a refusal to why (all problems in one reply). */
+static void why_add(char *why, size_t cap, const char *text)
+{
+    size_t used = strlen(why);
+
+    if (used + 3 < cap)
+        snprintf(why + used, cap - used, "%s%s", used ? "; " : "", text);
+}
+
+/* The token as the error shows it: escaped, at most 64 bytes of it. */
+static void token_refusal(char *why, size_t cap, const char *field, const char *tok,
+                          const char *rule)
+{
+    char *esc = utf8_escape(tok), shown[80], text[400];
+    size_t len = esc ? strlen(esc) : 0;
+
+    snprintf(shown, sizeof shown, "%.64s%s", esc ? esc : "", len > 64 ? "..." : "");
+    snprintf(text, sizeof text, "E_PAGE_TOKEN: %s \"%s\" (%zu bytes) %s", field, shown, strlen(tok),
+             rule);
+    free(esc);
+    why_add(why, cap, text);
+}
+
+static const char *const not_issued =
+    "is not a page token of this query: send \"\" for the first page, else the reply's "
+    "next_page_token unchanged";
+
+static int set_token(Jiju__V1__QueryReply *reply, const char *tok)
+{
+    return (reply->next_page_token = strdup(tok)) ? JIJU_OK : JIJU_ERR_NOMEM;
+}
+
+/* Every cluster the key may see, from after `after` ("" = the first), at
+ * most size of them within the budget; the token when one more follows. */
+static int cluster_page(assess_t *a, const key_entry *k, const char *after, uint32_t size,
+                        Jiju__V1__QueryReply *reply)
+{
+    store_iter_t *it = store_iter_new(a->store, a->cf[ACF_CLUSTERS]);
+    size_t len, klen, used = 0, budget = reply_budget(a);
+    char last[40] = "", tok[ASSESS_TOKEN_CAP];
+    int rc = JIJU_OK, more = 0;
+
+    if (!it || !(reply->clusters = calloc(size, sizeof *reply->clusters))) {
+        store_iter_destroy(&it);
         return JIJU_ERR_NOMEM;
-    for (store_iter_seek_first(it); store_iter_valid(it); store_iter_next(it)) {
+    }
+    store_iter_seek(it, after, strlen(after));
+    for (; store_iter_valid(it); store_iter_next(it)) {
+        const char *key = store_iter_key(it, &klen);
         const void *v = store_iter_value(it, &len);
-        if (n == cap) {
-            Jiju__V1__Cluster **bigger = realloc(out, (cap = cap ? cap * 2 : 64) * sizeof *out);
-            if (!bigger) {
-                rc = JIJU_ERR_NOMEM;
-                break;
-            }
-            out = bigger;
-        }
-        if (!(out[n] = jiju__v1__cluster__unpack(NULL, len, v))) {
+        Jiju__V1__Cluster *c;
+        if (*after && klen == strlen(after) && memcmp(key, after, klen) == 0)
+            continue;
+        if (!(c = jiju__v1__cluster__unpack(NULL, len, v))) {
             rc = JIJU_ERR_CORRUPT;
             break;
         }
-        n++;
+        if (k && !key_allows_cluster(k, c->id)) {
+            jiju__v1__cluster__free_unpacked(c, NULL);
+            continue;
+        }
+        if (reply->n_clusters == size || (reply->n_clusters && used + field_bytes(len) > budget)) {
+            more = 1;
+            jiju__v1__cluster__free_unpacked(c, NULL);
+            break;
+        }
+        used += field_bytes(len);
+        snprintf(last, sizeof last, "%s", c->id);
+        reply->clusters[reply->n_clusters++] = c; /* freed by assess_reply_free */
     }
     store_iter_destroy(&it);
-    reply->clusters = out;
-    reply->n_clusters = n; /* freed by assess_reply_free even on failure */
+    if (rc == JIJU_OK && more) {
+        assess_cluster_token_format(last, tok, sizeof tok);
+        rc = set_token(reply, tok);
+    }
+    return rc;
+}
+
+/* total_size of the first page: every cluster the key may see. */
+static int cluster_count(assess_t *a, const key_entry *k, uint64_t *n)
+{
+    store_iter_t *it = store_iter_new(a->store, a->cf[ACF_CLUSTERS]);
+    char id[40];
+    size_t klen;
+
+    if (!it)
+        return JIJU_ERR_NOMEM;
+    *n = 0;
+    for (store_iter_seek_first(it); store_iter_valid(it); store_iter_next(it)) {
+        const char *key = store_iter_key(it, &klen);
+        snprintf(id, sizeof id, "%.*s", (int)(klen < 39 ? klen : 39), key);
+        *n += !k || key_allows_cluster(k, id);
+    }
+    store_iter_destroy(&it);
+    return JIJU_OK;
+}
+
+static int list_clusters(assess_t *a, const Jiju__V1__ListClusters *lc, const key_entry *k,
+                         Jiju__V1__QueryReply *reply, char *why, size_t cap)
+{
+    const char *tok = lc && lc->page_token ? lc->page_token : "";
+    uint32_t size = assess_page_size(lc ? lc->page_size : 0, "list_clusters.page_size", why, cap);
+    char after[40] = "";
+    int rc;
+
+    if (*tok && assess_cluster_token_parse(tok, after, sizeof after) != 0)
+        token_refusal(why, cap, "list_clusters.page_token", tok, not_issued);
+    if (*why)
+        return JIJU_OK;
+    rc = cluster_page(a, k, after, size, reply);
+    if (rc == JIJU_OK && !*tok)
+        rc = cluster_count(a, k, &reply->total_size);
     reply->ok = rc == JIJU_OK;
     return rc;
 }
@@ -54,48 +163,56 @@ static int rank_cmp(const void *x, const void *y)
 }
 
 /* The published entries, stored in cluster order, best first. */
-static int published(assess_t *a, store_txn_t *txn, const char *text, Jiju__V1__QueryReply *reply)
+static int published(assess_t *a, store_txn_t *txn, const char *text, Jiju__V1__RankEntry ***out,
+                     size_t *n_out)
 {
+    Jiju__V1__RankEntry **v;
     char **keys = NULL;
-    size_t n = 0;
+    size_t n = 0, got = 0;
     int rc = assess_keys(a, txn, ACF_RANKS, text, strlen(text) + 1, &keys, &n);
 
     if (rc != JIJU_OK)
         return rc;
-    reply->ranking = calloc(n ? n : 1, sizeof *reply->ranking);
-    for (size_t i = 0; reply->ranking && i < n && rc == JIJU_OK; i++) {
+    v = calloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; v && i < n && rc == JIJU_OK; i++) {
         char key[ASSESS_KEY_CAP];
         size_t klen = assess_pkey(key, text, keys[i] + strlen(text) + 1), len = 0;
-        void *v = NULL;
-        if ((rc = store_txn_get(txn, a->cf[ACF_RANKS], key, klen, &v, &len)) != JIJU_OK)
+        void *val = NULL;
+        if ((rc = store_txn_get(txn, a->cf[ACF_RANKS], key, klen, &val, &len)) != JIJU_OK)
             break;
-        reply->ranking[i] = jiju__v1__rank_entry__unpack(NULL, len, v);
-        free(v);
-        if (!reply->ranking[i])
+        v[i] = jiju__v1__rank_entry__unpack(NULL, len, val);
+        free(val);
+        if (!v[i])
             rc = JIJU_ERR_CORRUPT;
         else
-            reply->n_ranking = i + 1;
+            got = i + 1;
     }
     assess_keys_free(&keys, n);
-    if (!reply->ranking)
+    if (!v)
         return JIJU_ERR_NOMEM;
-    if (rc == JIJU_OK)
-        qsort(reply->ranking, reply->n_ranking, sizeof *reply->ranking, rank_cmp);
-    return rc;
+    if (rc != JIJU_OK) {
+        assess_score_entries_destroy(&v, got);
+        return rc;
+    }
+    qsort(v, got, sizeof *v, rank_cmp);
+    *out = v;
+    *n_out = got;
+    return JIJU_OK;
 }
 
 static int provisional(assess_t *a, store_txn_t *txn, const char *text, const period *p,
-                       Jiju__V1__QueryReply *reply)
+                       Jiju__V1__RankEntry ***out, size_t *n_out)
 {
     assess_rows r;
     int rc = assess_rows_load(a, txn, text, p, &r);
 
     if (rc != JIJU_OK)
         return rc;
+    *out = NULL;
+    *n_out = 0;
     if ((rc = assess_rows_score(a, txn, &r)) == JIJU_OK && r.n > 0) {
-        reply->ranking = assess_rows_entries(a, &r);
-        if (reply->ranking)
-            reply->n_ranking = r.n;
+        if ((*out = assess_rows_entries(a, &r)))
+            *n_out = r.n;
         else
             rc = JIJU_ERR_NOMEM;
     }
@@ -103,25 +220,156 @@ static int provisional(assess_t *a, store_txn_t *txn, const char *text, const pe
     return rc;
 }
 
-static int get_ranking(assess_t *a, store_txn_t *txn, const char *text, Jiju__V1__QueryReply *reply)
+/* The whole ranking of text as it stands, packed. */
+static int ranking_now(assess_t *a, store_txn_t *txn, const char *text, const period *p, bool final,
+                       assess_snapshot **out)
 {
-    assess_period_state st;
-    period p;
-    int rc;
+    Jiju__V1__RankEntry **v = NULL;
+    size_t n = 0;
+    int rc = final ? published(a, txn, text, &v, &n) : provisional(a, txn, text, p, &v, &n);
 
-    if (!text || period_parse(text, &p) != JIJU_OK) {
-        reply->error = "E_PERIOD_SYNTAX: period must be 2023, 2023Q1..2023Q4 or 2023-01..2023-12";
-        return JIJU_OK;
+    if (rc != JIJU_OK)
+        return rc;
+    *out = assess_snapshot_new(text, final, v, n);
+    assess_score_entries_destroy(&v, n);
+    return *out ? JIJU_OK : JIJU_ERR_NOMEM;
+}
+
+static bool snap_allows(const assess_snapshot *s, size_t i, const key_entry *k)
+{
+    return !k || key_allows_cluster(k, s->ids + s->id_off[i]);
+}
+
+/* The page of s from offset: at most size entries the key may see, within
+ * the budget; the token when one more follows. */
+static int ranking_page(assess_t *a, const assess_snapshot *s, size_t offset, uint32_t size,
+                        const key_entry *k, Jiju__V1__QueryReply *reply)
+{
+    size_t i = offset, used = 0, budget = reply_budget(a);
+    assess_rank_token t = {.final = s->final};
+    char tok[ASSESS_TOKEN_CAP];
+
+    if (!(reply->ranking = calloc(size, sizeof *reply->ranking)))
+        return JIJU_ERR_NOMEM;
+    for (; i < s->n; i++) {
+        size_t len = s->off[i + 1] - s->off[i];
+        if (!snap_allows(s, i, k))
+            continue;
+        if (reply->n_ranking == size || (reply->n_ranking && used + field_bytes(len) > budget))
+            break;
+        if (!(reply->ranking[reply->n_ranking] =
+                  jiju__v1__rank_entry__unpack(NULL, len, s->bytes + s->off[i])))
+            return JIJU_ERR_CORRUPT;
+        reply->n_ranking++;
+        used += field_bytes(len);
     }
-    if ((rc = assess_period_get(a, txn, text, &st)) != JIJU_OK)
+    if (i >= s->n)
+        return JIJU_OK;
+    memcpy(t.period, s->period, sizeof t.period);
+    memcpy(t.digest, s->digest, sizeof t.digest);
+    t.offset = (uint32_t)i;
+    assess_rank_token_format(&t, tok, sizeof tok);
+    return set_token(reply, tok);
+}
+
+/* The ranking the token names (held, or recomputed and the same), or the
+ * ranking now (no token); NULL with why set when the token's ranking is
+ * gone. *owned: a ranking too large to hold, to destroy after the page. */
+static const assess_snapshot *ranking_for(assess_t *a, store_txn_t *txn, const char *text,
+                                          const period *p, bool final, const assess_rank_token *t,
+                                          assess_snapshot **owned, int *rc, char *why, size_t cap)
+{
+    int64_t now = clock_mono_ms();
+    const assess_snapshot *s;
+    assess_snapshot *fresh = NULL;
+    char text_why[300];
+
+    if (t && (s = assess_pages_find(a->pages, text, final, t->digest, now)))
+        return s;
+    if ((*rc = ranking_now(a, txn, text, p, final, &fresh)) != JIJU_OK)
+        return NULL;
+    if (t && memcmp(fresh->digest, t->digest, sizeof t->digest) != 0) {
+        snprintf(text_why, sizeof text_why,
+                 "E_PAGE_STALE: get_ranking.page_token: the %s ranking of %s changed since its "
+                 "first page was read (reports, registrations or a close came in) and the "
+                 "ranking it was of is no longer held; read it again from the first page "
+                 "(page_token \"\")",
+                 final ? "final" : "provisional", text);
+        why_add(why, cap, text_why);
+        assess_snapshot_destroy(&fresh);
+        return NULL;
+    }
+    s = assess_pages_keep(a->pages, &fresh, now);
+    *owned = fresh;
+    return s;
+}
+
+/* The token of gr, checked against gr; 1 if there is one. */
+static int rank_token(const Jiju__V1__GetRanking *gr, assess_rank_token *t, char *why, size_t cap)
+{
+    char text[200];
+
+    if (!gr->page_token || !*gr->page_token)
+        return 0;
+    if (assess_rank_token_parse(gr->page_token, t) != 0) {
+        token_refusal(why, cap, "get_ranking.page_token", gr->page_token, not_issued);
+    } else if (!gr->period || strcmp(t->period, gr->period) != 0) {
+        snprintf(text, sizeof text,
+                 "was made for period %s, not %s (a token pages only the query "
+                 "that gave it)",
+                 t->period, gr->period ? gr->period : "");
+        token_refusal(why, cap, "get_ranking.page_token", gr->page_token, text);
+    }
+    return 1;
+}
+
+static int get_ranking(assess_t *a, store_txn_t *txn, const Jiju__V1__GetRanking *gr,
+                       const key_entry *k, Jiju__V1__QueryReply *reply, char *why, size_t cap)
+{
+    uint32_t size = assess_page_size(gr->page_size, "get_ranking.page_size", why, cap);
+    assess_snapshot *owned = NULL;
+    const assess_snapshot *s;
+    assess_period_state st;
+    assess_rank_token t;
+    period p;
+    int has_token, rc = JIJU_OK;
+
+    if (!gr->period || period_parse(gr->period, &p) != JIJU_OK)
+        why_add(why, cap,
+                "E_PERIOD_SYNTAX: period must be 2023, 2023Q1..2023Q4 or 2023-01..2023-12");
+    has_token = rank_token(gr, &t, why, cap);
+    if (*why)
+        return JIJU_OK;
+    if ((rc = assess_period_get(a, txn, gr->period, &st)) != JIJU_OK)
         return rc;
     if (!st.opened && !st.closed) {
-        reply->error = "E_PERIOD_UNKNOWN: the period was never opened";
+        why_add(why, cap, "E_PERIOD_UNKNOWN: the period was never opened");
+        return JIJU_OK;
+    }
+    if (has_token && t.final != st.closed) {
+        if (t.final)
+            token_refusal(why, cap, "get_ranking.page_token", gr->page_token,
+                          "names a final ranking, and the period is open");
+        else
+            why_add(why, cap,
+                    "E_PAGE_STALE: get_ranking.page_token: the period closed since the first "
+                    "page was read; read its final ranking from the first page (page_token \"\")");
         return JIJU_OK;
     }
     reply->final = st.closed;
-    rc = st.closed ? published(a, txn, text, reply) : provisional(a, txn, text, &p, reply);
-    reply->ok = rc == JIJU_OK;
+    s = ranking_for(a, txn, gr->period, &p, st.closed, has_token ? &t : NULL, &owned, &rc, why,
+                    cap);
+    if (s && has_token && t.offset > s->n) {
+        token_refusal(why, cap, "get_ranking.page_token", gr->page_token,
+                      "points past the end of its ranking");
+        s = NULL;
+    }
+    if (s && (rc = ranking_page(a, s, has_token ? t.offset : 0, size, k, reply)) == JIJU_OK &&
+        !has_token)
+        for (size_t i = 0; i < s->n; i++)
+            reply->total_size += snap_allows(s, i, k);
+    assess_snapshot_destroy(&owned);
+    reply->ok = s && rc == JIJU_OK;
     return rc;
 }
 
@@ -174,20 +422,26 @@ static int get_targets(assess_t *a, store_txn_t *txn, uint32_t year, Jiju__V1__Q
     return rc != JIJU_OK ? rc : reply->targets ? JIJU_OK : JIJU_ERR_NOMEM;
 }
 
-int assess_query(assess_t *a, const Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply *reply)
+int assess_query_as(assess_t *a, const Jiju__V1__QueryRequest *req, const key_entry *k,
+                    Jiju__V1__QueryReply *reply)
 {
-    store_txn_t *txn = store_txn_new(a->store);
+    store_txn_t *txn;
+    size_t cap;
+    char *why;
     int rc = JIJU_OK;
 
-    if (!txn)
+    if (!a->pages && !(a->pages = assess_pages_new()))
         return JIJU_ERR_NOMEM;
+    if (!(txn = store_txn_new(a->store)))
+        return JIJU_ERR_NOMEM;
+    why = assess_pages_error(a->pages, &cap);
     reply->ok = 0;
     switch (req->kind_case) {
     case JIJU__V1__QUERY_REQUEST__KIND_LIST_CLUSTERS:
-        rc = list_clusters(a, txn, reply);
+        rc = list_clusters(a, req->list_clusters, k, reply, why, cap);
         break;
     case JIJU__V1__QUERY_REQUEST__KIND_GET_RANKING:
-        rc = get_ranking(a, txn, req->get_ranking->period, reply);
+        rc = get_ranking(a, txn, req->get_ranking, k, reply, why, cap);
         break;
     case JIJU__V1__QUERY_REQUEST__KIND_GET_TARGETS:
         rc = get_targets(a, txn, req->get_targets->year, reply);
@@ -199,8 +453,17 @@ int assess_query(assess_t *a, const Jiju__V1__QueryRequest *req, Jiju__V1__Query
         reply->error = "E_QUERY_KIND: unknown query";
         break;
     }
+    if (*why) {
+        reply->ok = 0;
+        reply->error = why;
+    }
     store_txn_destroy(&txn);
     return rc;
+}
+
+int assess_query(assess_t *a, const Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply *reply)
+{
+    return assess_query_as(a, req, NULL, reply);
 }
 
 void assess_reply_free(Jiju__V1__QueryReply *reply)
@@ -217,6 +480,9 @@ void assess_reply_free(Jiju__V1__QueryReply *reply)
     free(reply->ranking);
     reply->ranking = NULL;
     reply->n_ranking = 0;
+    if (reply->next_page_token != protobuf_c_empty_string)
+        free(reply->next_page_token); /* set by set_token */
+    reply->next_page_token = (char *)protobuf_c_empty_string;
     if (reply->targets && reply->targets_frozen) {
         jiju__v1__target_progress__free_unpacked(reply->targets, NULL);
         reply->targets = NULL;
@@ -242,25 +508,4 @@ int assess_query_refused(const Jiju__V1__QueryRequest *q, read_scope scope, cons
         return 1;
     }
     return 0;
-}
-
-void assess_query_narrow(Jiju__V1__QueryReply *reply, const key_entry *k)
-{
-    size_t j = 0;
-
-    for (size_t i = 0; i < reply->n_clusters; i++) {
-        if (key_allows_cluster(k, reply->clusters[i]->id))
-            reply->clusters[j++] = reply->clusters[i];
-        else
-            jiju__v1__cluster__free_unpacked(reply->clusters[i], NULL);
-    }
-    reply->n_clusters = j;
-    j = 0;
-    for (size_t i = 0; i < reply->n_ranking; i++) {
-        if (key_allows_cluster(k, reply->ranking[i]->cluster_id))
-            reply->ranking[j++] = reply->ranking[i];
-        else
-            jiju__v1__rank_entry__free_unpacked(reply->ranking[i], NULL);
-    }
-    reply->n_ranking = j;
 }

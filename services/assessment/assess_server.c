@@ -71,11 +71,10 @@ static int on_query(void *arg, const replier_route *route, const uint8_t *req, s
     } else if (assess_query_refused(q, scope, k, refusal, sizeof refusal)) {
         reply.ok = 0;
         reply.error = refusal;
-    } else if (assess_query(s->a, q, &reply) != JIJU_OK && !reply.error) {
+    } else if (assess_query_as(s->a, q, scope == READ_CLUSTERS ? k : NULL, &reply) != JIJU_OK &&
+               !reply.error) {
         reply.ok = 0;
         reply.error = "E_QUERY_FAILED";
-    } else if (scope == READ_CLUSTERS) {
-        assess_query_narrow(&reply, k);
     }
     reply.request_id = (char *)replier_request_id_echo(q ? q->request_id : NULL);
     reply.instance = (char *)s->cfg->shared.instance;

@@ -63,6 +63,7 @@ struct assess {
     int cf[ACF__COUNT];
     int ids_scoped; /* assess_report_ids holds no bare ids (report_ids_scoped) */
     struct assess_period_cache *periods; /* assess_period.c */
+    struct assess_pages *pages;          /* rankings held between query pages (assess_query.c) */
     assess_close_tally tally;
 };
 

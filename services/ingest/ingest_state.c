@@ -1,6 +1,20 @@
 /* ingest_state.c - accepted-report index and registry replica of one ingest
- * replica. Every read goes through the caller's txn, so a batch that accepts
- * revision 2 and then sees revision 2 again refuses the second one. */
+ * replica.
+ *
+ * What validation asks about every report (the cluster's status, whether
+ * the period is closed, the last revision and revenue of the cluster's
+ * period) is held in memory, loaded from the store at start-up and written
+ * through: each change is put into the caller's txn and applied to memory
+ * at once. That is what reading through the txn gave, because every txn of
+ * ingest is built and committed within one handler of the one loop thread
+ * (the submit batch in the replier's after_drain, the events batch in the
+ * stream's), so at most one txn holds uncommitted changes at any time,
+ * and a commit that fails ends the process (service_store_failed): memory
+ * never holds what the store will not. After kill -9 the store holds
+ * exactly what was committed, and memory is loaded from it again.
+ *
+ * Report ids are not held (they grow with every report): they are read
+ * through the txn, a miss costing a Bloom filter probe (store.c). */
 #include "ingest_state.h"
 
 #include <stddef.h>
@@ -10,6 +24,7 @@
 
 #include "envelope.h"
 #include "err.h"
+#include "hmap.h"
 #include "pb.h"
 #include "pb_arena.h"
 #include "period.h"
@@ -21,11 +36,24 @@ const char *const ingest_cfs[] = {"ingest_reports", "ingest_clusters", "ingest_p
                                   "ingest_revisions"};
 const size_t ingest_n_cfs = sizeof ingest_cfs / sizeof ingest_cfs[0];
 
+/* A (cluster, period)'s highest accepted revision and its revenue. */
+typedef struct ingest_rev {
+    uint32_t revision;
+    int64_t revenue_fen;
+} ingest_rev;
+
 struct ingest_state {
     store_t *store;
     int cf_reports, cf_clusters, cf_periods, cf_revisions;
     int scoped_only;   /* cf_reports holds no bare ids (report_ids_scoped) */
     char instance[64]; /* this replica's id ("" unknown) */
+    hmap_t *status;    /* cluster id -> Jiju__V1__ClusterStatus (int32_t) */
+    hmap_t *closed;    /* period text -> (set): closed periods */
+    hmap_t *revisions; /* cluster '\0' period -> ingest_rev */
+    /* report key -> ingest_known_report: the ids put into a txn that is not
+     * committed yet, so a txn without an index (ingest_submit.c) finds a
+     * report id accepted earlier in its own batch; emptied by the commit */
+    hmap_t *pending;
 };
 
 typedef struct {
@@ -36,6 +64,82 @@ typedef struct {
 /* One view context per thread of control: ingest is single-threaded and a
  * view lives only during one validation call. */
 static view_ctx current_view;
+
+static size_t pair_key(const char *a, const char *b, char *out, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    if (la + 1 + lb > cap)
+        return 0;
+    memcpy(out, a, la);
+    out[la] = '\0';
+    memcpy(out + la + 1, b, lb);
+    return la + 1 + lb;
+}
+
+/* ---- memory, loaded from the store ---- */
+
+static int set_status(ingest_state_t *st, const char *id, Jiju__V1__ClusterStatus status)
+{
+    int32_t v = (int32_t)status;
+
+    return hmap_put(st->status, id, strlen(id), &v);
+}
+
+/* revisions value: be32 revision, be64 revenue fen (as two's complement) */
+static int decode_rev(const uint8_t *b, size_t len, ingest_rev *out)
+{
+    if (len != 12)
+        return JIJU_ERR_CORRUPT;
+    out->revision = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    out->revenue_fen = (int64_t)store_be64_get(b + 4);
+    return JIJU_OK;
+}
+
+/* One family into memory: each (key, value) handed to fn. */
+static int load_cf(ingest_state_t *st, int cf,
+                   int (*fn)(ingest_state_t *st, const void *k, size_t klen, const void *v,
+                             size_t vlen))
+{
+    store_iter_t *it = store_iter_new(st->store, cf);
+    int rc = it ? JIJU_OK : JIJU_ERR_NOMEM;
+
+    for (store_iter_seek_first(it); rc == JIJU_OK && it && store_iter_valid(it);
+         store_iter_next(it)) {
+        size_t klen, vlen;
+        const void *k = store_iter_key(it, &klen), *v = store_iter_value(it, &vlen);
+        rc = fn(st, k, klen, v, vlen);
+    }
+    store_iter_destroy(&it);
+    return rc;
+}
+
+static int load_cluster(ingest_state_t *st, const void *k, size_t klen, const void *v, size_t vlen)
+{
+    Jiju__V1__Cluster *c = jiju__v1__cluster__unpack(NULL, vlen, v);
+    int32_t status;
+
+    if (!c)
+        return JIJU_ERR_CORRUPT;
+    status = (int32_t)c->status;
+    jiju__v1__cluster__free_unpacked(c, NULL);
+    return hmap_put(st->status, k, klen, &status);
+}
+
+static int load_period(ingest_state_t *st, const void *k, size_t klen, const void *v, size_t vlen)
+{
+    (void)v;
+    (void)vlen;
+    return hmap_put(st->closed, k, klen, NULL);
+}
+
+static int load_revision(ingest_state_t *st, const void *k, size_t klen, const void *v, size_t vlen)
+{
+    ingest_rev r;
+    int rc = decode_rev(v, vlen, &r);
+
+    return rc != JIJU_OK ? rc : hmap_put(st->revisions, k, klen, &r);
+}
 
 ingest_state_t *ingest_state_new(store_t *store)
 {
@@ -48,8 +152,16 @@ ingest_state_t *ingest_state_new(store_t *store)
     st->cf_clusters = store_cf(store, "ingest_clusters");
     st->cf_periods = store_cf(store, "ingest_periods");
     st->cf_revisions = store_cf(store, "ingest_revisions");
-    if (st->cf_reports < 0 || st->cf_clusters < 0 || st->cf_periods < 0 || st->cf_revisions < 0) {
-        free(st);
+    st->status = hmap_new(sizeof(int32_t));
+    st->closed = hmap_new(0);
+    st->revisions = hmap_new(sizeof(ingest_rev));
+    st->pending = hmap_new(sizeof(ingest_known_report));
+    if (st->cf_reports < 0 || st->cf_clusters < 0 || st->cf_periods < 0 || st->cf_revisions < 0 ||
+        !st->status || !st->closed || !st->revisions || !st->pending ||
+        load_cf(st, st->cf_clusters, load_cluster) != JIJU_OK ||
+        load_cf(st, st->cf_periods, load_period) != JIJU_OK ||
+        load_cf(st, st->cf_revisions, load_revision) != JIJU_OK) {
+        ingest_state_destroy(&st);
         return NULL;
     }
     st->scoped_only = report_ids_scoped(store, st->cf_reports);
@@ -65,20 +177,12 @@ void ingest_state_destroy(ingest_state_t **st)
 {
     if (!st || !*st)
         return;
+    hmap_destroy(&(*st)->status);
+    hmap_destroy(&(*st)->closed);
+    hmap_destroy(&(*st)->revisions);
+    hmap_destroy(&(*st)->pending);
     free(*st);
     *st = NULL;
-}
-
-static size_t pair_key(const char *a, const char *b, char *out, size_t cap)
-{
-    size_t la = strlen(a), lb = strlen(b);
-
-    if (la + 1 + lb > cap)
-        return 0;
-    memcpy(out, a, la);
-    out[la] = '\0';
-    memcpy(out + la + 1, b, lb);
-    return la + 1 + lb;
 }
 
 /* ---- the validation view ---- */
@@ -86,19 +190,11 @@ static size_t pair_key(const char *a, const char *b, char *out, size_t cap)
 static int view_cluster_status(void *arg, const char *id, Jiju__V1__ClusterStatus *out)
 {
     view_ctx *v = arg;
-    void *val = NULL;
-    size_t len = 0;
-    Jiju__V1__Cluster *c;
-    int rc = store_txn_get(v->txn, v->st->cf_clusters, id, strlen(id), &val, &len);
+    const int32_t *status = hmap_get(v->st->status, id, strlen(id));
 
-    if (rc != JIJU_OK)
-        return rc;
-    c = jiju__v1__cluster__unpack(NULL, len, val);
-    free(val);
-    if (!c)
-        return JIJU_ERR_CORRUPT;
-    *out = c->status;
-    jiju__v1__cluster__free_unpacked(c, NULL);
+    if (!status)
+        return JIJU_ERR_NOT_FOUND;
+    *out = (Jiju__V1__ClusterStatus)*status;
     return JIJU_OK;
 }
 
@@ -139,34 +235,27 @@ static int view_cluster_same(void *arg, const Jiju__V1__Cluster *want)
 static int view_period_closed(void *arg, const char *p)
 {
     view_ctx *v = arg;
-    void *val = NULL;
-    size_t len = 0;
-    int rc = store_txn_get(v->txn, v->st->cf_periods, p, strlen(p), &val, &len);
 
-    free(val);
-    return rc == JIJU_OK;
+    return hmap_get(v->st->closed, p, strlen(p)) != NULL;
 }
 
-/* revisions value: be32 revision, be64 revenue fen (as two's complement) */
-static int read_revision(view_ctx *v, const char *cluster, const char *p, uint32_t *rev,
-                         int64_t *revenue)
+static const ingest_rev *find_revision(ingest_state_t *st, const char *cluster, const char *p)
 {
     char key[256];
     size_t klen = pair_key(cluster, p, key, sizeof key);
-    void *val = NULL;
-    size_t len = 0;
-    uint8_t *b;
 
-    if (!klen || store_txn_get(v->txn, v->st->cf_revisions, key, klen, &val, &len) != JIJU_OK)
+    return klen ? hmap_get(st->revisions, key, klen) : NULL;
+}
+
+static int read_revision(view_ctx *v, const char *cluster, const char *p, uint32_t *rev,
+                         int64_t *revenue)
+{
+    const ingest_rev *r = find_revision(v->st, cluster, p);
+
+    if (!r)
         return JIJU_ERR_NOT_FOUND;
-    if (len != 12) {
-        free(val);
-        return JIJU_ERR_CORRUPT;
-    }
-    b = val;
-    *rev = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    *revenue = (int64_t)store_be64_get(b + 4);
-    free(val);
+    *rev = r->revision;
+    *revenue = r->revenue_fen;
     return JIJU_OK;
 }
 
@@ -214,10 +303,15 @@ int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *c
     size_t klen = report_id_key(cluster_id, report_id, key, sizeof key);
     void *val = NULL;
     size_t len = 0;
+    const ingest_known_report *mine;
     int rc;
 
     if (!klen)
         return JIJU_ERR_INVALID;
+    if ((mine = hmap_get(st->pending, key, klen))) {
+        *out = *mine;
+        return JIJU_OK;
+    }
     rc = store_txn_get(txn, st->cf_reports, key, klen, &val, &len);
     if (rc == JIJU_ERR_NOT_FOUND && !st->scoped_only)
         rc = store_txn_get(txn, st->cf_reports, report_id, strlen(report_id), &val, &len);
@@ -240,24 +334,32 @@ static int put_revision(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Re
     char key[256];
     size_t klen = pair_key(r->cluster_id, r->period, key, sizeof key);
     uint8_t v[12];
-    view_ctx ctx = {st, txn};
-    uint32_t old = 0;
-    int64_t revenue;
-    int64_t fen = r->revenue_present_case == JIJU__V1__REPORT__REVENUE_PRESENT_REVENUE_FEN
-                      ? r->revenue_fen
-                      : 0;
+    const ingest_rev *old = klen ? hmap_get(st->revisions, key, klen) : NULL;
+    ingest_rev now = {r->revision,
+                      r->revenue_present_case == JIJU__V1__REPORT__REVENUE_PRESENT_REVENUE_FEN
+                          ? r->revenue_fen
+                          : 0};
+    int rc;
 
     if (!klen)
         return JIJU_ERR_INVALID;
-    if (read_revision(&ctx, r->cluster_id, r->period, &old, &revenue) == JIJU_OK &&
-        old >= r->revision)
+    if (old && old->revision >= r->revision)
         return JIJU_OK; /* keep the highest revision only */
     v[0] = (uint8_t)(r->revision >> 24);
     v[1] = (uint8_t)(r->revision >> 16);
     v[2] = (uint8_t)(r->revision >> 8);
     v[3] = (uint8_t)r->revision;
-    store_be64_put(v + 4, (uint64_t)fen);
-    return store_txn_put(txn, st->cf_revisions, key, klen, v, sizeof v);
+    store_be64_put(v + 4, (uint64_t)now.revenue_fen);
+    if ((rc = store_txn_put(txn, st->cf_revisions, key, klen, v, sizeof v)) != JIJU_OK)
+        return rc;
+    return hmap_put(st->revisions, key, klen, &now);
+}
+
+static void pending_clear(void *arg)
+{
+    ingest_state_t *st = arg;
+
+    hmap_clear(st->pending);
 }
 
 static int put_report_id(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
@@ -267,6 +369,8 @@ static int put_report_id(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__R
     char key[INGEST_REPORT_KEY_MAX];
     size_t klen = report_id_key(r->cluster_id, r->report_id, key, sizeof key);
     size_t n = instance ? strlen(instance) : 0;
+    ingest_known_report known = {.seq = seq};
+    int rc;
 
     if (n >= sizeof v - 40 || !klen)
         return JIJU_ERR_INVALID;
@@ -274,7 +378,13 @@ static int put_report_id(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__R
     memcpy(v + 8, digest, 32);
     if (n)
         memcpy(v + 40, instance, n);
-    return store_txn_put(txn, st->cf_reports, key, klen, v, 40 + n);
+    if ((rc = store_txn_put(txn, st->cf_reports, key, klen, v, 40 + n)) != JIJU_OK)
+        return rc;
+    memcpy(known.digest, digest, 32);
+    memcpy(known.instance, instance ? instance : "", n + 1);
+    if ((rc = hmap_put(st->pending, key, klen, &known)) != JIJU_OK)
+        return rc;
+    return store_txn_on_commit(txn, pending_clear, st);
 }
 
 int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
@@ -289,7 +399,16 @@ int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn, const Jiju_
 
 static int put_cluster(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Cluster *c)
 {
-    return pb_txn_put(txn, st->cf_clusters, c->id, strlen(c->id), &c->base);
+    int rc = pb_txn_put(txn, st->cf_clusters, c->id, strlen(c->id), &c->base);
+
+    return rc != JIJU_OK ? rc : set_status(st, c->id, c->status);
+}
+
+static int put_closed(ingest_state_t *st, store_txn_t *txn, const char *p)
+{
+    int rc = store_txn_put(txn, st->cf_periods, p, strlen(p), "1", 1);
+
+    return rc != JIJU_OK ? rc : hmap_put(st->closed, p, strlen(p), NULL);
 }
 
 static int mark_eliminated(ingest_state_t *st, store_txn_t *txn, const char *id)
@@ -340,8 +459,7 @@ int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, c
         rc = mark_eliminated(st, txn, env->cluster_eliminated->cluster_id);
         break;
     case JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED:
-        rc = store_txn_put(txn, st->cf_periods, env->period_closed->period,
-                           strlen(env->period_closed->period), "1", 1);
+        rc = put_closed(st, txn, env->period_closed->period);
         break;
     case JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED:
         /* The content assessment applied for this id, whichever replica

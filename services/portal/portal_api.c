@@ -23,9 +23,12 @@ enum MHD_Result portal_backend_error(portal_req *r, const char *service, int rc)
                               "%s did not answer (%s)", service, jiju_err_str(rc));
 }
 
-static enum MHD_Result ask(portal_req *r, Jiju__V1__QueryRequest *q, Jiju__V1__QueryReply **out)
+/* One call (or every page, when all) and its refusal as a 400. */
+static enum MHD_Result ask_as(portal_req *r, Jiju__V1__QueryRequest *q, int all,
+                              Jiju__V1__QueryReply **out)
 {
-    int rc = portal_query(r->app->backend, q, out);
+    int rc =
+        all ? portal_query_all(r->app->backend, q, out) : portal_query(r->app->backend, q, out);
 
     if (rc != JIJU_OK)
         return portal_backend_error(r, "assessment", rc);
@@ -38,18 +41,61 @@ static enum MHD_Result ask(portal_req *r, Jiju__V1__QueryRequest *q, Jiju__V1__Q
     return MHD_YES;
 }
 
+static enum MHD_Result ask(portal_req *r, Jiju__V1__QueryRequest *q, Jiju__V1__QueryReply **out)
+{
+    return ask_as(r, q, 0, out);
+}
+
+/* ?page_size=&page_token=: one page of the service's (the HTTP client
+ * pages); neither: every page, merged (the whole list, as before paging).
+ * 1 for one page, 0 for all, -1 after a 400 was queued. */
+static int page_args(portal_req *r, uint32_t *size, char **token, enum MHD_Result *ret)
+{
+    const char *s = portal_arg(r, "page_size"), *t = portal_arg(r, "page_token");
+    char *end;
+    unsigned long v;
+
+    if (!s && !t)
+        return 0;
+    v = s && *s ? strtoul(s, &end, 10) : 0;
+    if (s && (!*s || *end || *s == '-' || v > UINT32_MAX)) {
+        *ret = portal_reply_error(
+            r, 400, "E_PAGE_SIZE",
+            "page_size \"%.32s\" is not a number (0 means 1000; at most 5000)", s);
+        return -1;
+    }
+    *size = (uint32_t)v;
+    *token = (char *)(t ? t : "");
+    return 1;
+}
+
+/* The paging fields of a one-page answer. */
+static void page_json(json_t *o, int one, const Jiju__V1__QueryReply *rep)
+{
+    if (!one)
+        return;
+    json_object_set_new(o, "next_page_token",
+                        rep->next_page_token && *rep->next_page_token
+                            ? json_string(rep->next_page_token)
+                            : json_null());
+    json_object_set_new(o, "total_size", json_integer((json_int_t)rep->total_size));
+}
+
 enum MHD_Result api_clusters(portal_req *r)
 {
     Jiju__V1__QueryRequest q = JIJU__V1__QUERY_REQUEST__INIT;
     Jiju__V1__ListClusters lc = JIJU__V1__LIST_CLUSTERS__INIT;
     Jiju__V1__QueryReply *rep = NULL;
-    enum MHD_Result ret;
-    json_t *list;
+    enum MHD_Result ret = MHD_YES;
+    int one = page_args(r, &lc.page_size, &lc.page_token, &ret);
+    json_t *list, *o;
 
+    if (one < 0)
+        return ret;
     q.request_id = "clusters";
     q.kind_case = JIJU__V1__QUERY_REQUEST__KIND_LIST_CLUSTERS;
     q.list_clusters = &lc;
-    if ((ret = ask(r, &q, &rep)) != MHD_YES || !rep)
+    if ((ret = ask_as(r, &q, !one, &rep)) != MHD_YES || !rep)
         return ret;
     list = json_array();
     for (size_t i = 0; i < rep->n_clusters; i++) {
@@ -58,8 +104,10 @@ enum MHD_Result api_clusters(portal_req *r)
                             json_string(pbjson_category_zh(rep->clusters[i]->category)));
         json_array_append_new(list, c);
     }
+    o = json_pack("{s:o}", "clusters", list);
+    page_json(o, one, rep);
     jiju__v1__query_reply__free_unpacked(rep, NULL);
-    return portal_reply_json(r, 200, json_pack("{s:o}", "clusters", list));
+    return portal_reply_json(r, 200, o);
 }
 
 enum MHD_Result api_ranking(portal_req *r)
@@ -67,17 +115,20 @@ enum MHD_Result api_ranking(portal_req *r)
     Jiju__V1__QueryRequest q = JIJU__V1__QUERY_REQUEST__INIT;
     Jiju__V1__GetRanking gr = JIJU__V1__GET_RANKING__INIT;
     Jiju__V1__QueryReply *rep = NULL;
-    enum MHD_Result ret;
-    json_t *list;
+    enum MHD_Result ret = MHD_YES;
+    int one;
+    json_t *list, *o;
 
     if (!period_is_valid(r->route_arg))
         return portal_reply_error(r, 400, "E_PERIOD_SYNTAX",
                                   "period \"%s\" is not 2023, 2023Q2 or 2023-05", r->route_arg);
+    if ((one = page_args(r, &gr.page_size, &gr.page_token, &ret)) < 0)
+        return ret;
     gr.period = (char *)r->route_arg;
     q.request_id = "ranking";
     q.kind_case = JIJU__V1__QUERY_REQUEST__KIND_GET_RANKING;
     q.get_ranking = &gr;
-    if ((ret = ask(r, &q, &rep)) != MHD_YES || !rep)
+    if ((ret = ask_as(r, &q, !one, &rep)) != MHD_YES || !rep)
         return ret;
     list = json_array();
     for (size_t i = 0; i < rep->n_ranking; i++) {
@@ -86,12 +137,11 @@ enum MHD_Result api_ranking(portal_req *r)
                             json_string(pbjson_category_zh(rep->ranking[i]->category)));
         json_array_append_new(list, e);
     }
-    ret = portal_reply_json(r, 200,
-                            json_pack("{s:s,s:b,s:s,s:o}", "period", r->route_arg, "final",
-                                      rep->final, "status", rep->final ? "final" : "provisional",
-                                      "entries", list));
+    o = json_pack("{s:s,s:b,s:s,s:o}", "period", r->route_arg, "final", rep->final, "status",
+                  rep->final ? "final" : "provisional", "entries", list);
+    page_json(o, one, rep);
     jiju__v1__query_reply__free_unpacked(rep, NULL);
-    return ret;
+    return portal_reply_json(r, 200, o);
 }
 
 enum MHD_Result api_targets(portal_req *r)

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "keys.h"
 #include "pb.h"
+#include "query_pages.h"
 #include "rpc.h"
 
 #define POOL_MAX 64
@@ -188,4 +189,14 @@ int portal_archive(portal_backend_t *b, const Jiju__V1__ArchiveQueryRequest *req
                    Jiju__V1__ArchiveQueryReply **reply)
 {
     CALL(&b->archive, req, jiju__v1__archive_query_reply, reply);
+}
+
+static int query_one(void *b, const Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply **reply)
+{
+    return portal_query(b, req, reply);
+}
+
+int portal_query_all(portal_backend_t *b, Jiju__V1__QueryRequest *req, Jiju__V1__QueryReply **reply)
+{
+    return query_all(query_one, b, req, reply);
 }

@@ -38,6 +38,10 @@ int portal_submit(portal_backend_t *b, const Jiju__V1__SubmitRequest *req,
                   Jiju__V1__SubmitReply **reply);
 int portal_query(portal_backend_t *b, const Jiju__V1__QueryRequest *req,
                  Jiju__V1__QueryReply **reply);
+/* Every page of a paged query (ListClusters, GetRanking), merged
+ * (query_pages.h); other queries as portal_query. */
+int portal_query_all(portal_backend_t *b, Jiju__V1__QueryRequest *req,
+                     Jiju__V1__QueryReply **reply);
 int portal_archive(portal_backend_t *b, const Jiju__V1__ArchiveQueryRequest *req,
                    Jiju__V1__ArchiveQueryReply **reply);
 

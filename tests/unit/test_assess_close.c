@@ -249,20 +249,6 @@ static void test_close_unopened_period(void **state)
 }
 
 /* Apply records in batches of one txn each, as the stream does. */
-static void apply_batch(fixture *fx, Jiju__V1__Envelope **envs, size_t n)
-{
-    store_txn_t *txn = store_txn_new(fx->store);
-
-    for (size_t i = 0; i < n; i++) {
-        uint8_t buf[1024];
-        size_t len = jiju__v1__envelope__pack(envs[i], buf);
-        assert_true(len < sizeof buf);
-        assert_int_equal(assess_apply(fx->a, "ingest-1", ++fx->in_seq, buf, len, txn), 0);
-    }
-    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
-    store_txn_destroy(&txn);
-}
-
 static void test_close_10000_clusters(void **state)
 {
     enum { N = 10000, BATCH = 1000 };
@@ -306,7 +292,7 @@ static void test_close_10000_clusters(void **state)
                     env[i].report_accepted = &ra[i];
                 }
             }
-            apply_batch(fx, envs, BATCH);
+            fx_apply_batch(fx, envs, BATCH);
         }
     fx_events(fx);
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -305,4 +305,20 @@ FX const figures POOR = {5, YI_YUAN_FEN / 2, 100};
 /* Above the default nomination thresholds (60, 8 亿元, 2,500). */
 FX const figures STRONG = {80, 10 * YI_YUAN_FEN, 3000};
 
+/* Apply envs[0..n-1] in one txn, one synced commit (thousands of clusters
+ * in a second). */
+FX void fx_apply_batch(fixture *fx, Jiju__V1__Envelope **envs, size_t n)
+{
+    store_txn_t *txn = store_txn_new(fx->store);
+
+    for (size_t i = 0; i < n; i++) {
+        uint8_t buf[1024];
+        size_t len = jiju__v1__envelope__pack(envs[i], buf);
+        assert_true(len < sizeof buf);
+        assert_int_equal(assess_apply(fx->a, "ingest-1", ++fx->in_seq, buf, len, txn), 0);
+    }
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    store_txn_destroy(&txn);
+}
+
 #endif

@@ -279,6 +279,111 @@ static void test_bare_ids_of_old_stores(void **state)
                      JIJU_ERR_NOT_FOUND);
 }
 
+/* What validation asks is held in memory (ingest_state.c), written through:
+ * a reopened store gives it all back as committed (the registry, an
+ * elimination, a closed period, the highest revision and its revenue), and
+ * nothing of a txn that was never committed, as after kill -9. */
+static void test_memory_is_the_store(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ClusterRegistered reg = JIJU__V1__CLUSTER_REGISTERED__INIT;
+    Jiju__V1__Cluster c = JIJU__V1__CLUSTER__INIT, c2 = JIJU__V1__CLUSTER__INIT;
+    Jiju__V1__ClusterEliminated el = JIJU__V1__CLUSTER_ELIMINATED__INIT;
+    Jiju__V1__PeriodClosed pc = JIJU__V1__PERIOD_CLOSED__INIT;
+    Jiju__V1__ClusterStatus status;
+    Jiju__V1__Report r;
+    uint8_t d[32];
+    int64_t fen = 0;
+    ingest_view v;
+
+    c.id = "JL-WL-001";
+    c.status = JIJU__V1__CLUSTER_STATUS__ACTIVE;
+    c2.id = "JL-WL-002";
+    c2.status = JIJU__V1__CLUSTER_STATUS__ACTIVE;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED;
+    env.cluster_registered = &reg;
+    reg.cluster = &c;
+    apply(fx, &env);
+    reg.cluster = &c2;
+    apply(fx, &env);
+    el.cluster_id = "JL-WL-002"; /* eliminated in the same txn as registered */
+    env.body_case = JIJU__V1__ENVELOPE__BODY_CLUSTER_ELIMINATED;
+    env.cluster_eliminated = &el;
+    apply(fx, &env);
+    pc.period = "2022";
+    env.body_case = JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED;
+    env.period_closed = &pc;
+    apply(fx, &env);
+    valid_report(&r);
+    r.revision = 3;
+    report_digest(&r, d);
+    assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &r, 1, d), JIJU_OK);
+    r.report_id = "R-OLD"; /* a lower revision accepted later keeps the higher */
+    r.revision = 2;
+    r.revenue_fen = 5;
+    report_digest(&r, d);
+    assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &r, 2, d), JIJU_OK);
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    /* then a txn that never commits: a closed period and a new revision */
+    pc.period = "2023";
+    apply(fx, &env);
+    r.report_id = "R-NEW";
+    r.revision = 4;
+    report_digest(&r, d);
+    assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, &r, 3, d), JIJU_OK);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.period_closed(v.arg, "2023"), 1); /* seen within its txn */
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-001", "2023Q1"), 4);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.cluster_status(v.arg, "JL-WL-001", &status), JIJU_OK);
+    assert_int_equal(status, JIJU__V1__CLUSTER_STATUS__ACTIVE);
+    assert_int_equal(v.cluster_status(v.arg, "JL-WL-002", &status), JIJU_OK);
+    assert_int_equal(status, JIJU__V1__CLUSTER_STATUS__ELIMINATED);
+    assert_int_equal(v.cluster_status(v.arg, "JL-WL-003", &status), JIJU_ERR_NOT_FOUND);
+    assert_int_equal(v.period_closed(v.arg, "2022"), 1);
+    assert_int_equal(v.period_closed(v.arg, "2023"), 0);
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-001", "2023Q1"), 3);
+    assert_int_equal(v.previous_revenue(v.arg, "JL-WL-001", "2023Q1", &fen), JIJU_OK);
+    assert_int_equal(fen, INT64_C(300000000000));
+    assert_int_equal(v.previous_revenue(v.arg, "JL-WL-001", "2022Q4", &fen), JIJU_ERR_NOT_FOUND);
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-002", "2023Q1"), 0);
+}
+
+/* ingest's submit txn keeps no index of its writes (ingest_submit.c): a
+ * report id accepted earlier in the same batch is still found, with its
+ * seq and digest, before and after the commit. */
+static void test_found_within_an_unindexed_batch(void **state)
+{
+    fixture *fx = *state;
+    store_txn_t *txn = store_txn_new_unindexed(fx->store);
+    Jiju__V1__Report r;
+    uint8_t d[32];
+    ingest_known_report k;
+
+    valid_report(&r);
+    report_digest(&r, d);
+    assert_int_equal(ingest_state_find_report(fx->st, txn, r.cluster_id, r.report_id, &k),
+                     JIJU_ERR_NOT_FOUND);
+    assert_int_equal(ingest_state_accept_report(fx->st, txn, &r, 5, d), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, txn, r.cluster_id, r.report_id, &k), JIJU_OK);
+    assert_int_equal(k.seq, 5);
+    assert_memory_equal(k.digest, d, 32);
+    assert_string_equal(k.instance, "");
+    /* the same id in another cluster is another report */
+    assert_int_equal(ingest_state_find_report(fx->st, txn, "JL-WL-009", r.report_id, &k),
+                     JIJU_ERR_NOT_FOUND);
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, txn, r.cluster_id, r.report_id, &k), JIJU_OK);
+    assert_int_equal(k.seq, 5);
+    store_txn_destroy(&txn);
+    reopen(fx);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
+    assert_int_equal(k.seq, 5);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -286,6 +391,7 @@ int main(void)
         T(test_accepted_here),        T(test_learned_from_another_replica),
         T(test_applied_content_wins), T(test_registry_and_periods),
         T(test_undecodable_event),    T(test_bare_ids_of_old_stores),
+        T(test_memory_is_the_store),  T(test_found_within_an_unindexed_batch),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
