@@ -34,7 +34,7 @@ struct notify_shared {
     stream_log_t *log;
     cache_slot *cache;
     size_t cache_bytes, cache_budget; /* held by the slots' buffers; their bound */
-    uint8_t *out; /* the last resolved record */
+    uint8_t *out;                     /* the last resolved record */
     size_t out_cap;
 };
 

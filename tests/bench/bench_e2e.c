@@ -78,9 +78,9 @@
 #define N_CONF 5
 #define REPLY_MS 30000
 #define SOAK_REPLY_MS 600000 /* a soak may be stopped (SIGSTOP) for minutes, requests in flight */
-#define DONE_MS 180000     /* after the last ACCEPTED, at most this for the rest */
-#define HOOK_GRACE_MS 5000 /* the webhook's time after the others are done */
-#define STALL_MS 15000     /* nothing moved for this long: stop waiting */
+#define DONE_MS 180000       /* after the last ACCEPTED, at most this for the rest */
+#define HOOK_GRACE_MS 5000   /* the webhook's time after the others are done */
+#define STALL_MS 15000       /* nothing moved for this long: stop waiting */
 
 /* 4 (200 clusters, 2 replicas) only when asked for: the 1 -> 3 replica curve */
 static long conf_clusters[N_CONF] = {200, 200, 2000, 2000, 200}; /* $BENCH_E2E_CLUSTERS: 2, 3 */
