@@ -50,6 +50,10 @@ struct ingest_state {
     hmap_t *status;    /* cluster id -> Jiju__V1__ClusterStatus (int32_t) */
     hmap_t *closed;    /* period text -> (set): closed periods */
     hmap_t *revisions; /* cluster '\0' period -> ingest_rev */
+    /* report key -> ingest_known_report: the ids put into a txn that is not
+     * committed yet, so a txn without an index (ingest_submit.c) finds a
+     * report id accepted earlier in its own batch; emptied by the commit */
+    hmap_t *pending;
 };
 
 typedef struct {
@@ -151,8 +155,9 @@ ingest_state_t *ingest_state_new(store_t *store)
     st->status = hmap_new(sizeof(int32_t));
     st->closed = hmap_new(0);
     st->revisions = hmap_new(sizeof(ingest_rev));
+    st->pending = hmap_new(sizeof(ingest_known_report));
     if (st->cf_reports < 0 || st->cf_clusters < 0 || st->cf_periods < 0 || st->cf_revisions < 0 ||
-        !st->status || !st->closed || !st->revisions ||
+        !st->status || !st->closed || !st->revisions || !st->pending ||
         load_cf(st, st->cf_clusters, load_cluster) != JIJU_OK ||
         load_cf(st, st->cf_periods, load_period) != JIJU_OK ||
         load_cf(st, st->cf_revisions, load_revision) != JIJU_OK) {
@@ -175,6 +180,7 @@ void ingest_state_destroy(ingest_state_t **st)
     hmap_destroy(&(*st)->status);
     hmap_destroy(&(*st)->closed);
     hmap_destroy(&(*st)->revisions);
+    hmap_destroy(&(*st)->pending);
     free(*st);
     *st = NULL;
 }
@@ -297,10 +303,15 @@ int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *c
     size_t klen = report_id_key(cluster_id, report_id, key, sizeof key);
     void *val = NULL;
     size_t len = 0;
+    const ingest_known_report *mine;
     int rc;
 
     if (!klen)
         return JIJU_ERR_INVALID;
+    if ((mine = hmap_get(st->pending, key, klen))) {
+        *out = *mine;
+        return JIJU_OK;
+    }
     rc = store_txn_get(txn, st->cf_reports, key, klen, &val, &len);
     if (rc == JIJU_ERR_NOT_FOUND && !st->scoped_only)
         rc = store_txn_get(txn, st->cf_reports, report_id, strlen(report_id), &val, &len);
@@ -344,6 +355,13 @@ static int put_revision(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Re
     return hmap_put(st->revisions, key, klen, &now);
 }
 
+static void pending_clear(void *arg)
+{
+    ingest_state_t *st = arg;
+
+    hmap_clear(st->pending);
+}
+
 static int put_report_id(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,
                          uint64_t seq, const uint8_t digest[32], const char *instance)
 {
@@ -351,6 +369,8 @@ static int put_report_id(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__R
     char key[INGEST_REPORT_KEY_MAX];
     size_t klen = report_id_key(r->cluster_id, r->report_id, key, sizeof key);
     size_t n = instance ? strlen(instance) : 0;
+    ingest_known_report known = {.seq = seq};
+    int rc;
 
     if (n >= sizeof v - 40 || !klen)
         return JIJU_ERR_INVALID;
@@ -358,7 +378,13 @@ static int put_report_id(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__R
     memcpy(v + 8, digest, 32);
     if (n)
         memcpy(v + 40, instance, n);
-    return store_txn_put(txn, st->cf_reports, key, klen, v, 40 + n);
+    if ((rc = store_txn_put(txn, st->cf_reports, key, klen, v, 40 + n)) != JIJU_OK)
+        return rc;
+    memcpy(known.digest, digest, 32);
+    memcpy(known.instance, instance ? instance : "", n + 1);
+    if ((rc = hmap_put(st->pending, key, klen, &known)) != JIJU_OK)
+        return rc;
+    return store_txn_on_commit(txn, pending_clear, st);
 }
 
 int ingest_state_accept_report(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r,

@@ -47,6 +47,36 @@ def expect(ep, what, req, code, timeout=30):
     h.wait_until(has, timeout, step=0.1, what=f"{ep}: {what} ({code}; last {seen})")
 
 
+def same_batch(ep):
+    """One report, then again, then with other content, sent back to back
+    on one socket: read in one drain, they are one batch (one txn, which
+    keeps no index of its writes): ACCEPTED, DUPLICATE of the same seq,
+    CONFLICT."""
+    import zmq
+    from jiju.v1 import submit_pb2
+    s = zmq.Context.instance().socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.connect(ep)
+    reqs = [h.report_request("RG-B-2023-1", "RG-B", "2023", 1, REV_FEN),
+            h.report_request("RG-B-2023-1", "RG-B", "2023", 1, REV_FEN),
+            h.report_request("RG-B-2023-1", "RG-B", "2023", 1, REV_FEN * 2)]
+    for i, req in enumerate(reqs):
+        req.request_id = f"batch-{i}"
+    for r in reqs:
+        s.send(r.SerializeToString())
+    got = {}
+    while len(got) < 3:
+        assert s.poll(5000), f"replies so far: {got}"
+        r = submit_pb2.SubmitReply()
+        r.ParseFromString(s.recv())
+        got[r.request_id] = r
+    s.close()
+    assert got["batch-0"].status == 1, got
+    assert got["batch-1"].status == 2 and got["batch-1"].seq == got["batch-0"].seq, got
+    assert got["batch-2"].status == 3, got
+    assert [p.code for p in got["batch-2"].problems] == ["E_CONFLICT"], got
+
+
 def questions():
     """(what, request, the code that answers it)."""
     return [
@@ -97,6 +127,7 @@ def main():
         for ep in (one, two):
             for what, req, code in questions():
                 expect(ep, what, req, code)
+        same_batch(two)
         # replica 2's own revision, then its log trimmed (both consumers acked)
         expect(two, "its own revision", h.report_request("q-own", "RG-C", "2023", 20, REV_FEN),
                "E_REVISION_NOT_HIGHER", timeout=0)

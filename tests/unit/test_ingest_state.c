@@ -351,6 +351,39 @@ static void test_memory_is_the_store(void **state)
     assert_int_equal(v.last_revision(v.arg, "JL-WL-002", "2023Q1"), 0);
 }
 
+/* ingest's submit txn keeps no index of its writes (ingest_submit.c): a
+ * report id accepted earlier in the same batch is still found, with its
+ * seq and digest, before and after the commit. */
+static void test_found_within_an_unindexed_batch(void **state)
+{
+    fixture *fx = *state;
+    store_txn_t *txn = store_txn_new_unindexed(fx->store);
+    Jiju__V1__Report r;
+    uint8_t d[32];
+    ingest_known_report k;
+
+    valid_report(&r);
+    report_digest(&r, d);
+    assert_int_equal(ingest_state_find_report(fx->st, txn, r.cluster_id, r.report_id, &k),
+                     JIJU_ERR_NOT_FOUND);
+    assert_int_equal(ingest_state_accept_report(fx->st, txn, &r, 5, d), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, txn, r.cluster_id, r.report_id, &k), JIJU_OK);
+    assert_int_equal(k.seq, 5);
+    assert_memory_equal(k.digest, d, 32);
+    assert_string_equal(k.instance, "");
+    /* the same id in another cluster is another report */
+    assert_int_equal(ingest_state_find_report(fx->st, txn, "JL-WL-009", r.report_id, &k),
+                     JIJU_ERR_NOT_FOUND);
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    assert_int_equal(ingest_state_find_report(fx->st, txn, r.cluster_id, r.report_id, &k), JIJU_OK);
+    assert_int_equal(k.seq, 5);
+    store_txn_destroy(&txn);
+    reopen(fx);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
+    assert_int_equal(k.seq, 5);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -358,7 +391,7 @@ int main(void)
         T(test_accepted_here),        T(test_learned_from_another_replica),
         T(test_applied_content_wins), T(test_registry_and_periods),
         T(test_undecodable_event),    T(test_bare_ids_of_old_stores),
-        T(test_memory_is_the_store),
+        T(test_memory_is_the_store),  T(test_found_within_an_unindexed_batch),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
