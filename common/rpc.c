@@ -247,6 +247,19 @@ static void *rpc_monitor_open(rpc_t *r, void *sock)
     return pair;
 }
 
+/* Stop the monitor before closing either end (libzmq 4.3 can leave a new
+ * socket's handshake stalled when a monitored socket is closed first). */
+static void rpc_ep_close(rpc_ep *e)
+{
+    if (e->sock && e->mon)
+        zmq_socket_monitor(e->sock, NULL, 0);
+    if (e->mon)
+        zmq_close(e->mon);
+    if (e->sock)
+        zmq_close(e->sock);
+    e->sock = e->mon = NULL;
+}
+
 /* Open e's socket and its monitor; -1 (nothing changed) on failure. */
 static int rpc_ep_open(rpc_t *r, rpc_ep *e)
 {
@@ -257,10 +270,7 @@ static int rpc_ep_open(rpc_t *r, rpc_ep *e)
             zmq_close(s);
         return -1;
     }
-    if (e->mon)
-        zmq_close(e->mon);
-    if (e->sock)
-        zmq_close(e->sock);
+    rpc_ep_close(e);
     e->sock = s;
     e->mon = m;
     return 0;
@@ -432,13 +442,8 @@ static void rpc_flush_unsent(rpc_t *r, size_t i, int64_t now)
 
 static void rpc_close_all(rpc_t *r)
 {
-    for (size_t i = 0; i < r->n; i++) {
-        if (r->eps[i].mon)
-            zmq_close(r->eps[i].mon);
-        if (r->eps[i].sock)
-            zmq_close(r->eps[i].sock);
-        r->eps[i].sock = r->eps[i].mon = NULL;
-    }
+    for (size_t i = 0; i < r->n; i++)
+        rpc_ep_close(&r->eps[i]);
 }
 
 static int rpc_open_all(rpc_t *r)
