@@ -157,18 +157,17 @@ static void assert_served(notify_sub *s, uint64_t seq, uint64_t event_n)
 /* The stored bytes of record seq of log (not resolved). */
 static size_t stored(store_t *store, stream_log_t *log, uint64_t seq, uint8_t *out, size_t cap)
 {
-    store_iter_t *it = stream_log_iter(log, seq);
+    stream_log_iter_t *it = stream_log_iter(log, seq);
     uint64_t at;
     size_t vlen = 0;
-    const void *v;
+    const uint8_t *v;
 
     assert_non_null(it);
-    assert_int_equal(stream_log_iter_seq(log, it, &at), 0);
+    assert_int_equal(stream_log_iter_get(it, &at, &v, &vlen), 0);
     assert_int_equal(at, seq);
-    v = store_iter_value(it, &vlen);
     assert_true(vlen <= cap);
     memcpy(out, v, vlen);
-    store_iter_destroy(&it);
+    stream_log_iter_destroy(&it);
     (void)store;
     return vlen;
 }
