@@ -181,7 +181,8 @@ static void log_recover(stream_log_t *log)
     log->first = log->last + 1;
     /* the first key holding a seq above the trim mark (a run the trim cut
      * through holds records below it) */
-    for (store_iter_seek(it, key, log_key(log, 1, key)); store_iter_valid(it); store_iter_next(it)) {
+    for (store_iter_seek(it, key, log_key(log, 1, key)); store_iter_valid(it);
+         store_iter_next(it)) {
         k = store_iter_key(it, &klen);
         if (log_key_span(log, k, klen, &kfirst, &seq) != 0)
             break;
@@ -415,8 +416,7 @@ static int runs_flush(void *arg, store_txn_t *txn)
     return rc;
 }
 
-static int run_add(stream_log_t *log, store_txn_t *txn, uint64_t seq, const void *data,
-                   size_t len)
+static int run_add(stream_log_t *log, store_txn_t *txn, uint64_t seq, const void *data, size_t len)
 {
     stream_log_runs_t *runs = log->runs;
     log_run *r = &log->run;
@@ -673,8 +673,8 @@ static void iter_key_done(stream_log_iter_t *it)
         return;
     memcpy(it->nbuf + it->nlen, it->val + it->copied, rest);
     it->nlen += rest;
-    it->rc = store_txn_put(it->txn, it->log->cf, key,
-                           run_key(it->log, it->kfirst, it->klast, key), it->nbuf, it->nlen);
+    it->rc = store_txn_put(it->txn, it->log->cf, key, run_key(it->log, it->kfirst, it->klast, key),
+                           it->nbuf, it->nlen);
 }
 
 stream_log_iter_t *stream_log_iter(stream_log_t *log, uint64_t from)

@@ -561,8 +561,9 @@ static void test_log_runs(void **state)
         assert_int_equal(stream_log_iter_get(it, &seq, &rec, &len), 0);
         assert_int_equal(seq, k);
         if (k == 6 || k == 7)
-            assert_int_equal(stream_log_iter_replace(it, txn, k == 6 ? "six" : "seven", k == 6 ? 3 : 5),
-                             JIJU_OK);
+            assert_int_equal(
+                stream_log_iter_replace(it, txn, k == 6 ? "six" : "seven", k == 6 ? 3 : 5),
+                JIJU_OK);
     }
     assert_int_equal(stream_log_iter_get(it, &seq, &rec, &len), -1);
     assert_int_equal(stream_log_iter_finish(it), JIJU_OK);
