@@ -87,28 +87,37 @@ void stream_producer_on_resume(stream_peer_t *p, stream_session *s, const Jiju__
                 (unsigned long long)last);
 }
 
-/* An ACK up to seq: never beyond what this consumer can have received, the
- * highest RECORD sent on this session (never beyond the log; a consumer
- * that asked again with RESUME may still apply and ack records of before
- * it: they were sent) or the ack already stored (a consumer re-reading from
- * an earlier seq may repeat it). A heartbeat's position beyond that is
- * ignored, an ACK refused. */
+/* An ACK up to seq counts up to what this consumer can have received on
+ * this session: the highest RECORD sent on it (a consumer that asked again
+ * with RESUME may still apply and ack records of before it: they were
+ * sent) or the ack already stored (a consumer re-reading from an earlier
+ * seq may repeat it). Beyond that but within the log, the consumer acks
+ * records an earlier session or process of ours sent it (a store-less
+ * subscriber acking, right after our restart, all it holds before our
+ * answer to its RESUME 0 from the stored ack): it stands for what was sent
+ * here, never stored beyond it; the rest comes again and is acked again
+ * (issue 14: it was refused with E_STREAM_BAD_ACK, the subscriber
+ * reconnected and did the same). Beyond the log nobody sent it: a
+ * heartbeat's position is ignored, an ACK refused. */
 void stream_producer_on_ack(stream_peer_t *p, stream_session *s, uint64_t seq, int is_ack)
 {
     uint64_t sent = s->max_sent > s->next_send - 1 ? s->max_sent : s->next_send - 1;
     uint64_t limit = sent > s->acked_saved ? sent : s->acked_saved;
+    uint64_t last = stream_log_last(s->log);
     char why[160];
 
     if (s->state != SESS_ACTIVE)
         return;
-    if (seq > limit) {
+    if (seq > last && seq > limit) {
         if (!is_ack)
             return;
-        snprintf(why, sizeof why, "ACK seq %llu is beyond the last record sent (%llu)",
-                 (unsigned long long)seq, (unsigned long long)limit);
+        snprintf(why, sizeof why, "ACK seq %llu is beyond the log (last seq %llu)",
+                 (unsigned long long)seq, (unsigned long long)last);
         stream_session_refuse(p, s, JIJU_ERR_PROTOCOL, "E_STREAM_BAD_ACK", why, 1);
         return;
     }
+    if (seq > limit)
+        seq = limit;
     if (seq > s->acked)
         s->acked = seq;
 }

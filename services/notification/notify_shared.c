@@ -12,7 +12,16 @@
  * event just after it was routed, 20 of them for each, and a store lookup
  * each would cost more than the copy. A slot is filled at append, before
  * the txn commits: a txn that does not commit ends the service (stream.h),
- * so a slot never holds a record the store lacks. */
+ * so a slot never holds a record the store lacks.
+ *
+ * Bounded in bytes, not only in slots: a slot's buffer used to keep the
+ * largest record that ever passed through it, so once provisional rankings
+ * (tens of kB at 200 clusters) had landed in every slot the cache held
+ * 4096 of them: 149 MB of notification's 344 MB heap after 800,000 reports
+ * (heaptrack, docs/benchmarks.md "Soak"). Now a buffer is sized to its
+ * record (shrunk when it holds less than half) and all buffers together
+ * stay within the budget given at open, the oldest records evicted first;
+ * a record larger than the budget is read from the store when served. */
 #define CACHE_SLOTS 4096
 
 typedef struct cache_slot {
@@ -24,16 +33,18 @@ typedef struct cache_slot {
 struct notify_shared {
     stream_log_t *log;
     cache_slot *cache;
-    uint8_t *out; /* the last resolved record */
+    size_t cache_bytes, cache_budget; /* held by the slots' buffers; their bound */
+    uint8_t *out;                     /* the last resolved record */
     size_t out_cap;
 };
 
-notify_shared_t *notify_shared_open(store_t *store)
+notify_shared_t *notify_shared_open(store_t *store, size_t cache_bytes)
 {
     notify_shared_t *sh = calloc(1, sizeof *sh);
 
     if (!sh)
         return NULL;
+    sh->cache_budget = cache_bytes;
     sh->cache = calloc(CACHE_SLOTS, sizeof *sh->cache);
     sh->log = stream_log_open(store, NOTIFY_SHARED_LOG);
     if (!sh->cache || !sh->log)
@@ -74,14 +85,57 @@ static int grow(uint8_t **buf, size_t *cap, size_t need)
     return JIJU_OK;
 }
 
+size_t notify_shared_cache_bytes(const notify_shared_t *sh)
+{
+    return sh->cache_bytes;
+}
+
+/* Room for need more bytes: the oldest records go first (the slots after
+ * slot i, the one being filled, in ring order). A record larger than the
+ * whole budget evicts nothing. */
+static void cache_evict(notify_shared_t *sh, size_t i, size_t need)
+{
+    if (need > sh->cache_budget)
+        return;
+    for (size_t k = 1; k < CACHE_SLOTS && need > sh->cache_budget - sh->cache_bytes; k++) {
+        cache_slot *e = &sh->cache[(i + k) % CACHE_SLOTS];
+
+        sh->cache_bytes -= e->cap;
+        free(e->buf);
+        e->buf = NULL;
+        e->cap = 0;
+        e->seq = 0;
+    }
+}
+
+/* Slot i's buffer of exactly need bytes (its old one reused if it holds
+ * need and less than twice that), within the budget. 0, or -1 with the slot
+ * emptied (its record is then read from the store). */
+static int cache_fit(notify_shared_t *sh, size_t i, size_t need)
+{
+    cache_slot *c = &sh->cache[i];
+
+    c->seq = 0;
+    if (c->cap >= need && c->cap / 2 < need)
+        return 0;
+    sh->cache_bytes -= c->cap;
+    free(c->buf);
+    c->buf = NULL;
+    c->cap = 0;
+    cache_evict(sh, i, need);
+    if (need > sh->cache_budget - sh->cache_bytes || !(c->buf = malloc(need)))
+        return -1;
+    c->cap = need;
+    sh->cache_bytes += need;
+    return 0;
+}
+
 static void cache_put(notify_shared_t *sh, uint64_t sseq, const uint8_t *env, size_t len)
 {
     cache_slot *c = &sh->cache[sseq % CACHE_SLOTS];
 
-    if (grow(&c->buf, &c->cap, len ? len : 1) != JIJU_OK) {
-        c->seq = 0; /* no memory: read from the store instead */
+    if (cache_fit(sh, sseq % CACHE_SLOTS, len ? len : 1) != 0)
         return;
-    }
     memcpy(c->buf, env, len);
     c->len = len;
     c->seq = sseq;

@@ -202,7 +202,8 @@ notify_subs_t *notify_subs_open(store_t *store)
     t->cf_dead = store_cf(store, NOTIFY_CF_DEAD);
     t->cf_meta = store_cf(store, NOTIFY_CF_META);
     if (t->cf_subs < 0 || t->cf_state < 0 || t->cf_dead < 0 || t->cf_meta < 0 ||
-        !(t->shared = notify_shared_open(store)) || subs_load(t) != JIJU_OK)
+        !(t->shared = notify_shared_open(store, NOTIFY_SHARED_CACHE_BYTES)) ||
+        subs_load(t) != JIJU_OK)
         notify_subs_destroy(&t);
     return t;
 }

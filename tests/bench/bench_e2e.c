@@ -47,11 +47,8 @@
  *               always; redis-benchmark XADD of 256 bytes, one connection,
  *               pipeline `window`.
  *
- * Soak mode (bench_e2e [build dir] soak [reports] [steps] [configs]): one
- * stack, the reports in `steps` saturation phases; after each, VmRSS of
- * every service and the bytes of its data_dir; then the series and the RSS
- * slope per million reports. $BENCH_SOAK_MAX_S stops it after the step that
- * passes that many seconds.
+ * Soak mode (bench_e2e [build dir] soak [reports] [steps] [configs]):
+ * bench_e2e_soak.c.
  *
  * Reports: report g of a stack is for cluster g % clusters, one of 120
  * months, revision 1 + g / (clusters x 120) (bench_e2e_stack.h), so M is
@@ -59,7 +56,7 @@
  *
  * Medians of rounds; ratios to the raw limit and to Redis. */
 #include "bench_baseline.h"
-#include "bench_e2e_stack.h"
+#include "bench_e2e.h"
 #include "bench_common.h"
 #include "bench_wire.h"
 
@@ -80,13 +77,63 @@
 #define MAX_RUNS 16
 #define N_CONF 5
 #define REPLY_MS 30000
-#define DONE_MS 180000     /* after the last ACCEPTED, at most this for the rest */
-#define HOOK_GRACE_MS 5000 /* the webhook's time after the others are done */
-#define STALL_MS 15000     /* nothing moved for this long: stop waiting */
+#define SOAK_REPLY_MS 600000 /* a soak may be stopped (SIGSTOP) for minutes, requests in flight */
+#define DONE_MS 180000       /* after the last ACCEPTED, at most this for the rest */
+#define HOOK_GRACE_MS 5000   /* the webhook's time after the others are done */
+#define STALL_MS 15000       /* nothing moved for this long: stop waiting */
 
 /* 4 (200 clusters, 2 replicas) only when asked for: the 1 -> 3 replica curve */
 static long conf_clusters[N_CONF] = {200, 200, 2000, 2000, 200}; /* $BENCH_E2E_CLUSTERS: 2, 3 */
 static const int conf_replicas[N_CONF] = {1, 3, 1, 3, 2};
+
+/* ---- the clock (bench_e2e.h) ---- */
+
+static _Atomic long long clock_last_us, clock_paused_us;
+static atomic_int clock_watched;
+
+double e2e_now_ms(void)
+{
+    struct timespec ts;
+    long long now, last;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    if (atomic_load(&clock_watched)) {
+        last = atomic_load(&clock_last_us); /* only moved forward: each gap counted once */
+        while (now > last && !atomic_compare_exchange_weak(&clock_last_us, &last, now))
+            ;
+        if (now > last && last > 0 && now - last > E2E_PAUSE_MS * 1000LL)
+            atomic_fetch_add(&clock_paused_us, now - last);
+    }
+    return (double)(now - atomic_load(&clock_paused_us)) / 1e3;
+}
+
+double e2e_paused_ms(void)
+{
+    return (double)atomic_load(&clock_paused_us) / 1e3;
+}
+
+static void *clock_watch_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        e2e_now_ms();
+        usleep(100000);
+    }
+    return NULL;
+}
+
+int e2e_pause_watch(void)
+{
+    pthread_t th;
+
+    if (atomic_exchange(&clock_watched, 1))
+        return 0;
+    e2e_now_ms(); /* the first reading: no gap before it */
+    if (pthread_create(&th, NULL, clock_watch_main, NULL) != 0)
+        return -1;
+    return pthread_detach(th) == 0 ? 0 : -1;
+}
 
 /* How many of a phase's reports a consumer has, and when the last came. */
 typedef struct e2e_tally {
@@ -96,7 +143,7 @@ typedef struct e2e_tally {
 
 static void tally_add(e2e_tally *c)
 {
-    double now = bench_now_ms();
+    double now = e2e_now_ms();
 
     atomic_fetch_add(&c->n, 1);
     atomic_store(&c->t_last, now);
@@ -154,7 +201,7 @@ static void track_free(e2e_track *t)
 static void track_delivered(e2e_track *t, long i)
 {
     if (atomic_fetch_add(&t->n_deliv[i], 1) + 1 == N_SUBS) {
-        t->t_deliv[i] = bench_now_ms();
+        t->t_deliv[i] = e2e_now_ms();
         tally_add(&t->deliv);
     }
 }
@@ -307,7 +354,7 @@ typedef struct e2e_drive {
     char endpoint[64];
     const e2e_reqs *rs;
     e2e_track *track;
-    int k, of, win;
+    int k, of, win, reply_ms;
     double rate, t_last;
     long accepted, refused;
     pthread_t th;
@@ -320,7 +367,7 @@ static int drive_take(e2e_drive *d, rpc_t *r)
     Jiju__V1__SubmitReply *rep;
     long i;
 
-    if (rpc_recv(r, REPLY_MS, &buf, &len, NULL) != JIJU_OK)
+    if (rpc_recv(r, d->reply_ms, &buf, &len, NULL) != JIJU_OK)
         return -1;
     rep = jiju__v1__submit_reply__unpack(NULL, len, buf);
     free(buf);
@@ -329,7 +376,7 @@ static int drive_take(e2e_drive *d, rpc_t *r)
     if (rep->status == JIJU__V1__SUBMIT_STATUS__ACCEPTED) {
         d->accepted++;
         if (d->track && (i = track_index(d->track, rep->request_id, strlen(rep->request_id))) >= 0)
-            d->track->t_acc[i] = bench_now_ms();
+            d->track->t_acc[i] = e2e_now_ms();
     } else if (d->refused++ < 3) {
         fprintf(stderr, "%s: status %d %s\n", rep->request_id, (int)rep->status,
                 rep->n_problems ? rep->problems[0]->code : "");
@@ -344,8 +391,8 @@ static void *drive_main(void *arg)
     e2e_drive *d = arg;
     void *ctx = zmq_ctx_new();
     const char *eps[] = {d->endpoint};
-    rpc_t *r = rpc_new(ctx, eps, 1, REPLY_MS);
-    double t0 = bench_now_ms();
+    rpc_t *r = rpc_new(ctx, eps, 1, d->reply_ms);
+    double t0 = e2e_now_ms();
     long mine = 0;
 
     for (long i = d->k; r && i < d->rs->n; i += d->of) {
@@ -353,11 +400,11 @@ static void *drive_main(void *arg)
             if (drive_take(d, r) != 0)
                 goto out;
         if (d->rate > 0) /* paced: the mine-th of this sender is due at mine/rate */
-            while (bench_now_ms() < t0 + 1e3 * (double)mine / d->rate)
+            while (e2e_now_ms() < t0 + 1e3 * (double)mine / d->rate)
                 if (rpc_pending(r) > 0 ? drive_take(d, r) != 0 : (usleep(100), 0))
                     goto out;
         if (d->track) /* the request ids are the tracked report ids */
-            d->track->t_send[i] = bench_now_ms();
+            d->track->t_send[i] = e2e_now_ms();
         if (rpc_send(r, d->rs->id[i], d->rs->buf[i], d->rs->len[i]) != JIJU_OK)
             goto out;
         mine++;
@@ -366,7 +413,7 @@ static void *drive_main(void *arg)
         if (drive_take(d, r) != 0)
             break;
 out:
-    d->t_last = bench_now_ms();
+    d->t_last = e2e_now_ms();
     rpc_destroy(&r);
     zmq_ctx_term(ctx);
     return NULL;
@@ -388,6 +435,7 @@ static int drive(const e2e_stack *st, const e2e_reqs *rs, e2e_track *t, int win,
         d[k].k = k;
         d[k].of = st->replicas;
         d[k].win = win / st->replicas > 0 ? win / st->replicas : 1;
+        d[k].reply_ms = st->reply_ms;
         d[k].rate = rate / st->replicas;
         if (pthread_create(&d[k].th, NULL, drive_main, &d[k]) != 0)
             return -1;
@@ -413,7 +461,7 @@ static int wait_known(e2e_stack *st, void *ctx, long clusters)
         long n = 0;
 
         ep(e, sizeof e, st->port[P_SUBMIT0 + k]);
-        r = rpc_new(ctx, (const char *[]){e}, 1, REPLY_MS);
+        r = rpc_new(ctx, (const char *[]){e}, 1, st->reply_ms);
         while (r && e2e_probe_unknown(r, n, cid) && ++n < 1200 && e2e_stack_alive(st) == 0)
             usleep(25000);
         rc = r && n < 1200 ? 0 : -1;
@@ -470,7 +518,7 @@ static int arch_open(e2e_arch *a, const e2e_stack *st, void *ctx, const e2e_reqs
     ep(e, sizeof e, st->port[P_B_QUERY]);
     a->rs = rs;
     a->replicas = a->left = st->replicas;
-    a->r = rpc_new(ctx, (const char *[]){e}, 1, REPLY_MS);
+    a->r = rpc_new(ctx, (const char *[]){e}, 1, st->reply_ms);
     return a->r ? 0 : -1;
 }
 
@@ -483,20 +531,13 @@ static int arch_poll(e2e_arch *a)
         if (!a->done[k] && archived(a->r, a->rs->id[last])) {
             a->done[k] = 1;
             if (--a->left == 0)
-                a->t_done = bench_now_ms();
+                a->t_done = e2e_now_ms();
         }
     }
     return a->left == 0;
 }
 
 /* ---- one run ---- */
-
-typedef struct e2e_run {
-    double acc, app, arch, deliv, hook;
-    long n_want, n_app, n_deliv, n_hook; /* of M, when the round stopped waiting */
-    double cpu_us[4];                /* ingest (all replicas), assessment, archive, notification */
-    double lat_acc[3], lat_deliv[3]; /* p50, p99, p999 in ms */
-} e2e_run;
 
 /* ReportAccepted of ours on assessment's "events", followed from seq 1.
  * Runs beside the subscribers. */
@@ -597,13 +638,6 @@ static void cpu_now(const e2e_stack *st, double c[4])
     c[3] = e2e_cpu_ms(st->pid[SVC_NOTIFY]);
 }
 
-/* One saturation phase: m reports, the g0-th.. of the stack, ids prefix + i. */
-typedef struct e2e_phase {
-    long m, g0;
-    char prefix[32];
-    int hook_grace_ms; /* after the rest is done; 0: do not wait for the webhook */
-} e2e_phase;
-
 /* Saturation: M reports at window; fills acc..hook and cpu_us. Waits for
  * applied, archived and delivered (one clock from the first send), then
  * HOOK_GRACE_MS more for the webhook; a consumer not done by then is
@@ -626,7 +660,7 @@ static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clus
     f->track = h->track = &t;
     subs_track(subs, &t);
     cpu_now(st, c0);
-    t0 = bench_now_ms();
+    t0 = e2e_now_ms();
     if (drive(st, &rs, &t, o->window, 0, &t_acc) != 0)
         goto out_untrack;
     /* at least 1,000 reports/s for the rest: a soak's large phases too */
@@ -636,7 +670,7 @@ static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clus
         e2e_tally *all[] = {&f->app, &t.deliv, &t.hook};
         long now_moved = tally_sum(all, 3) + (a.replicas - a.left);
         int core = arch_poll(&a) && atomic_load(&f->app.n) == t.n && atomic_load(&t.deliv.n) == t.n;
-        double now = bench_now_ms();
+        double now = e2e_now_ms();
 
         if (core && !have_cpu) {
             cpu_now(st, c1);
@@ -699,8 +733,8 @@ static int phase_latency(e2e_stack *st, const e2e_opts *o, long clusters, e2e_su
     subs_track(subs, &t);
     if (drive(st, &rs, &t, o->window, run->acc * 0.1, &t_end) != 0)
         goto out_untrack;
-    give_up = bench_now_ms() + DONE_MS;
-    while (atomic_load(&t.deliv.n) < t.n && bench_now_ms() < give_up)
+    give_up = e2e_now_ms() + DONE_MS;
+    while (atomic_load(&t.deliv.n) < t.n && e2e_now_ms() < give_up)
         usleep(1000);
     if (atomic_load(&t.deliv.n) < t.n)
         fprintf(stderr, "latency: %ld of %ld delivered to all within %d s\n",
@@ -730,22 +764,22 @@ static int setup_stack(e2e_stack *st, void *ctx, long clusters)
     return ok ? 0 : -1;
 }
 
-/* A running stack of configuration c with its peers in this process: the
- * clusters registered, the 20 subscribers and the follower caught up. */
-typedef struct e2e_live {
+struct e2e_live {
     e2e_stack st;
     e2e_sub subs[N_SUBS];
     e2e_follow f;
     e2e_hook h;
     void *ctx;
-} e2e_live;
+};
 
-static int live_up(e2e_live *l, const e2e_opts *o, int c)
+int e2e_live_up(e2e_live **lp, const e2e_opts *o, int c)
 {
-    memset(l, 0, sizeof *l);
-    if (!(l->ctx = zmq_ctx_new()) || e2e_stack_start(&l->st, o, conf_replicas[c]) != 0 ||
+    e2e_live *l = *lp = calloc(1, sizeof *l);
+
+    if (!l || !(l->ctx = zmq_ctx_new()) || e2e_stack_start(&l->st, o, conf_replicas[c]) != 0 ||
         hook_start(&l->h, l->st.port[P_HOOK]) != 0)
         return -1;
+    l->st.reply_ms = o->soak ? SOAK_REPLY_MS : REPLY_MS;
     ep(l->f.endpoint, sizeof l->f.endpoint, l->st.port[P_A_STREAM]);
     if (setup_stack(&l->st, l->ctx, conf_clusters[c]) != 0 || subs_start(l->subs, &l->st) != 0 ||
         pthread_create(&l->f.th, NULL, follow_main, &l->f) != 0 ||
@@ -756,8 +790,12 @@ static int live_up(e2e_live *l, const e2e_opts *o, int c)
     return 0;
 }
 
-static void live_down(e2e_live *l, int keep)
+void e2e_live_down(e2e_live **lp, int keep)
 {
+    e2e_live *l = lp ? *lp : NULL;
+
+    if (!l)
+        return;
     atomic_store(&l->f.stop, 1);
     if (l->f.th)
         pthread_join(l->f.th, NULL);
@@ -766,161 +804,47 @@ static void live_down(e2e_live *l, int keep)
     if (l->ctx)
         zmq_ctx_term(l->ctx);
     e2e_stack_stop(&l->st, keep);
+    free(l);
+    *lp = NULL;
+}
+
+int e2e_live_saturate(e2e_live *l, const e2e_opts *o, int c, e2e_run *run, const e2e_phase *ph)
+{
+    return phase_saturate(&l->st, l->ctx, o, conf_clusters[c], l->subs, &l->f, &l->h, run, ph);
+}
+
+const e2e_stack *e2e_live_stack(const e2e_live *l)
+{
+    return &l->st;
+}
+
+long e2e_live_hook_posts(e2e_live *l)
+{
+    return atomic_load(&l->h.posts);
+}
+
+long e2e_conf_clusters(int c)
+{
+    return conf_clusters[c];
 }
 
 static int run_stack(const e2e_opts *o, int c, int round, e2e_run *run)
 {
-    static e2e_live l;
+    e2e_live *l = NULL;
     e2e_phase ph = {.m = o->reports, .hook_grace_ms = HOOK_GRACE_MS};
     int rc = -1;
 
     snprintf(ph.prefix, sizeof ph.prefix, "s%d-", round);
-    if (live_up(&l, o, c) != 0 ||
-        phase_saturate(&l.st, l.ctx, o, conf_clusters[c], l.subs, &l.f, &l.h, run, &ph) != 0 ||
-        phase_latency(&l.st, o, conf_clusters[c], l.subs, run, round) != 0 ||
-        e2e_stack_alive(&l.st) != 0)
+    if (e2e_live_up(&l, o, c) != 0 || e2e_live_saturate(l, o, c, run, &ph) != 0 ||
+        phase_latency(&l->st, o, conf_clusters[c], l->subs, run, round) != 0 ||
+        e2e_stack_alive(&l->st) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        fprintf(stderr, "config %d round %d failed; logs kept in %s\n", c, round + 1, l.st.dir);
-    live_down(&l, rc != 0);
-    return rc;
-}
-
-/* ---- soak: RSS and disk of each service over many reports ---- */
-
-#define SOAK_MAX_STEPS 100
-
-typedef struct soak_sample {
-    long reports;          /* sent so far */
-    double t_s;            /* since the first send */
-    e2e_run run;           /* this step's rates and CPU */
-    long rss_kb[N_SVC];    /* after the step, all consumers caught up */
-    long long disk[N_SVC]; /* bytes of each data_dir */
-    long hook_posts;       /* webhook POSTs so far */
-} soak_sample;
-
-/* Least-squares slope of y over x (MB per million reports when y is kB and
- * x reports: scaled by the caller). */
-static double slope(const double *x, const double *y, int n)
-{
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-
-    for (int i = 0; i < n; i++) {
-        sx += x[i];
-        sy += y[i];
-        sxx += x[i] * x[i];
-        sxy += x[i] * y[i];
-    }
-    return n > 1 && n * sxx - sx * sx != 0 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0;
-}
-
-static void soak_print(const e2e_opts *o, int c, const e2e_stack *st, const soak_sample *sm, int n)
-{
-    int nsvc = SVC_INGEST0 + st->replicas;
-    double x[SOAK_MAX_STEPS], y[SOAK_MAX_STEPS];
-    long long disk_total = 0;
-
-    printf("\nsoak: %ld of %ld reports, %ld clusters, %d ingest, window %d, %d subscribers + 1 "
-           "webhook; a sample after each %ld (every consumer caught up)\n\n",
-           sm[n - 1].reports, o->reports, conf_clusters[c], st->replicas, o->window, N_SUBS,
-           o->reports / o->steps);
-    printf("| reports | time s | accepted/s | applied/s | archived/s | delivered/s | CPU µs/report "
-           "(all) | RSS MB:");
-    for (int s = 0; s < nsvc; s++)
-        printf(" %s", e2e_name(s));
-    printf(" | disk MB:");
-    for (int s = 0; s < nsvc; s++)
-        printf(" %s", e2e_name(s));
-    printf(" | webhook POSTs |\n|---:|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
-    for (int k = 0; k < n; k++) {
-        const e2e_run *r = &sm[k].run;
-
-        printf("| %ld | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |", sm[k].reports, sm[k].t_s,
-               r->acc, r->app, r->arch, r->deliv,
-               r->cpu_us[0] + r->cpu_us[1] + r->cpu_us[2] + r->cpu_us[3]);
-        for (int s = 0; s < nsvc; s++)
-            printf(" %.1f", (double)sm[k].rss_kb[s] / 1024);
-        printf(" |");
-        for (int s = 0; s < nsvc; s++)
-            printf(" %.0f", (double)sm[k].disk[s] / 1048576);
-        printf(" | %ld |\n", sm[k].hook_posts);
-    }
-    /* the trend after the first sample (start-up, caches filling) */
-    printf("\nRSS trend from the 2nd sample to the last, MB per million reports (least squares):");
-    for (int s = 0; s < nsvc; s++) {
-        int m = 0;
-
-        for (int k = 1; k < n; k++, m++) {
-            x[m] = (double)sm[k].reports / 1e6;
-            y[m] = (double)sm[k].rss_kb[s] / 1024;
-        }
-        printf(" %s %+.2f (%.1f -> %.1f MB)", e2e_name(s), slope(x, y, m),
-               (double)sm[n > 1 ? 1 : 0].rss_kb[s] / 1024, (double)sm[n - 1].rss_kb[s] / 1024);
-    }
-    for (int s = 0; s < nsvc; s++)
-        disk_total += sm[n - 1].disk[s];
-    printf("\ndisk at the end: %.2f GB in all, %.0f bytes per report\n", (double)disk_total / 1e9,
-           (double)disk_total / (double)sm[n - 1].reports);
-}
-
-/* One configuration, o->reports in o->steps phases on one stack. */
-static int run_soak(const e2e_opts *o, int c)
-{
-    static e2e_live l;
-    static soak_sample sm[SOAK_MAX_STEPS];
-    long step = o->reports / o->steps;
-    const char *max_s = getenv("BENCH_SOAK_MAX_S"); /* stop after the step that passes it */
-    double t_first = 0, limit = max_s && atof(max_s) > 0 ? atof(max_s) : 0;
-    int rc = -1, k = 0;
-
-    if (live_up(&l, o, c) != 0)
-        goto out;
-    for (k = 0; k < o->steps; k++) {
-        e2e_phase ph = {.m = step, .g0 = (long)k * step, .hook_grace_ms = 0};
-        double t0 = bench_now_ms();
-
-        snprintf(ph.prefix, sizeof ph.prefix, "k%d-", k);
-        memset(&sm[k], 0, sizeof sm[k]);
-        if (phase_saturate(&l.st, l.ctx, o, conf_clusters[c], l.subs, &l.f, &l.h, &sm[k].run,
-                           &ph) != 0)
-            goto out;
-        if (k == 0)
-            t_first = t0;
-        sm[k].reports = (long)(k + 1) * step;
-        sm[k].t_s = (bench_now_ms() - t_first) / 1e3;
-        sm[k].hook_posts = atomic_load(&l.h.posts);
-        for (int s = 0; s < SVC_INGEST0 + l.st.replicas; s++) {
-            char dir[300];
-
-            sm[k].rss_kb[s] = e2e_rss_kb(l.st.pid[s]);
-            e2e_data_dir(&l.st, s, dir, sizeof dir);
-            sm[k].disk[s] = e2e_du(dir);
-        }
-        printf("step %d: %ld reports, %.0f s, acc=%.0f app=%.0f arch=%.0f del=%.0f;", k + 1,
-               sm[k].reports, sm[k].t_s, sm[k].run.acc, sm[k].run.app, sm[k].run.arch,
-               sm[k].run.deliv);
-        for (int s = 0; s < SVC_INGEST0 + l.st.replicas; s++)
-            printf(" %s rss=%.1f MB disk=%.0f MB;", e2e_name(s), (double)sm[k].rss_kb[s] / 1024,
-                   (double)sm[k].disk[s] / 1048576);
-        printf(" webhook POSTs %ld\n", sm[k].hook_posts);
-        fflush(stdout);
-        if (limit > 0 && sm[k].t_s > limit && k + 1 < o->steps) {
-            printf("BENCH_SOAK_MAX_S=%.0f passed: stopping after %ld of %ld reports\n", limit,
-                   sm[k].reports, o->reports);
-            k++;
-            break;
-        }
-    }
-    rc = 0;
-out:
-    if (k > 0)
-        soak_print(o, c, &l.st, sm, k);
-    if (rc != 0)
-        fprintf(stderr, "soak of config %d stopped at step %d; logs kept in %s\n", c, k + 1,
-                l.st.dir);
-    live_down(&l, rc != 0);
+        fprintf(stderr, "config %d round %d failed; logs kept in %s\n", c, round + 1,
+                l ? l->st.dir : "?");
+    e2e_live_down(&l, rc != 0);
     return rc;
 }
 
@@ -1098,7 +1022,7 @@ int main(int argc, char **argv)
     }
     if (o.soak) {
         for (int c = 0; c < N_CONF; c++)
-            if (o.on[c] && run_soak(&o, c) != 0)
+            if (o.on[c] && e2e_soak_run(&o, c) != 0)
                 return 1;
         return 0;
     }

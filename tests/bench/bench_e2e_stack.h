@@ -48,6 +48,7 @@ typedef struct e2e_stack {
     char dir[256];
     pid_t pid[N_SVC];
     int port[N_PORTS], replicas;
+    int reply_ms; /* the benchmark's rpc timeout on this stack */
 } e2e_stack;
 
 typedef struct e2e_reqs {

@@ -437,6 +437,53 @@ static void test_kill_before_commit(void **state)
     assert_int_equal(stream_log_last(sub(f, "rare")->log), 2);
 }
 
+/* The cache of the newest shared records stays within its byte budget
+ * whatever passes through it, and serves every record, cached or not: it
+ * used to keep in each of its 4096 slots the largest record that ever
+ * went there (149 MB after 800,000 reports with provisional rankings). */
+static void test_cache_bounded(void **state)
+{
+    fx *f = *state;
+    const char *cfs[] = {STORE_STREAM_CFS, NOTIFY_CFS};
+    enum { BIG = 64 * 1024, N_BIG = 40, SMALL = 100, N_SMALL = 4096, BUDGET = 1024 * 1024 };
+    static uint8_t rec[BIG];
+    notify_shared_t *sh;
+    store_txn_t *txn;
+    uint64_t sseq, first = 0;
+
+    fx_close(f); /* a store of our own: one writer of the shared log */
+    assert_non_null(f->store = store_open(f->dir, cfs, 7, NULL, 0));
+    assert_non_null(sh = notify_shared_open(f->store, BUDGET));
+    assert_non_null(txn = store_txn_new(f->store));
+    for (int i = 0; i < N_BIG + N_SMALL; i++) {
+        memset(rec, 'a' + i % 26, sizeof rec);
+        assert_int_equal(notify_shared_append(sh, txn, rec, i < N_BIG ? BIG : SMALL, &sseq),
+                         JIJU_OK);
+        first = first ? first : sseq;
+        assert_true(notify_shared_cache_bytes(sh) <= BUDGET);
+        if (i % 10 == 9)
+            assert_int_equal(store_txn_commit(txn, false), JIJU_OK);
+    }
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    /* the small ones evicted the big and took every slot: each buffer is its
+     * record's size */
+    assert_int_equal(notify_shared_cache_bytes(sh), (size_t)N_SMALL * SMALL);
+    for (int i = 0; i < N_BIG + N_SMALL; i += 7) { /* the big ones from the store */
+        uint8_t ref[NOTIFY_REF_LEN];
+        const uint8_t *out;
+        size_t len, want = i < N_BIG ? BIG : SMALL;
+
+        notify_shared_ref(first + (uint64_t)i, ref);
+        assert_int_equal(notify_shared_resolve(sh, 5, ref, sizeof ref, &out, &len), JIJU_OK);
+        assert_true(len > want && len <= want + 11); /* the bytes, then seq 5 */
+        memset(rec, 'a' + i % 26, want);
+        assert_memory_equal(out, rec, want);
+    }
+    store_txn_destroy(&txn);
+    notify_shared_destroy(&sh);
+    store_close(&f->store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +491,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_legacy_store_served, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trim_and_whole_copies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_before_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_bounded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
