@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "service_settings.h"
 
 #define SERVICE_MAX_OVERRIDES 64
@@ -159,6 +160,13 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
 void service_limits(service_t *s, const service_settings *shared)
 {
     s->store_min_free_mb = shared->store_min_free_mb;
+    s->store_memory = (store_memory){
+        .memtable_bytes = (size_t)shared->store_memtable_mb << 20,
+        .memtables_bytes = (size_t)shared->store_memtables_mb << 20,
+        .block_cache_bytes = (size_t)shared->store_block_cache_mb << 20,
+        .index_in_cache = (int)shared->store_index_in_cache,
+        .max_open_files = (int)shared->store_max_open_files,
+    };
     svc_set_max_frame(s->svc, shared->max_frame_bytes);
 }
 
@@ -200,6 +208,26 @@ int service_metrics(service_t *s, const service_settings *mc)
     return 0;
 }
 
+/* /metrics: what RocksDB holds for the store against its budget
+ * (store.memtables_mb, store.block_cache_mb; the table readers outside the
+ * cache are bounded only by store.max_open_files, or by the cache with
+ * store.index_in_cache). */
+static void service_store_collect(void *arg)
+{
+    const service_t *s = arg;
+    metrics_family *f = metrics_gauge_collected("jiju_store_memory_bytes",
+                                                "bytes RocksDB holds for the store, by part");
+    uint64_t mem = 0, cache = 0, readers = 0;
+    char l[64];
+
+    if (!s->store)
+        return;
+    store_memory_usage(s->store, &mem, &cache, &readers);
+    metrics_set(f, metrics_labels(l, sizeof l, "part", "memtables", NULL), (double)mem);
+    metrics_set(f, metrics_labels(l, sizeof l, "part", "block_cache", NULL), (double)cache);
+    metrics_set(f, metrics_labels(l, sizeof l, "part", "table_readers", NULL), (double)readers);
+}
+
 int service_open_store(service_t *s, const char *dir, const char *const *cfs, size_t n_cfs)
 {
     uint64_t min_free = (uint64_t)s->store_min_free_mb * 1024 * 1024;
@@ -219,8 +247,9 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
         return service_refuse(s, &ce);
     }
     service_wait_for_space(dir, min_free);
-    s->store = store_open_unfiltered(dir, all, n, s->store_unfiltered, s->store_n_unfiltered, err,
-                                     sizeof err);
+    s->store =
+        store_open_sized(dir, all, n, s->store_unfiltered, s->store_n_unfiltered,
+                         s->store_memory.memtable_bytes ? &s->store_memory : NULL, err, sizeof err);
     if (!s->store) { /* e.g. another process holds it: not the setting's fault */
         log_error("store_open_failed", "file=%s key=data_dir dir=%s reason=\"%s\"",
                   s->config_path ? s->config_path : "(defaults)", dir, err);
@@ -229,6 +258,7 @@ int service_open_store(service_t *s, const char *dir, const char *const *cfs, si
         return -1;
     }
     store_set_min_free(s->store, min_free);
+    metrics_on_collect(service_store_collect, s);
     return 0;
 }
 
@@ -255,6 +285,7 @@ int service_run(service_t *s)
 void service_stop(service_t *s)
 {
     metrics_http_stop(&s->metrics);
+    metrics_cancel(s);
     store_close(&s->store);
     zap_destroy(&s->zap); /* its socket must close before the context ends */
     svc_destroy(&s->svc);

@@ -29,6 +29,7 @@ typedef struct service {
     const char *config_path;             /* --config, NULL for defaults only */
     zap_t *zap;                          /* CURVE security, NULL in plain mode */
     int64_t store_min_free_mb;           /* store.min_free_mb: set before service_open_store */
+    store_memory store_memory;           /* store.*_mb and the rest: set there too */
     const char *const *store_unfiltered; /* families without read filters
                                             (store_open_unfiltered): set before it too */
     size_t store_n_unfiltered;

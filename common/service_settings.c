@@ -20,5 +20,13 @@ int service_settings_check(const service_settings *s, cfg_error *err)
                  (long long)s->heartbeat_ms, (long long)s->timeout_ms);
         return -1;
     }
+    if (s->store_memtables_mb < s->store_memtable_mb) {
+        snprintf(err->key, sizeof err->key, "store.memtables_mb");
+        snprintf(err->reason, sizeof err->reason,
+                 "must be at least store.memtable_mb (%lld), got %lld: the budget of all write "
+                 "buffers below one of them",
+                 (long long)s->store_memtable_mb, (long long)s->store_memtables_mb);
+        return -1;
+    }
     return tz_use_setting("time_zone", s->time_zone, err);
 }

@@ -22,10 +22,12 @@ typedef struct service_settings {
     char secret_key_file[256]; /* CURVE key pair; "" = plain TCP (local demo) */
     char keys_file[256];       /* allow-list of client keys and roles */
     int64_t store_min_free_mb; /* store.min_free_mb: take no work below it (store.h) */
-    int64_t max_frame_bytes;   /* limits.max_frame_bytes: ZMQ_MAXMSGSIZE of every socket */
-    char time_zone[64];        /* the jurisdiction's tz database zone (tz.h) */
-    int64_t metrics_port;      /* GET /metrics (metrics_http.h); 0 = off */
-    char metrics_bind[64];     /* its address */
+    int64_t store_memtable_mb, store_memtables_mb, store_block_cache_mb; /* store_memory */
+    int64_t store_index_in_cache, store_max_open_files;
+    int64_t max_frame_bytes; /* limits.max_frame_bytes: ZMQ_MAXMSGSIZE of every socket */
+    char time_zone[64];      /* the jurisdiction's tz database zone (tz.h) */
+    int64_t metrics_port;    /* GET /metrics (metrics_http.h); 0 = off */
+    char metrics_bind[64];   /* its address */
 } service_settings;
 
 #define SERVICE_SETTINGS_SPEC_STR(type, m, key, field, def, help)                                  \
@@ -59,6 +61,21 @@ typedef struct service_settings {
                                   1048576,                                                         \
                                   "take no work (E_UNAVAILABLE) while the store's file system "    \
                                   "has fewer MiB free; wait at start (0 = never)"),                \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "store.memtable_mb", store_memtable_mb, "4", 1, 1024,   \
+                                  "MiB of one column family's RocksDB write buffer"),              \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "store.memtables_mb", store_memtables_mb, "32", 1,      \
+                                  65536,                                                           \
+                                  "MiB of all write buffers together (at least "                   \
+                                  "store.memtable_mb): beyond it the largest is flushed"),         \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "store.block_cache_mb", store_block_cache_mb, "16", 1,  \
+                                  65536,                                                           \
+                                  "MiB of the one LRU block cache all column families share"),     \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "store.index_in_cache", store_index_in_cache, "0", 0,   \
+                                  1,                                                               \
+                                  "1: SST index and filter blocks charged to the block cache "     \
+                                  "(bounded by it) instead of held by each open table"),           \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "store.max_open_files", store_max_open_files, "256",    \
+                                  16, 1000000, "SST files RocksDB keeps open (table readers)"),    \
         SERVICE_SETTINGS_SPEC_INT(type, m, "limits.max_frame_bytes", max_frame_bytes, "4194304",   \
                                   4096, 1073741824,                                                \
                                   "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a "   \

@@ -23,6 +23,7 @@ struct store {
     rocksdb_t *db;
     rocksdb_options_t *opts;
     rocksdb_options_t *opts_unfiltered; /* families named to store_open_unfiltered */
+    rocksdb_cache_t *cache;             /* the block cache both share (store_memory) */
     rocksdb_writeoptions_t *wsync;
     rocksdb_writeoptions_t *wnosync;
     rocksdb_readoptions_t *ropts;
@@ -101,43 +102,54 @@ static int store_collect_names(store_t *s, const char *dir, const char *const *c
  *    by default: 42 MB of a full disk was one such file); 4 MiB memtables
  *    make that 4.4 MiB, and 32 MiB across all families bounds the memory
  *    they hold (and the preallocation again: RocksDB takes the smaller). */
-static void store_bound_files(rocksdb_options_t *o)
+static void store_bound_files(rocksdb_options_t *o, const store_memory *m)
 {
     rocksdb_options_set_keep_log_file_num(o, STORE_INFO_LOGS_KEPT);
     rocksdb_options_set_max_log_file_size(o, STORE_INFO_LOG_BYTES);
-    rocksdb_options_set_write_buffer_size(o, STORE_MEMTABLE_BYTES);
-    rocksdb_options_set_db_write_buffer_size(o, STORE_MEMTABLES_BYTES);
+    rocksdb_options_set_write_buffer_size(o, m->memtable_bytes);
+    rocksdb_options_set_db_write_buffer_size(o, m->memtables_bytes);
+    rocksdb_options_set_max_open_files(o, m->max_open_files);
 }
 
 /* Point reads that find nothing are most of a service's reads (a new
  * report id, a period not seen yet): without filters each such miss walks
  * the memtable's skip list and every SST file's index. A whole-key Bloom
  * filter in the memtable (2% of its size) and in every SST file (10 bits
- * per key) answers most misses from a few bits. */
-static void store_filter_reads(rocksdb_options_t *o)
+ * per key) answers most misses from a few bits. Every family's tables use
+ * the store's one block cache (store_memory). */
+static void store_table_options(rocksdb_options_t *o, int filtered, rocksdb_cache_t *cache,
+                                const store_memory *m)
 {
     rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
 
-    rocksdb_block_based_options_set_filter_policy(t, rocksdb_filterpolicy_create_bloom_full(10));
-    rocksdb_block_based_options_set_whole_key_filtering(t, 1);
+    rocksdb_block_based_options_set_block_cache(t, cache);
+    if (m->index_in_cache) {
+        rocksdb_block_based_options_set_cache_index_and_filter_blocks(t, 1);
+        rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(t, 1);
+        rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(t, 1);
+    }
+    if (filtered) {
+        rocksdb_block_based_options_set_filter_policy(t,
+                                                      rocksdb_filterpolicy_create_bloom_full(10));
+        rocksdb_block_based_options_set_whole_key_filtering(t, 1);
+        rocksdb_options_set_memtable_prefix_bloom_size_ratio(o, 0.02);
+        rocksdb_options_set_memtable_whole_key_filtering(o, 1);
+    }
     rocksdb_options_set_block_based_table_factory(o, t); /* copies t */
     rocksdb_block_based_options_destroy(t);
-    rocksdb_options_set_memtable_prefix_bloom_size_ratio(o, 0.02);
-    rocksdb_options_set_memtable_whole_key_filtering(o, 1);
 }
 
 /* The options a writer opens families with, with or without read filters. */
-static rocksdb_options_t *store_writer_options(int filtered)
+static rocksdb_options_t *store_writer_options(int filtered, rocksdb_cache_t *cache,
+                                               const store_memory *m)
 {
     rocksdb_options_t *o = rocksdb_options_create();
 
     rocksdb_options_set_create_if_missing(o, 1);
     rocksdb_options_set_create_missing_column_families(o, 1);
     rocksdb_options_increase_parallelism(o, 2);
-    rocksdb_options_set_max_open_files(o, 256);
-    store_bound_files(o);
-    if (filtered)
-        store_filter_reads(o);
+    store_bound_files(o, m);
+    store_table_options(o, filtered, cache, m);
     return o;
 }
 
@@ -151,15 +163,26 @@ store_t *store_open_unfiltered(const char *dir, const char *const *cfs, size_t n
                                const char *const *unfiltered, size_t n_unfiltered, char *errbuf,
                                size_t errcap)
 {
+    return store_open_sized(dir, cfs, n_cfs, unfiltered, n_unfiltered, NULL, errbuf, errcap);
+}
+
+store_t *store_open_sized(const char *dir, const char *const *cfs, size_t n_cfs,
+                          const char *const *unfiltered, size_t n_unfiltered,
+                          const store_memory *mem, char *errbuf, size_t errcap)
+{
+    static const store_memory defaults = STORE_MEMORY_DEFAULT;
     const rocksdb_options_t *cf_opts[STORE_MAX_CFS];
     store_t *s = calloc(1, sizeof *s);
     char *err = NULL;
 
     if (!s)
         return NULL;
+    if (!mem)
+        mem = &defaults;
     s->dir = strdup(dir);
-    s->opts = store_writer_options(1);
-    s->opts_unfiltered = store_writer_options(0);
+    s->cache = rocksdb_cache_create_lru(mem->block_cache_bytes);
+    s->opts = store_writer_options(1, s->cache, mem);
+    s->opts_unfiltered = store_writer_options(0, s->cache, mem);
     if (store_collect_names(s, dir, cfs, n_cfs) != 0) {
         if (errbuf)
             snprintf(errbuf, errcap, "too many column families");
@@ -303,12 +326,36 @@ void store_close(store_t **sp)
         rocksdb_options_destroy(s->opts);
     if (s->opts_unfiltered)
         rocksdb_options_destroy(s->opts_unfiltered);
+    if (s->cache)
+        rocksdb_cache_destroy(s->cache);
     if (s->scratch)
         store_remove_scratch(s->scratch);
     free(s->scratch);
     free(s->dir);
     free(s);
     *sp = NULL;
+}
+
+/* A RocksDB integer property summed over every family. */
+static uint64_t store_property_sum(store_t *s, const char *name)
+{
+    uint64_t sum = 0;
+
+    for (int i = 0; s->db && i < s->n_cf; i++) {
+        uint64_t v = 0;
+
+        if (rocksdb_property_int_cf(s->db, s->cf[i], name, &v) == 0)
+            sum += v;
+    }
+    return sum;
+}
+
+void store_memory_usage(store_t *s, uint64_t *memtables, uint64_t *block_cache,
+                        uint64_t *table_readers)
+{
+    *memtables = store_property_sum(s, "rocksdb.cur-size-all-mem-tables");
+    *block_cache = s->cache ? (uint64_t)rocksdb_cache_get_usage(s->cache) : 0;
+    *table_readers = store_property_sum(s, "rocksdb.estimate-table-readers-mem");
 }
 
 int store_cf(const store_t *s, const char *name)

@@ -26,6 +26,34 @@ typedef struct store_iter store_iter_t;
 #define STORE_INFO_LOG_BYTES (1024 * 1024)
 #define STORE_MEMTABLE_BYTES (4 * 1024 * 1024)
 #define STORE_MEMTABLES_BYTES (32 * 1024 * 1024)
+#define STORE_BLOCK_CACHE_BYTES (16 * 1024 * 1024)
+#define STORE_MAX_OPEN_FILES 256
+
+/* The memory RocksDB may take for a store, each a stated bound (the
+ * settings store.* of every service, docs/operations.md "Memory"):
+ *  memtable_bytes    one family's write buffer (also bounds a new WAL
+ *                    file's preallocation);
+ *  memtables_bytes   all families' write buffers together: beyond it the
+ *                    largest is flushed;
+ *  block_cache_bytes one LRU cache of uncompressed blocks shared by every
+ *                    family of the store (two implicit 8 MiB caches before);
+ *  index_in_cache    1: the SST files' index and filter blocks are charged
+ *                    to that cache (level 0's pinned, high priority) rather
+ *                    than held by each open table beside it, which grows
+ *                    with the data (about 1.25 bytes per key of filter and
+ *                    one index entry per 4 KiB block); evicted ones are
+ *                    read again;
+ *  max_open_files    SST files kept open, each with its table reader. */
+typedef struct store_memory {
+    size_t memtable_bytes, memtables_bytes, block_cache_bytes;
+    int index_in_cache, max_open_files;
+} store_memory;
+
+#define STORE_MEMORY_DEFAULT                                                                       \
+    {                                                                                              \
+        STORE_MEMTABLE_BYTES, STORE_MEMTABLES_BYTES, STORE_BLOCK_CACHE_BYTES, 0,                   \
+            STORE_MAX_OPEN_FILES                                                                   \
+    }
 
 /* Open (creating if missing) the store at dir with the named column families
  * (besides "default"). Missing families are created. On failure returns NULL
@@ -39,6 +67,16 @@ store_t *store_open(const char *dir, const char *const *cfs, size_t n_cfs, char 
 store_t *store_open_unfiltered(const char *dir, const char *const *cfs, size_t n_cfs,
                                const char *const *unfiltered, size_t n_unfiltered, char *errbuf,
                                size_t errcap);
+/* As store_open_unfiltered, within the memory bounds mem (NULL: the
+ * defaults, STORE_MEMORY_DEFAULT). */
+store_t *store_open_sized(const char *dir, const char *const *cfs, size_t n_cfs,
+                          const char *const *unfiltered, size_t n_unfiltered,
+                          const store_memory *mem, char *errbuf, size_t errcap);
+/* What RocksDB holds for the store now, in bytes: memtables (all families,
+ * "rocksdb.cur-size-all-mem-tables"), the block cache's use, and the table
+ * readers outside it ("rocksdb.estimate-table-readers-mem"). */
+void store_memory_usage(store_t *s, uint64_t *memtables, uint64_t *block_cache,
+                        uint64_t *table_readers);
 void store_close(store_t **s);
 
 /* Open the existing store at dir for reading only, as a RocksDB secondary

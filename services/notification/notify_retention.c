@@ -77,51 +77,105 @@ static int trim_one(notify_route *r, store_txn_t *txn, notify_sub *s, uint64_t u
     return notify_route_dropped(r, txn, s, lost_from, upto);
 }
 
+/* One step of a retention run in a txn of its own, committed (synced)
+ * when it wrote anything. A run used to be one txn: every subscriber's
+ * trim (one delete per record: with 21 subscribers about 40,000 each per
+ * 10 s at 2,000 reports/s), the references made whole and the shared trim
+ * together, indexed, then inserted into one memtable at once: 150 MB of
+ * notification's 344 MB heap peak after 800,000 reports (heaptrack,
+ * docs/benchmarks.md "Soak"). Each step stands alone: a subscriber's trim
+ * and its EventsDropped commit together; the shared log is trimmed last,
+ * below references already committed; a kill between steps leaves what a
+ * shorter run would have. */
+typedef int (*step_fn)(notify_route *r, store_txn_t *txn, void *arg);
+
+static int in_own_txn(notify_route *r, step_fn fn, void *arg)
+{
+    store_txn_t *txn = store_txn_new(notify_subs_store(r->subs));
+    int rc = txn ? fn(r, txn, arg) : JIJU_ERR_NOMEM;
+
+    if (rc == JIJU_OK && store_txn_count(txn))
+        rc = store_txn_commit(txn, true);
+    store_txn_destroy(&txn);
+    return rc;
+}
+
+typedef struct {
+    notify_sub *sub;
+    uint64_t upto;
+    drop *d;
+} trim_step;
+
+static int trim_step_run(notify_route *r, store_txn_t *txn, void *arg)
+{
+    trim_step *t = arg;
+
+    return trim_one(r, txn, t->sub, t->upto, t->d);
+}
+
+typedef struct {
+    notify_sub *sub;
+    uint64_t keep, *low;
+} pin_step;
+
+/* References of one subscriber below keep made whole; its lowest into *low. */
+static int pin_step_run(notify_route *r, store_txn_t *txn, void *arg)
+{
+    pin_step *p = arg;
+    uint64_t pin;
+    int rc = notify_shared_pin(notify_subs_shared(r->subs), p->sub->log, txn, p->keep,
+                               &p->sub->pin_scan, &pin);
+
+    if (rc == JIJU_OK && pin && pin < *p->low)
+        *p->low = pin;
+    return rc;
+}
+
+static int shared_trim_run(notify_route *r, store_txn_t *txn, void *arg)
+{
+    return notify_shared_trim(notify_subs_shared(r->subs), txn, *(uint64_t *)arg);
+}
+
 /* The shared log below every subscriber's oldest reference goes (after
- * the subscriber trims above, in the same txn: their logs' first moved). */
-static int trim_shared(notify_route *r, const notify_retention *rules, store_txn_t *txn)
+ * the subscriber trims above: their logs' first moved). */
+static int trim_shared(notify_route *r, const notify_retention *rules)
 {
     notify_shared_t *sh = notify_subs_shared(r->subs);
     uint64_t span = rules->max_records > 0 ? (uint64_t)rules->max_records : NOTIFY_SHARED_SPAN;
-    uint64_t last = stream_log_last(notify_shared_log(sh)), low = last + 1, pin;
+    uint64_t last = stream_log_last(notify_shared_log(sh)), low = last + 1, below;
     uint64_t keep = last > span ? last - span + 1 : 0;
     size_t n = notify_subs_slots(r->subs);
     int rc = JIJU_OK;
 
     for (size_t i = 0; i < n && rc == JIJU_OK; i++) {
-        notify_sub *s = notify_subs_slot(r->subs, i);
-        rc = notify_shared_pin(sh, s->log, txn, keep, &s->pin_scan, &pin);
-        if (rc == JIJU_OK && pin && pin < low)
-            low = pin;
+        pin_step p = {notify_subs_slot(r->subs, i), keep, &low};
+        rc = in_own_txn(r, pin_step_run, &p);
     }
-    return rc == JIJU_OK ? notify_shared_trim(sh, txn, low - 1) : rc;
+    below = low - 1;
+    return rc == JIJU_OK ? in_own_txn(r, shared_trim_run, &below) : rc;
 }
 
 int notify_retention_run(notify_route *r, const notify_retention *rules, notify_dropped_fn fn,
                          void *arg)
 {
-    store_txn_t *txn = store_txn_new(notify_subs_store(r->subs));
     size_t n = notify_subs_slots(r->subs), nd = 0;
     drop *drops = calloc(n ? n : 1, sizeof *drops);
     int64_t now = clock_now_ms();
-    int rc = txn && drops ? JIJU_OK : JIJU_ERR_NOMEM;
+    int rc = drops ? JIJU_OK : JIJU_ERR_NOMEM;
 
     for (size_t i = 0; i < n && rc == JIJU_OK; i++) {
         notify_sub *s = notify_subs_slot(r->subs, i);
-        uint64_t upto;
-        if (!s->sub || !(upto = notify_retention_upto(rules, s, now)))
+        trim_step t = {s, 0, &drops[nd]};
+        if (!s->sub || !(t.upto = notify_retention_upto(rules, s, now)))
             continue;
-        rc = trim_one(r, txn, s, upto, &drops[nd]);
+        rc = in_own_txn(r, trim_step_run, &t);
         if (drops[nd].sub)
             nd++;
     }
     if (rc == JIJU_OK)
-        rc = trim_shared(r, rules, txn);
-    if (rc == JIJU_OK && store_txn_count(txn))
-        rc = store_txn_commit(txn, true);
+        rc = trim_shared(r, rules);
     for (size_t i = 0; rc == JIJU_OK && fn && i < nd; i++)
         fn(arg, drops[i].sub, drops[i].first, drops[i].last);
-    store_txn_destroy(&txn);
     free(drops);
     return rc;
 }

@@ -58,6 +58,29 @@ static void test_shared_defaults(void **state)
     assert_string_equal(c.query_endpoint, "tcp://127.0.0.1:7999");
 }
 
+/* The store's memory budgets: defaults, and the write buffers' total
+ * below one of them refused, naming the key. */
+static void test_store_memory_settings(void **state)
+{
+    const char *low[] = {"store.memtable_mb=8", "store.memtables_mb=4"};
+    const char *ok[] = {"store.block_cache_mb=64", "store.index_in_cache=1"};
+    toy_config c;
+    cfg_error err;
+
+    (void)state;
+    assert_int_equal(toy_load(NULL, 0, &c, &err), 0);
+    assert_int_equal(c.shared.store_memtable_mb, 4);
+    assert_int_equal(c.shared.store_memtables_mb, 32);
+    assert_int_equal(c.shared.store_block_cache_mb, 16);
+    assert_int_equal(c.shared.store_index_in_cache, 0);
+    assert_int_equal(c.shared.store_max_open_files, 256);
+    assert_int_equal(toy_load(low, 2, &c, &err), -1);
+    assert_string_equal(err.key, "store.memtables_mb");
+    assert_non_null(strstr(err.reason, "must be at least store.memtable_mb (8), got 4"));
+    assert_int_equal(toy_load(ok, 2, &c, &err), 0);
+    assert_int_equal(c.shared.store_block_cache_mb, 64);
+}
+
 /* 10.8: a timeout at or below the heartbeat is refused, naming the key. */
 static void test_timeout_above_heartbeat(void **state)
 {
@@ -237,6 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shared_defaults),
         cmocka_unit_test(test_timeout_above_heartbeat),
+        cmocka_unit_test(test_store_memory_settings),
         cmocka_unit_test(test_empty_names),
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_data_dir),

@@ -264,6 +264,66 @@ static void test_be64_sorts_numerically(void **state)
     assert_true(store_be64_get(a) == UINT64_MAX);
 }
 
+/* The memory budgets given at open are RocksDB's (store_memory): after
+ * 8 MB written and read back, the block cache holds at most its 256 KiB
+ * (the implicit cache was 8 MiB), memtables are within what the write
+ * buffers allow, and with index and filter blocks in the cache the table
+ * readers hold next to nothing beside it. */
+static void test_memory_budget(void **state)
+{
+    const char *one[] = {"a"};
+    const store_memory mem = {.memtable_bytes = 1 << 20,
+                              .memtables_bytes = 2 << 20,
+                              .block_cache_bytes = 256 << 10,
+                              .index_in_cache = 1,
+                              .max_open_files = 64};
+    char dir[64] = "/tmp/jiju-store-XXXXXX";
+    static uint8_t val[400];
+    uint64_t mt, cache, readers;
+    store_t *s;
+    int a;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(s = store_open_sized(dir, one, 1, NULL, 0, &mem, NULL, 0));
+    a = store_cf(s, "a");
+    for (uint64_t i = 0; i < 20000; i += 1000) {
+        store_txn_t *t = store_txn_new_unindexed(s);
+
+        for (uint64_t k = i; k < i + 1000; k++) {
+            uint8_t key[8];
+
+            store_be64_put(key, k);
+            memset(val, (int)(k % 251), sizeof val);
+            assert_int_equal(store_txn_put(t, a, key, 8, val, sizeof val), JIJU_OK);
+        }
+        assert_int_equal(store_txn_commit(t, false), JIJU_OK);
+        store_txn_destroy(&t);
+    }
+    for (uint64_t k = 0; k < 20000; k += 3) {
+        uint8_t key[8];
+        void *v = NULL;
+        size_t vlen = 0;
+
+        store_be64_put(key, k);
+        assert_int_equal(store_get(s, a, key, 8, &v, &vlen), JIJU_OK);
+        assert_int_equal(vlen, sizeof val);
+        assert_int_equal(((uint8_t *)v)[0], k % 251);
+        free(v);
+    }
+    store_memory_usage(s, &mt, &cache, &readers);
+    assert_true(cache > 0 && cache <= mem.block_cache_bytes);
+    assert_true(mt > 0 && mt <= 3 * mem.memtable_bytes); /* the active one and two being flushed */
+    assert_true(readers < 64 * 1024);
+    store_close(&s);
+    {
+        char cmd[96];
+
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_iteration_and_reopen),
         cmocka_unit_test(test_be64_sorts_numerically),
         cmocka_unit_test(test_reserve_refuses_before_writing),
+        cmocka_unit_test(test_memory_budget),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
