@@ -251,49 +251,12 @@ static void test_close_unopened_period(void **state)
 /* Apply records in batches of one txn each, as the stream does. */
 static void test_close_10000_clusters(void **state)
 {
-    enum { N = 10000, BATCH = 1000 };
+    enum { N = 10000 };
     fixture *fx = fx_new();
-    Jiju__V1__Envelope env[BATCH], *envs[BATCH];
-    Jiju__V1__Command cmd[BATCH];
-    Jiju__V1__RegisterCluster reg[BATCH];
-    Jiju__V1__Cluster cl[BATCH];
-    Jiju__V1__ReportAccepted ra[BATCH];
-    Jiju__V1__Report rep[BATCH];
-    char ids[BATCH][16], rids[BATCH][16];
     struct timespec t0, t1;
 
     (void)state;
-    for (int pass = 0; pass < 2; pass++)
-        for (int b = 0; b < N; b += BATCH) {
-            for (int i = 0; i < BATCH; i++) {
-                jiju__v1__envelope__init(&env[i]);
-                envs[i] = &env[i];
-                snprintf(ids[i], sizeof ids[i], "C%05d", b + i);
-                if (pass == 0) {
-                    jiju__v1__command__init(&cmd[i]);
-                    jiju__v1__register_cluster__init(&reg[i]);
-                    jiju__v1__cluster__init(&cl[i]);
-                    cl[i].id = ids[i];
-                    cl[i].name = "集聚区";
-                    cl[i].category = 1 + (b + i) % 9;
-                    reg[i].cluster = &cl[i];
-                    cmd[i].kind_case = JIJU__V1__COMMAND__KIND_REGISTER_CLUSTER;
-                    cmd[i].register_cluster = &reg[i];
-                    env[i].body_case = BODY(COMMAND);
-                    env[i].command = &cmd[i];
-                } else {
-                    figures f = {20 + (b + i) % 50, YI_YUAN_FEN + (b + i) * 1000000LL,
-                                 400 + (b + i) % 900};
-                    snprintf(rids[i], sizeof rids[i], "R%05d", b + i);
-                    fx_fill_report(&rep[i], rids[i], ids[i], "2023", 1, f);
-                    jiju__v1__report_accepted__init(&ra[i]);
-                    ra[i].report = &rep[i];
-                    env[i].body_case = BODY(REPORT_ACCEPTED);
-                    env[i].report_accepted = &ra[i];
-                }
-            }
-            fx_apply_batch(fx, envs, BATCH);
-        }
+    fx_populate(fx, 0, N, "2023");
     fx_events(fx);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(fx_period_cmd(fx, "2023", 1), 0);

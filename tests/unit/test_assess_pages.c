@@ -14,53 +14,6 @@
 #define BODY(x) JIJU__V1__ENVELOPE__BODY_##x
 #define N 2345
 
-/* N clusters C00000.., and (if period) a report of each. */
-static void populate(fixture *fx, int from, int n, const char *ptext)
-{
-    enum { BATCH = 500 };
-    Jiju__V1__Envelope env[BATCH], *envs[BATCH];
-    Jiju__V1__Command cmd[BATCH];
-    Jiju__V1__RegisterCluster reg[BATCH];
-    Jiju__V1__Cluster cl[BATCH];
-    Jiju__V1__ReportAccepted ra[BATCH];
-    Jiju__V1__Report rep[BATCH];
-    char ids[BATCH][16], rids[BATCH][16];
-
-    for (int pass = 0; pass < (ptext ? 2 : 1); pass++)
-        for (int b = from; b < from + n; b += BATCH) {
-            int m = from + n - b < BATCH ? from + n - b : BATCH;
-            for (int i = 0; i < m; i++) {
-                jiju__v1__envelope__init(&env[i]);
-                envs[i] = &env[i];
-                snprintf(ids[i], sizeof ids[i], "C%05d", b + i);
-                if (pass == 0) {
-                    jiju__v1__command__init(&cmd[i]);
-                    jiju__v1__register_cluster__init(&reg[i]);
-                    jiju__v1__cluster__init(&cl[i]);
-                    cl[i].id = ids[i];
-                    cl[i].name = "集聚区";
-                    cl[i].category = 1 + (b + i) % 9;
-                    reg[i].cluster = &cl[i];
-                    cmd[i].kind_case = JIJU__V1__COMMAND__KIND_REGISTER_CLUSTER;
-                    cmd[i].register_cluster = &reg[i];
-                    env[i].body_case = BODY(COMMAND);
-                    env[i].command = &cmd[i];
-                } else {
-                    figures f = {20 + (b + i) % 50, YI_YUAN_FEN + (b + i) * 1000000LL,
-                                 400 + (b + i) % 900};
-                    snprintf(rids[i], sizeof rids[i], "R%05d", b + i);
-                    fx_fill_report(&rep[i], rids[i], ids[i], ptext, 1, f);
-                    jiju__v1__report_accepted__init(&ra[i]);
-                    ra[i].report = &rep[i];
-                    env[i].body_case = BODY(REPORT_ACCEPTED);
-                    env[i].report_accepted = &ra[i];
-                }
-            }
-            fx_apply_batch(fx, envs, (size_t)m);
-        }
-    fx_events(fx);
-}
-
 typedef struct pager {
     Jiju__V1__QueryRequest q;
     Jiju__V1__ListClusters lc;
@@ -232,7 +185,7 @@ static void test_clusters_paged(void **state)
     pager p;
 
     (void)state;
-    populate(fx, 0, N, NULL);
+    fx_populate(fx, 0, N, NULL);
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
         uint32_t per = sizes[k] ? sizes[k] : 1000;
         size_t seen = 0, pages = 0;
@@ -260,7 +213,7 @@ static void test_clusters_paged(void **state)
     pager_init(&p, NULL, 1000);
     assert_true(pager_next(fx, &p, NULL, &reply));
     assess_reply_free(&reply);
-    populate(fx, N, 1, NULL);
+    fx_populate(fx, N, 1, NULL);
     assert_true(pager_next(fx, &p, NULL, &reply));
     assess_reply_free(&reply);
     assert_false(pager_next(fx, &p, NULL, &reply));
@@ -326,7 +279,7 @@ static void test_ranking_paged_stays_one_ranking(void **state)
     figures strong = {90, 900 * YI_YUAN_FEN, 5000};
 
     (void)state;
-    populate(fx, 0, N, "2023");
+    fx_populate(fx, 0, N, "2023");
     assert_int_equal(read_ranking(fx, "2023", 5000, &whole, &wlen, &pages), N);
     assert_int_equal(pages, 1);
     assert_int_equal(read_ranking(fx, "2023", 0, &paged, &plen, &pages), N);
@@ -420,7 +373,7 @@ static void test_pages_under_the_frame_limit(void **state)
     pager p;
 
     (void)state;
-    populate(fx, 0, N, "2023");
+    fx_populate(fx, 0, N, "2023");
     fx->cfg.shared.max_frame_bytes = 100 * 1024;
     assert_int_equal(read_ranking(fx, "2023", 5000, &all, &len, &pages), N);
     assert_true(pages >= 5); /* about 200 bytes an entry: ~400 a page */

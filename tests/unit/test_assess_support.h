@@ -321,4 +321,52 @@ FX void fx_apply_batch(fixture *fx, Jiju__V1__Envelope **envs, size_t n)
     store_txn_destroy(&txn);
 }
 
+/* Clusters C<from>..C<from+n-1> (C%05d), and (if ptext) a report of each
+ * for that period, in batches of one txn: thousands in a second. */
+FX void fx_populate(fixture *fx, int from, int n, const char *ptext)
+{
+    enum { BATCH = 500 };
+    Jiju__V1__Envelope env[BATCH], *envs[BATCH];
+    Jiju__V1__Command cmd[BATCH];
+    Jiju__V1__RegisterCluster reg[BATCH];
+    Jiju__V1__Cluster cl[BATCH];
+    Jiju__V1__ReportAccepted ra[BATCH];
+    Jiju__V1__Report rep[BATCH];
+    char ids[BATCH][16], rids[BATCH][16];
+
+    for (int pass = 0; pass < (ptext ? 2 : 1); pass++)
+        for (int b = from; b < from + n; b += BATCH) {
+            int m = from + n - b < BATCH ? from + n - b : BATCH;
+            for (int i = 0; i < m; i++) {
+                jiju__v1__envelope__init(&env[i]);
+                envs[i] = &env[i];
+                snprintf(ids[i], sizeof ids[i], "C%05d", b + i);
+                if (pass == 0) {
+                    jiju__v1__command__init(&cmd[i]);
+                    jiju__v1__register_cluster__init(&reg[i]);
+                    jiju__v1__cluster__init(&cl[i]);
+                    cl[i].id = ids[i];
+                    cl[i].name = "集聚区";
+                    cl[i].category = 1 + (b + i) % 9;
+                    reg[i].cluster = &cl[i];
+                    cmd[i].kind_case = JIJU__V1__COMMAND__KIND_REGISTER_CLUSTER;
+                    cmd[i].register_cluster = &reg[i];
+                    env[i].body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
+                    env[i].command = &cmd[i];
+                } else {
+                    figures f = {20 + (b + i) % 50, YI_YUAN_FEN + (b + i) * 1000000LL,
+                                 400 + (b + i) % 900};
+                    snprintf(rids[i], sizeof rids[i], "R%05d", b + i);
+                    fx_fill_report(&rep[i], rids[i], ids[i], ptext, 1, f);
+                    jiju__v1__report_accepted__init(&ra[i]);
+                    ra[i].report = &rep[i];
+                    env[i].body_case = JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED;
+                    env[i].report_accepted = &ra[i];
+                }
+            }
+            fx_apply_batch(fx, envs, (size_t)m);
+        }
+    fx_events(fx);
+}
+
 #endif
