@@ -70,11 +70,19 @@ int stream_log_append(stream_log_t *log, store_txn_t *txn, const void *data, siz
 int stream_log_read(stream_log_t *log, uint64_t seq, void **data, size_t *len);
 /* Delete records <= upto inside txn (retention, or after the archive acked). */
 int stream_log_trim(stream_log_t *log, store_txn_t *txn, uint64_t upto);
-/* Replace the stored bytes of retained record seq inside txn by another
- * form of the same record (one that resolves to the same served bytes,
- * below): JIJU_ERR_NOT_FOUND outside first..last. */
-int stream_log_rewrite(stream_log_t *log, store_txn_t *txn, uint64_t seq, const void *data,
-                       size_t len);
+
+/* Runs: the records one txn appends to a log stored under one key (at most
+ * max_run per key), for logs that get many small records per txn
+ * (notification's references: one key per subscriber and batch instead of
+ * one per event). A log keeps serving the records it stored one per key
+ * before. The logs of one stream_log_runs_t share one before-commit hook
+ * per txn, which writes their runs; each log takes records from one txn at
+ * a time (another txn's append while a run is open: JIJU_ERR_INVALID).
+ * Set before the log's first append; the runs object outlives its logs. */
+typedef struct stream_log_runs stream_log_runs_t;
+stream_log_runs_t *stream_log_runs_new(uint32_t max_run);
+void stream_log_runs_destroy(stream_log_runs_t **runs);
+void stream_log_set_runs(stream_log_t *log, stream_log_runs_t *runs);
 
 /* A log may store something other than the bytes it serves (notification
  * keeps each event once and a subscriber's log holds a reference to it):
@@ -90,10 +98,24 @@ void stream_log_on_resolve(stream_log_t *log, stream_resolve_fn fn, void *arg);
 int stream_log_resolve(stream_log_t *log, uint64_t seq, const uint8_t *rec, size_t len,
                        const uint8_t **out, size_t *out_len);
 
-/* Iterate a log from seq `from` (an iterator positioned there; a snapshot).
- * stream_log_iter_seq gives the seq at the iterator, -1 past the log's end. */
-store_iter_t *stream_log_iter(stream_log_t *log, uint64_t from);
-int stream_log_iter_seq(const stream_log_t *log, store_iter_t *it, uint64_t *seq);
+/* Iterate a log's stored records from seq `from` (or the first retained
+ * after it; a snapshot of the store). stream_log_iter_get: 0 with the seq
+ * and stored bytes at the iterator (valid until it moves), -1 past the
+ * log's end (it may hold records above last that are not committed yet:
+ * readers stop at stream_log_last). NULL: no memory. */
+typedef struct stream_log_iter stream_log_iter_t;
+stream_log_iter_t *stream_log_iter(stream_log_t *log, uint64_t from);
+int stream_log_iter_get(stream_log_iter_t *it, uint64_t *seq, const uint8_t **rec, size_t *len);
+void stream_log_iter_next(stream_log_iter_t *it);
+/* Replace the stored bytes of the record at the iterator inside txn by
+ * another form of the same record (one that resolves to the same served
+ * bytes, above). A run is written again once, with all its replacements,
+ * when the iterator leaves it or at stream_log_iter_finish, which the
+ * caller must call before destroying an iterator it replaced through:
+ * JIJU_OK, or the first error of the replacements. */
+int stream_log_iter_replace(stream_log_iter_t *it, store_txn_t *txn, const void *data, size_t len);
+int stream_log_iter_finish(stream_log_iter_t *it);
+void stream_log_iter_destroy(stream_log_iter_t **it);
 
 /* ---- endpoints ---- */
 

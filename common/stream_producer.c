@@ -15,9 +15,10 @@ void stream_producer_pump(stream_peer_t *p, stream_session *s)
 {
     Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
     Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
-    store_iter_t *it;
+    stream_log_iter_t *it;
     uint64_t last = stream_log_last(s->log), seq;
-    size_t sent = 0, bytes = 0;
+    size_t sent = 0, bytes = 0, vlen;
+    const uint8_t *v;
 
     if (s->state != SESS_ACTIVE || s->dead || s->next_send > last ||
         s->next_send > s->acked + s->credit)
@@ -28,9 +29,9 @@ void stream_producer_pump(stream_peer_t *p, stream_session *s)
     f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RECORD;
     f.record = &r;
     while (s->next_send <= last && s->next_send <= s->acked + s->credit &&
-           stream_log_iter_seq(s->log, it, &seq) == 0 && seq <= last) {
-        size_t vlen, slen;
-        const uint8_t *v = store_iter_value(it, &vlen), *served;
+           stream_log_iter_get(it, &seq, &v, &vlen) == 0 && seq <= last) {
+        size_t slen;
+        const uint8_t *served;
         int rc = stream_log_resolve(s->log, seq, v, vlen, &served, &slen);
 
         if (rc != JIJU_OK) { /* a store fault: nothing else can be sent in order */
@@ -50,9 +51,9 @@ void stream_producer_pump(stream_peer_t *p, stream_session *s)
         s->next_send = seq + 1;
         if (seq > s->max_sent)
             s->max_sent = seq;
-        store_iter_next(it);
+        stream_log_iter_next(it);
     }
-    store_iter_destroy(&it);
+    stream_log_iter_destroy(&it);
     if (sent)
         stream_metrics_records(p, s, 1, sent, bytes);
 }

@@ -221,7 +221,9 @@ int notify_shared_pin(notify_shared_t *sh, stream_log_t *log, store_txn_t *txn, 
                       uint64_t *scan_from, uint64_t *pin)
 {
     uint64_t from = stream_log_first(log), last = stream_log_last(log), seq, sseq;
-    store_iter_t *it;
+    stream_log_iter_t *it;
+    const uint8_t *v;
+    size_t vlen;
     int rc = JIJU_OK;
 
     *pin = 0;
@@ -231,10 +233,10 @@ int notify_shared_pin(notify_shared_t *sh, stream_log_t *log, store_txn_t *txn, 
         return JIJU_OK;
     if (!(it = stream_log_iter(log, from)))
         return JIJU_ERR_NOMEM;
-    for (; rc == JIJU_OK && stream_log_iter_seq(log, it, &seq) == 0 && seq <= last;
-         store_iter_next(it)) {
-        size_t vlen, olen;
-        const uint8_t *v = store_iter_value(it, &vlen), *whole;
+    for (; rc == JIJU_OK && stream_log_iter_get(it, &seq, &v, &vlen) == 0 && seq <= last;
+         stream_log_iter_next(it)) {
+        size_t olen;
+        const uint8_t *whole;
 
         *scan_from = seq + 1;
         if (!notify_shared_is_ref(v, vlen, &sseq))
@@ -245,10 +247,12 @@ int notify_shared_pin(notify_shared_t *sh, stream_log_t *log, store_txn_t *txn, 
             break;
         }
         rc = notify_shared_resolve(sh, seq, v, vlen, &whole, &olen);
-        if (rc == JIJU_OK)
-            rc = stream_log_rewrite(log, txn, seq, whole, olen);
+        if (rc == JIJU_OK) /* a run is written again once, when left */
+            rc = stream_log_iter_replace(it, txn, whole, olen);
     }
-    store_iter_destroy(&it);
+    if (rc == JIJU_OK)
+        rc = stream_log_iter_finish(it);
+    stream_log_iter_destroy(&it);
     return rc;
 }
 

@@ -44,6 +44,10 @@
 
 #define NOTIFY_SHARED_LOG "fanout"
 #define NOTIFY_REF_LEN 9
+/* A subscriber log keeps the references (and anything else) one txn
+ * appends as runs of at most this many records per key (stream.h "Runs"):
+ * one key per subscriber and apply batch instead of one per event. */
+#define NOTIFY_RUN_MAX 1024
 
 typedef struct notify_shared notify_shared_t;
 

@@ -15,6 +15,7 @@
 struct notify_subs {
     store_t *store;
     notify_shared_t *shared; /* each routed event once; the logs refer to it */
+    stream_log_runs_t *runs; /* a subscriber's references of one batch: one key */
     int cf_subs, cf_state, cf_dead, cf_meta;
     notify_sub **slots; /* pointers stay valid: the worker keeps them */
     size_t n, cap;
@@ -85,6 +86,7 @@ static notify_sub *slot_get(notify_subs_t *t, const char *id)
         return NULL;
     }
     stream_log_on_resolve(s->log, notify_shared_resolve, t->shared);
+    stream_log_set_runs(s->log, t->runs);
     t->slots[t->n++] = s;
     return s;
 }
@@ -203,7 +205,7 @@ notify_subs_t *notify_subs_open(store_t *store)
     t->cf_meta = store_cf(store, NOTIFY_CF_META);
     if (t->cf_subs < 0 || t->cf_state < 0 || t->cf_dead < 0 || t->cf_meta < 0 ||
         !(t->shared = notify_shared_open(store, NOTIFY_SHARED_CACHE_BYTES)) ||
-        subs_load(t) != JIJU_OK)
+        !(t->runs = stream_log_runs_new(NOTIFY_RUN_MAX)) || subs_load(t) != JIJU_OK)
         notify_subs_destroy(&t);
     return t;
 }
@@ -226,6 +228,7 @@ void notify_subs_destroy(notify_subs_t **tp)
     free(t->pos);
     free(t->out);
     notify_shared_destroy(&t->shared);
+    stream_log_runs_destroy(&t->runs);
     free(t);
     *tp = NULL;
 }

@@ -157,18 +157,17 @@ static void assert_served(notify_sub *s, uint64_t seq, uint64_t event_n)
 /* The stored bytes of record seq of log (not resolved). */
 static size_t stored(store_t *store, stream_log_t *log, uint64_t seq, uint8_t *out, size_t cap)
 {
-    store_iter_t *it = stream_log_iter(log, seq);
+    stream_log_iter_t *it = stream_log_iter(log, seq);
     uint64_t at;
     size_t vlen = 0;
-    const void *v;
+    const uint8_t *v;
 
     assert_non_null(it);
-    assert_int_equal(stream_log_iter_seq(log, it, &at), 0);
+    assert_int_equal(stream_log_iter_get(it, &at, &v, &vlen), 0);
     assert_int_equal(at, seq);
-    v = store_iter_value(it, &vlen);
     assert_true(vlen <= cap);
     memcpy(out, v, vlen);
-    store_iter_destroy(&it);
+    stream_log_iter_destroy(&it);
     (void)store;
     return vlen;
 }
@@ -402,6 +401,172 @@ static void test_trim_and_whole_copies(void **state)
     assert_served(sub(f, "all-0"), 102, 101);
 }
 
+/* ---- runs, and the stores of sessions 3 and 4 beside them ---- */
+
+/* Keys of subscriber id's log (its meta, seq 0, not counted). */
+static int sub_keys(fx *f, const char *id)
+{
+    store_iter_t *it = store_iter_new(f->store, store_cf(f->store, STORE_CF_LOG));
+    char name[64];
+    uint8_t meta[72] = {0};
+    size_t plen = (size_t)snprintf(name, sizeof name, "sub/%s", id) + 1, klen;
+    int keys = 0;
+
+    memcpy(meta, name, plen);
+    for (store_iter_seek(it, name, plen); store_iter_valid(it); store_iter_next(it)) {
+        const uint8_t *k = store_iter_key(it, &klen);
+        if (klen < plen || memcmp(k, name, plen) != 0)
+            break;
+        keys += !(klen == plen + 8 && memcmp(k, meta, plen + 8) == 0);
+    }
+    store_iter_destroy(&it);
+    return keys;
+}
+
+/* A record as the code before runs stored it: name '\0' be64(seq) -> the
+ * bytes, one key per record (written into the closed store directly, as
+ * that code left it on disk). */
+static void old_put(store_t *store, const char *name, uint64_t seq, const void *v, size_t len)
+{
+    uint8_t key[80];
+    size_t plen = strlen(name) + 1;
+    store_txn_t *txn = store_txn_new(store);
+
+    memcpy(key, name, plen);
+    store_be64_put(key + plen, seq);
+    assert_int_equal(store_txn_put(txn, store_cf(store, STORE_CF_LOG), key, plen + 8, v, len), 0);
+    assert_int_equal(store_txn_commit(txn, true), 0);
+    store_txn_destroy(&txn);
+}
+
+/* Event n with seq 0, as the shared log holds it. */
+static size_t shared_event(uint64_t n, const char *subject, uint8_t *buf)
+{
+    Jiju__V1__Envelope *env;
+    size_t len = event(n, subject, buf);
+
+    assert_non_null(env = jiju__v1__envelope__unpack(NULL, len, buf));
+    env->seq = 0;
+    len = jiju__v1__envelope__pack(env, buf);
+    jiju__v1__envelope__free_unpacked(env, NULL);
+    return len;
+}
+
+/* Records from..to of subscriber id served over a real socket (stream_sub
+ * from `from`): each an Envelope with seq = its record seq and the id of
+ * event want[k - from] (0: an EventsDropped). */
+static void served_over_socket(fx *f, const char *id, uint64_t from, uint64_t to,
+                               const uint64_t *want)
+{
+    stream_opts o = {.self_id = "notification", .heartbeat_ms = 50, .timeout_ms = 2000};
+    server sv = {.f = f};
+    void *zctx = zmq_ctx_new();
+    stream_sub_t *c;
+    char ep[64];
+
+    assert_non_null(sv.svc = svc_new("test-deliveries"));
+    sv.peer = stream_serve(sv.svc, f->store, "tcp://127.0.0.1:*", &o, deliveries, NULL, &sv);
+    assert_non_null(sv.peer);
+    snprintf(ep, sizeof ep, "%s", stream_peer_endpoint(sv.peer));
+    assert_int_equal(pthread_create(&sv.thread, NULL, run_svc, sv.svc), 0);
+    assert_non_null(c = stream_sub_open(zctx, ep, "deliveries", id, from, 100, 50, 2000));
+    for (uint64_t k = from; k <= to; k++) {
+        uint64_t seq;
+        uint8_t *data;
+        size_t len;
+        Jiju__V1__Envelope *env;
+        char eid[64];
+
+        assert_int_equal(stream_sub_next(c, 10000, &seq, &data, &len), JIJU_OK);
+        assert_int_equal(seq, k);
+        assert_non_null(env = jiju__v1__envelope__unpack(NULL, len, data));
+        assert_int_equal(env->seq, k);
+        if (want[k - from]) {
+            snprintf(eid, sizeof eid, "assessment/%llu", (unsigned long long)want[k - from]);
+            assert_string_equal(env->id, eid);
+        } else
+            assert_int_equal(env->body_case, JIJU__V1__ENVELOPE__BODY_EVENTS_DROPPED);
+        jiju__v1__envelope__free_unpacked(env, NULL);
+        free(data);
+    }
+    stream_sub_destroy(&c);
+    svc_stop(sv.svc);
+    pthread_join(sv.thread, NULL);
+    stream_peer_destroy(&sv.peer);
+    svc_destroy(&sv.svc);
+    zmq_ctx_term(zctx);
+}
+
+/* Issue 14: a subscriber's references of one apply batch are one key. A
+ * store written before: all-0's 1..3 whole copies (session 3), 4..6 one
+ * 9-byte reference per key (session 4) to shared 2..4, rare's 1 a
+ * reference to shared 1; after the upgrade 7..9 come as one run. All
+ * served with their own seq over a socket; retention trims through the old
+ * keys (EventsDropped), the shared log below the oldest reference left;
+ * rare's old reference, fallen behind, becomes whole; the same after a
+ * restart. */
+static void test_runs_and_old_stores(void **state)
+{
+    fx *f = *state;
+    uint8_t buf[512], ref[NOTIFY_REF_LEN], *before;
+    size_t len, blen;
+    uint64_t sseq;
+    const char *cfs[] = {STORE_STREAM_CFS, NOTIFY_CFS};
+    store_t *old;
+
+    fx_close(f);
+    assert_non_null(old = store_open(f->dir, cfs, 7, NULL, 0));
+    len = shared_event(10, "R-1", buf);
+    old_put(old, NOTIFY_SHARED_LOG, 1, buf, len);
+    notify_shared_ref(1, ref);
+    old_put(old, "sub/rare", 1, ref, sizeof ref);
+    for (uint64_t n = 1; n <= 3; n++) {
+        len = event(n, "X-1", buf); /* whole, its seq n = all-0's seq */
+        old_put(old, "sub/all-0", n, buf, len);
+        len = shared_event(n + 3, "X-1", buf);
+        old_put(old, NOTIFY_SHARED_LOG, n + 1, buf, len);
+        notify_shared_ref(n + 1, ref);
+        old_put(old, "sub/all-0", n + 3, ref, sizeof ref);
+    }
+    store_close(&old);
+
+    fx_open(f); /* the upgrade */
+    assert_int_equal(stream_log_last(sub(f, "all-0")->log), 6);
+    assert_int_equal(stream_log_last(notify_shared_log(notify_subs_shared(f->subs))), 4);
+    emit(f, 11, 13); /* one txn: all-0's 7..9, one key */
+    assert_int_equal(sub_keys(f, "all-0"), 7);
+    assert_int_equal(sub_keys(f, "all-1"), 1);
+    emit(f, 14, 14);
+    emit(f, 15, 15); /* two more txns: two more keys */
+    assert_int_equal(sub_keys(f, "all-0"), 9);
+    const uint64_t all0[] = {1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15};
+    served_over_socket(f, "all-0", 1, 11, all0);
+    served_copy(sub(f, "rare"), 1, &before, &blen);
+
+    /* 8 kept of all-0's 11 (one place for the EventsDropped): 1..4 go */
+    notify_retention rules = {8, 0};
+    assert_int_equal(notify_retention_run(&f->route, &rules, NULL, NULL), 0);
+    assert_int_equal(stream_log_first(sub(f, "all-0")->log), 5);
+    assert_int_equal(stream_log_last(sub(f, "all-0")->log), 12);
+    /* the shared log: rare's reference to 1 fell more than 8 behind the
+     * newest (9) and became whole; all-0's 5 refers to shared 3 */
+    len = stored(f->store, sub(f, "rare")->log, 1, buf, sizeof buf);
+    assert_false(notify_shared_is_ref(buf, len, &sseq));
+    assert_int_equal(len, blen);
+    assert_memory_equal(buf, before, blen);
+    free(before);
+    assert_int_equal(stream_log_first(notify_shared_log(notify_subs_shared(f->subs))), 3);
+    const uint64_t kept[] = {5, 6, 11, 12, 13, 14, 15, 0};
+    served_over_socket(f, "all-0", 5, 12, kept);
+    fx_close(f);
+    fx_open(f);
+    assert_int_equal(stream_log_first(sub(f, "all-0")->log), 5);
+    served_over_socket(f, "all-0", 5, 12, kept);
+    assert_served(sub(f, "rare"), 1, 10);
+    emit(f, 20, 20);
+    assert_served(sub(f, "rare"), 2, 20);
+}
+
 /* ---- kill -9 with routed events in the open txn ---- */
 
 static void test_kill_before_commit(void **state)
@@ -491,6 +656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_legacy_store_served, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trim_and_whole_copies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_before_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runs_and_old_stores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_bounded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

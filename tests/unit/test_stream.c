@@ -489,6 +489,134 @@ static void test_log_survives_reopen(void **state)
     node_close(&n);
 }
 
+static void trim_log(node *n, uint64_t upto);
+
+#define LOG_KEY_TEST_MAX 64
+
+/* Keys of log `name` in n's store, its meta (seq 0) not counted. */
+static int log_keys(node *n, const char *name)
+{
+    store_iter_t *it = store_iter_new(n->store, store_cf(n->store, STORE_CF_LOG));
+    size_t plen = strlen(name) + 1, klen;
+    uint8_t meta[LOG_KEY_TEST_MAX] = {0};
+    int keys = 0;
+
+    memcpy(meta, name, plen);
+    for (store_iter_seek(it, name, plen); store_iter_valid(it); store_iter_next(it)) {
+        const uint8_t *k = store_iter_key(it, &klen);
+        if (klen < plen || memcmp(k, name, plen) != 0)
+            break;
+        keys += !(klen == plen + 8 && memcmp(k, meta, plen + 8) == 0);
+    }
+    store_iter_destroy(&it);
+    return keys;
+}
+
+static void assert_record(stream_log_t *log, uint64_t seq, const char *want)
+{
+    void *data = NULL;
+    size_t len = 0;
+
+    assert_int_equal(stream_log_read(log, seq, &data, &len), JIJU_OK);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(data, want, len);
+    free(data);
+}
+
+/* Issue 14: runs. The records one txn appends are one key (at most
+ * max_run each); records stored one per key before are served beside
+ * them; a trim keeps the run it cuts through and never serves what it
+ * trimmed, also after a reopen; a replacement through the iterator writes
+ * the run once; another txn's append while a run is open is refused. */
+static void test_log_runs(void **state)
+{
+    node n = {0};
+    stream_log_runs_t *runs = stream_log_runs_new(4);
+    char dir[64], want[32];
+    store_txn_t *txn, *other;
+    stream_log_iter_t *it;
+    const uint8_t *rec;
+    uint64_t seq;
+    size_t len;
+
+    (void)state;
+    node_open(&n, NULL);
+    n.log = stream_log_open(n.store, "sub/a");
+    append_records(&n, 2); /* 1, 2: one key each, as before runs */
+    assert_int_equal(log_keys(&n, "sub/a"), 2);
+    stream_log_set_runs(n.log, runs);
+    append_records(&n, 10); /* 3..12: record-0..record-9 in runs of 4, 4, 2 */
+    assert_int_equal(log_keys(&n, "sub/a"), 5);
+    assert_int_equal(stream_log_last(n.log), 12);
+    assert_record(n.log, 1, "record-0");
+    assert_record(n.log, 2, "record-1");
+    for (uint64_t k = 3; k <= 12; k++) {
+        snprintf(want, sizeof want, "record-%llu", (unsigned long long)(k - 3));
+        assert_record(n.log, k, want);
+    }
+    /* 6 (last of the run 3..6) and 7 (first of 7..10) replaced */
+    txn = store_txn_new(n.store);
+    it = stream_log_iter(n.log, 5);
+    for (uint64_t k = 5; k <= 12; k++, stream_log_iter_next(it)) {
+        assert_int_equal(stream_log_iter_get(it, &seq, &rec, &len), 0);
+        assert_int_equal(seq, k);
+        if (k == 6 || k == 7)
+            assert_int_equal(
+                stream_log_iter_replace(it, txn, k == 6 ? "six" : "seven", k == 6 ? 3 : 5),
+                JIJU_OK);
+    }
+    assert_int_equal(stream_log_iter_get(it, &seq, &rec, &len), -1);
+    assert_int_equal(stream_log_iter_finish(it), JIJU_OK);
+    stream_log_iter_destroy(&it);
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    store_txn_destroy(&txn);
+    assert_int_equal(log_keys(&n, "sub/a"), 5);
+    assert_record(n.log, 5, "record-2");
+    assert_record(n.log, 6, "six");
+    assert_record(n.log, 7, "seven");
+    assert_record(n.log, 8, "record-5");
+    assert_record(n.log, 12, "record-9");
+
+    /* one txn at a time per log */
+    txn = store_txn_new(n.store);
+    other = store_txn_new(n.store);
+    assert_int_equal(stream_log_append(n.log, txn, "x", 1, NULL), JIJU_OK);
+    assert_int_equal(stream_log_append(n.log, other, "y", 1, NULL), JIJU_ERR_INVALID);
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK); /* 13: alone, one key */
+    store_txn_destroy(&txn);
+    store_txn_destroy(&other);
+    assert_int_equal(log_keys(&n, "sub/a"), 6);
+    assert_record(n.log, 13, "x");
+
+    trim_log(&n, 8); /* 1, 2, 3..6 go; 7..10 stays whole, 7 and 8 unserved */
+    assert_int_equal(log_keys(&n, "sub/a"), 3);
+    assert_int_equal(stream_log_first(n.log), 9);
+    void *data = NULL;
+    assert_int_equal(stream_log_read(n.log, 8, &data, &len), JIJU_ERR_NOT_FOUND);
+    assert_record(n.log, 9, "record-6");
+    it = stream_log_iter(n.log, 1);
+    assert_int_equal(stream_log_iter_get(it, &seq, &rec, &len), 0);
+    assert_int_equal(seq, 9);
+    stream_log_iter_destroy(&it);
+    snprintf(dir, sizeof dir, "%s", n.dir);
+    node_close(&n);
+    node_open(&n, dir);
+    n.log = stream_log_open(n.store, "sub/a");
+    stream_log_set_runs(n.log, runs);
+    assert_int_equal(stream_log_first(n.log), 9);
+    assert_int_equal(stream_log_last(n.log), 13);
+    assert_record(n.log, 9, "record-6");
+    trim_log(&n, 13); /* trimmed empty: the sequence goes on */
+    assert_int_equal(log_keys(&n, "sub/a"), 0);
+    node_close(&n);
+    node_open(&n, dir);
+    n.log = stream_log_open(n.store, "sub/a");
+    assert_int_equal(stream_log_first(n.log), 14);
+    assert_int_equal(stream_log_last(n.log), 13);
+    node_close(&n);
+    stream_log_runs_destroy(&runs);
+}
+
 /* ---- trust: incarnations, bounds, garbage, trimming ---- */
 
 /* ERROR frame expected: its code must be `code`. */
@@ -853,6 +981,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_log_survives_reopen),
+        cmocka_unit_test(test_log_runs),
         cmocka_unit_test(test_follow_and_consumer_restart),
         cmocka_unit_test(test_duplicate_lost_ack_and_gap),
         cmocka_unit_test(test_credit_window_and_reconnect),
