@@ -21,6 +21,7 @@ typedef enum {
     JIJU_ERR_UNAVAILABLE, /* cannot take work now (disk full): nothing done, retry later */
     JIJU_ERR_TRIMMED,     /* records a consumer needs were trimmed from the producer's log */
     JIJU_ERR_INCARNATION, /* a producer's incarnation contradicts what its consumer holds */
+    JIJU_ERR_TOO_LARGE,   /* a message above the size limit (a reply above the client's) */
     JIJU_ERR__COUNT
 } jiju_err;
 

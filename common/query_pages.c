@@ -80,16 +80,20 @@ static int one_pass(query_call_fn call, void *arg, Jiju__V1__QueryRequest *req, 
             all = page;
             break;
         }
-        free(next);
-        next =
-            page->next_page_token && *page->next_page_token ? strdup(page->next_page_token) : NULL;
-        if (page->next_page_token && *page->next_page_token && !next) {
-            rc = JIJU_ERR_NOMEM;
-            break;
-        }
-        if (next && strcmp(next, *token) == 0) {
-            rc = JIJU_ERR_PROTOCOL; /* the same page again, for ever */
-            break;
+        if (page->next_page_token && *page->next_page_token) {
+            if (strcmp(page->next_page_token, *token) == 0) {
+                rc = JIJU_ERR_PROTOCOL; /* the same page again, for ever */
+                break;
+            }
+            *token = (char *)protobuf_c_empty_string; /* before next goes */
+            free(next);
+            if (!(next = strdup(page->next_page_token))) {
+                rc = JIJU_ERR_NOMEM;
+                break;
+            }
+        } else {
+            free(next);
+            next = NULL;
         }
         if (!all) {
             all = page;

@@ -36,6 +36,7 @@ struct rpc_req {
     int ep;           /* endpoint of the last send; -1 while unsent */
     int next_ep;      /* where the next send starts looking */
     int attempts;     /* sends so far (including the unsent ones) */
+    int dropped;      /* attempts whose connection dropped while the reply was due */
     int64_t deadline; /* clock_mono_ms */
     rpc_link link[2]; /* LINK_TIME: r->by_time; LINK_QUEUE: an endpoint's queue,
                          r->unsent or r->failed */
@@ -44,6 +45,7 @@ struct rpc_req {
 typedef struct rpc_ep {
     char *endpoint;
     void *sock;
+    void *mon;      /* PAIR: the socket's ZMQ_EVENT_DISCONNECTED (zmq_socket_monitor) */
     rpc_list queue; /* requests last sent on this socket */
     int stale;      /* sweep scratch: recreate this socket */
 } rpc_ep;
@@ -62,6 +64,8 @@ struct rpc {
     size_t cap, used, tombs; /* cap is a power of two */
     rpc_list by_time, unsent, failed;
     uint64_t call_seq; /* ids for rpc_call */
+    int64_t max_reply; /* ZMQ_MAXMSGSIZE of every socket */
+    int last_failure;  /* why rpc_call's request failed */
     char curve[3][41]; /* server public, client public, client secret; "" = none */
 };
 
@@ -204,7 +208,8 @@ static void *rpc_socket_open(rpc_t *r, const char *endpoint)
     if (s == NULL)
         return NULL;
     if (zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
-        zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one) != 0)
+        zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one) != 0 ||
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &r->max_reply, sizeof r->max_reply) != 0)
         goto out_close;
     if (r->curve[0][0] && (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, r->curve[0], 40) != 0 ||
                            zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, r->curve[1], 40) != 0 ||
@@ -218,16 +223,96 @@ out_close:
     return NULL;
 }
 
+/* A reply above ZMQ_MAXMSGSIZE is never buffered: libzmq 4.3 closes the
+ * connection when its header arrives, and says so only as a disconnect.
+ * So the client watches its sockets' disconnects: the requests that were
+ * waiting on one are sent again at once (the server lost them with the
+ * connection), and one whose every attempt ended so is reported
+ * JIJU_ERR_TOO_LARGE rather than waited on. */
+static void *rpc_monitor_open(rpc_t *r, void *sock)
+{
+    static uint64_t seq;
+    char name[64];
+    void *pair;
+
+    snprintf(name, sizeof name, "inproc://rpc-monitor-%llu",
+             (unsigned long long)__atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+    if (zmq_socket_monitor(sock, name, ZMQ_EVENT_DISCONNECTED) != 0 ||
+        !(pair = zmq_socket(r->ctx, ZMQ_PAIR)))
+        return NULL;
+    if (zmq_connect(pair, name) != 0) {
+        zmq_close(pair);
+        return NULL;
+    }
+    return pair;
+}
+
+/* Stop the monitor before closing either end (libzmq 4.3 can leave a new
+ * socket's handshake stalled when a monitored socket is closed first). */
+static void rpc_ep_close(rpc_ep *e)
+{
+    if (e->sock && e->mon)
+        zmq_socket_monitor(e->sock, NULL, 0);
+    if (e->mon)
+        zmq_close(e->mon);
+    if (e->sock)
+        zmq_close(e->sock);
+    e->sock = e->mon = NULL;
+}
+
+/* Open e's socket and its monitor; -1 (nothing changed) on failure. */
+static int rpc_ep_open(rpc_t *r, rpc_ep *e)
+{
+    void *s = rpc_socket_open(r, e->endpoint), *m = s ? rpc_monitor_open(r, s) : NULL;
+
+    if (!m) {
+        if (s)
+            zmq_close(s);
+        return -1;
+    }
+    rpc_ep_close(e);
+    e->sock = s;
+    e->mon = m;
+    return 0;
+}
+
 /* Replace an endpoint's socket; on failure keep the old one (a late reply on
  * it is then possible, and the caller's rpc_done tolerates unknown ids). */
 static void rpc_socket_renew(rpc_t *r, rpc_ep *e)
 {
-    void *s = rpc_socket_open(r, e->endpoint);
+    (void)rpc_ep_open(r, e);
+}
 
-    if (s == NULL)
-        return;
-    zmq_close(e->sock);
-    e->sock = s;
+/* Disconnects seen by e's monitor: the requests waiting on e are marked
+ * and e is renewed at the next sweep. */
+static void rpc_monitor_read(rpc_ep *e)
+{
+    zmq_msg_t ev;
+
+    for (;;) {
+        int more;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, e->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        more = zmq_msg_more(&ev);
+        if (zmq_msg_size(&ev) >= 2 && e->queue.count > 0) {
+            uint16_t id;
+            memcpy(&id, zmq_msg_data(&ev), 2);
+            if (id == ZMQ_EVENT_DISCONNECTED && !e->stale) {
+                for (rpc_req *q = e->queue.head; q; q = q->link[LINK_QUEUE].next)
+                    q->dropped++;
+                e->stale = 1;
+            }
+        }
+        zmq_msg_close(&ev);
+        while (more) { /* the endpoint frame */
+            zmq_msg_init(&ev);
+            more = zmq_msg_recv(&ev, e->mon, 0) >= 0 && zmq_msg_more(&ev);
+            zmq_msg_close(&ev);
+        }
+    }
 }
 
 /* ---- sending ---- */
@@ -273,6 +358,7 @@ static void rpc_req_free(rpc_req **qp)
 /* Out of attempts: keep only the id, in r->failed. */
 static void rpc_fail(rpc_t *r, rpc_req *q)
 {
+    r->last_failure = q->dropped >= q->attempts ? JIJU_ERR_TOO_LARGE : JIJU_ERR_TIMEOUT;
     rpc_table_del(r, q->id);
     list_remove(&r->by_time, q, LINK_TIME);
     free(q->data);
@@ -319,6 +405,8 @@ static void rpc_sweep(rpc_t *r, int64_t now)
             r->eps[q->ep].stale = 1;
         any = 1;
     }
+    for (size_t i = 0; i < r->n; i++)
+        any |= r->eps[i].stale; /* dropped by the monitor */
     if (!any)
         return;
     for (size_t i = 0; i < r->n; i++) {
@@ -354,20 +442,15 @@ static void rpc_flush_unsent(rpc_t *r, size_t i, int64_t now)
 
 static void rpc_close_all(rpc_t *r)
 {
-    for (size_t i = 0; i < r->n; i++) {
-        if (r->eps[i].sock)
-            zmq_close(r->eps[i].sock);
-        r->eps[i].sock = NULL;
-    }
+    for (size_t i = 0; i < r->n; i++)
+        rpc_ep_close(&r->eps[i]);
 }
 
 static int rpc_open_all(rpc_t *r)
 {
-    for (size_t i = 0; i < r->n; i++) {
-        r->eps[i].sock = rpc_socket_open(r, r->eps[i].endpoint);
-        if (r->eps[i].sock == NULL)
+    for (size_t i = 0; i < r->n; i++)
+        if (rpc_ep_open(r, &r->eps[i]) != 0)
             return -1;
-    }
     return 0;
 }
 
@@ -382,6 +465,7 @@ rpc_t *rpc_new(void *zmq_ctx, const char *const *endpoints, size_t n, int timeou
         return NULL;
     r->ctx = zmq_ctx;
     r->timeout_ms = timeout_ms;
+    r->max_reply = RPC_DEFAULT_MAX_REPLY;
     r->eps = calloc(n, sizeof *r->eps);
     if (r->eps == NULL)
         goto out_destroy;
@@ -443,6 +527,15 @@ int rpc_set_curve(rpc_t *r, const char *server_public, const char *client_public
         return JIJU_ERR_ZMQ;
     for (int k = 0; k < 3; k++)
         memcpy(r->curve[k], keys[k], 41);
+    rpc_close_all(r);
+    return rpc_open_all(r) == 0 ? JIJU_OK : JIJU_ERR_ZMQ;
+}
+
+int rpc_set_max_reply(rpc_t *r, int64_t bytes)
+{
+    if (rpc_pending(r) != 0 || bytes < 1)
+        return JIJU_ERR_INVALID;
+    r->max_reply = bytes;
     rpc_close_all(r);
     return rpc_open_all(r) == 0 ? JIJU_OK : JIJU_ERR_ZMQ;
 }
@@ -570,17 +663,18 @@ static int rpc_wait(rpc_t *r, int64_t until, zmq_pollitem_t *items)
     if (r->by_time.head && r->by_time.head->deadline < wake)
         wake = r->by_time.head->deadline;
     for (size_t i = 0; i < r->n; i++) {
-        items[i].socket = r->eps[i].sock;
-        items[i].fd = 0;
-        items[i].events = ZMQ_POLLIN | out;
-        items[i].revents = 0;
+        items[i] = (zmq_pollitem_t){.socket = r->eps[i].sock, .events = (short)(ZMQ_POLLIN | out)};
+        items[r->n + i] = (zmq_pollitem_t){.socket = r->eps[i].mon, .events = ZMQ_POLLIN};
     }
-    if (zmq_poll(items, (int)r->n, wake > now ? (long)(wake - now) : 0) < 0)
+    if (zmq_poll(items, (int)(2 * r->n), wake > now ? (long)(wake - now) : 0) < 0)
         return errno == EINTR ? JIJU_OK : JIJU_ERR_ZMQ;
     now = clock_mono_ms();
-    for (size_t i = 0; i < r->n; i++)
+    for (size_t i = 0; i < r->n; i++) {
+        if (items[r->n + i].revents & ZMQ_POLLIN)
+            rpc_monitor_read(&r->eps[i]);
         if (items[i].revents & ZMQ_POLLOUT)
             rpc_flush_unsent(r, i, now);
+    }
     return JIJU_OK;
 }
 
@@ -588,7 +682,7 @@ int rpc_recv(rpc_t *r, int timeout_ms, uint8_t **reply, size_t *len, int *endpoi
 {
     int64_t until = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     size_t failed_before = r->failed.count;
-    zmq_pollitem_t *items = calloc(r->n, sizeof *items);
+    zmq_pollitem_t *items = calloc(2 * r->n, sizeof *items);
     int rc;
 
     if (items == NULL)
@@ -645,7 +739,7 @@ int rpc_call(rpc_t *r, const void *req, size_t len, uint8_t **reply, size_t *rle
             return JIJU_OK;
         }
         if (rpc_failed_remove(r, id))
-            return JIJU_ERR_TIMEOUT;
+            return r->last_failure;
         if (rc != JIJU_ERR_TIMEOUT) {
             rpc_done(r, id);
             return rc;

@@ -22,6 +22,14 @@
  * bound). Pending ids are kept in a hash table, so a reply costs O(1) however
  * many requests are pipelined.
  *
+ * Replies are bounded: a socket takes no message above max_reply bytes
+ * (ZMQ_MAXMSGSIZE, RPC_DEFAULT_MAX_REPLY = the services' default
+ * limits.max_frame_bytes), so a server's reply never makes the client
+ * allocate more. libzmq drops the connection at such a reply's header; the
+ * requests waiting on a dropped connection are re-sent at once (to the next
+ * endpoint), and rpc_call reports JIJU_ERR_TOO_LARGE for a request whose
+ * every attempt was dropped so, instead of a timeout.
+ *
  * Error codes are jiju_err (err.h). Not thread-safe: one rpc_t per thread. */
 #ifndef JIJU_RPC_H
 #define JIJU_RPC_H
@@ -46,6 +54,13 @@ void rpc_destroy(rpc_t **r);
  * or a socket cannot be reopened (then only rpc_destroy is safe). */
 int rpc_set_curve(rpc_t *r, const char *server_public, const char *client_public,
                   const char *client_secret);
+
+#define RPC_DEFAULT_MAX_REPLY (4 * 1024 * 1024)
+
+/* The largest reply taken (bytes >= 1), for a deployment whose services
+ * run with a larger limits.max_frame_bytes. Only while nothing is pending:
+ * the sockets are recreated. JIJU_ERR_INVALID, JIJU_ERR_ZMQ. */
+int rpc_set_max_reply(rpc_t *r, int64_t bytes);
 
 /* Send req (len bytes, copied) identified by id (copied; unique among pending
  * requests) to the next endpoint round-robin (the next connected one if that
@@ -76,7 +91,8 @@ int rpc_take_failed(rpc_t *r, char *id_buf, size_t cap);
 /* One blocking call: send, wait for a reply with failover, return it
  * (*reply caller owns, free()). Only while nothing else is pending
  * (JIJU_ERR_INVALID otherwise), so any reply answers this request.
- * JIJU_ERR_TIMEOUT once every endpoint has been tried twice. */
+ * JIJU_ERR_TIMEOUT once every endpoint has been tried twice;
+ * JIJU_ERR_TOO_LARGE if every attempt's reply was above max_reply. */
 int rpc_call(rpc_t *r, const void *req, size_t len, uint8_t **reply, size_t *rlen);
 
 #endif

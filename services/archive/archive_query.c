@@ -239,11 +239,11 @@ static int aq_set_bytes(ProtobufCBinaryData *b, const void *data, size_t len)
 
 /* Walk from the iterator's position, filling reply->records; set the cursor
  * when entries of this walk remain. */
-static int aq_walk(const aq_scan *sc, store_iter_t *it, uint32_t limit,
+static int aq_walk(const aq_scan *sc, store_iter_t *it, uint32_t limit, size_t max_bytes,
                    Jiju__V1__ArchiveQueryReply *reply)
 {
     uint8_t last[ARCHIVE_INDEX_KEY_MAX];
-    size_t last_len = 0, klen, examined = 0;
+    size_t last_len = 0, klen, examined = 0, bytes = 0;
     size_t budget = (size_t)limit * ARCHIVE_QUERY_SCAN_PER_RECORD + ARCHIVE_QUERY_SCAN_BASE;
     const uint8_t *key;
 
@@ -255,16 +255,26 @@ static int aq_walk(const aq_scan *sc, store_iter_t *it, uint32_t limit,
         key = store_iter_key(it, &klen);
         if (!aq_in_range(sc, key, klen))
             break;
-        examined++;
-        memcpy(last, key, klen);
-        last_len = klen;
         rec = aq_fetch(sc, it);
         if (rec && aq_matches(sc, rec)) {
+            size_t sz;
             aq_keep(sc, rec);
+            /* a page stops before the reply would pass the frame limit (a
+             * RankingUpdated page of 1,000 entries is about 250 KB): the
+             * cursor then points before this record, so it comes next */
+            sz = jiju__v1__archive_record__get_packed_size(rec) + 8;
+            if (reply->n_records > 0 && bytes + sz > max_bytes) {
+                jiju__v1__archive_record__free_unpacked(rec, NULL);
+                break;
+            }
+            bytes += sz;
             reply->records[reply->n_records++] = rec;
         } else if (rec) {
             jiju__v1__archive_record__free_unpacked(rec, NULL);
         }
+        examined++;
+        memcpy(last, key, klen);
+        last_len = klen;
         (sc->newest ? store_iter_prev : store_iter_next)(it);
     }
     if (!store_iter_valid(it) || last_len == 0)
@@ -328,6 +338,12 @@ Jiju__V1__ArchiveQueryReply *archive_query_refused(const char *request_id, const
 
 Jiju__V1__ArchiveQueryReply *archive_query_run(store_t *s, const Jiju__V1__ArchiveQueryRequest *req)
 {
+    return archive_query_run_max(s, req, ARCHIVE_QUERY_MAX_BYTES);
+}
+
+Jiju__V1__ArchiveQueryReply *
+archive_query_run_max(store_t *s, const Jiju__V1__ArchiveQueryRequest *req, size_t max_bytes)
+{
     Jiju__V1__ArchiveQueryReply *reply = aq_reply_new(req->request_id);
     aq_scan sc = {.s = s, .req = req};
     uint32_t limit = req->limit ? req->limit : ARCHIVE_QUERY_DEFAULT_LIMIT;
@@ -349,7 +365,7 @@ Jiju__V1__ArchiveQueryReply *archive_query_run(store_t *s, const Jiju__V1__Archi
         store_iter_destroy(&it);
         return aq_refuse(reply, why);
     }
-    rc = aq_walk(&sc, it, limit, reply);
+    rc = aq_walk(&sc, it, limit, max_bytes, reply);
     store_iter_destroy(&it);
     if (rc == JIJU_OK)
         rc = aq_head(s, &sc.cfs, reply);

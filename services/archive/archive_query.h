@@ -20,12 +20,23 @@
 #define ARCHIVE_QUERY_SCAN_PER_RECORD 20
 #define ARCHIVE_QUERY_SCAN_BASE 1000
 
-/* Run req against store s. Returns a reply (ok=false with a reason for a
- * refused request), or NULL when out of memory. Caller owns the reply and
- * frees it with jiju__v1__archive_query_reply__free_unpacked(reply, NULL).
- * request_id is copied; instance is left "" for the caller to set. */
+/* The records of one page together, at most (the default
+ * limits.max_frame_bytes, 4 MiB, less room for the reply's other fields). A
+ * page holds at least one record whatever its size (a record is at most a
+ * frame). */
+#define ARCHIVE_QUERY_MAX_BYTES ((size_t)4 * 1024 * 1024 - 64 * 1024)
+
+/* Run req against store s (pages of at most ARCHIVE_QUERY_MAX_BYTES). Returns a reply (ok=false
+ * with a reason for a refused request), or NULL when out of memory. Caller owns the reply and frees
+ * it with jiju__v1__archive_query_reply__free_unpacked(reply, NULL). request_id is copied; instance
+ * is left "" for the caller to set. */
 Jiju__V1__ArchiveQueryReply *archive_query_run(store_t *s,
                                                const Jiju__V1__ArchiveQueryRequest *req);
+
+/* The same with the records of a page at most max_bytes together (the
+ * service's own frame limit less room for the other fields). */
+Jiju__V1__ArchiveQueryReply *
+archive_query_run_max(store_t *s, const Jiju__V1__ArchiveQueryRequest *req, size_t max_bytes);
 
 /* The reply to a request refused before it ran (it does not decode, its
  * request_id may not be echoed, the key may not read it): ok=false, error

@@ -42,6 +42,15 @@ static const char *as_scope(archive_server_t *srv, const replier_route *route,
     }
 }
 
+/* A reply stays under this process's frame limit, less room for the
+ * other fields (request_id, head_hash, cursor, instance: under 1 KiB). */
+static size_t as_page_bytes(archive_server_t *srv)
+{
+    int64_t max = svc_max_frame(srv->svc);
+
+    return max > 128 * 1024 ? (size_t)max - 64 * 1024 : (size_t)max / 2;
+}
+
 static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, const replier_route *route,
                                               const uint8_t *data, size_t len)
 {
@@ -56,7 +65,7 @@ static Jiju__V1__ArchiveQueryReply *as_answer(archive_server_t *srv, const repli
         why = as_scope(srv, route, req, &scoped, refusal, sizeof refusal);
     /* a refusal reads nothing (and still names the request it answers) */
     reply = why ? archive_query_refused(replier_request_id_echo(req ? req->request_id : NULL), why)
-                : archive_query_run(srv->store, &scoped);
+                : archive_query_run_max(srv->store, &scoped, as_page_bytes(srv));
     if (reply) {
         free(reply->instance);
         reply->instance = strdup(srv->instance);

@@ -75,9 +75,10 @@ class Response:
 
 
 class PortalStack:
-    def __init__(self, extra_portal_args=(), tls=None, curve=False):
+    def __init__(self, extra_portal_args=(), tls=None, curve=False, service_args=None):
         """curve: every service on CURVE; the portal with its own key pair
-        (role admin) and fgw's subscriber key pair (czj has none)."""
+        (role admin) and fgw's subscriber key pair (czj has none).
+        service_args: as Stack's (extra argv of the services)."""
         work = tempfile.mkdtemp(prefix="jiju-portal-")
         security, curve_args = None, []
         if curve:
@@ -89,7 +90,7 @@ class PortalStack:
                          "name": "fgw", "role": "subscriber", "subscriber": "fgw"}]
             curve_args = ["--set", f"security.secret_key_file={kd}/portal.key",
                           "--set", f"security.subscriber_keys_dir={kd}/subscribers"]
-        self.stack = Stack(workdir=work, security=security)
+        self.stack = Stack(workdir=work, security=security, service_args=service_args)
         for svc in ("ingest", "assessment", "archive", "notification") if curve else ():
             curve_args += ["--set", f"security.{svc}_public_key={self.stack.public[svc]}"]
         self.work = self.stack.work

@@ -544,6 +544,50 @@ static void test_query_returns_records_byte_exact(void **state)
     jiju__v1__archive_record__free_unpacked(direct, NULL);
 }
 
+/* A page stops before its records pass max_bytes (the frame limit) and
+ * the cursor carries on from the first record left out: every record
+ * once, in order, at least one a page. */
+static void test_query_pages_bounded_by_bytes(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__ArchiveQueryRequest q = JIJU__V1__ARCHIVE_QUERY_REQUEST__INIT;
+    uint8_t cursor[512];
+    uint64_t next = 1;
+    size_t sizes[2] = {1, 3 * 1024};
+
+    for (int k = 0; k < 2; k++) {
+        size_t pages = 0, max = sizes[k];
+        next = 1;
+        q.limit = 1000;
+        q.cursor.len = 0;
+        for (;;) {
+            Jiju__V1__ArchiveQueryReply *r = archive_query_run_max(fx->s, &q, max);
+            size_t bytes = 0;
+            assert_true(r->ok);
+            assert_true(r->n_records >= 1);
+            for (size_t i = 0; i < r->n_records; i++) {
+                assert_int_equal(r->records[i]->archive_seq, next++);
+                bytes += jiju__v1__archive_record__get_packed_size(r->records[i]) + 8;
+            }
+            assert_true(r->n_records == 1 || bytes <= max);
+            pages++;
+            if (r->next_cursor.len == 0) {
+                jiju__v1__archive_query_reply__free_unpacked(r, NULL);
+                break;
+            }
+            memcpy(cursor, r->next_cursor.data, r->next_cursor.len);
+            q.cursor.data = cursor;
+            q.cursor.len = r->next_cursor.len;
+            jiju__v1__archive_query_reply__free_unpacked(r, NULL);
+        }
+        assert_int_equal(next, N_RECORDS + 1);
+        if (k == 0)
+            assert_int_equal(pages, N_RECORDS); /* one record a page */
+        else
+            assert_true(pages > 1 && pages < N_RECORDS);
+    }
+}
+
 static void test_query_refuses_bad_requests(void **state)
 {
     fixture *fx = *state;
@@ -669,6 +713,7 @@ int main(void)
         T(test_query_every_index),
         T(test_query_returns_records_byte_exact),
         T(test_query_refuses_bad_requests),
+        T(test_query_pages_bounded_by_bytes),
         T(test_query_budget_bounds_work),
         T(test_replay_inputs_in_archive_order),
     };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <zmq.h>
@@ -397,6 +398,51 @@ static void test_bad_arguments(void **state)
     zmq_ctx_term(ctx);
 }
 
+/* A reply above the client's limit is never taken whole: libzmq drops the
+ * connection at its header, the request is tried again, and rpc_call says
+ * JIJU_ERR_TOO_LARGE at once instead of waiting out its timeouts. Under the
+ * limit, and with a raised limit, the same reply comes. */
+static void test_reply_above_the_limit(void **state)
+{
+    void *ctx = zmq_ctx_new();
+    server s;
+    size_t big = RPC_DEFAULT_MAX_REPLY + 1, rlen = 0;
+    uint8_t *req = malloc(big), *reply = NULL;
+    struct timespec t0, t1;
+    rpc_t *r;
+
+    (void)state;
+    assert_non_null(req);
+    memset(req, 'x', big);
+    server_start(ctx, &s, MODE_ECHO);
+    r = rpc_new(ctx, (const char *[]){s.endpoint}, 1, 5000);
+    assert_non_null(r);
+    assert_int_equal(rpc_call(r, "hi", 2, &reply, &rlen), JIJU_OK); /* connected */
+    free(reply);
+    reply = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(rpc_call(r, req, big, &reply, &rlen), JIJU_ERR_TOO_LARGE);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_null(reply);
+    assert_true(t1.tv_sec - t0.tv_sec < 4); /* not the 2 x 5 s of timeouts */
+    assert_int_equal(atomic_load(&s.received), 1 + 2);
+    assert_non_null(strstr(jiju_err_str(JIJU_ERR_TOO_LARGE), "limits.max_frame_bytes"));
+    /* the same connection still serves what fits */
+    assert_int_equal(rpc_call(r, req, big - 2, &reply, &rlen), JIJU_OK);
+    assert_int_equal(rlen, big - 2);
+    free(reply);
+    assert_int_equal(rpc_set_max_reply(r, 2 * (int64_t)big), JIJU_OK);
+    assert_int_equal(rpc_call(r, req, big, &reply, &rlen), JIJU_OK);
+    assert_int_equal(rlen, big);
+    assert_memory_equal(reply, req, big);
+    free(reply);
+    assert_int_equal(rpc_set_max_reply(r, 0), JIJU_ERR_INVALID);
+    rpc_destroy(&r);
+    server_stop(&s);
+    free(req);
+    zmq_ctx_term(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_nothing_listening_fails),
         cmocka_unit_test(test_curve),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_reply_above_the_limit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
