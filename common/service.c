@@ -2,6 +2,7 @@
 #include "service.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,7 @@ int service_secure(service_t *s, const char *secret_key_file, const char *keys_f
 void service_limits(service_t *s, const service_settings *shared)
 {
     s->store_min_free_mb = shared->store_min_free_mb;
+    s->memory_trim_ms = shared->memory_trim_ms;
     s->store_memory = (store_memory){
         .memtable_bytes = (size_t)shared->store_memtable_mb << 20,
         .memtables_bytes = (size_t)shared->store_memtables_mb << 20,
@@ -274,9 +276,26 @@ _Noreturn void service_store_failed(const char *event, int err, const char *fmt,
     exit(EXIT_FAILURE);
 }
 
+int service_trim_memory(void)
+{
+    return malloc_trim(0);
+}
+
+static void service_trim_tick(svc_t *svc, void *arg)
+{
+    (void)svc;
+    (void)arg;
+    (void)service_trim_memory();
+}
+
 int service_run(service_t *s)
 {
-    int rc = svc_run(s->svc);
+    int rc;
+
+    if (s->memory_trim_ms > 0 &&
+        svc_every(s->svc, (int)s->memory_trim_ms, service_trim_tick, s) != JIJU_OK)
+        return EXIT_FAILURE;
+    rc = svc_run(s->svc);
 
     log_info("stopping", "reason=%s", rc == JIJU_OK ? "signal" : jiju_err_str(rc));
     return rc == JIJU_OK ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -24,6 +24,7 @@ typedef struct service_settings {
     int64_t store_min_free_mb; /* store.min_free_mb: take no work below it (store.h) */
     int64_t store_memtable_mb, store_memtables_mb, store_block_cache_mb; /* store_memory */
     int64_t store_index_in_cache, store_max_open_files;
+    int64_t memory_trim_ms;  /* memory.trim_ms: freed memory back to the system */
     int64_t max_frame_bytes; /* limits.max_frame_bytes: ZMQ_MAXMSGSIZE of every socket */
     char time_zone[64];      /* the jurisdiction's tz database zone (tz.h) */
     int64_t metrics_port;    /* GET /metrics (metrics_http.h); 0 = off */
@@ -76,6 +77,9 @@ typedef struct service_settings {
                                   "(bounded by it) instead of held by each open table"),           \
         SERVICE_SETTINGS_SPEC_INT(type, m, "store.max_open_files", store_max_open_files, "256",    \
                                   16, 1000000, "SST files RocksDB keeps open (table readers)"),    \
+        SERVICE_SETTINGS_SPEC_INT(type, m, "memory.trim_ms", memory_trim_ms, "10000", 0, 3600000,  \
+                                  "interval of returning freed heap memory to the system "         \
+                                  "(malloc_trim); 0 = never"),                                     \
         SERVICE_SETTINGS_SPEC_INT(type, m, "limits.max_frame_bytes", max_frame_bytes, "4194304",   \
                                   4096, 1073741824,                                                \
                                   "largest ZeroMQ message any socket takes (ZMQ_MAXMSGSIZE); a "   \

@@ -3,13 +3,17 @@
  * same number of records, same machine, same run (issue 6: "a few
  * milliseconds"). Not a test: run it by hand.
  *
- *   bench_archive_query [records (1000000)] [page (100)] [runs (201)]
+ *   bench_archive_query [records (1000000)] [page (100)] [runs (201)] [index_in_cache (-)]
  *
  * The archive is built in a temporary directory through archive_chain_append
  * (1,000 records per txn, unsynced but the last), 1,000 clusters interleaved
  * so that one cluster's records are spread over the whole history. The build
  * prints its rate, its CPU per record (the process, RocksDB's flush and
- * compaction threads included) and the store's size on disk. */
+ * compaction threads included) and the store's size on disk. With
+ * index_in_cache (0 or 1) the store is then closed and opened again with
+ * the default budgets and store.index_in_cache as given (store_memory),
+ * and the queries run on that; RocksDB's memory (memtables, block cache,
+ * table readers) and the process's VmRSS are printed before and after. */
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -56,6 +60,45 @@ static int add_size(const char *path, const struct stat *st, int flag, struct FT
     if (flag == FTW_F)
         dir_bytes += (unsigned long long)st->st_size;
     return 0;
+}
+
+static long rss_kb(void)
+{
+    char line[256];
+    long kb = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static void print_memory(store_t *s, const char *when)
+{
+    uint64_t mt, cache, readers;
+
+    store_memory_usage(s, &mt, &cache, &readers);
+    printf("memory %s: memtables_mb=%.1f block_cache_mb=%.1f table_readers_mb=%.1f rss_mb=%.1f\n",
+           when, (double)mt / 1e6, (double)cache / 1e6, (double)readers / 1e6,
+           (double)rss_kb() / 1024);
+}
+
+/* The built store closed and opened again as the service would, with
+ * store.index_in_cache = in_cache. */
+static store_t *reopen(store_t **s, const char *dir, int in_cache)
+{
+    const char *all[3 + 16] = {STORE_STREAM_CFS};
+    store_memory mem = STORE_MEMORY_DEFAULT;
+
+    store_close(s);
+    for (size_t i = 0; i < archive_n_cfs && i < 16; i++)
+        all[3 + i] = archive_cf_names[i];
+    mem.index_in_cache = in_cache;
+    return store_open_sized(dir, all, archive_n_cfs + 3, archive_cf_names, archive_n_cfs, &mem,
+                            NULL, 0);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -150,6 +193,7 @@ int main(int argc, char **argv)
     long records = argc > 1 ? atol(argv[1]) : 1000000;
     uint32_t page = argc > 2 ? (uint32_t)atol(argv[2]) : 100;
     int runs = argc > 3 ? atoi(argv[3]) : 201;
+    int in_cache = argc > 4 ? atoi(argv[4]) : -1;
     double *a = calloc((size_t)runs, sizeof *a), *b = calloc((size_t)runs, sizeof *b);
     double *c = calloc((size_t)runs, sizeof *c), *raw = calloc((size_t)runs, sizeof *raw);
     volatile size_t sink = 0;
@@ -178,6 +222,12 @@ int main(int argc, char **argv)
            records, BENCH_CLUSTERS, built, (double)records / (built / 1e3),
            cpu * 1e3 / (double)records, (double)dir_bytes / 1e6, dir);
     fflush(stdout);
+    if (in_cache >= 0) {
+        print_memory(s, "after build");
+        if (!(s = reopen(&s, dir, in_cache)))
+            return 1;
+        printf("reopened index_in_cache=%d\n", in_cache);
+    }
     for (int i = 0; i < runs; i++) {
         a[i] = time_query(s, "JL-0042", page, 0);
         b[i] = time_query(s, "JL-0042", page, 1);
@@ -197,6 +247,8 @@ int main(int argc, char **argv)
                mr);
         printf("ratio query/raw: same=%.1f newest=%.1f other=%.1f\n", ma / mr, mb / mr, mc / mr);
     }
+    if (in_cache >= 0)
+        print_memory(s, "after queries");
     store_close(&s);
     tas_rm_rf(dir);
     free(a);

@@ -2,6 +2,7 @@
  * rules (SERVICE_SETTINGS_SPECS, service_settings_check), endpoint
  * settings, a data_dir that cannot be created (refused naming file and
  * key), and the loop (svc: timers, after-turn hooks, cancel, stop). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,6 +256,67 @@ static void test_loop(void **state)
     svc_destroy(&svc);
 }
 
+/* Freed heap memory goes back to the system: 64 MB in 16 KiB blocks, each
+ * followed by a small block still in use (so no free block reaches the
+ * top of the heap), freed; resident until service_trim_memory(). In a
+ * thread of its own: a fresh malloc arena, where blocks lie in the order
+ * they were asked for (the main arena's free blocks from earlier tests
+ * would serve the small ones). */
+static long rss_kb(void)
+{
+    char line[256];
+    long kb = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+typedef struct trim_run {
+    long before, freed, trimmed;
+    int released;
+} trim_run;
+
+static void *trim_main(void *arg)
+{
+    enum { N = 4096, BIG = 16 * 1024 };
+    static void *big[N], *small[N];
+    trim_run *t = arg;
+
+    for (int i = 0; i < N; i++) {
+        if (!(big[i] = malloc(BIG)) || !(small[i] = malloc(32)))
+            return NULL;
+        memset(big[i], 1, BIG);
+    }
+    t->before = rss_kb();
+    for (int i = 0; i < N; i++)
+        free(big[i]);
+    t->freed = rss_kb();
+    t->released = service_trim_memory();
+    t->trimmed = rss_kb();
+    for (int i = 0; i < N; i++)
+        free(small[i]);
+    return NULL;
+}
+
+static void test_trim_memory(void **state)
+{
+    trim_run t = {0};
+    pthread_t th;
+
+    (void)state;
+    assert_int_equal(pthread_create(&th, NULL, trim_main, &t), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_true(t.before > 0);
+    assert_true(t.freed > t.before - 16 * 1024); /* free alone keeps most of it */
+    assert_int_equal(t.released, 1);
+    assert_true(t.trimmed < t.freed - 48 * 1024); /* the trim returns it */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_data_dir),
         cmocka_unit_test(test_start_refused),
         cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_trim_memory),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
