@@ -114,7 +114,7 @@ static assess_snapshot *snapshot_of(const char *ptext, size_t n, const char *nam
 {
     Jiju__V1__RankEntry **v = calloc(n, sizeof *v);
     assess_snapshot *s;
-    char id[16];
+    char id[32];
 
     for (size_t i = 0; i < n; i++) {
         v[i] = malloc(sizeof *v[i]);
