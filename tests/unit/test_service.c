@@ -309,6 +309,10 @@ static void test_trim_memory(void **state)
     pthread_t th;
 
     (void)state;
+#ifdef __SANITIZE_ADDRESS__
+    /* ASan replaces glibc's malloc: malloc_trim has nothing of it to return */
+    skip();
+#endif
     assert_int_equal(pthread_create(&th, NULL, trim_main, &t), 0);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_true(t.before > 0);
