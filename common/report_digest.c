@@ -25,14 +25,7 @@ void report_digest(const Jiju__V1__Report *r, uint8_t out[REPORT_DIGEST_LEN])
 
 size_t report_id_key(const char *cluster_id, const char *report_id, char *out, size_t cap)
 {
-    size_t c = strlen(cluster_id), r = strlen(report_id);
-
-    if (c + 1 + r > cap)
-        return 0;
-    memcpy(out, cluster_id, c);
-    out[c] = '\0';
-    memcpy(out + c + 1, report_id, r);
-    return c + 1 + r;
+    return store_key_pair(cluster_id, report_id, out, cap);
 }
 
 int report_ids_scoped(store_t *s, int cf)

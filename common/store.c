@@ -717,3 +717,15 @@ uint64_t store_be64_get(const uint8_t in[8])
         v = (v << 8) | in[i];
     return v;
 }
+
+size_t store_key_pair(const char *a, const char *b, char *out, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    if (la + 1 + lb > cap)
+        return 0;
+    memcpy(out, a, la);
+    out[la] = '\0';
+    memcpy(out + la + 1, b, lb);
+    return la + 1 + lb;
+}

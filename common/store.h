@@ -178,5 +178,8 @@ const void *store_iter_value(const store_iter_t *it, size_t *vlen);
 /* Big-endian u64 helpers for keys that sort numerically. */
 void store_be64_put(uint8_t out[8], uint64_t v);
 uint64_t store_be64_get(const uint8_t in[8]);
+/* The key of a pair of names, a '\0' b (a holds no NUL, so pairs sort by
+ * a, then b): its length, or 0 when it does not fit in cap. */
+size_t store_key_pair(const char *a, const char *b, char *out, size_t cap);
 
 #endif

@@ -77,14 +77,7 @@ int assess_emit(assess_t *a, store_txn_t *txn, Jiju__V1__Envelope *env,
 
 size_t assess_pkey(char *key, const char *ptext, const char *id)
 {
-    size_t pl = strlen(ptext), il = strlen(id);
-
-    if (pl + 1 + il > ASSESS_KEY_CAP)
-        return 0;
-    memcpy(key, ptext, pl);
-    key[pl] = '\0';
-    memcpy(key + pl + 1, id, il);
-    return pl + 1 + il;
+    return store_key_pair(ptext, id, key, ASSESS_KEY_CAP);
 }
 
 static int keys_push(char ***keys, size_t *n, size_t *cap, const char *k, size_t klen)

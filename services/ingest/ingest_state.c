@@ -65,18 +65,6 @@ typedef struct {
  * view lives only during one validation call. */
 static view_ctx current_view;
 
-static size_t pair_key(const char *a, const char *b, char *out, size_t cap)
-{
-    size_t la = strlen(a), lb = strlen(b);
-
-    if (la + 1 + lb > cap)
-        return 0;
-    memcpy(out, a, la);
-    out[la] = '\0';
-    memcpy(out + la + 1, b, lb);
-    return la + 1 + lb;
-}
-
 /* ---- memory, loaded from the store ---- */
 
 static int set_status(ingest_state_t *st, const char *id, Jiju__V1__ClusterStatus status)
@@ -242,7 +230,7 @@ static int view_period_closed(void *arg, const char *p)
 static const ingest_rev *find_revision(ingest_state_t *st, const char *cluster, const char *p)
 {
     char key[256];
-    size_t klen = pair_key(cluster, p, key, sizeof key);
+    size_t klen = store_key_pair(cluster, p, key, sizeof key);
 
     return klen ? hmap_get(st->revisions, key, klen) : NULL;
 }
@@ -332,7 +320,7 @@ int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *c
 static int put_revision(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r)
 {
     char key[256];
-    size_t klen = pair_key(r->cluster_id, r->period, key, sizeof key);
+    size_t klen = store_key_pair(r->cluster_id, r->period, key, sizeof key);
     uint8_t v[12];
     const ingest_rev *old = klen ? hmap_get(st->revisions, key, klen) : NULL;
     ingest_rev now = {r->revision,
