@@ -39,8 +39,10 @@ def main():
         procs.append(subprocess.Popen(argv, stdout=log, stderr=log))
 
     def jiju(*args, check=True):
+        # a page of 4 MiB takes a while under the sanitizers on a loaded machine
         r = subprocess.run([os.path.join(bindir, "cli", "jiju"), "subscription"] + list(args) +
-                           ["--endpoint", admin_ep], capture_output=True, text=True, timeout=60)
+                           ["--endpoint", admin_ep, "--timeout-ms", "30000"],
+                           capture_output=True, text=True, timeout=240)
         assert not check or r.returncode == 0, (args, r.returncode, r.stderr)
         return r.stdout
 
