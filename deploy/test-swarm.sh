@@ -143,6 +143,15 @@ for s in assessment archive notification; do
     [ "$(reserved ingest)" -eq $((2 * $(reserved $s))) ] && [ "$(reserved $s)" -gt 0 ] ||
         fail "CPU reservations: ingest $(reserved ingest), $s $(reserved $s) (2:1 expected)"
 done
+weights_shown() {
+    local c
+    for c in $($DOCKER ps -q --filter "label=com.docker.stack.namespace=$STACK"); do
+        $DOCKER inspect -f '{{index .Config.Labels "com.docker.swarm.service.name"}} {{.HostConfig.CpuShares}}' "$c"
+        $DOCKER exec "$c" sh -c 'cat /sys/fs/cgroup/cpu.weight 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.shares'
+    done | paste -sd' '
+}
+# what Swarm itself gives the containers: no weight (CpuShares 0, the default)
+log "CPU weights as Swarm starts the containers: $(weights_shown)"
 # the process group of the watcher, to stop it (and its docker events) at the end
 setsid "$ROOT/deploy/swarm-weights.sh" --watch "$STACK" >"$WORK/weights.log" 2>&1 &
 WEIGHTS_PID=$!
@@ -162,13 +171,6 @@ weights_ok() { # every running container of the stack weighted as its service, 6
         n=$((n + 1))
     done
     [ "$n" -eq 6 ]
-}
-weights_shown() {
-    local c
-    for c in $($DOCKER ps -q --filter "label=com.docker.stack.namespace=$STACK"); do
-        $DOCKER inspect -f '{{index .Config.Labels "com.docker.swarm.service.name"}} {{.HostConfig.CpuShares}}' "$c"
-        $DOCKER exec "$c" sh -c 'cat /sys/fs/cgroup/cpu.weight 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.shares'
-    done | paste -sd' '
 }
 for _ in $(seq 30); do weights_ok && break; sleep 1; done
 weights_ok || { cat "$WORK/weights.log"; fail "CPU weights not on the containers: $(weights_shown)"; }

@@ -12,7 +12,6 @@ usage: test_notify_pages.py BUILD_DIR
 import http.server
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from notify_cli_check import SRC, Endpoint, free_port, wait_until  # noqa: E402
+from notify_cli_check import SRC, Endpoint, finish, free_port, wait_until  # noqa: E402
 
 RANKINGS = 60  # events 1 mod 6 of 360
 ENTRIES = 3000  # ~200 KB a page (assessment's are ~250 KB)
@@ -91,20 +90,7 @@ def main():
               (len(letters), len(out)))
         ok = True
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        httpd.shutdown()
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept for inspection: " + work, file=sys.stderr)
-    sys.exit(0 if ok else 1)
+        finish(procs, httpd, work, ok)
 
 
 if __name__ == "__main__":

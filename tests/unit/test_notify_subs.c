@@ -283,18 +283,26 @@ static void test_retention(void **state)
     assert_true(stream_log_first(tjj->log) >= stream_log_last(tjj->log) - 1);
 }
 
-static Jiju__V1__SubscriptionReply *admin(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q)
+static size_t reply_bytes(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q,
+                          Jiju__V1__SubscriptionReply **rep)
 {
     size_t len = jiju__v1__subscription_request__get_packed_size(q), rlen = 0;
     uint8_t *buf = malloc(len + 1), *reply = NULL;
-    Jiju__V1__SubscriptionReply *rep;
 
     jiju__v1__subscription_request__pack(q, buf);
     assert_int_equal(notify_admin_handle(a, buf, len, &reply, &rlen), 0);
-    rep = jiju__v1__subscription_reply__unpack(NULL, rlen, reply);
-    assert_non_null(rep);
+    *rep = jiju__v1__subscription_reply__unpack(NULL, rlen, reply);
+    assert_non_null(*rep);
     free(buf);
     free(reply);
+    return rlen;
+}
+
+static Jiju__V1__SubscriptionReply *admin(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q)
+{
+    Jiju__V1__SubscriptionReply *rep;
+
+    reply_bytes(a, q, &rep);
     return rep;
 }
 
@@ -356,21 +364,6 @@ static void test_admin(void **state)
 }
 
 /* ---- paging (subscription.proto "Paging") ---- */
-
-static size_t reply_bytes(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q,
-                          Jiju__V1__SubscriptionReply **rep)
-{
-    size_t len = jiju__v1__subscription_request__get_packed_size(q), rlen = 0;
-    uint8_t *buf = malloc(len + 1), *reply = NULL;
-
-    jiju__v1__subscription_request__pack(q, buf);
-    assert_int_equal(notify_admin_handle(a, buf, len, &reply, &rlen), 0);
-    *rep = jiju__v1__subscription_reply__unpack(NULL, rlen, reply);
-    assert_non_null(*rep);
-    free(buf);
-    free(reply);
-    return rlen;
-}
 
 /* A webhook subscription "hook" with n dead letters, each carrying an
  * event of body bytes (a ranking page is ~250 KB), seqs 1..n. */
