@@ -461,20 +461,20 @@ static int ca_export_run(ca_src *src, archive_export_t *x, const char *period)
 /* A row of the export into the workbook: the archive's typed cells. */
 static int ca_xlsx_row(void *arg, const archive_export_cell *cells, size_t n)
 {
-    cli_xlsx_cell row[32];
+    xlsx_cell row[32];
 
     if (n > 32)
         return JIJU_ERR_INVALID;
     for (size_t i = 0; i < n; i++) {
-        static const cli_xlsx_kind kinds[] = {[ARCHIVE_CELL_TEXT] = CLI_XLSX_TEXT,
-                                              [ARCHIVE_CELL_INT] = CLI_XLSX_INT,
-                                              [ARCHIVE_CELL_WAN] = CLI_XLSX_WAN,
-                                              [ARCHIVE_CELL_TIME] = CLI_XLSX_TIME,
-                                              [ARCHIVE_CELL_EMPTY] = CLI_XLSX_EMPTY};
-        row[i] = (cli_xlsx_cell){
+        static const xlsx_kind kinds[] = {[ARCHIVE_CELL_TEXT] = XLSX_TEXT,
+                                          [ARCHIVE_CELL_INT] = XLSX_INT,
+                                          [ARCHIVE_CELL_WAN] = XLSX_WAN,
+                                          [ARCHIVE_CELL_TIME] = XLSX_TIME,
+                                          [ARCHIVE_CELL_EMPTY] = XLSX_EMPTY};
+        row[i] = (xlsx_cell){
             .kind = kinds[cells[i].kind], .text = cells[i].text, .value = cells[i].value};
     }
-    return cli_xlsx_writer_row(arg, row, n);
+    return xlsx_writer_row(arg, row, n);
 }
 
 static int ca_export_usage(FILE *out)
@@ -501,7 +501,7 @@ static int ca_export_main(int argc, char **argv)
     const char *period = NULL, *format = "csv", *output = NULL;
     ca_src src = {.timeout_ms = 10000};
     archive_export_t *x = NULL;
-    cli_xlsx_writer *xw = NULL;
+    xlsx_writer *xw = NULL;
     bool all_rev = false;
     FILE *out = stdout;
     size_t rows = 0;
@@ -525,7 +525,7 @@ static int ca_export_main(int argc, char **argv)
     if (optind != argc || !period ||
         (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "xlsx")))
         return ca_export_usage(stderr);
-    if (strcmp(format, "xlsx") == 0 && !(xw = cli_xlsx_writer_new(output, period))) {
+    if (strcmp(format, "xlsx") == 0 && !(xw = xlsx_writer_new(output, period))) {
         fprintf(stderr, "jiju archive export: cannot write %s\n", output ? output : "a workbook");
         return CA_REFUSED;
     }
@@ -543,7 +543,7 @@ static int ca_export_main(int argc, char **argv)
                                period, all_rev);
     if (x && (rc = ca_export_run(&src, x, period)) == CA_OK)
         rc = archive_export_finish(x, &rows) == JIJU_OK ? CA_OK : CA_REFUSED;
-    if (xw && cli_xlsx_writer_close(&xw) != JIJU_OK)
+    if (xw && cli_xlsx_close(&xw, output) != JIJU_OK)
         rc = CA_REFUSED;
     if (rc == CA_OK)
         fprintf(stderr, "exported period=%s rows=%zu format=%s\n", period, rows, format);
@@ -551,7 +551,7 @@ static int ca_export_main(int argc, char **argv)
     ca_src_close(&src);
 out_close:
     if (xw) /* not reached the export: nothing worth writing */
-        cli_xlsx_writer_close(&xw);
+        xlsx_writer_close(&xw, NULL, NULL);
     if (out != stdout && fclose(out) != 0)
         rc = CA_REFUSED;
     return rc;

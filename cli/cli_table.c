@@ -3,9 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "err.h"
+#include "utf8.h"
 
 struct cli_table {
     size_t n_cols;
@@ -13,22 +13,6 @@ struct cli_table {
     size_t n_rows, cap_rows;
     int *right;
 };
-
-size_t cli_display_width(const char *s)
-{
-    size_t n = mbstowcs(NULL, s, 0), width = 0;
-    wchar_t *ws;
-
-    if (n == (size_t)-1 || !(ws = malloc((n + 1) * sizeof *ws)))
-        return strlen(s);
-    mbstowcs(ws, s, n + 1);
-    for (size_t i = 0; i < n; i++) {
-        int w = wcwidth(ws[i]);
-        width += w < 0 ? 1 : (size_t)w;
-    }
-    free(ws);
-    return width;
-}
 
 cli_table_t *cli_table_new(size_t n, const char *const *headers)
 {
@@ -96,7 +80,7 @@ static void print_row(const cli_table_t *t, FILE *out, size_t r, const size_t *w
 {
     for (size_t c = 0; c < t->n_cols; c++) {
         const char *cell = t->cells[r * t->n_cols + c];
-        size_t gap = widths[c] - cli_display_width(cell);
+        size_t gap = widths[c] - utf8_display_width(cell);
         int last = c + 1 == t->n_cols;
 
         if (t->right[c])
@@ -118,7 +102,7 @@ void cli_table_print(const cli_table_t *t, FILE *out)
         return;
     for (size_t r = 0; r < t->n_rows; r++)
         for (size_t c = 0; c < t->n_cols; c++) {
-            size_t w = cli_display_width(t->cells[r * t->n_cols + c]);
+            size_t w = utf8_display_width(t->cells[r * t->n_cols + c]);
             if (w > widths[c])
                 widths[c] = w;
         }

@@ -25,7 +25,4 @@ int cli_table_add(cli_table_t *t, const char *const *cells);
 /* Print the header, a rule, and the rows, columns two spaces apart. */
 void cli_table_print(const cli_table_t *t, FILE *out);
 
-/* Display width of UTF-8 text in terminal columns. */
-size_t cli_display_width(const char *s);
-
 #endif

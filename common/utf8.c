@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "err.h"
 
@@ -150,4 +152,44 @@ out_free_buf:
 out_close:
     iconv_close(cd);
     return NULL;
+}
+
+/* C.UTF-8, made once (glibc has it built in), used per call with
+ * uselocale: the process's own locale (a service's is "C") is not changed. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_make(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+size_t utf8_display_width(const char *s)
+{
+    size_t width = 0, left = strlen(s), k;
+    mbstate_t st;
+    locale_t old;
+    wchar_t wc;
+    int w;
+
+    pthread_once(&utf8_locale_once, utf8_locale_make);
+    if (!utf8_locale)
+        return left;
+    old = uselocale(utf8_locale);
+    memset(&st, 0, sizeof st);
+    while (left > 0) {
+        k = mbrtowc(&wc, s, left, &st);
+        if (k == (size_t)-1 || k == (size_t)-2 || k == 0) { /* not UTF-8: one column a byte */
+            memset(&st, 0, sizeof st);
+            k = 1;
+            w = 1;
+        } else {
+            w = wcwidth(wc);
+        }
+        width += w < 0 ? 1 : (size_t)w;
+        s += k;
+        left -= k;
+    }
+    uselocale(old);
+    return width;
 }

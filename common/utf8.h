@@ -16,4 +16,10 @@ int utf8_chars(const char *s, size_t len, size_t *chars);
  * JSON, log lines). NULL on allocation failure. Caller frees. */
 char *utf8_escape(const char *s);
 
+/* Display width of UTF-8 text in terminal (and spreadsheet) columns: the C
+ * library's wcwidth in the C.UTF-8 locale, whatever the process's locale
+ * (a Chinese character takes 2, a combining mark 0). A byte that is not
+ * UTF-8 counts 1. Thread-safe. */
+size_t utf8_display_width(const char *s);
+
 #endif

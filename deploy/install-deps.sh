@@ -6,6 +6,8 @@ PKGS="build-essential cmake pkg-config git ca-certificates
       libcmocka-dev libjansson-dev libcsv-dev libcurl4-openssl-dev libssl-dev
       libuchardet-dev libzip-dev libexpat1-dev libxlsxwriter-dev
       python3 python3-zmq python3-protobuf protobuf-compiler tzdata"
+# The portal's xlsx export test reads the workbook back with openpyxl.
+PKGS="$PKGS python3-openpyxl"
 # The portal: libmicrohttpd; its browser tests: chromium, Chinese fonts; its
 # benchmark: wrk; its TLS test: openssl.
 PKGS="$PKGS libmicrohttpd-dev chromium fonts-wqy-zenhei wrk openssl curl"

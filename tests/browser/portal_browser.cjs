@@ -86,6 +86,13 @@ async function admin(browser) {
   const csv = await page.evaluate(async (href) => { const r = await fetch(href); return { status: r.status, text: await r.text() }; },
     await page.getAttribute("#export", "href"));
   check(csv.status === 200 && csv.text.includes("集聚区编号") && csv.text.includes(C.ranking[0].id), "排名: the CSV export link", csv.status);
+  // the Excel link: the browser downloads the workbook the button names (read back cell by cell in test_portal_api.py)
+  const xhref = await page.getAttribute("#export-xlsx", "href");
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-xlsx")]);
+  const xbytes = fs.readFileSync(await dl.path());
+  check(xhref.endsWith("format=xlsx") && (await page.innerText("#export-xlsx")).includes("Excel") &&
+        dl.suggestedFilename() === "jiju-2023.xlsx" && xbytes.subarray(0, 4).toString("latin1") === "PK\x03\x04",
+    "排名: the Excel button downloads jiju-2023.xlsx (a workbook)", [xhref, dl.suggestedFilename(), xbytes.length]);
   await page.selectOption("#category", "LOGISTICS");
   await until(async () => (await page.locator("#ranking-table tbody tr").allInnerTexts()).every((t) => t.includes("现代物流园")));
   check(await page.locator("#ranking-table tbody tr").count() === C.logistics, "排名: the category filter keeps 现代物流园 only");

@@ -158,8 +158,13 @@ def run(p):
     check(R("GET", "/api/v1/export?period=2023", user="jl-wl-001-org").status == 403,
           "a reporter may not export every cluster")
     check(R("GET", "/api/v1/export?period=2023", user="fgw").status == 403, "a subscriber exports nothing")
-    check(R("GET", "/api/v1/export?period=2023&format=xls", user="drc-admin").status == 400,
-          "an unknown export format is 400")
+    r = R("GET", "/api/v1/export?period=2023&format=xls", user="drc-admin")
+    check(r.status == 400 and "\"xls\"" in r.json()["error"]["message"] and
+          "xlsx" in r.json()["error"]["message"],
+          "an unknown export format is 400, naming it and the formats there are", r)
+    # ---- export as an Excel workbook, read back with openpyxl ----
+    import portal_xlsx_check
+    portal_xlsx_check.check_all(R, check, reports, rows, p.ranking("2023"))
 
     # ---- submitting: ingest's problems, roles ----
     bad = {"report_id": "api-bad-1", "cluster_id": "JL-WL-001", "period": "2023", "revision": 2,

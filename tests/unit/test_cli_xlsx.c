@@ -45,32 +45,31 @@ static void test_written_reads_back(void **state)
 {
     char path[] = "/tmp/test-cli-xlsx-XXXXXX";
     int fd = mkstemp(path);
-    cli_xlsx_writer *w;
-    cli_xlsx_cell head[] = {{.text = "集聚区编码"},     {.text = "报告期"},
-                            {.text = "营业收入(万元)"}, {.text = "吸纳就业(人)"},
-                            {.text = "受理时间"},       {.text = "备注"},
-                            {.text = "税收(万元)"}};
-    cli_xlsx_cell row[] = {{.text = "JL-SW-001"},
-                           {.text = "2023"},
-                           {.kind = CLI_XLSX_WAN, .value = 64830110000},
-                           {.kind = CLI_XLSX_INT, .value = 2608},
-                           {.kind = CLI_XLSX_TIME, .value = 1704441600000},
-                           {.kind = CLI_XLSX_EMPTY},
-                           /* 16 significant digits: kept as text, exactly */
-                           {.kind = CLI_XLSX_WAN, .value = INT64_C(1234567890123456)}};
+    xlsx_writer *w;
+    xlsx_cell head[] = {{.text = "集聚区编码"},   {.text = "报告期"},   {.text = "营业收入(万元)"},
+                        {.text = "吸纳就业(人)"}, {.text = "受理时间"}, {.text = "备注"},
+                        {.text = "税收(万元)"}};
+    xlsx_cell row[] = {{.text = "JL-SW-001"},
+                       {.text = "2023"},
+                       {.kind = XLSX_WAN, .value = 64830110000},
+                       {.kind = XLSX_INT, .value = 2608},
+                       {.kind = XLSX_TIME, .value = 1704441600000},
+                       {.kind = XLSX_EMPTY},
+                       /* 16 significant digits: kept as text, exactly */
+                       {.kind = XLSX_WAN, .value = INT64_C(1234567890123456)}};
     cli_form_result *res;
     char err[256] = "";
 
     (void)state;
     assert_true(fd >= 0);
     close(fd);
-    assert_non_null(w = cli_xlsx_writer_new(path, "报表"));
-    assert_int_equal(cli_xlsx_writer_row(w, head, 7), JIJU_OK);
-    assert_int_equal(cli_xlsx_writer_row(w, row, 7), JIJU_OK);
+    assert_non_null(w = xlsx_writer_new(path, "报表"));
+    assert_int_equal(xlsx_writer_row(w, head, 7), JIJU_OK);
+    assert_int_equal(xlsx_writer_row(w, row, 7), JIJU_OK);
     row[2].value = 1; /* 0.000001 万元: one fen */
     row[0].text = "JL-SW-002";
-    assert_int_equal(cli_xlsx_writer_row(w, row, 7), JIJU_OK);
-    assert_int_equal(cli_xlsx_writer_close(&w), JIJU_OK);
+    assert_int_equal(xlsx_writer_row(w, row, 7), JIJU_OK);
+    assert_int_equal(xlsx_writer_close(&w, NULL, NULL), JIJU_OK);
     res = parse_file(path, JIJU_OK, err);
     assert_int_equal(res->rows, 2);
     assert_int_equal(res->n_reports, 2);
@@ -83,6 +82,41 @@ static void test_written_reads_back(void **state)
     assert_int_equal(res->report_rows[1], 3);
     cli_form_result_free(&res);
     unlink(path);
+}
+
+/* A workbook made in memory (the portal's export): bytes handed back, the
+ * temporary file gone; a second sheet and percentages do not disturb the
+ * first sheet the reader takes. */
+static void test_in_memory(void **state)
+{
+    xlsx_writer *w;
+    xlsx_cell head[] = {{.text = "集聚区编码"}, {.text = "报告期"}, {.text = "营业收入(万元)"}};
+    xlsx_cell row[] = {
+        {.text = "JL-SW-001"}, {.text = "2023"}, {.kind = XLSX_WAN, .value = 5000000}};
+    xlsx_cell rank[] = {{.kind = XLSX_PERCENT, .value = 833333},
+                        {.kind = XLSX_MICROS, .value = 87654321}};
+    cli_form_result *res = NULL;
+    char *bytes = NULL, err[256] = "";
+    size_t len = 0;
+
+    (void)state;
+    assert_non_null(w = xlsx_writer_new(NULL, "2023"));
+    assert_int_equal(xlsx_writer_row(w, head, 3), JIJU_OK);
+    assert_int_equal(xlsx_writer_row(w, row, 3), JIJU_OK);
+    assert_int_equal(xlsx_writer_sheet(w, "排名"), JIJU_OK);
+    assert_int_equal(xlsx_writer_text_row(w, (const char *const[]){"指标报送率", "得分"}, 2),
+                     JIJU_OK);
+    assert_int_equal(xlsx_writer_row(w, rank, 2), JIJU_OK);
+    assert_int_equal(xlsx_writer_close(&w, &bytes, &len), JIJU_OK);
+    assert_null(w);
+    assert_true(len > 1000 && cli_xlsx_is_xlsx(bytes, len));
+    assert_int_equal(cli_xlsx_parse(bytes, len, &res, err, sizeof err), JIJU_OK);
+    assert_int_equal(res->n_reports, 1);
+    assert_true(res->reports[0]->revenue_fen == 5000000);
+    cli_form_result_free(&res);
+    free(bytes);
+    /* bytes only from a writer of its own temporary file */
+    assert_int_equal(xlsx_writer_close(&w, &bytes, &len), JIJU_OK); /* NULL: nothing */
 }
 
 static void test_template_imports(void **state)
@@ -234,7 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_written_reads_back), cmocka_unit_test(test_template_imports),
         cmocka_unit_test(test_other_writers),      cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_cell_numbers),
+        cmocka_unit_test(test_cell_numbers),       cmocka_unit_test(test_in_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,13 +79,20 @@ async function main() {
     `${periodZh(p.period)}${p.status === "closed" ? "" : " (进行中)"}`)));
   const csel = el("select", { id: "category" }, el("option", { value: "" }, "全部类别"),
     Object.entries(CATEGORY_ZH).map(([k, v]) => el("option", { value: k }, v)));
-  const exp = session.role === "admin" ? el("a", { id: "export", class: "noprint" }, "导出本期报表 (CSV)") : "";
-  const link = () => { if (exp) exp.href = `/api/v1/export?period=${encodeURIComponent(psel.value)}`; };
+  // the period's reports for a spreadsheet: Excel (reports and the ranking, typed cells) or CSV
+  const xlsx = session.role === "admin" ? el("a", { id: "export-xlsx", class: "noprint", download: "" }, "导出本期报表 (Excel)") : "";
+  const exp = session.role === "admin" ? el("a", { id: "export", class: "noprint", download: "" }, "导出 CSV") : "";
+  const link = () => {
+    if (!exp) return;
+    const q = `/api/v1/export?period=${encodeURIComponent(psel.value)}`;
+    xlsx.href = `${q}&format=xlsx`;
+    exp.href = q;
+  };
   const again = () => { link(); return show(psel.value, csel.value).catch((e) => fail($("#table"), e)); };
   psel.addEventListener("change", again);
   csel.addEventListener("change", again);
   $("#main").replaceChildren(el("section", { class: "card" }, el("h2", {}, "评估考核排名"),
-    el("div", { class: "toolbar" }, "期次 ", psel, "类别 ", csel, el("span", { id: "status" }), exp),
+    el("div", { class: "toolbar" }, "期次 ", psel, "类别 ", csel, el("span", { id: "status" }), xlsx, exp),
     el("div", { class: "chart", id: "chart" }), el("div", { id: "table" }), el("div", { id: "unranked" }), el("div", { id: "detail" })));
   link();
   await show(want, "");
