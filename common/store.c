@@ -35,6 +35,7 @@ struct store {
     uint64_t min_free;    /* bytes the file system must keep free for us to write */
     uint64_t space_free;  /* seen by the last store_writable() */
     char last_error[256]; /* RocksDB's words for the last failed write */
+    _Atomic uint64_t written, synced; /* store_written, store_synced */
 };
 
 struct store_txn {
@@ -572,10 +573,48 @@ static void store_commit_metrics(const struct timespec *t0, size_t writes)
     metrics_observe(size, "", (double)writes);
 }
 
+/* Commits up to n are durable (never lowered: syncs of several threads
+ * may finish out of order). */
+static void store_synced_to(store_t *s, uint64_t n)
+{
+    uint64_t cur = atomic_load(&s->synced);
+
+    while (cur < n && !atomic_compare_exchange_weak(&s->synced, &cur, n))
+        ;
+}
+
+uint64_t store_written(const store_t *s)
+{
+    return atomic_load(&s->written);
+}
+
+uint64_t store_synced(const store_t *s)
+{
+    return atomic_load(&s->synced);
+}
+
+int store_sync(store_t *s)
+{
+    uint64_t upto = atomic_load(&s->written);
+    char *err = NULL;
+
+    if (atomic_load(&s->synced) >= upto)
+        return JIJU_OK;
+    rocksdb_flush_wal(s->db, 1, &err); /* FlushWAL(sync): SyncWAL, every live WAL file */
+    if (err) {
+        snprintf(s->last_error, sizeof s->last_error, "%s", err);
+        free(err);
+        return JIJU_ERR_STORE;
+    }
+    store_synced_to(s, upto);
+    return JIJU_OK;
+}
+
 int store_txn_commit(store_txn_t *t, bool sync)
 {
     char *err = NULL;
     int n_hooks = t->n_hooks, rc;
+    uint64_t before, mine;
     struct timespec t0;
 
     for (int i = 0; i < t->n_pre; i++)
@@ -590,6 +629,8 @@ int store_txn_commit(store_txn_t *t, bool sync)
                      (unsigned long long)t->s->space_free, (unsigned long long)t->s->min_free);
             return JIJU_ERR_UNAVAILABLE;
         }
+        /* what a synced write makes durable: every write finished before it */
+        before = atomic_load(&t->s->written);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (t->wb)
             rocksdb_write_writebatch_wi(t->s->db, sync ? t->s->wsync : t->s->wnosync, t->wb, &err);
@@ -600,8 +641,11 @@ int store_txn_commit(store_txn_t *t, bool sync)
             free(err);
             return JIJU_ERR_STORE;
         }
-        if (sync)
+        mine = atomic_fetch_add(&t->s->written, 1) + 1;
+        if (sync) { /* and itself, unless another thread's write took a number between */
+            store_synced_to(t->s, mine == before + 1 ? mine : before);
             store_commit_metrics(&t0, t->count);
+        }
     }
     if (t->wb)
         rocksdb_writebatch_wi_clear(t->wb);

@@ -158,6 +158,21 @@ uint64_t store_txn_gen(const store_txn_t *txn);
  * durable. */
 int store_txn_commit(store_txn_t *txn, bool sync);
 
+/* Durability of unsynced commits. RocksDB writes its WAL in order, and a
+ * synced write (or a WAL sync) makes every earlier write durable with it:
+ * a writer that need not fsync each commit (a stream consumer whose ACK can
+ * wait, stream_opts.lazy_sync_ms) commits unsynced, notes store_written(),
+ * and knows its commit durable once store_synced() reaches that number,
+ * after any writer's synced commit on the store or its own store_sync().
+ *  store_written  the number of the last commit that wrote something (each
+ *                 such commit gets the next one);
+ *  store_synced   every commit up to this number is durable;
+ *  store_sync     sync the WAL now (nothing to do if all is synced):
+ *                 JIJU_OK, or JIJU_ERR_STORE (fatal, as a failed commit). */
+uint64_t store_written(const store_t *s);
+uint64_t store_synced(const store_t *s);
+int store_sync(store_t *s);
+
 /* Iterators over one column family (a consistent snapshot of the DB). */
 store_iter_t *store_iter_new(store_t *s, int cf);
 /* An iterator over the DB with txn's own writes laid over it (puts seen,

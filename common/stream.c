@@ -235,9 +235,17 @@ static void peer_after_turn(svc_t *svc, void *arg)
     stream_peer_t *p = arg;
 
     (void)svc;
+    stream_consumer_durable(p, 0); /* another handler's synced commit may have synced ours */
     for (size_t i = 0; i < p->n_sess; i++)
         if (p->sess[i]->role == ROLE_PRODUCER)
             stream_producer_pump(p, p->sess[i]);
+}
+
+/* lazy_sync_ms: no commit waits much longer than that for its sync */
+static void peer_on_sync_tick(svc_t *svc, void *arg)
+{
+    (void)svc;
+    stream_consumer_durable(arg, 0);
 }
 
 /* ---- sockets ---- */
@@ -360,7 +368,10 @@ static stream_peer_t *peer_new(svc_t *svc, store_t *store, const char *endpoint,
     p->txn = o->unindexed ? store_txn_new_unindexed(store) : store_txn_new(store);
     if (p->cf_cursor < 0 || p->cf_acks < 0 || !p->txn ||
         svc_every(svc, p->o.heartbeat_ms / 2 > 0 ? p->o.heartbeat_ms / 2 : 1, peer_on_timer, p) ||
-        svc_after_turn(svc, peer_after_turn, p)) {
+        svc_after_turn(svc, peer_after_turn, p) ||
+        (p->o.lazy_sync_ms > 0 &&
+         svc_every(svc, p->o.lazy_sync_ms / 2 > 0 ? p->o.lazy_sync_ms / 2 : 1, peer_on_sync_tick,
+                   p))) {
         svc_cancel(svc, p);
         store_txn_destroy(&p->txn);
         free(p);
@@ -473,6 +484,7 @@ void stream_peer_destroy(stream_peer_t **pp)
     if (!p)
         return;
     stream_consumer_commit(p);
+    stream_consumer_durable(p, 1);
     stream_metrics_untrack(p);
     svc_cancel(p->svc, p);
     if (p->sock)

@@ -166,6 +166,14 @@ typedef struct stream_opts {
                                       Z85 public key of the endpoint's service */
     bool unindexed;                /* consumer: apply_fn never reads the txn it is given,
                                       so it is a store_txn_new_unindexed (cheaper per put) */
+    int lazy_sync_ms;              /* consumer: 0 (default) fsyncs each group commit. > 0:
+                                      commits unsynced; they become durable with the store's
+                                      next synced write (anyone's: store_synced) or a WAL
+                                      sync at most about lazy_sync_ms later, and no ACK or
+                                      heartbeat position goes past what is durable. Only
+                                      for a consumer whose txns append to no served log
+                                      and whose effects nobody outside sees before they
+                                      are durable (ingest's registry: docs/architecture.md) */
 } stream_opts;
 
 /* Bind a ROUTER at endpoint. Connecting consumers are served logs from

@@ -63,6 +63,7 @@ static int consumer_cursor_set(stream_peer_t *p, stream_session *s, uint64_t seq
 
 void stream_consumer_commit(stream_peer_t *p)
 {
+    bool lazy = p->o.lazy_sync_ms > 0;
     int rc = JIJU_OK;
 
     if (p->txn_records == 0)
@@ -77,7 +78,7 @@ void stream_consumer_commit(stream_peer_t *p)
     }
     p->n_dirty = 0;
     if (rc == JIJU_OK)
-        rc = store_txn_commit(p->txn, true);
+        rc = store_txn_commit(p->txn, !lazy);
 
     if (rc != JIJU_OK) /* never retried: service.h */
         service_store_failed("store_commit_failed", rc, "endpoint=%s reason=\"%s\"", p->endpoint,
@@ -86,13 +87,49 @@ void stream_consumer_commit(stream_peer_t *p)
     p->txn_records = 0;
     for (size_t i = 0; i < p->n_sess; i++) {
         stream_session *s = p->sess[i];
-        if (s->role == ROLE_CONSUMER && s->pending > s->applied) {
-            s->applied = s->pending;
+        if (s->role != ROLE_CONSUMER || s->pending <= s->committed)
+            continue;
+        s->committed = s->pending;
+        if (!lazy) { /* synced: durable now */
+            s->applied = s->committed;
             s->need_ack = 1;
         }
     }
+    if (lazy) { /* durable with the store's next sync: stream_consumer_durable */
+        p->unsynced = store_written(p->store);
+        if (!p->unsynced_at)
+            p->unsynced_at = clock_mono_ms();
+    }
     if (p->committed_fn)
         p->committed_fn(p->committed_arg);
+}
+
+void stream_consumer_durable(stream_peer_t *p, int force)
+{
+    int rc;
+
+    if (!p->unsynced)
+        return;
+    if (store_synced(p->store) < p->unsynced) {
+        if (!force && clock_mono_ms() - p->unsynced_at < p->o.lazy_sync_ms)
+            return; /* another writer's synced commit may come first */
+        if ((rc = store_sync(p->store)) != JIJU_OK) /* never retried: service.h */
+            service_store_failed("store_sync_failed", rc, "endpoint=%s reason=\"%s\"", p->endpoint,
+                                 store_last_error(p->store));
+    }
+    p->unsynced = 0;
+    p->unsynced_at = 0;
+    /* only now may the producer hear of these records: it trims what all
+     * its consumers acked */
+    for (size_t i = 0; i < p->n_sess; i++) {
+        stream_session *s = p->sess[i];
+        if (s->role != ROLE_CONSUMER || s->committed <= s->applied)
+            continue;
+        s->applied = s->committed;
+        s->need_ack = 1;
+        if (s->state == SESS_ACTIVE && !s->dead)
+            stream_send_ack(p, s);
+    }
 }
 
 /* A consumer whose disk is short of space takes no record (nothing is
@@ -166,7 +203,8 @@ void stream_consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__
 
 void stream_consumer_start(stream_peer_t *p, stream_session *s)
 {
-    s->applied = s->pending = stream_cursor(p->store, s->stream, s->peer_id);
+    stream_consumer_durable(p, 1); /* the stored cursor, told the producer, must be durable */
+    s->applied = s->committed = s->pending = stream_cursor(p->store, s->stream, s->peer_id);
     s->state = SESS_ACTIVE;
     s->last_rx_seq = 0;
     stream_send_resume(p, s, s->applied + 1);

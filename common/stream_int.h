@@ -44,7 +44,8 @@ typedef struct stream_session {
     uint64_t max_sent; /* highest RECORD sent on this session, whatever RESUMEs came since */
     uint32_t credit;
     /* consumer side */
-    uint64_t applied;       /* committed cursor */
+    uint64_t applied;       /* durable cursor: what ACKs and heartbeats say */
+    uint64_t committed;     /* committed cursor (above applied while not yet synced) */
     uint64_t pending;       /* applied in the open txn, not yet committed */
     uint64_t last_resume;   /* seq asked for by the last RESUME */
     uint64_t last_rx_seq;   /* seq of the last RECORD received on this session */
@@ -90,6 +91,10 @@ struct stream_peer {
     size_t n_dirty, cap_dirty;
     int reconnect;  /* client: rebuild the socket at the next timer */
     int store_full; /* consumer: records refused for want of disk space */
+    /* consumer with lazy_sync_ms: store_written() at the last unsynced
+     * commit not yet known durable (0: none), and when the first came */
+    uint64_t unsynced;
+    int64_t unsynced_at;
 };
 
 /* stream_auth.c: may the key named user (ZAP User-Id, NULL in plain mode)
@@ -206,6 +211,10 @@ STREAM_HIDDEN void stream_consumer_on_record(stream_peer_t *p, stream_session *s
                                              const Jiju__V1__Record *r);
 /* Commit the open txn's records with their cursors (nothing if empty). */
 STREAM_HIDDEN void stream_consumer_commit(stream_peer_t *p);
+/* lazy_sync_ms: ACK what became durable (force: sync the WAL first if
+ * anything is not; else only once the store's own syncs reached it, or
+ * lazy_sync_ms after the first unsynced commit). */
+STREAM_HIDDEN void stream_consumer_durable(stream_peer_t *p, int force);
 /* 1 if the store has room to apply records; logs each change once. */
 STREAM_HIDDEN int stream_consumer_writable(stream_peer_t *p);
 /* A producer's HELLO accepted (1), or the session refused (0). */

@@ -1,0 +1,243 @@
+/* test_stream_lazy_sync.c - a consumer with stream_opts.lazy_sync_ms
+ * commits unsynced and tells the producer nothing (no ACK, no heartbeat
+ * position) until its commit is durable: after another writer's synced
+ * commit on the store, or its own WAL sync lazy_sync_ms later. A real
+ * RocksDB store and a real consumer loop in its own thread; the test plays
+ * the producer with a raw DEALER and reads every frame it gets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "err.h"
+#include "jiju/v1/stream.pb-c.h"
+#include "store.h"
+#include "stream.h"
+#include "svc.h"
+
+static const char *const cfs[] = {STORE_STREAM_CFS, "applied"};
+
+#define LAZY_MS 2000 /* long, so that a release by another writer's sync is told apart */
+
+typedef struct consumer {
+    char dir[64];
+    store_t *store;
+    svc_t *svc;
+    stream_peer_t *peer;
+    pthread_t thread;
+} consumer;
+
+static int apply_put(void *arg, const char *producer, uint64_t seq, const uint8_t *data, size_t len,
+                     store_txn_t *txn)
+{
+    consumer *c = arg;
+    char key[64];
+    size_t klen =
+        (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
+
+    return store_txn_put(txn, store_cf(c->store, "applied"), key, klen, data, len);
+}
+
+static void *loop_main(void *arg)
+{
+    svc_run(((consumer *)arg)->svc);
+    return NULL;
+}
+
+static void consumer_start(consumer *c, char *ep, size_t cap)
+{
+    stream_opts o = {
+        .self_id = "consumer", .heartbeat_ms = 50, .timeout_ms = 20000, .lazy_sync_ms = LAZY_MS};
+
+    snprintf(c->dir, sizeof c->dir, "/tmp/jiju-lazy-XXXXXX");
+    assert_non_null(mkdtemp(c->dir));
+    assert_non_null(c->store = store_open(c->dir, cfs, 4, NULL, 0));
+    assert_non_null(c->svc = svc_new("test"));
+    c->peer = stream_serve(c->svc, c->store, "tcp://127.0.0.1:*", &o, NULL, apply_put, c);
+    assert_non_null(c->peer);
+    snprintf(ep, cap, "%s", stream_peer_endpoint(c->peer));
+    assert_int_equal(pthread_create(&c->thread, NULL, loop_main, c), 0);
+}
+
+static void consumer_stop(consumer *c)
+{
+    svc_stop(c->svc);
+    pthread_join(c->thread, NULL);
+    stream_peer_destroy(&c->peer);
+    svc_destroy(&c->svc);
+    store_close(&c->store);
+}
+
+static void send_frame(void *sock, Jiju__V1__StreamFrame *f)
+{
+    uint8_t buf[512];
+
+    assert_true(zmq_send(sock, buf, jiju__v1__stream_frame__pack(f, buf), 0) >= 0);
+}
+
+static void send_hello(void *sock)
+{
+    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+    Jiju__V1__Hello h = JIJU__V1__HELLO__INIT;
+
+    h.peer_id = "producer";
+    h.role = JIJU__V1__STREAM_ROLE__PRODUCER;
+    h.stream = "reports";
+    h.protocol_version = 2;
+    h.store_id = "33333333-3333-4333-8333-333333333333";
+    h.epoch = 1;
+    h.first_seq = 1;
+    h.last_seq = 100;
+    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_HELLO;
+    f.hello = &h;
+    send_frame(sock, &f);
+}
+
+static void send_records(void *sock, uint64_t from, uint64_t to)
+{
+    for (uint64_t seq = from; seq <= to; seq++) {
+        Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
+        Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
+
+        r.seq = seq;
+        r.envelope.data = (uint8_t *)"event";
+        r.envelope.len = 5;
+        f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RECORD;
+        f.record = &r;
+        send_frame(sock, &f);
+    }
+}
+
+/* Read frames for up to ms: the highest position the consumer told (ACK
+ * seq or heartbeat position; 0 if none), returning once it reaches want. */
+static uint64_t told_until(void *sock, int ms, uint64_t want, int *saw_resume)
+{
+    int64_t deadline = clock_mono_ms() + ms;
+    uint64_t told = 0;
+    uint8_t buf[4096];
+
+    while (clock_mono_ms() < deadline && told < want) {
+        zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
+        Jiju__V1__StreamFrame *f;
+        int n;
+
+        if (zmq_poll(&it, 1, (long)(deadline - clock_mono_ms())) <= 0 ||
+            (n = zmq_recv(sock, buf, sizeof buf, 0)) < 0 ||
+            !(f = jiju__v1__stream_frame__unpack(NULL, (size_t)n, buf)))
+            continue;
+        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_ACK && f->ack->seq > told)
+            told = f->ack->seq;
+        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT && f->heartbeat->position > told)
+            told = f->heartbeat->position;
+        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_RESUME && saw_resume)
+            *saw_resume = 1;
+        jiju__v1__stream_frame__free_unpacked(f, NULL);
+    }
+    return told;
+}
+
+static void wait_committed(consumer *c, uint64_t seq)
+{
+    int64_t deadline = clock_mono_ms() + 20000;
+
+    while (stream_cursor(c->store, "reports", "producer") < seq && clock_mono_ms() < deadline)
+        usleep(2000);
+    assert_int_equal(stream_cursor(c->store, "reports", "producer"), seq);
+}
+
+/* store_written / store_synced / store_sync, on their own */
+static void test_store_sync_marks(void **state)
+{
+    char dir[] = "/tmp/jiju-lazy-XXXXXX";
+    store_t *s;
+    store_txn_t *t;
+    uint64_t w;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(s = store_open(dir, cfs, 4, NULL, 0));
+    assert_non_null(t = store_txn_new_unindexed(s));
+    assert_int_equal(store_txn_put(t, store_cf(s, "applied"), "a", 1, "1", 1), JIJU_OK);
+    assert_int_equal(store_txn_commit(t, false), JIJU_OK);
+    w = store_written(s);
+    assert_true(w > 0);
+    assert_true(store_synced(s) < w);                     /* unsynced */
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK); /* empty: writes nothing */
+    assert_int_equal(store_written(s), w);
+    assert_true(store_synced(s) < w);
+    assert_int_equal(store_sync(s), JIJU_OK);
+    assert_true(store_synced(s) >= w);
+    assert_int_equal(store_txn_put(t, store_cf(s, "applied"), "b", 1, "2", 1), JIJU_OK);
+    assert_int_equal(store_txn_commit(t, false), JIJU_OK);
+    assert_int_equal(store_txn_put(t, store_cf(s, "applied"), "c", 1, "3", 1), JIJU_OK);
+    assert_int_equal(store_txn_commit(t, true), JIJU_OK); /* syncs the one before it too */
+    assert_int_equal(store_synced(s), store_written(s));
+    assert_int_equal(store_written(s), w + 2);
+    store_txn_destroy(&t);
+    store_close(&s);
+}
+
+static void test_ack_waits_for_sync(void **state)
+{
+    consumer c = {0};
+    void *ctx = zmq_ctx_new(), *sock;
+    char ep[64];
+    int zero = 0, resumed = 0;
+    int64_t t0;
+    uint64_t w;
+    store_txn_t *other;
+
+    (void)state;
+    consumer_start(&c, ep, sizeof ep);
+    sock = zmq_socket(ctx, ZMQ_DEALER);
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(zmq_connect(sock, ep), 0);
+    send_hello(sock);
+    assert_int_equal(told_until(sock, 3000, 1, &resumed), 0);
+    assert_true(resumed);
+
+    /* 1. applied and committed, not synced: nothing told for a while */
+    t0 = clock_mono_ms();
+    send_records(sock, 1, 5);
+    wait_committed(&c, 5);
+    w = store_written(c.store);
+    assert_true(store_synced(c.store) < w);
+    assert_int_equal(told_until(sock, LAZY_MS / 4, 5, NULL), 0);
+    /* then its own WAL sync, about LAZY_MS after the commit: ACK 5 */
+    assert_int_equal(told_until(sock, LAZY_MS * 3, 5, NULL), 5);
+    assert_true(clock_mono_ms() - t0 >= LAZY_MS - 50);
+    assert_true(store_synced(c.store) >= w);
+
+    /* 2. another writer's synced commit makes ours durable: told at once */
+    send_records(sock, 6, 10);
+    wait_committed(&c, 10);
+    assert_int_equal(told_until(sock, 100, 10, NULL), 5);
+    assert_non_null(other = store_txn_new_unindexed(c.store));
+    assert_int_equal(store_txn_put(other, store_cf(c.store, "applied"), "x", 1, "y", 1), JIJU_OK);
+    t0 = clock_mono_ms();
+    assert_int_equal(store_txn_commit(other, true), JIJU_OK);
+    store_txn_destroy(&other);
+    assert_int_equal(told_until(sock, LAZY_MS - 200, 10, NULL), 10);
+    assert_true(clock_mono_ms() - t0 < LAZY_MS - 200);
+
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    consumer_stop(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_sync_marks),
+        cmocka_unit_test(test_ack_waits_for_sync),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
