@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../unit/proc_rss.h"
 #include "../unit/test_archive_support.h"
 #include "archive_chain.h"
 #include "archive_query.h"
@@ -62,20 +63,6 @@ static int add_size(const char *path, const struct stat *st, int flag, struct FT
     return 0;
 }
 
-static long rss_kb(void)
-{
-    char line[256];
-    long kb = 0;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 static void print_memory(store_t *s, const char *when)
 {
     uint64_t mt, cache, readers;
@@ -83,7 +70,7 @@ static void print_memory(store_t *s, const char *when)
     store_memory_usage(s, &mt, &cache, &readers);
     printf("memory %s: memtables_mb=%.1f block_cache_mb=%.1f table_readers_mb=%.1f rss_mb=%.1f\n",
            when, (double)mt / 1e6, (double)cache / 1e6, (double)readers / 1e6,
-           (double)rss_kb() / 1024);
+           (double)proc_self_rss_kb() / 1024);
 }
 
 /* The built store closed and opened again as the service would, with

@@ -1,6 +1,7 @@
-/* bench_e2e.h - what bench_e2e.c (the stack and its measured phases) gives
- * its soak mode (bench_e2e_soak.c): one phase's figures, a running stack
- * with its subscribers, the clock. */
+/* bench_e2e.h - what bench_e2e's files share: one phase's figures, a live
+ * stack with its subscribers and its measured phases (bench_e2e_live.c),
+ * the clock (bench_e2e_clock.c), the configurations; the table driver
+ * (bench_e2e.c) and the soak (bench_e2e_soak.c) use them. */
 #ifndef JIJU_BENCH_E2E_H
 #define JIJU_BENCH_E2E_H
 
@@ -30,8 +31,13 @@ typedef struct e2e_live e2e_live;
 int e2e_live_up(e2e_live **l, const e2e_opts *o, int c);
 /* Stopped; its directory kept if keep (to read the logs). */
 void e2e_live_down(e2e_live **l, int keep);
-/* One saturation phase on l (bench_e2e.c, phase_saturate). 0, or -1. */
+/* One saturation phase on l (bench_e2e_live.c, phase_saturate). 0, or -1. */
 int e2e_live_saturate(e2e_live *l, const e2e_opts *o, int c, e2e_run *run, const e2e_phase *ph);
+/* The latency phase of round `round` after a saturation phase: M/10 more
+ * reports at 10% of the accepted/s just measured. 0, or -1. */
+int e2e_live_latency(e2e_live *l, const e2e_opts *o, int c, e2e_run *run, int round);
+/* 0 if every service of l still runs; -1 (said on stderr) otherwise. */
+int e2e_live_alive(e2e_live *l);
 const e2e_stack *e2e_live_stack(const e2e_live *l);
 long e2e_live_hook_posts(e2e_live *l); /* webhook POSTs answered so far */
 
@@ -45,8 +51,13 @@ double e2e_now_ms(void);
 int e2e_pause_watch(void);
 double e2e_paused_ms(void); /* in all so far */
 
-/* The clusters of configuration c. */
+/* The configurations (bench_e2e.c's header): clusters and ingest replicas
+ * of configuration c, 0 <= c < N_CONF; $BENCH_E2E_CLUSTERS, if set, for
+ * the clusters of 2 and 3. */
+#define N_CONF 5
 long e2e_conf_clusters(int c);
+int e2e_conf_replicas(int c);
+void e2e_conf_from_env(void);
 
 /* Soak mode (bench_e2e_soak.c): o->reports through configuration c in
  * o->steps phases, a sample of every service's RSS and disk after each. */

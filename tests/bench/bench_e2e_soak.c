@@ -153,7 +153,7 @@ static void soak_sample_take(e2e_live *l, soak_sample *smk, int k)
     for (int s = 0; s < SVC_INGEST0 + st->replicas; s++) {
         char dir[300];
 
-        smk->rss_kb[s] = e2e_rss_kb(st->pid[s]);
+        smk->rss_kb[s] = proc_rss_kb(st->pid[s]);
         soak_smaps(st->pid[s], &smk->heap_kb[s], &smk->anon_kb[s]);
         e2e_data_dir(st, s, dir, sizeof dir);
         smk->disk[s] = e2e_du(dir);

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "../unit/proc_rss.h"
 #include "bench_common.h"
 #include "bench_wire.h"
 #include "err.h"
@@ -225,23 +226,6 @@ static inline int e2e_stack_alive(e2e_stack *st)
             return -1;
         }
     return 0;
-}
-
-/* VmRSS of a process in kB (/proc/<pid>/status); 0 if unknown. */
-static inline long e2e_rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    long kb = 0;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    if (pid <= 0 || !(f = fopen(path, "r")))
-        return 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
 }
 
 static long long e2e_du_sum; /* nftw has no user argument */

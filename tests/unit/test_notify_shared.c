@@ -27,6 +27,7 @@
 #include "pb.h"
 #include "stream_sub.h"
 #include "svc.h"
+#include "test_stream_support.h"
 
 #define N_ALL 5 /* subscribers of every event: all-0 .. all-4 */
 
@@ -406,21 +407,10 @@ static void test_trim_and_whole_copies(void **state)
 /* Keys of subscriber id's log (its meta, seq 0, not counted). */
 static int sub_keys(fx *f, const char *id)
 {
-    store_iter_t *it = store_iter_new(f->store, store_cf(f->store, STORE_CF_LOG));
     char name[64];
-    uint8_t meta[72] = {0};
-    size_t plen = (size_t)snprintf(name, sizeof name, "sub/%s", id) + 1, klen;
-    int keys = 0;
 
-    memcpy(meta, name, plen);
-    for (store_iter_seek(it, name, plen); store_iter_valid(it); store_iter_next(it)) {
-        const uint8_t *k = store_iter_key(it, &klen);
-        if (klen < plen || memcmp(k, name, plen) != 0)
-            break;
-        keys += !(klen == plen + 8 && memcmp(k, meta, plen + 8) == 0);
-    }
-    store_iter_destroy(&it);
-    return keys;
+    snprintf(name, sizeof name, "sub/%s", id);
+    return test_log_keys(f->store, name);
 }
 
 /* A record as the code before runs stored it: name '\0' be64(seq) -> the

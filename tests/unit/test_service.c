@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cfg.h"
+#include "proc_rss.h"
 #include "service.h"
 #include "service_settings.h"
 #include "svc.h"
@@ -262,20 +263,6 @@ static void test_loop(void **state)
  * thread of its own: a fresh malloc arena, where blocks lie in the order
  * they were asked for (the main arena's free blocks from earlier tests
  * would serve the small ones). */
-static long rss_kb(void)
-{
-    char line[256];
-    long kb = 0;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 typedef struct trim_run {
     long before, freed, trimmed;
     int released;
@@ -292,12 +279,12 @@ static void *trim_main(void *arg)
             return NULL;
         memset(big[i], 1, BIG);
     }
-    t->before = rss_kb();
+    t->before = proc_self_rss_kb();
     for (int i = 0; i < N; i++)
         free(big[i]);
-    t->freed = rss_kb();
+    t->freed = proc_self_rss_kb();
     t->released = service_trim_memory();
-    t->trimmed = rss_kb();
+    t->trimmed = proc_self_rss_kb();
     for (int i = 0; i < N; i++)
         free(small[i]);
     return NULL;
