@@ -4,41 +4,15 @@
  * commit on the store, or its own WAL sync lazy_sync_ms later. A real
  * RocksDB store and a real consumer loop in its own thread; the test plays
  * the producer with a raw DEALER and reads every frame it gets. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <zmq.h>
-
-#include "clock.h"
-#include "err.h"
-#include "jiju/v1/stream.pb-c.h"
-#include "store.h"
-#include "stream.h"
-#include "svc.h"
-
-static const char *const cfs[] = {STORE_STREAM_CFS, "applied"};
+#include "test_stream_support.h"
 
 #define LAZY_MS 2000 /* long, so that a release by another writer's sync is told apart */
-
-typedef struct consumer {
-    char dir[64];
-    store_t *store;
-    svc_t *svc;
-    stream_peer_t *peer;
-    pthread_t thread;
-} consumer;
+#define STORE_C "33333333-3333-4333-8333-333333333333"
 
 static int apply_put(void *arg, const char *producer, uint64_t seq, const uint8_t *data, size_t len,
                      store_txn_t *txn)
 {
-    consumer *c = arg;
+    node *c = arg;
     char key[64];
     size_t klen =
         (size_t)snprintf(key, sizeof key, "%s/%020llu", producer, (unsigned long long)seq);
@@ -46,74 +20,23 @@ static int apply_put(void *arg, const char *producer, uint64_t seq, const uint8_
     return store_txn_put(txn, store_cf(c->store, "applied"), key, klen, data, len);
 }
 
-static void *loop_main(void *arg)
-{
-    svc_run(((consumer *)arg)->svc);
-    return NULL;
-}
-
-static void consumer_start(consumer *c, char *ep, size_t cap)
+/* A consumer node serving on a free port, its commits lazily synced. */
+static void consumer_start(node *c, char *ep, size_t cap)
 {
     stream_opts o = {
         .self_id = "consumer", .heartbeat_ms = 50, .timeout_ms = 20000, .lazy_sync_ms = LAZY_MS};
 
-    snprintf(c->dir, sizeof c->dir, "/tmp/jiju-lazy-XXXXXX");
-    assert_non_null(mkdtemp(c->dir));
-    assert_non_null(c->store = store_open(c->dir, cfs, 4, NULL, 0));
-    assert_non_null(c->svc = svc_new("test"));
-    c->peer = stream_serve(c->svc, c->store, "tcp://127.0.0.1:*", &o, NULL, apply_put, c);
+    node_open(c, NULL);
+    c->peer = stream_serve(c->svc, c->store, ANY_PORT, &o, NULL, apply_put, c);
     assert_non_null(c->peer);
     snprintf(ep, cap, "%s", stream_peer_endpoint(c->peer));
-    assert_int_equal(pthread_create(&c->thread, NULL, loop_main, c), 0);
-}
-
-static void consumer_stop(consumer *c)
-{
-    svc_stop(c->svc);
-    pthread_join(c->thread, NULL);
-    stream_peer_destroy(&c->peer);
-    svc_destroy(&c->svc);
-    store_close(&c->store);
-}
-
-static void send_frame(void *sock, Jiju__V1__StreamFrame *f)
-{
-    uint8_t buf[512];
-
-    assert_true(zmq_send(sock, buf, jiju__v1__stream_frame__pack(f, buf), 0) >= 0);
-}
-
-static void send_hello(void *sock)
-{
-    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
-    Jiju__V1__Hello h = JIJU__V1__HELLO__INIT;
-
-    h.peer_id = "producer";
-    h.role = JIJU__V1__STREAM_ROLE__PRODUCER;
-    h.stream = "reports";
-    h.protocol_version = 2;
-    h.store_id = "33333333-3333-4333-8333-333333333333";
-    h.epoch = 1;
-    h.first_seq = 1;
-    h.last_seq = 100;
-    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_HELLO;
-    f.hello = &h;
-    send_frame(sock, &f);
+    node_start(c);
 }
 
 static void send_records(void *sock, uint64_t from, uint64_t to)
 {
-    for (uint64_t seq = from; seq <= to; seq++) {
-        Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
-        Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
-
-        r.seq = seq;
-        r.envelope.data = (uint8_t *)"event";
-        r.envelope.len = 5;
-        f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RECORD;
-        f.record = &r;
-        send_frame(sock, &f);
-    }
+    for (uint64_t seq = from; seq <= to; seq++)
+        raw_record_data(sock, seq, "event");
 }
 
 /* Read frames for up to ms: the highest position the consumer told (ACK
@@ -144,7 +67,7 @@ static uint64_t told_until(void *sock, int ms, uint64_t want, int *saw_resume)
     return told;
 }
 
-static void wait_committed(consumer *c, uint64_t seq)
+static void wait_committed(node *c, uint64_t seq)
 {
     int64_t deadline = clock_mono_ms() + 20000;
 
@@ -163,7 +86,7 @@ static void test_store_sync_marks(void **state)
 
     (void)state;
     assert_non_null(mkdtemp(dir));
-    assert_non_null(s = store_open(dir, cfs, 4, NULL, 0));
+    assert_non_null(s = store_open(dir, stream_test_cfs, 4, NULL, 0));
     assert_non_null(t = store_txn_new_unindexed(s));
     assert_int_equal(store_txn_put(t, store_cf(s, "applied"), "a", 1, "1", 1), JIJU_OK);
     assert_int_equal(store_txn_commit(t, false), JIJU_OK);
@@ -187,20 +110,18 @@ static void test_store_sync_marks(void **state)
 
 static void test_ack_waits_for_sync(void **state)
 {
-    consumer c = {0};
+    node c = {0};
     void *ctx = zmq_ctx_new(), *sock;
     char ep[64];
-    int zero = 0, resumed = 0;
+    int resumed = 0;
     int64_t t0;
     uint64_t w;
     store_txn_t *other;
 
     (void)state;
     consumer_start(&c, ep, sizeof ep);
-    sock = zmq_socket(ctx, ZMQ_DEALER);
-    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-    assert_int_equal(zmq_connect(sock, ep), 0);
-    send_hello(sock);
+    sock = raw_dealer(ctx, ep);
+    raw_hello_inc(sock, "producer", JIJU__V1__STREAM_ROLE__PRODUCER, STORE_C, 1, 1, 100);
     assert_int_equal(told_until(sock, 3000, 1, &resumed), 0);
     assert_true(resumed);
 
@@ -230,7 +151,7 @@ static void test_ack_waits_for_sync(void **state)
 
     zmq_close(sock);
     zmq_ctx_term(ctx);
-    consumer_stop(&c);
+    node_close(&c);
 }
 
 int main(void)

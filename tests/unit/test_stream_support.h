@@ -3,8 +3,8 @@
  * thread, with a log and a peer), a consumer effect that counts how often
  * each record was applied, and a raw DEALER that plays the other side of a
  * session frame by frame where a test misbehaves on purpose. Included by
- * test_stream_log.c, test_stream_producer.c, test_stream_consumer.c, and
- * for test_log_keys by test_notify_shared.c. */
+ * test_stream_log.c, test_stream_producer.c, test_stream_consumer.c,
+ * test_stream_lazy_sync.c, and for test_log_keys by test_notify_shared.c. */
 #ifndef JIJU_TEST_STREAM_SUPPORT_H
 #define JIJU_TEST_STREAM_SUPPORT_H
 
