@@ -14,6 +14,7 @@
 #include "jiju/v1/subscription.pb-c.h"
 #include "pb.h"
 #include "pbjson.h"
+#include "query_pages.h"
 #include "rpc.h"
 #include "tz.h"
 
@@ -23,6 +24,7 @@ typedef struct sub_common {
     const char *endpoint;
     int timeout_ms;
     int json;
+    size_t limit; /* entries shown at most (dead-letters --limit); 0 = all */
 } sub_common;
 
 static int sub_usage(void)
@@ -47,43 +49,55 @@ static int sub_usage(void)
 
 /* ---- the request ---- */
 
-static int sub_call(const sub_common *c, Jiju__V1__SubscriptionRequest *req,
-                    Jiju__V1__SubscriptionReply **rep)
+/* One request and its reply (query_pages_call_fn). */
+static int sub_call(void *arg, const ProtobufCMessage *req, ProtobufCMessage **rep)
+{
+    size_t len = 0, rlen = 0;
+    uint8_t *buf = NULL, *reply = NULL;
+    int rc = pb_pack(req, &buf, &len);
+
+    if (rc == JIJU_OK)
+        rc = rpc_call(arg, buf, len, &reply, &rlen);
+    if (rc == JIJU_OK && !(*rep = protobuf_c_message_unpack(
+                               &jiju__v1__subscription_reply__descriptor, NULL, rlen, reply)))
+        rc = JIJU_ERR_CORRUPT;
+    free(reply);
+    free(buf);
+    return rc;
+}
+
+/* Send (every page of a paged answer, at most c->limit entries: 0 = all;
+ * query_pages.h); NULL (reported on stderr) if no answer. */
+static Jiju__V1__SubscriptionReply *sub_ask(const sub_common *c, Jiju__V1__SubscriptionRequest *req)
 {
     void *z = zmq_ctx_new();
     const char *eps[1] = {c->endpoint};
     rpc_t *r = z ? rpc_new(z, eps, 1, c->timeout_ms) : NULL;
-    size_t len = 0, rlen = 0;
-    uint8_t *buf = NULL, *reply = NULL;
-    int rc;
+    ProtobufCMessage *rep = NULL;
+    int rc = r ? JIJU_OK : JIJU_ERR_NOMEM;
 
     req->request_id = (char *)"cli"; /* before packing: it is packed too */
-    rc = r ? pb_pack(&req->base, &buf, &len) : JIJU_ERR_NOMEM;
     if (rc == JIJU_OK && cli_curve_rpc(r, CLI_KEY_NOTIFICATION) != 0)
         rc = JIJU_ERR_CONFIG;
     if (rc == JIJU_OK)
-        rc = rpc_call(r, buf, len, &reply, &rlen);
-    if (rc == JIJU_OK && !(*rep = jiju__v1__subscription_reply__unpack(NULL, rlen, reply)))
-        rc = JIJU_ERR_CORRUPT;
+        rc = query_pages_all(sub_call, r, &req->base, c->limit, &rep);
     if (rc != JIJU_OK)
         fprintf(stderr, "jiju subscription: no valid answer from %s: %s\n", c->endpoint,
                 jiju_err_str(rc));
-    free(reply);
-    free(buf);
     rpc_destroy(&r);
     if (z)
         zmq_ctx_term(z);
-    return rc;
+    return rc == JIJU_OK ? (Jiju__V1__SubscriptionReply *)rep : NULL;
 }
 
 /* Send, and on success hand the reply to show(). Exit status. */
 static int sub_run(const sub_common *c, Jiju__V1__SubscriptionRequest *req,
                    void (*show)(const sub_common *c, const Jiju__V1__SubscriptionReply *rep))
 {
-    Jiju__V1__SubscriptionReply *rep = NULL;
+    Jiju__V1__SubscriptionReply *rep = sub_ask(c, req);
     int status;
 
-    if (sub_call(c, req, &rep) != JIJU_OK)
+    if (!rep)
         return CLI_EXIT_REFUSED;
     if (!rep->ok) {
         fprintf(stderr, "jiju subscription: %s\n", rep->error);
@@ -186,9 +200,10 @@ static void show_subs(const sub_common *c, const Jiju__V1__SubscriptionReply *re
 
 static void show_dead(const sub_common *c, const Jiju__V1__SubscriptionReply *rep)
 {
+    size_t n = c->limit && c->limit < rep->n_dead_letters ? c->limit : rep->n_dead_letters;
     char when[40];
 
-    for (size_t i = 0; i < rep->n_dead_letters; i++) {
+    for (size_t i = 0; i < n; i++) {
         const Jiju__V1__DeadLetter *d = rep->dead_letters[i];
         if (c->json) {
             print_json(&d->base);
@@ -198,8 +213,12 @@ static void show_dead(const sub_common *c, const Jiju__V1__SubscriptionReply *re
                (unsigned long long)d->seq, d->event_id, d->type, d->attempts,
                tz_format_ms(d->dead_at_ms, when, sizeof when), d->last_error);
     }
-    if (!c->json)
-        printf("%zu dead letters\n", rep->n_dead_letters);
+    if (c->json)
+        return;
+    if (n < rep->total_size)
+        printf("%zu of %llu dead letters (the oldest)\n", n, (unsigned long long)rep->total_size);
+    else
+        printf("%zu dead letters\n", n);
 }
 
 static void show_redelivered(const sub_common *c, const Jiju__V1__SubscriptionReply *rep)
@@ -376,6 +395,7 @@ static int do_simple(const sub_common *c, const char *action, const char *id, ui
     Jiju__V1__RemoveSubscription rm = JIJU__V1__REMOVE_SUBSCRIPTION__INIT;
     Jiju__V1__ListDeadLetters dead = JIJU__V1__LIST_DEAD_LETTERS__INIT;
     Jiju__V1__Redeliver again = JIJU__V1__REDELIVER__INIT;
+    sub_common cc = *c;
 
     if (strcmp(action, "list") == 0) {
         list.id = (char *)(id ? id : "");
@@ -393,10 +413,10 @@ static int do_simple(const sub_common *c, const char *action, const char *id, ui
     }
     if (strcmp(action, "dead-letters") == 0) {
         dead.id = (char *)id;
-        dead.limit = limit;
+        cc.limit = limit;
         req.kind_case = JIJU__V1__SUBSCRIPTION_REQUEST__KIND_DEAD_LETTERS;
         req.dead_letters = &dead;
-        return sub_run(c, &req, show_dead);
+        return sub_run(&cc, &req, show_dead);
     }
     if (strcmp(action, "redeliver") == 0) {
         again.id = (char *)id;
@@ -410,7 +430,7 @@ static int do_simple(const sub_common *c, const char *action, const char *id, ui
 int cli_subscription_main(int argc, char **argv)
 {
     static const char *const actions[] = {"add", "list", "remove", "dead-letters", "redeliver"};
-    sub_common c = {NULL, 3000, 0};
+    sub_common c = {NULL, 3000, 0, 0};
     sub_add a;
     const char *action = argc > 1 ? argv[1] : NULL, *id;
     int is_add, known = 0, status;

@@ -14,7 +14,13 @@
 #     is killed: Swarm reschedules a new task, which adopts the killed
 #     one's store, and the client fails over meanwhile;
 #   - assessment's events stream holds exactly one ReportAccepted per
-#     accepted report (the exactly-once check of test-compose.sh).
+#     accepted report (the exactly-once check of test-compose.sh);
+#   - CPU weights (docs/operations.md "CPU weights"): the services reserve
+#     CPU 2:1 (ingest:others, docker service inspect), and with
+#     deploy/swarm-weights.sh --watch running, every container of the
+#     stack, the rescheduled ingest task's too, has compose's cpu.shares
+#     (1024 ingest, 512 the others: docker inspect, and the cgroup's own
+#     cpu.weight / cpu.shares file read inside the container).
 # Needs the image built by deploy/test-compose.sh (JIJU_TEST_IMAGE, jiju:ci),
 # which .ci/run runs first. Every docker use is under
 # `flock /tmp/jiju-docker.lock`.
@@ -35,7 +41,7 @@ STACK=${JIJU_STACK:-jijuswarm}
 IMAGE=${JIJU_TEST_IMAGE:-jiju:ci}
 WORK=$(mktemp -d /tmp/jiju-swarm.XXXXXX)
 . deploy/docker-engine.sh
-SWARM_MADE="" STACK_UP=""
+SWARM_MADE="" STACK_UP="" WEIGHTS_PID=""
 
 log() { printf '[test-swarm %4ds] %s\n' $((SECONDS - T0)) "$*"; }
 fail() {
@@ -53,6 +59,7 @@ teardown() {
             $DOCKER service logs --tail 30 "${STACK}_$s" 2>&1 | grep -v 'event=submit '
         done
     fi
+    [ -n "$WEIGHTS_PID" ] && kill -- -"$WEIGHTS_PID" 2>/dev/null
     if [ -z "${JIJU_KEEP:-}" ]; then
         if [ -n "$STACK_UP" ]; then
             log "removing the stack, its network and volumes"
@@ -129,6 +136,45 @@ instances() { # the instance each running ingest task claimed (not `docker servi
 [ "$(instances | tr '\n' ' ')" = "$node-ingest-1 $node-ingest-2 $node-ingest-3 " ] ||
     fail "ingest instances: $(instances | tr '\n' ' ')"
 log "ingest tasks run as $(instances | tr '\n' ' ')"
+
+# ---- CPU weights: reservations in the spec, shares on the containers ----
+reserved() { $DOCKER service inspect -f '{{.Spec.TaskTemplate.Resources.Reservations.NanoCPUs}}' "${STACK}_$1"; }
+for s in assessment archive notification; do
+    [ "$(reserved ingest)" -eq $((2 * $(reserved $s))) ] && [ "$(reserved $s)" -gt 0 ] ||
+        fail "CPU reservations: ingest $(reserved ingest), $s $(reserved $s) (2:1 expected)"
+done
+weights_shown() {
+    local c
+    for c in $($DOCKER ps -q --filter "label=com.docker.stack.namespace=$STACK"); do
+        $DOCKER inspect -f '{{index .Config.Labels "com.docker.swarm.service.name"}} {{.HostConfig.CpuShares}}' "$c"
+        $DOCKER exec "$c" sh -c 'cat /sys/fs/cgroup/cpu.weight 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.shares'
+    done | paste -sd' '
+}
+# what Swarm itself gives the containers: no weight (CpuShares 0, the default)
+log "CPU weights as Swarm starts the containers: $(weights_shown)"
+# the process group of the watcher, to stop it (and its docker events) at the end
+setsid "$ROOT/deploy/swarm-weights.sh" --watch "$STACK" >"$WORK/weights.log" 2>&1 &
+WEIGHTS_PID=$!
+weights_ok() { # every running container of the stack weighted as its service, 6 of them
+    local c svc want got cg n=0
+    for c in $($DOCKER ps -q --filter "label=com.docker.stack.namespace=$STACK"); do
+        svc=$($DOCKER inspect -f '{{index .Config.Labels "com.docker.swarm.service.name"}}' "$c")
+        want=512
+        [ "$svc" = "${STACK}_ingest" ] && want=1024
+        got=$($DOCKER inspect -f '{{.HostConfig.CpuShares}}' "$c")
+        [ "$got" = "$want" ] || return 1
+        # what the kernel holds: cgroup v2 cpu.weight (1 + (shares - 2) * 9999 / 262142:
+        # 39 for 1024, 20 for 512), or v1 cpu.shares
+        cg=$($DOCKER exec "$c" sh -c 'cat /sys/fs/cgroup/cpu.weight 2>/dev/null ||
+            cat /sys/fs/cgroup/cpu/cpu.shares' 2>/dev/null) || return 1
+        [ "$cg" = "$want" ] || [ "$cg" = $((1 + (want - 2) * 9999 / 262142)) ] || return 1
+        n=$((n + 1))
+    done
+    [ "$n" -eq 6 ]
+}
+for _ in $(seq 30); do weights_ok && break; sleep 1; done
+weights_ok || { cat "$WORK/weights.log"; fail "CPU weights not on the containers: $(weights_shown)"; }
+log "CPU: reservations ingest $(reserved ingest) ns/s, others $(reserved assessment); cpu.shares on the 6 containers: $(weights_shown)"
 
 # ---- 3. the scenario: reports to the three tasks, one killed ----
 export DOCKER STACK JIJU_SRC_DIR=$ROOT JIJU_KEYS_HOST=$JIJU_KEYS
@@ -231,3 +277,6 @@ log "scenario passed in $((SECONDS - t))s"
 [ "$(instances | tr '\n' ' ')" = "$node-ingest-1 $node-ingest-2 $node-ingest-3 " ] ||
     fail "after the reschedule, instances claimed: $(instances | tr '\n' ' ')"
 log "the rescheduled task took over the freed slot: instances $(instances | tr '\n' ' ')"
+for _ in $(seq 30); do weights_ok && break; sleep 1; done
+weights_ok || { cat "$WORK/weights.log"; fail "after the reschedule, CPU weights: $(weights_shown)"; }
+log "the rescheduled ingest task weighted too: $(weights_shown)"

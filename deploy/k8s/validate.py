@@ -15,7 +15,11 @@ field present (the client's own model validation). Then cross-references:
 each StatefulSet's serviceName names a Service, selectors match the pod
 template's labels, every volumeMount names a volume or a claim template,
 every configMap/secret volume names a ConfigMap in the input or a Secret
-that deploy/k8s/secrets.sh makes. Prints one line per document and exits
+that deploy/k8s/secrets.sh makes; and Jiju's CPU weights: every
+container requests CPU and sets no CPU limit, and ingest requests twice the
+CPU of each other service (compose's cpu_shares 1024 vs 512, which the
+kubelet turns into cgroup weights; docs/operations.md "CPU weights").
+Prints one line per document and exits
 1 with every problem listed, else 0. What it cannot check: admission
 (quotas, policies, storage classes), and the cluster's behaviour.
 """
@@ -129,7 +133,42 @@ def validate(docs):
                            for ss in names.get("StatefulSet", {}).values()) and \
                 names.get("StatefulSet"):
             problems.append(f"Service {name}: selector {sel} matches no pod template")
+    check_cpu_weights(names.get("StatefulSet", {}), problems)
     return problems
+
+
+def millicores(q):
+    """A CPU quantity ("200m", "0.5", "1", 2) in millicores; None if not one."""
+    text = str(q)
+    try:
+        return float(text[:-1]) if text.endswith("m") else float(text) * 1000
+    except ValueError:
+        return None
+
+
+def check_cpu_weights(sets, problems):
+    """Requests are the pods' cgroup weights: ingest twice each other's."""
+    cpu = {}
+    for name, ss in sets.items():
+        for c in ss["spec"]["template"]["spec"]["containers"]:
+            res = c.get("resources") or {}
+            req = (res.get("requests") or {}).get("cpu")
+            where = f"StatefulSet {name} container {c['name']}"
+            if req is None or millicores(req) is None or millicores(req) <= 0:
+                problems.append(f"{where}: resources.requests.cpu must be set (its CPU weight), "
+                                f"got {req!r}")
+                continue
+            if "cpu" in (res.get("limits") or {}):
+                problems.append(f"{where}: resources.limits.cpu is set ({res['limits']['cpu']}): "
+                                "a CPU limit throttles even an idle node; the weight is the request")
+            cpu[name] = millicores(req)
+    if "ingest" not in cpu:
+        return
+    for name, m in sorted(cpu.items()):
+        if name != "ingest" and cpu["ingest"] != 2 * m:
+            problems.append(f"StatefulSet {name}: requests.cpu {m:g}m, but ingest's "
+                            f"{cpu['ingest']:g}m must be twice each other service's "
+                            "(compose: cpu_shares 1024 vs 512)")
 
 
 def main():

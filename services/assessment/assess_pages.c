@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paging.h"
+
 struct assess_pages {
     assess_snapshot *held[ASSESS_SNAPSHOTS];
     char error[1024];
@@ -15,56 +17,16 @@ struct assess_pages {
 
 uint32_t assess_page_size(uint32_t page_size, const char *field, char *why, size_t cap)
 {
-    if (page_size == 0)
-        return ASSESS_PAGE_DEFAULT;
-    if (page_size <= ASSESS_PAGE_MAX)
-        return page_size;
-    snprintf(why, cap, "E_PAGE_SIZE: %s must be 0 (meaning %d) to %d, not %u", field,
-             ASSESS_PAGE_DEFAULT, ASSESS_PAGE_MAX, page_size);
-    return 0;
+    return paging_size(page_size, field, why, cap);
 }
 
 /* ---- tokens ---- */
-
-static void hex_write(char *out, const uint8_t *b, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Exactly 2n lowercase hex digits at s into b. */
-static int hex_read(const char *s, size_t len, uint8_t *b, size_t n)
-{
-    if (len != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
 
 void assess_rank_token_format(const assess_rank_token *t, char *buf, size_t cap)
 {
     char hex[2 * ASSESS_DIGEST_LEN + 1];
 
-    hex_write(hex, t->digest, ASSESS_DIGEST_LEN);
+    paging_hex_write(hex, t->digest, ASSESS_DIGEST_LEN);
     snprintf(buf, cap, "R1.%s.%c.%u.%s", t->period, t->final ? 'F' : 'P', t->offset, hex);
 }
 
@@ -89,7 +51,7 @@ int assess_rank_token_parse(const char *tok, assess_rank_token *out)
     if (*end != '.' || off > UINT32_MAX)
         return -1;
     hex = end + 1;
-    if (hex_read(hex, strlen(hex), t.digest, ASSESS_DIGEST_LEN) != 0)
+    if (paging_hex_read(hex, strlen(hex), t.digest, ASSESS_DIGEST_LEN) != 0)
         return -1;
     t.offset = (uint32_t)off;
     *out = t;
@@ -98,25 +60,14 @@ int assess_rank_token_parse(const char *tok, assess_rank_token *out)
 
 void assess_cluster_token_format(const char *id, char *buf, size_t cap)
 {
-    char hex[2 * 32 + 1];
     size_t n = strlen(id);
 
-    hex_write(hex, (const uint8_t *)id, n > 32 ? 32 : n);
-    snprintf(buf, cap, "C1.%s", hex);
+    paging_key_token_format("C1.", id, n > 32 ? 32 : n, buf, cap);
 }
 
 int assess_cluster_token_parse(const char *tok, char *id, size_t cap)
 {
-    size_t len;
-
-    if (!tok || strncmp(tok, "C1.", 3) != 0)
-        return -1;
-    len = strlen(tok + 3);
-    if (len == 0 || len % 2 || len / 2 > 32 || len / 2 >= cap ||
-        hex_read(tok + 3, len, (uint8_t *)id, len / 2) != 0 || memchr(id, '\0', len / 2))
-        return -1;
-    id[len / 2] = '\0';
-    return 0;
+    return paging_key_token_parse("C1.", tok, id, cap < 33 ? cap : 33) < 0 ? -1 : 0;
 }
 
 /* ---- one ranking, packed ---- */

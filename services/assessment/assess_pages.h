@@ -19,18 +19,18 @@
 #include <stdint.h>
 
 #include "jiju/v1/events.pb-c.h"
+#include "paging.h"
 #include "period.h"
 
-#define ASSESS_PAGE_DEFAULT 1000 /* page_size 0: every client from before paging */
-#define ASSESS_PAGE_MAX 5000
+#define ASSESS_PAGE_DEFAULT PAGING_DEFAULT /* page_size 0: every client from before paging */
+#define ASSESS_PAGE_MAX PAGING_MAX
 #define ASSESS_DIGEST_LEN 16                     /* of SHA-256, in the token */
 #define ASSESS_TOKEN_CAP 128                     /* any token this service makes, NUL included */
 #define ASSESS_SNAPSHOTS 4                       /* rankings held at once ... */
 #define ASSESS_SNAPSHOT_BYTES (64 * 1024 * 1024) /* ... and their bytes together */
 #define ASSESS_SNAPSHOT_IDLE_MS 60000            /* dropped after this long unused */
 
-/* The entries per page for page_size; 0 and writes the refusal (naming
- * field, rule and value) into why when it is above ASSESS_PAGE_MAX. */
+/* paging_size (paging.h): the entries per page, or 0 with the refusal. */
 uint32_t assess_page_size(uint32_t page_size, const char *field, char *why, size_t cap);
 
 /* Where the next page of a ranking starts. */

@@ -12,54 +12,13 @@
 #include "assess_state.h"
 #include "clock.h"
 #include "err.h"
-#include "utf8.h"
+#include "paging.h"
 
-/* What one page may hold: the frame limit less room for the reply's other
- * fields (request_id, error, instance, token: well under 4 KiB). */
+/* What one page may hold (paging.h). */
 static size_t reply_budget(const assess_t *a)
 {
-    size_t max = a->cfg->shared.max_frame_bytes > 0 ? (size_t)a->cfg->shared.max_frame_bytes
-                                                    : (size_t)4 << 20;
-
-    return max > (64u << 10) ? max - (16u << 10) : max / 2;
+    return paging_budget(a->cfg->shared.max_frame_bytes);
 }
-
-/* Bytes a repeated message field of len bytes adds (tag, length, body). */
-static size_t field_bytes(size_t len)
-{
-    size_t n = 2;
-
-    for (size_t v = len; v >= 0x80; v >>= 7)
-        n++;
-    return n + len;
-}
-
-/* Append "; " and a refusal to why (all problems in one reply). */
-static void why_add(char *why, size_t cap, const char *text)
-{
-    size_t used = strlen(why);
-
-    if (used + 3 < cap)
-        snprintf(why + used, cap - used, "%s%s", used ? "; " : "", text);
-}
-
-/* The token as the error shows it: escaped, at most 64 bytes of it. */
-static void token_refusal(char *why, size_t cap, const char *field, const char *tok,
-                          const char *rule)
-{
-    char *esc = utf8_escape(tok), shown[80], text[400];
-    size_t len = esc ? strlen(esc) : 0;
-
-    snprintf(shown, sizeof shown, "%.64s%s", esc ? esc : "", len > 64 ? "..." : "");
-    snprintf(text, sizeof text, "E_PAGE_TOKEN: %s \"%s\" (%zu bytes) %s", field, shown, strlen(tok),
-             rule);
-    free(esc);
-    why_add(why, cap, text);
-}
-
-static const char *const not_issued =
-    "is not a page token of this query: send \"\" for the first page, else the reply's "
-    "next_page_token unchanged";
 
 static int set_token(Jiju__V1__QueryReply *reply, const char *tok)
 {
@@ -95,12 +54,13 @@ static int cluster_page(assess_t *a, const key_entry *k, const char *after, uint
             jiju__v1__cluster__free_unpacked(c, NULL);
             continue;
         }
-        if (reply->n_clusters == size || (reply->n_clusters && used + field_bytes(len) > budget)) {
+        if (reply->n_clusters == size ||
+            (reply->n_clusters && used + paging_field_bytes(len) > budget)) {
             more = 1;
             jiju__v1__cluster__free_unpacked(c, NULL);
             break;
         }
-        used += field_bytes(len);
+        used += paging_field_bytes(len);
         snprintf(last, sizeof last, "%s", c->id);
         reply->clusters[reply->n_clusters++] = c; /* freed by assess_reply_free */
     }
@@ -140,7 +100,7 @@ static int list_clusters(assess_t *a, const Jiju__V1__ListClusters *lc, const ke
     int rc;
 
     if (*tok && assess_cluster_token_parse(tok, after, sizeof after) != 0)
-        token_refusal(why, cap, "list_clusters.page_token", tok, not_issued);
+        paging_token_refusal(why, cap, "list_clusters.page_token", tok, paging_not_issued);
     if (*why)
         return JIJU_OK;
     rc = cluster_page(a, k, after, size, reply);
@@ -260,13 +220,14 @@ static int ranking_page(assess_t *a, const assess_snapshot *s, size_t offset, ui
         size_t len = s->off[i + 1] - s->off[i];
         if (!snap_allows(s, i, k))
             continue;
-        if (reply->n_ranking == size || (reply->n_ranking && used + field_bytes(len) > budget))
+        if (reply->n_ranking == size ||
+            (reply->n_ranking && used + paging_field_bytes(len) > budget))
             break;
         if (!(reply->ranking[reply->n_ranking] =
                   jiju__v1__rank_entry__unpack(NULL, len, s->bytes + s->off[i])))
             return JIJU_ERR_CORRUPT;
         reply->n_ranking++;
-        used += field_bytes(len);
+        used += paging_field_bytes(len);
     }
     if (i >= s->n)
         return JIJU_OK;
@@ -300,7 +261,7 @@ static const assess_snapshot *ranking_for(assess_t *a, store_txn_t *txn, const c
                  "ranking it was of is no longer held; read it again from the first page "
                  "(page_token \"\")",
                  final ? "final" : "provisional", text);
-        why_add(why, cap, text_why);
+        paging_why_add(why, cap, text_why);
         assess_snapshot_destroy(&fresh);
         return NULL;
     }
@@ -317,13 +278,13 @@ static int rank_token(const Jiju__V1__GetRanking *gr, assess_rank_token *t, char
     if (!gr->page_token || !*gr->page_token)
         return 0;
     if (assess_rank_token_parse(gr->page_token, t) != 0) {
-        token_refusal(why, cap, "get_ranking.page_token", gr->page_token, not_issued);
+        paging_token_refusal(why, cap, "get_ranking.page_token", gr->page_token, paging_not_issued);
     } else if (!gr->period || strcmp(t->period, gr->period) != 0) {
         snprintf(text, sizeof text,
                  "was made for period %s, not %s (a token pages only the query "
                  "that gave it)",
                  t->period, gr->period ? gr->period : "");
-        token_refusal(why, cap, "get_ranking.page_token", gr->page_token, text);
+        paging_token_refusal(why, cap, "get_ranking.page_token", gr->page_token, text);
     }
     return 1;
 }
@@ -340,33 +301,34 @@ static int get_ranking(assess_t *a, store_txn_t *txn, const Jiju__V1__GetRanking
     int has_token, rc = JIJU_OK;
 
     if (!gr->period || period_parse(gr->period, &p) != JIJU_OK)
-        why_add(why, cap,
-                "E_PERIOD_SYNTAX: period must be 2023, 2023Q1..2023Q4 or 2023-01..2023-12");
+        paging_why_add(why, cap,
+                       "E_PERIOD_SYNTAX: period must be 2023, 2023Q1..2023Q4 or 2023-01..2023-12");
     has_token = rank_token(gr, &t, why, cap);
     if (*why)
         return JIJU_OK;
     if ((rc = assess_period_get(a, txn, gr->period, &st)) != JIJU_OK)
         return rc;
     if (!st.opened && !st.closed) {
-        why_add(why, cap, "E_PERIOD_UNKNOWN: the period was never opened");
+        paging_why_add(why, cap, "E_PERIOD_UNKNOWN: the period was never opened");
         return JIJU_OK;
     }
     if (has_token && t.final != st.closed) {
         if (t.final)
-            token_refusal(why, cap, "get_ranking.page_token", gr->page_token,
-                          "names a final ranking, and the period is open");
+            paging_token_refusal(why, cap, "get_ranking.page_token", gr->page_token,
+                                 "names a final ranking, and the period is open");
         else
-            why_add(why, cap,
-                    "E_PAGE_STALE: get_ranking.page_token: the period closed since the first "
-                    "page was read; read its final ranking from the first page (page_token \"\")");
+            paging_why_add(
+                why, cap,
+                "E_PAGE_STALE: get_ranking.page_token: the period closed since the first "
+                "page was read; read its final ranking from the first page (page_token \"\")");
         return JIJU_OK;
     }
     reply->final = st.closed;
     s = ranking_for(a, txn, gr->period, &p, st.closed, has_token ? &t : NULL, &owned, &rc, why,
                     cap);
     if (s && has_token && t.offset > s->n) {
-        token_refusal(why, cap, "get_ranking.page_token", gr->page_token,
-                      "points past the end of its ranking");
+        paging_token_refusal(why, cap, "get_ranking.page_token", gr->page_token,
+                             "points past the end of its ranking");
         s = NULL;
     }
     if (s && (rc = ranking_page(a, s, has_token ? t.offset : 0, size, k, reply)) == JIJU_OK &&

@@ -1,6 +1,7 @@
 /* notify_admin.c - subscription management requests. */
 #include "notify_admin.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "err.h"
 #include "notify_dead.h"
+#include "paging.h"
 #include "pb.h"
 #include "replier.h"
 #include "zap.h"
@@ -17,6 +19,7 @@ struct notify_admin {
     replier_t *replier;
     notify_route *route;
     char instance[64];
+    size_t budget; /* reply bytes a page's entries may take (paging.h) */
     notify_admin_fn fn;
     void *arg;
 };
@@ -25,6 +28,7 @@ struct notify_admin {
 typedef struct {
     Jiju__V1__SubscriptionReply rep;
     char error[512];
+    char token[PAGING_TOKEN_CAP];
     Jiju__V1__SubscriptionInfo *infos, **info_ptrs;
     Jiju__V1__Subscription *subs;
     Jiju__V1__Webhook *hooks;
@@ -86,23 +90,93 @@ static int infos_fill(notify_admin_t *a, reply_buf *b, notify_sub **subs, size_t
     return JIJU_OK;
 }
 
+/* Page tokens: subscriptions "S1.<id in hex>" (the next page starts after
+ * that id), dead letters "D1.<subscriber id in hex>.<seq>" (after that
+ * sequence, for that subscriber only). */
+#define SUBS_TOKEN "S1."
+#define DEAD_TOKEN "D1."
+
+static const char *const dead_not_this =
+    "was made for the dead letters of another subscriber: a token pages only the request it "
+    "came from; send \"\" for the first page";
+
+/* A refusal gathered in b->error (all problems in one reply). */
+static int refused(reply_buf *b)
+{
+    if (!*b->error)
+        return 0;
+    b->rep.ok = 0;
+    b->rep.error = b->error;
+    return 1;
+}
+
+static int id_cmp(const void *x, const void *y)
+{
+    return strcmp((*(notify_sub *const *)x)->id, (*(notify_sub *const *)y)->id);
+}
+
+/* Cut the filled entries to what the budget holds (at least one). */
+static size_t infos_within(const notify_admin_t *a, reply_buf *b)
+{
+    size_t used = 0, k;
+
+    for (k = 0; k < b->rep.n_subscriptions; k++) {
+        size_t bytes =
+            paging_field_bytes(jiju__v1__subscription_info__get_packed_size(b->info_ptrs[k]));
+        if (k && used + bytes > a->budget)
+            break;
+        used += bytes;
+    }
+    return b->rep.n_subscriptions = k;
+}
+
+/* The page of subscriptions after the token's id, in id order. */
+static int list_page(notify_admin_t *a, notify_sub **sel, size_t n, const char *after,
+                     uint32_t size, reply_buf *b)
+{
+    size_t from = 0, take;
+    int rc;
+
+    qsort(sel, n, sizeof *sel, id_cmp);
+    while (*after && from < n && strcmp(sel[from]->id, after) <= 0)
+        from++;
+    take = n - from < size ? n - from : size;
+    if ((rc = infos_fill(a, b, sel + from, take)) != JIJU_OK)
+        return rc;
+    take = infos_within(a, b);
+    if (from + take < n) {
+        const char *last = sel[from + take - 1]->id;
+        paging_key_token_format(SUBS_TOKEN, last, strlen(last), b->token, sizeof b->token);
+        b->rep.next_page_token = b->token;
+    }
+    b->rep.total_size = n;
+    return JIJU_OK;
+}
+
 static int do_list(notify_admin_t *a, const Jiju__V1__ListSubscriptions *q, reply_buf *b)
 {
     notify_subs_t *t = a->route->subs;
+    const char *id = q->id ? q->id : "", *tok = q->page_token ? q->page_token : "";
+    uint32_t size = paging_size(q->page_size, "list.page_size", b->error, sizeof b->error);
     size_t n = 0, slots = notify_subs_slots(t);
-    notify_sub **sel = calloc(slots ? slots : 1, sizeof *sel);
+    char after[NOTIFY_ID_MAX + 1] = "";
+    notify_sub **sel;
     int rc;
 
-    if (!sel)
+    if (*tok && paging_key_token_parse(SUBS_TOKEN, tok, after, sizeof after) < 0)
+        paging_token_refusal(b->error, sizeof b->error, "list.page_token", tok, paging_not_issued);
+    if (refused(b))
+        return JIJU_OK;
+    if (!(sel = calloc(slots ? slots : 1, sizeof *sel)))
         return JIJU_ERR_NOMEM;
     for (size_t i = 0; i < slots; i++) {
         notify_sub *s = notify_subs_slot(t, i);
-        if (s->sub && (!q->id || !*q->id || strcmp(q->id, s->id) == 0))
+        if (s->sub && (!*id || strcmp(id, s->id) == 0))
             sel[n++] = s;
     }
-    if (q->id && *q->id && n == 0)
-        fail(b, "E_SUB_NOT_FOUND: no subscription %s", q->id ? q->id : "");
-    rc = infos_fill(a, b, sel, n);
+    if (*id && n == 0)
+        fail(b, "E_SUB_NOT_FOUND: no subscription %s", id);
+    rc = list_page(a, sel, n, after, size, b);
     free(sel);
     return rc;
 }
@@ -156,20 +230,74 @@ static notify_sub *webhook_sub(notify_admin_t *a, const char *id, reply_buf *b)
     return s && s->sub->webhook ? s : NULL;
 }
 
+/* The sequence a dead-letter token of subscriber id starts after; -1 and
+ * the refusal in b->error when tok is not one. */
+static int dead_token_parse(const char *tok, const char *id, uint64_t *after, reply_buf *b)
+{
+    char key[PAGING_TOKEN_CAP], who[NOTIFY_ID_MAX + 1], *end;
+    const char *dot = strrchr(tok, '.');
+    size_t klen = dot ? (size_t)(dot - tok) : 0;
+    unsigned long long seq;
+
+    if (!dot || klen >= sizeof key || dot[1] < '0' || dot[1] > '9' ||
+        (dot[1] == '0' && dot[2] != '\0'))
+        goto out_refuse; /* digits only, no sign, no leading zero */
+    memcpy(key, tok, klen);
+    key[klen] = '\0';
+    seq = strtoull(dot + 1, &end, 10);
+    if (*end || seq == ULLONG_MAX || paging_key_token_parse(DEAD_TOKEN, key, who, sizeof who) < 0)
+        goto out_refuse;
+    if (strcmp(who, id) != 0) {
+        paging_token_refusal(b->error, sizeof b->error, "dead_letters.page_token", tok,
+                             dead_not_this);
+        return -1;
+    }
+    *after = seq;
+    return 0;
+out_refuse:
+    paging_token_refusal(b->error, sizeof b->error, "dead_letters.page_token", tok,
+                         paging_not_issued);
+    return -1;
+}
+
+/* page_size, else limit (the field from before paging: taken, at most
+ * PAGING_MAX, never refused), else the default. */
+static uint32_t dead_size(const Jiju__V1__ListDeadLetters *q, reply_buf *b)
+{
+    if (q->page_size || !q->limit)
+        return paging_size(q->page_size, "dead_letters.page_size", b->error, sizeof b->error);
+    return q->limit < PAGING_MAX ? q->limit : PAGING_MAX;
+}
+
 static int do_dead(notify_admin_t *a, const Jiju__V1__ListDeadLetters *q, reply_buf *b)
 {
     notify_sub *s = webhook_sub(a, q->id, b);
-    int rc;
+    const char *tok = q->page_token ? q->page_token : "";
+    uint64_t after = 0;
+    uint32_t size;
+    int rc, more = 0;
 
     if (!s)
         return JIJU_OK;
-    rc = notify_dead_list(a->route->subs, s, q->limit, &b->dead, &b->n_dead);
+    size = dead_size(q, b);
+    if (*tok)
+        dead_token_parse(tok, s->id, &after, b);
+    if (refused(b))
+        return JIJU_OK;
+    rc = notify_dead_page(a->route->subs, s, after, size, a->budget, &b->dead, &b->n_dead, &more);
     if (rc != JIJU_OK) {
         fail(b, "E_SUB_STORE: %s", jiju_err_str(rc));
         return rc == JIJU_ERR_NOMEM ? rc : JIJU_OK;
     }
     b->rep.n_dead_letters = b->n_dead;
     b->rep.dead_letters = b->dead;
+    b->rep.total_size = s->st.dead_letters;
+    if (more) {
+        paging_key_token_format(DEAD_TOKEN, s->id, strlen(s->id), b->token, sizeof b->token);
+        snprintf(b->token + strlen(b->token), sizeof b->token - strlen(b->token), ".%llu",
+                 (unsigned long long)b->dead[b->n_dead - 1]->seq);
+        b->rep.next_page_token = b->token;
+    }
     return JIJU_OK;
 }
 
@@ -317,6 +445,7 @@ notify_admin_t *notify_admin_new(svc_t *svc, const char *endpoint, notify_route 
     a->fn = fn;
     a->arg = arg;
     snprintf(a->instance, sizeof a->instance, "%s", instance);
+    a->budget = paging_budget(svc ? svc_max_frame(svc) : 0);
     if (!svc || !endpoint) /* tests drive notify_admin_handle directly */
         return a;
     if (!(a->replier = replier_new(svc, endpoint, NULL, admin_on_request, a)))

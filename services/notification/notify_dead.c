@@ -6,6 +6,7 @@
 
 #include "envelope.h"
 #include "err.h"
+#include "paging.h"
 #include "pb.h"
 
 int notify_dead_park(notify_subs_t *t, store_txn_t *txn, notify_sub *sub,
@@ -23,15 +24,18 @@ int notify_dead_park(notify_subs_t *t, store_txn_t *txn, notify_sub *sub,
     return rc;
 }
 
-/* Calls fn(arg, key, klen, dead letter) for each of sub's, oldest first,
- * while fn returns 0 and fewer than limit were visited. */
-static int dead_each(notify_subs_t *t, const notify_sub *sub, size_t limit,
+/* Calls fn(arg, key, klen, dead letter) for each of sub's from sequence
+ * from on, oldest first, while fn returns 0 (DEAD_STOP: stop, not an
+ * error) and fewer than limit were visited. */
+#define DEAD_STOP 1
+
+static int dead_each(notify_subs_t *t, const notify_sub *sub, uint64_t from, size_t limit,
                      int (*fn)(void *arg, const uint8_t *k, size_t kl, Jiju__V1__DeadLetter *dl),
                      void *arg)
 {
     store_t *store = notify_subs_store(t);
     uint8_t key[NOTIFY_ID_MAX + 16];
-    size_t plen = strlen(sub->id) + 1, klen = notify_dead_key(sub->id, 0, key, sizeof key),
+    size_t plen = strlen(sub->id) + 1, klen = notify_dead_key(sub->id, from, key, sizeof key),
            seen = 0;
     store_iter_t *it = store_iter_new(store, store_cf(store, NOTIFY_CF_DEAD));
     int rc = JIJU_OK;
@@ -52,35 +56,45 @@ static int dead_each(notify_subs_t *t, const notify_sub *sub, size_t limit,
         rc = fn(arg, k, kl, dl);
     }
     store_iter_destroy(&it);
-    return rc;
+    return rc == DEAD_STOP ? JIJU_OK : rc;
 }
 
 typedef struct {
     Jiju__V1__DeadLetter **items;
-    size_t n;
+    size_t n, limit, used, budget;
+    int more;
 } dead_vec;
 
+/* Take dl while the page has room for it (the first always), else stop
+ * and say that more follows. */
 static int collect(void *arg, const uint8_t *k, size_t kl, Jiju__V1__DeadLetter *dl)
 {
     dead_vec *v = arg;
-    Jiju__V1__DeadLetter **grown = realloc(v->items, (v->n + 1) * sizeof *grown);
+    size_t bytes = paging_field_bytes(jiju__v1__dead_letter__get_packed_size(dl));
+    Jiju__V1__DeadLetter **grown;
 
     (void)k;
     (void)kl;
-    if (!grown) {
+    if (v->n == v->limit || (v->n && v->used + bytes > v->budget)) {
+        jiju__v1__dead_letter__free_unpacked(dl, NULL);
+        v->more = 1;
+        return DEAD_STOP;
+    }
+    if (!(grown = realloc(v->items, (v->n + 1) * sizeof *grown))) {
         jiju__v1__dead_letter__free_unpacked(dl, NULL);
         return JIJU_ERR_NOMEM;
     }
     v->items = grown;
     v->items[v->n++] = dl;
+    v->used += bytes;
     return 0;
 }
 
-int notify_dead_list(notify_subs_t *t, const notify_sub *sub, size_t limit,
-                     Jiju__V1__DeadLetter ***out, size_t *n)
+int notify_dead_page(notify_subs_t *t, const notify_sub *sub, uint64_t after, size_t limit,
+                     size_t budget, Jiju__V1__DeadLetter ***out, size_t *n, int *more)
 {
-    dead_vec v = {NULL, 0};
-    int rc = dead_each(t, sub, limit ? limit : 1000, collect, &v);
+    dead_vec v = {NULL, 0, limit ? limit : 1, 0, budget, 0};
+    int rc = after == UINT64_MAX ? JIJU_OK : dead_each(t, sub, after + 1, SIZE_MAX, collect, &v);
 
     if (rc != JIJU_OK) {
         for (size_t i = 0; i < v.n; i++)
@@ -90,7 +104,16 @@ int notify_dead_list(notify_subs_t *t, const notify_sub *sub, size_t limit,
     }
     *out = v.items;
     *n = v.n;
+    *more = v.more;
     return JIJU_OK;
+}
+
+int notify_dead_list(notify_subs_t *t, const notify_sub *sub, size_t limit,
+                     Jiju__V1__DeadLetter ***out, size_t *n)
+{
+    int more;
+
+    return notify_dead_page(t, sub, 0, limit ? limit : PAGING_DEFAULT, SIZE_MAX, out, n, &more);
 }
 
 typedef struct {
@@ -124,7 +147,7 @@ int notify_dead_redeliver(notify_route *r, notify_sub *sub, uint64_t *count)
 
     if (!c.txn)
         return JIJU_ERR_NOMEM;
-    rc = dead_each(r->subs, sub, SIZE_MAX, requeue, &c);
+    rc = dead_each(r->subs, sub, 0, SIZE_MAX, requeue, &c);
     sub->st.dead_letters = 0;
     sub->st.disabled = false;
     sub->st.failures = 0;

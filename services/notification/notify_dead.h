@@ -15,9 +15,16 @@
 int notify_dead_park(notify_subs_t *t, store_txn_t *txn, notify_sub *sub,
                      const Jiju__V1__DeadLetter *dl);
 
-/* Up to limit dead letters of sub, oldest first, into a malloc'd array
+/* One page of sub's dead letters, oldest first, into a malloc'd array
  * (*out, *n; free each with jiju__v1__dead_letter__free_unpacked and the
- * array with free). Returns 0 or a jiju_err. */
+ * array with free): those after sequence after (0: from the first), at most
+ * limit, their reply bytes (paging_field_bytes) together within budget but
+ * at least one. *more: whether another follows. Returns 0 or a jiju_err. */
+int notify_dead_page(notify_subs_t *t, const notify_sub *sub, uint64_t after, size_t limit,
+                     size_t budget, Jiju__V1__DeadLetter ***out, size_t *n, int *more);
+
+/* Up to limit (0: 1,000) dead letters of sub from the first, unbounded in
+ * bytes (tests, tools). */
 int notify_dead_list(notify_subs_t *t, const notify_sub *sub, size_t limit,
                      Jiju__V1__DeadLetter ***out, size_t *n);
 

@@ -4,10 +4,12 @@
  * assessment does) and serves it with stream_serve on a real socket. It is
  * a producer, not a stand-in for notification.
  *
- *   event_source ENDPOINT DIR COUNT [BATCH [INTERVAL_MS [CLUSTERS]]]
+ *   event_source ENDPOINT DIR COUNT [BATCH [INTERVAL_MS [CLUSTERS [RANK_ENTRIES]]]]
  *
  * appends BATCH events every INTERVAL_MS until the log holds COUNT, then
- * keeps serving until SIGTERM. Event i concerns cluster C<k> (k = i mod
+ * keeps serving until SIGTERM. RANK_ENTRIES > 0: every event i = 1 mod 6
+ * is a RankingUpdated page of that many entries instead of TargetProgress
+ * (assessment's are ~250 bytes an entry, ~250 KB a page). Event i concerns cluster C<k> (k = i mod
  * CLUSTERS), of category 1 + k mod 9 and county COUNTIES[k mod 9]; its type
  * cycles through TYPES. Restarting on the same DIR continues the log. */
 #include <stdio.h>
@@ -27,8 +29,47 @@ typedef struct {
     stream_log_t *log;
     store_t *store;
     uint64_t count;
-    int batch, clusters;
+    int batch, clusters, rank_entries;
 } source;
+
+/* A RankingUpdated page of n entries, appended as event i. */
+static int append_ranking(source *src, store_txn_t *txn, Jiju__V1__Envelope *env, int n)
+{
+    Jiju__V1__RankingUpdated ru = JIJU__V1__RANKING_UPDATED__INIT;
+    Jiju__V1__RankEntry *e = calloc((size_t)n, sizeof *e), **ep = calloc((size_t)n, sizeof *ep);
+    char(*ids)[16] = calloc((size_t)n, sizeof *ids);
+    int rc = -1;
+
+    if (e && ep && ids) {
+        for (int k = 0; k < n; k++) {
+            jiju__v1__rank_entry__init(&e[k]);
+            snprintf(ids[k], sizeof ids[k], "C%05d", k);
+            e[k].cluster_id = ids[k];
+            e[k].cluster_name = (char *)"吉林市某某现代物流产业园区集群（测试）";
+            e[k].category = (Jiju__V1__Category)(1 + k % 9);
+            e[k].rank = e[k].category_rank = (uint32_t)k + 1;
+            e[k].score_micros = 90000000 - k;
+            e[k].status = JIJU__V1__RANK_STATUS__RANK_STATUS_RANKED;
+            e[k].status_reason = (char *)"";
+            e[k].indicators_reported = 6;
+            ep[k] = &e[k];
+        }
+        ru.period = (char *)"2023";
+        ru.n_entries = (size_t)n;
+        ru.entries = ep;
+        ru.page = ru.pages = 1;
+        env->subject = (char *)"";
+        env->category = 0;
+        env->county = (char *)"";
+        env->body_case = JIJU__V1__ENVELOPE__BODY_RANKING_UPDATED;
+        env->ranking_updated = &ru;
+        rc = envelope_append(src->log, txn, "assessment", env, NULL);
+    }
+    free(e);
+    free(ep);
+    free(ids);
+    return rc;
+}
 
 static stream_log_t *serve_log(void *arg, const char *stream, const char *consumer,
                                stream_refusal *why)
@@ -69,6 +110,8 @@ static int append_event(source *src, store_txn_t *txn, uint64_t i)
         env.award_granted = &aw;
         break;
     case 1:
+        if (src->rank_entries > 0)
+            return append_ranking(src, txn, &env, src->rank_entries);
         tp.year = 2023;
         tp.period = (char *)"2023";
         tp.revenue_fen = (int64_t)i;
@@ -137,8 +180,8 @@ int main(int argc, char **argv)
     stream_peer_t *peer;
 
     if (argc < 4) {
-        fprintf(stderr,
-                "usage: event_source ENDPOINT DIR COUNT [BATCH [INTERVAL_MS [CLUSTERS]]]\n");
+        fprintf(stderr, "usage: event_source ENDPOINT DIR COUNT [BATCH [INTERVAL_MS [CLUSTERS "
+                        "[RANK_ENTRIES]]]]\n");
         return 2;
     }
     log_init("event_source", LOG_INFO);
@@ -146,6 +189,7 @@ int main(int argc, char **argv)
     src.batch = argc > 4 ? atoi(argv[4]) : 50;
     int interval = argc > 5 ? atoi(argv[5]) : 10;
     src.clusters = argc > 6 ? atoi(argv[6]) : 30;
+    src.rank_entries = argc > 7 ? atoi(argv[7]) : 0;
     if (!(src.store = store_open(argv[2], cfs, 3, err, sizeof err)) ||
         !(src.log = stream_log_open(src.store, "events")) || !(svc = svc_new("event_source"))) {
         fprintf(stderr, "event_source: cannot open %s: %s\n", argv[2], err);

@@ -166,15 +166,20 @@ def main():
         print("OK: webhook dead letters redelivered once, retention drop shown and delivered")
         ok = True
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        httpd.shutdown()
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept for inspection: " + work, file=sys.stderr)
+        finish(procs, httpd, work, ok)
+
+
+def finish(procs, httpd, work, ok):
+    """Stop the processes and the endpoint; keep work only if the test failed; exit."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    httpd.shutdown()
+    if ok:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("kept for inspection: " + work, file=sys.stderr)
     sys.exit(0 if ok else 1)
 
 

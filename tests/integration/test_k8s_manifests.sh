@@ -5,7 +5,8 @@
 # makes from real keys (deploy/keys-init.sh with this build's jiju keygen),
 # all validated by deploy/k8s/validate.py against the Kubernetes client's
 # schemas (field names at every depth, types, required fields) and
-# cross-checked (services, selectors, volumes, ConfigMap and Secret names).
+# cross-checked (services, selectors, volumes, ConfigMap and Secret names,
+# CPU requests in compose's 2:1 ratio).
 # No API server: what needs one (admission, scheduling) is not checked here.
 set -euo pipefail
 BIN=${1:-${JIJU_BIN_DIR:-build}}
@@ -35,4 +36,11 @@ n=$(grep -c '^ok ' "$WORK/out")
 sed 's/readinessProbe/readinesProbe/' "$WORK/all.yaml" | /usr/bin/python3 "$SRC/deploy/k8s/validate.py" >"$WORK/bad" &&
     { echo "FAIL: a misspelt field passed"; exit 1; }
 grep -q 'readinesProbe: not a field of V1Container' "$WORK/bad" || { cat "$WORK/bad"; exit 1; }
+# and CPU weights out of ratio: ingest no longer twice the others
+sed '/^  name: ingest$/,/^---$/s/requests: {cpu: 200m/requests: {cpu: 150m/' "$WORK/all.yaml" >"$WORK/weights.yaml"
+! cmp -s "$WORK/all.yaml" "$WORK/weights.yaml" || { echo "FAIL: the ingest request was not found"; exit 1; }
+/usr/bin/python3 "$SRC/deploy/k8s/validate.py" <"$WORK/weights.yaml" >"$WORK/bad" &&
+    { echo "FAIL: CPU weights out of ratio passed"; exit 1; }
+grep -q "StatefulSet archive: requests.cpu 100m, but ingest's 150m must be twice" "$WORK/bad" ||
+    { cat "$WORK/bad"; exit 1; }
 echo "1 passed, 0 failed"

@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import http.server
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import jiju_harness  # noqa: E402
+from notify_cli_check import finish  # noqa: E402
 
 SECRET = "rate-secret-for-the-test"
 EVENTS = 2000
@@ -122,16 +122,7 @@ def main():
               "(first to last %.2f s, webhook.tick_ms=1000)" % (EVENTS, (EVENTS - 1) / span, span))
         ok = True
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        httpd.shutdown()
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept for inspection: " + work, file=sys.stderr)
-    sys.exit(0 if ok else 1)
+        finish(procs, httpd, work, ok)
 
 
 if __name__ == "__main__":

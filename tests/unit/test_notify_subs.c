@@ -12,11 +12,16 @@
 #include <cmocka.h>
 
 #include "notify_admin.h"
+#include "notify_dead.h"
 #include "notify_registry.h"
 #include "notify_retention.h"
 #include "notify_route.h"
 #include "notify_seed.h"
 #include "notify_subs.h"
+#include "rpc.h"
+#include "svc.h"
+
+#define RPC_MAX_FRAME RPC_DEFAULT_MAX_REPLY /* the services' default limits.max_frame_bytes */
 
 typedef struct fx {
     char dir[64];
@@ -278,18 +283,26 @@ static void test_retention(void **state)
     assert_true(stream_log_first(tjj->log) >= stream_log_last(tjj->log) - 1);
 }
 
-static Jiju__V1__SubscriptionReply *admin(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q)
+static size_t reply_bytes(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q,
+                          Jiju__V1__SubscriptionReply **rep)
 {
     size_t len = jiju__v1__subscription_request__get_packed_size(q), rlen = 0;
     uint8_t *buf = malloc(len + 1), *reply = NULL;
-    Jiju__V1__SubscriptionReply *rep;
 
     jiju__v1__subscription_request__pack(q, buf);
     assert_int_equal(notify_admin_handle(a, buf, len, &reply, &rlen), 0);
-    rep = jiju__v1__subscription_reply__unpack(NULL, rlen, reply);
-    assert_non_null(rep);
+    *rep = jiju__v1__subscription_reply__unpack(NULL, rlen, reply);
+    assert_non_null(*rep);
     free(buf);
     free(reply);
+    return rlen;
+}
+
+static Jiju__V1__SubscriptionReply *admin(notify_admin_t *a, Jiju__V1__SubscriptionRequest *q)
+{
+    Jiju__V1__SubscriptionReply *rep;
+
+    reply_bytes(a, q, &rep);
     return rep;
 }
 
@@ -350,6 +363,179 @@ static void test_admin(void **state)
     assert_null(a);
 }
 
+/* ---- paging (subscription.proto "Paging") ---- */
+
+/* A webhook subscription "hook" with n dead letters, each carrying an
+ * event of body bytes (a ranking page is ~250 KB), seqs 1..n. */
+static notify_sub *hook_with_dead(fx *f, int n, size_t body)
+{
+    Jiju__V1__Subscription *sub = calloc(1, sizeof *sub);
+    Jiju__V1__Webhook *wh = calloc(1, sizeof *wh);
+    Jiju__V1__DeadLetter dl = JIJU__V1__DEAD_LETTER__INIT;
+    uint8_t *env = malloc(body);
+    char err[256], id[32];
+    store_txn_t *txn;
+    notify_sub *s;
+
+    jiju__v1__subscription__init(sub);
+    jiju__v1__webhook__init(wh);
+    sub->id = strdup("hook");
+    wh->url = strdup("http://127.0.0.1:9/jiju");
+    wh->secret = strdup("s3cret");
+    sub->webhook = wh;
+    assert_int_equal(notify_subs_put(f->subs, &sub, 1, false, false, err, sizeof err), 0);
+    assert_non_null(s = notify_subs_find(f->subs, "hook"));
+    memset(env, 'x', body);
+    dl.envelope.data = env;
+    dl.envelope.len = body;
+    dl.type = "jiju.v1.RankingUpdated";
+    dl.last_error = "HTTP 500";
+    assert_non_null(txn = store_txn_new(f->store));
+    for (int i = 1; i <= n; i++) {
+        snprintf(id, sizeof id, "assessment/%d", i);
+        dl.seq = (uint64_t)i;
+        dl.event_id = id;
+        assert_int_equal(notify_dead_park(f->subs, txn, s, &dl), 0);
+    }
+    assert_int_equal(store_txn_commit(txn, true), 0);
+    store_txn_destroy(&txn);
+    free(env);
+    return s;
+}
+
+/* 24 dead letters of 250 KB: one unpaged reply would be 6 MB, above the
+ * 4 MiB frame limit (the CLI's rpc refuses it, JIJU_ERR_TOO_LARGE). An old
+ * client gets a bounded first page, sees total_size and a token; the pages
+ * together are every dead letter once, in order. */
+static void test_dead_letter_pages(void **state)
+{
+    fx *f = *state;
+    notify_admin_t *a = notify_admin_new(NULL, NULL, &f->route, "notification", NULL, NULL);
+    Jiju__V1__SubscriptionRequest q = JIJU__V1__SUBSCRIPTION_REQUEST__INIT;
+    Jiju__V1__ListDeadLetters dead = JIJU__V1__LIST_DEAD_LETTERS__INIT;
+    Jiju__V1__SubscriptionReply *rep;
+    uint64_t want = 1;
+    char tok[256] = "";
+    int pages = 0;
+
+    hook_with_dead(f, 24, 250000);
+    q.kind_case = JIJU__V1__SUBSCRIPTION_REQUEST__KIND_DEAD_LETTERS;
+    q.dead_letters = &dead;
+    dead.id = "hook";
+    assert_true(reply_bytes(a, &q, &rep) <= RPC_MAX_FRAME); /* a client from before paging */
+    assert_true(rep->ok);
+    assert_int_equal(rep->total_size, 24);
+    assert_true(rep->n_dead_letters >= 1 && rep->n_dead_letters < 24);
+    assert_true(rep->next_page_token[0] != '\0');
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    do {
+        dead.page_token = tok;
+        assert_true(reply_bytes(a, &q, &rep) <= RPC_MAX_FRAME);
+        assert_true(rep->ok);
+        for (size_t i = 0; i < rep->n_dead_letters; i++)
+            assert_int_equal(rep->dead_letters[i]->seq, want++);
+        snprintf(tok, sizeof tok, "%s", rep->next_page_token);
+        jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+        pages++;
+    } while (*tok);
+    assert_int_equal(want, 25);
+    assert_true(pages >= 2);
+
+    /* the field from before paging: a page of that many, more follow */
+    dead.page_token = "";
+    dead.limit = 2;
+    reply_bytes(a, &q, &rep);
+    assert_int_equal(rep->n_dead_letters, 2);
+    assert_int_equal(rep->dead_letters[1]->seq, 2);
+    snprintf(tok, sizeof tok, "%s", rep->next_page_token);
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    dead.page_token = tok;
+    reply_bytes(a, &q, &rep);
+    assert_int_equal(rep->dead_letters[0]->seq, 3);
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+
+    /* every problem in one reply, naming field, rule and value */
+    dead.page_size = 5001;
+    dead.page_token = "S1.686f6f6b";
+    reply_bytes(a, &q, &rep);
+    assert_false(rep->ok);
+    assert_string_equal(rep->error,
+                        "E_PAGE_SIZE: dead_letters.page_size must be 0 (meaning 1000) to 5000, not "
+                        "5001; E_PAGE_TOKEN: dead_letters.page_token \"S1.686f6f6b\" (11 bytes) is "
+                        "not a page token of this query: send \"\" for the first page, else the "
+                        "reply's next_page_token unchanged");
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    dead.page_size = 0;
+    dead.page_token = "D1.667776.3"; /* fgw's */
+    reply_bytes(a, &q, &rep);
+    assert_false(rep->ok);
+    assert_non_null(strstr(rep->error, "E_PAGE_TOKEN: dead_letters.page_token \"D1.667776.3\""));
+    assert_non_null(strstr(rep->error, "another subscriber"));
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    notify_admin_destroy(&a);
+}
+
+/* Subscriptions page in id order within the frame limit (4 KiB here). */
+static void test_subscription_pages(void **state)
+{
+    fx *f = *state;
+    svc_t *svc = svc_new("test");
+    notify_admin_t *a;
+    Jiju__V1__SubscriptionRequest q = JIJU__V1__SUBSCRIPTION_REQUEST__INIT;
+    Jiju__V1__ListSubscriptions list = JIJU__V1__LIST_SUBSCRIPTIONS__INIT;
+    Jiju__V1__SubscriptionReply *rep;
+    char tok[256] = "", last[80] = "";
+    size_t seen = 0, total;
+    int pages = 0;
+
+    for (int i = 0; i < 60; i++) { /* 79 in all: more than 4 KiB of them */
+        Jiju__V1__Subscription *sub = calloc(1, sizeof *sub);
+        char id[32], err[256];
+        jiju__v1__subscription__init(sub);
+        snprintf(id, sizeof id, "dept-%02d", (i * 37) % 60); /* not added in id order */
+        sub->id = strdup(id);
+        sub->description = strdup("某部门 (a department of the city)");
+        assert_int_equal(notify_subs_put(f->subs, &sub, 1, false, false, err, sizeof err), 0);
+    }
+    assert_non_null(svc);
+    svc_set_max_frame(svc, 4096);
+    assert_non_null(a = notify_admin_new(svc, NULL, &f->route, "notification", NULL, NULL));
+    q.kind_case = JIJU__V1__SUBSCRIPTION_REQUEST__KIND_LIST;
+    q.list = &list;
+    reply_bytes(a, &q, &rep);
+    total = rep->total_size;
+    assert_int_equal(total, 79); /* the 19 defaults and 60 */
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    do {
+        list.page_token = tok;
+        assert_true(reply_bytes(a, &q, &rep) <= 4096);
+        assert_true(rep->ok);
+        for (size_t i = 0; i < rep->n_subscriptions; i++, seen++) {
+            const char *id = rep->subscriptions[i]->subscription->id;
+            assert_true(strcmp(last, id) < 0); /* in order, none twice */
+            snprintf(last, sizeof last, "%s", id);
+        }
+        snprintf(tok, sizeof tok, "%s", rep->next_page_token);
+        jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+        pages++;
+    } while (*tok);
+    assert_int_equal(seen, total);
+    assert_true(pages >= 2);
+
+    list.page_size = 3; /* as given */
+    list.page_token = "";
+    reply_bytes(a, &q, &rep);
+    assert_int_equal(rep->n_subscriptions, 3);
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    list.page_token = "S1.zz";
+    reply_bytes(a, &q, &rep);
+    assert_false(rep->ok);
+    assert_non_null(strstr(rep->error, "E_PAGE_TOKEN: list.page_token \"S1.zz\" (5 bytes)"));
+    jiju__v1__subscription_reply__free_unpacked(rep, NULL);
+    notify_admin_destroy(&a);
+    svc_destroy(&svc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +543,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_follow_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_letter_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subscription_pages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
