@@ -37,6 +37,12 @@ int cli_keygen_main(int argc, char **argv);
 /* Set by main.c when a command's arguments hold --help or -h: the command
  * prints its usage to standard output and exits 0 (and does nothing else). */
 extern int cli_help;
+/* --max-reply-bytes N among any command's arguments: the largest reply the
+ * command's rpc clients take from a service (cli_curve_rpc applies it);
+ * 0 = RPC_DEFAULT_MAX_REPLY (4 MiB). */
+#define CLI_MAX_REPLY_MIN 4096
+#define CLI_MAX_REPLY_MAX 1073741824
+extern long long cli_max_reply;
 /* Where a usage text goes (stdout when asked for with --help, else
  * stderr) and the exit status that follows it (0, else CLI_EXIT_USAGE). */
 FILE *cli_usage_out(void);
@@ -72,8 +78,9 @@ typedef struct cli_curve {
 /* Read the keys for a server whose key variable is server_env. 0 (c->on
  * tells whether CURVE is wanted), or -1 after saying why on stderr. */
 int cli_curve_from_env(cli_curve *c, const char *server_env);
-/* cli_curve_from_env, then rpc_set_curve / stream_sub_set_curve when on.
- * 0, or -1 after saying why on stderr. */
+/* cli_curve_from_env, then rpc_set_curve / stream_sub_set_curve when on;
+ * for an rpc client also the reply limit (--max-reply-bytes). 0, or -1
+ * after saying why on stderr. */
 int cli_curve_rpc(rpc_t *r, const char *server_env);
 int cli_curve_sub(stream_sub_t *s, const char *server_env);
 

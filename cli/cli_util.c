@@ -9,6 +9,7 @@
 #include "keys.h"
 
 int cli_help;
+long long cli_max_reply;
 
 FILE *cli_usage_out(void)
 {
@@ -101,9 +102,15 @@ int cli_curve_rpc(rpc_t *r, const char *server_env)
         return -1;
     rc = c.on ? rpc_set_curve(r, c.server, c.pub, c.sec) : JIJU_OK;
     explicit_bzero(&c, sizeof c);
-    if (rc != JIJU_OK)
+    if (rc != JIJU_OK) {
         fprintf(stderr, "jiju: cannot use CURVE: %s\n", jiju_err_str(rc));
-    return rc == JIJU_OK ? 0 : -1;
+        return -1;
+    }
+    if (cli_max_reply && (rc = rpc_set_max_reply(r, cli_max_reply)) != JIJU_OK) {
+        fprintf(stderr, "jiju: --max-reply-bytes %lld: %s\n", cli_max_reply, jiju_err_str(rc));
+        return -1;
+    }
+    return 0;
 }
 
 int cli_curve_sub(stream_sub_t *s, const char *server_env)

@@ -42,13 +42,36 @@ static int usage(FILE *out)
         fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].help);
     fprintf(out, "times are shown in JIJU_TIME_ZONE (a tz database zone, default %s)\n",
             TZ_DEFAULT);
+    fprintf(out,
+            "--max-reply-bytes N (any command): the largest reply taken from a service\n"
+            "  (default 4194304; %d..%d)\n",
+            CLI_MAX_REPLY_MIN, CLI_MAX_REPLY_MAX);
     return out == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
-/* --help or -h anywhere among a command's arguments (up to a "--") asks for
- * its usage: taken out of argv, remembered in cli_help. */
-static int take_help(int argc, char **argv)
+/* --max-reply-bytes N (or =N): a number of bytes within the bounds, else
+ * -1 after saying why. */
+static int max_reply_arg(const char *v)
 {
+    char *end;
+    long long n = strtoll(v ? v : "", &end, 10);
+
+    if (!v || !*v || *end || n < CLI_MAX_REPLY_MIN || n > CLI_MAX_REPLY_MAX) {
+        fprintf(stderr, "jiju: --max-reply-bytes \"%s\": a number of bytes from %d to %d\n",
+                v ? v : "", CLI_MAX_REPLY_MIN, CLI_MAX_REPLY_MAX);
+        return -1;
+    }
+    cli_max_reply = n;
+    return 0;
+}
+
+/* Options of every command, anywhere among its arguments (up to a "--"),
+ * taken out of argv: --help or -h asks for its usage (cli_help);
+ * --max-reply-bytes N bounds the replies of its services (cli_max_reply).
+ * The arguments left, or -1 after a bad value. */
+static int take_globals(int argc, char **argv)
+{
+    static const char opt[] = "--max-reply-bytes";
     int n = 0;
 
     for (int i = 0; i < argc; i++) {
@@ -59,7 +82,13 @@ static int take_help(int argc, char **argv)
         }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             cli_help = 1;
-        else
+        else if (strcmp(argv[i], opt) == 0) {
+            if (max_reply_arg(i + 1 < argc ? argv[++i] : NULL) != 0)
+                return -1;
+        } else if (strncmp(argv[i], opt, sizeof opt - 1) == 0 && argv[i][sizeof opt - 1] == '=') {
+            if (max_reply_arg(argv[i] + sizeof opt) != 0)
+                return -1;
+        } else
             argv[n++] = argv[i];
     }
     argv[n] = NULL;
@@ -98,8 +127,10 @@ int main(int argc, char **argv)
         return usage(stdout);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(name, commands[i].name) == 0) {
-            int n = 1 + take_help(argc - 2, argv + 2);
-            return commands[i].fn(n, argv + 1);
+            int n = take_globals(argc - 2, argv + 2);
+            if (n < 0)
+                return CLI_EXIT_USAGE;
+            return commands[i].fn(1 + n, argv + 1);
         }
     fprintf(stderr, "jiju: unknown command \"%s\"\n", name);
     return usage(stderr);

@@ -20,8 +20,10 @@ static const char *const names[JIJU_ERR__COUNT] = {
     [JIJU_ERR_UNAVAILABLE] = "unavailable (disk full)",
     [JIJU_ERR_TRIMMED] = "records trimmed from the producer's log",
     [JIJU_ERR_INCARNATION] = "producer incarnation contradicts the consumer's history",
-    [JIJU_ERR_TOO_LARGE] = "reply larger than this client takes (limits.max_frame_bytes, 4 MiB by "
-                           "default): ZeroMQ dropped the connection on every attempt",
+    [JIJU_ERR_TOO_LARGE] = "reply larger than this client takes (4 MiB by default, as the "
+                           "services' limits.max_frame_bytes; raised with `jiju "
+                           "--max-reply-bytes N` or the portal's rpc.max_reply_bytes): ZeroMQ "
+                           "dropped the connection on every attempt",
 };
 
 const char *jiju_err_str(int err)

@@ -144,6 +144,19 @@ security_args() {
     done
 }
 
+# SECURITY for the portal: its key pair and the four services' public keys
+# (none without KEYS). The departments' feeds need their own pairs
+# (security.subscriber_keys_dir), which keys-init does not put on the server.
+portal_security_args() {
+    local peer
+    [ -n "$KEYS" ] || return 0
+    [ -r "$KEYS/portal.key" ] || die keys_refused "file=$KEYS/portal.key reason=\"JIJU_KEYS_DIR is set but this file is missing or unreadable for uid $(id -u) (deploy/keys-init.sh makes it; keys made before it did: add a pair with \`jiju keygen --name portal\` and allow-list it as admin)\""
+    SECURITY=(--set "security.secret_key_file=$KEYS/portal.key")
+    for peer in ingest assessment archive notification; do
+        SECURITY+=(--set "security.${peer}_public_key=$(pubkey "$peer")")
+    done
+}
+
 # probe HOST PORT [MODE]: does the service at HOST:PORT answer? MODE:
 #   ping     `jiju ping`: a Ping QueryRequest (assessment's query endpoint)
 #   ingest   `jiju ping --ingest`: a Ping SubmitRequest, answered PONG
@@ -268,11 +281,15 @@ jiju-ingest | */jiju-ingest)
     ingest "$@" "${SECURITY[@]}" "${CFG[@]}"
     ;;
 jiju-portal | */jiju-portal)
-    # deploy/keys-init.sh makes no key pair for the portal yet (its
-    # security.* settings: docs/api.md): refused rather than half-configured.
-    [ -z "$KEYS" ] || die portal_refused "reason=\"no portal key pair in JIJU_KEYS_DIR (deploy/keys-init.sh makes none yet); run it on the plain deployment\""
+    # a client of the four services: under CURVE its own key pair
+    # (portal.key, allow-listed as admin by deploy/keys-init.sh) and the
+    # public key of each service it calls (docs/api.md "With CURVE")
+    SELF=portal
+    wait_for_keys
+    portal_security_args
+    cfg_from_env
     wait_for_peers
-    exec "$@"
+    exec "$@" "${SECURITY[@]}" "${CFG[@]}"
     ;;
 jiju-* | */jiju-*)
     svc=${1##*/}

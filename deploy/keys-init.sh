@@ -10,8 +10,12 @@
 #   server/<svc>.key   the key pair of each service (assessment, archive,
 #                      notification, ingest: the replicas share one), mode 0400
 #   server/<svc>.pub   its public key alone, for peers and clients
+#   server/portal.key  the portal's key pair (jiju-portal: a client of the
+#                      four services), allow-listed with role admin: it
+#                      submits and queries for the people it has signed in,
+#                      checking their roles itself (docs/api.md "With CURVE")
 #   server/keys.json   the allow-list every service reads: the four services,
-#                      and every client key below with its role
+#                      the portal, and every client key below with its role
 #   clients/<name>.key client key pairs: admins (default one, "admin"),
 #                      subscribers (name = subscriber id) and reporters
 #
@@ -65,6 +69,9 @@ done
 [[ $OWNER =~ ^[0-9]+:[0-9]+$ ]] || die "--owner '$OWNER': expected UID:GID (numbers)"
 for n in "${ADMINS[@]}" "${SUBSCRIBERS[@]}"; do
     name_ok "$n" || die "name '$n': letters, digits, '.', '_' and '-' only, at most 64"
+    case $n in assessment | archive | notification | ingest | portal)
+        die "name '$n': taken by a key keys-init makes for the service of that name" ;;
+    esac
 done
 for r in "${REPORTERS[@]}"; do
     [[ $r =~ ^([^=]+)=([A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*)$ ]] && name_ok "${BASH_REMATCH[1]}" ||
@@ -104,6 +111,9 @@ for svc in assessment archive notification ingest; do
     echo "$pub" >"$DIR/server/$svc.pub"
     entry "$svc" service "$pub"
 done
+pub=$(keygen portal "$DIR/server/portal.key")
+echo "$pub" >"$DIR/server/portal.pub"
+entry portal admin "$pub"
 for n in "${ADMINS[@]}"; do
     entry "$n" admin "$(keygen "$n" "$DIR/clients/$n.key")"
 done
@@ -126,5 +136,5 @@ done
 chmod 0400 "$DIR"/server/*.key
 chmod 0644 "$DIR"/server/*.pub "$DIR/server/keys.json"
 [ "$(id -u)" -eq 0 ] && chown -R "$OWNER" "$DIR/server"
-echo "keys-init: $DIR/server: 4 service key pairs and keys.json (${#entries[@]} keys);" \
+echo "keys-init: $DIR/server: 4 service key pairs, the portal's and keys.json (${#entries[@]} keys);" \
     "$DIR/clients: ${ADMINS[*]} ${SUBSCRIBERS[*]} ${REPORTERS[*]%%=*}"

@@ -21,6 +21,10 @@
 #     through the published deliveries port;
 #   - re-created ingest containers adopt the stores of the ones they replace;
 #   - a setting given in the environment (JIJU_CFG_<KEY>) reaches the service;
+#   - the portal (profile portal) becomes healthy, logs its security mode,
+#     and a person signed in with the login form reads the closed period's
+#     ranking, the periods and the export through it (under CURVE with its
+#     own key pair from keys-init, role admin);
 #   - backup and restore as documented: the archive stopped, its volume
 #     backed up through `docker-compose run -T archive backup`, the volume
 #     destroyed, restored from the backup into a fresh one, `jiju archive
@@ -59,6 +63,7 @@ WORK=$(mktemp -d /tmp/jiju-compose.XXXXXX)
 # Host ports away from the defaults, so a stack run on the host does not clash.
 export JIJU_IMAGE=$IMAGE JIJU_PUBLISH_ADDR=127.0.0.1
 export JIJU_INGEST_PORTS=127.0.0.1:17001-17010 JIJU_ARCHIVE_PORT=17202 JIJU_DELIVERIES_PORT=17301
+export JIJU_PORTAL_PORT=17080 JIJU_PORTAL_DIR=$WORK/portal
 COMPOSE=(docker-compose -p "$PROJECT" -f "$ROOT/docker-compose.yml")
 MODES=${JIJU_COMPOSE_MODES:-plain curve}
 
@@ -145,10 +150,22 @@ log "built $IMAGE in $((SECONDS - t))s ($($DOCKER image inspect -f '{{.Size}}' "
     awk '{printf "%d MB", $1 / 1e6}'))"
 [ "$($DOCKER run --rm --entrypoint id "$IMAGE" -u)" != 0 ] || fail "the image runs as root"
 
+# The portal's session secret and one admin, as deploy/portal-init.sh makes
+# them, with the image's jiju-portal (its password hash: yescrypt).
+mkdir -p "$JIJU_PORTAL_DIR"
+head -c 48 /dev/urandom | base64 >"$JIJU_PORTAL_DIR/portal-secret"
+export PORTAL_USER=ci-admin PORTAL_PW=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+hash=$(echo "$PORTAL_PW" | $DOCKER run --rm -i --entrypoint jiju-portal "$IMAGE" hash-password) ||
+    fail "jiju-portal hash-password in the image"
+printf '{"users": [{"name": "%s", "role": "admin", "password_hash": "%s"}]}\n' "$PORTAL_USER" "$hash" \
+    >"$JIJU_PORTAL_DIR/portal-users.json"
+chmod 600 "$JIJU_PORTAL_DIR"/portal-*
+[ "$(id -u)" -ne 0 ] || chown 10001:10001 "$JIJU_PORTAL_DIR"/portal-*
+
 # ---- 5. up, with three ingest replicas ----
 run_mode() {
 local mode=$1 t stores k c ingest_eps
-COMPOSE=(docker-compose -p "$PROJECT" -f "$ROOT/docker-compose.yml")
+COMPOSE=(docker-compose -p "$PROJECT" -f "$ROOT/docker-compose.yml" --profile portal)
 unset JIJU_KEYS_HOST
 export JIJU_KEYS=$WORK/keys JIJU_KEYS_INIT_ARGS="--subscriber fgw --subscriber czj"
 rm -rf "$JIJU_KEYS"
@@ -184,6 +201,11 @@ if [ "$mode" = curve ]; then
         fail "the keys-init service made no keys in $JIJU_KEYS"
     log "[curve] keys-init made the keys at the first up: $($DOCKER logs "$("${COMPOSE[@]}" ps -q keys-init)" 2>&1 | tail -1)"
 fi
+portal_healthy() { [ "$($DOCKER inspect -f '{{.State.Health.Status}}' "$(cids portal)")" = healthy ]; }
+for _ in $(seq 90); do portal_healthy && break; sleep 1; done
+portal_healthy || fail "the portal did not become healthy"
+logged "$(cids portal)" "event=security mode=$mode" || fail "the portal does not log event=security mode=$mode"
+log "[$mode] the portal is healthy $((SECONDS - t))s after up and logs event=security mode=$mode"
 for c in $(cids); do # each service says which security mode it runs
     logged "$c" "event=security mode=$mode" ||
         fail "$($DOCKER inspect -f '{{.Name}}' "$c") does not log event=security mode=$mode"
@@ -433,6 +455,56 @@ if KEYS:  # a new reporter key: on the allow-list, then SIGHUP, then let in
     say("a reporter key added to keys.json is let in after `docker kill -s HUP` on ingest")
 PY
 log "end-to-end scenario passed in $((SECONDS - t))s"
+
+# ---- 6b. the portal: a person signs in and reads through it ----
+/usr/bin/python3 - <<'PY' || fail "the portal"
+import csv, http.client, io, json, os, urllib.parse
+PORT = int(os.environ["JIJU_PORTAL_PORT"])
+
+
+def req(method, path, body=None, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, r.getheaders(), r.read()
+    finally:
+        c.close()
+
+
+def cookies(headers, name):
+    return [v.split(";")[0] for k, v in headers if k.lower() == "set-cookie" and v.startswith(name + "=")]
+
+
+status, hdrs, body = req("GET", "/login")
+assert status == 200, status
+nonce = cookies(hdrs, "jiju_login")[0]
+csrf = body.decode().split('name="csrf_token" value="')[1].split('"')[0]
+form = urllib.parse.urlencode({"user": os.environ["PORTAL_USER"], "password": os.environ["PORTAL_PW"],
+                               "csrf_token": csrf})
+status, hdrs, _ = req("POST", "/login", form.encode(),
+                      {"Content-Type": "application/x-www-form-urlencoded", "Cookie": nonce})
+assert status == 303 and cookies(hdrs, "jiju_session"), f"login: {status}"
+me = {"Cookie": cookies(hdrs, "jiju_session")[0]}
+status, _, body = req("GET", "/api/v1/session", headers=me)
+assert status == 200 and json.loads(body)["role"] == "admin", (status, body[:200])
+# assessment through the portal: the ranking of the closed period
+status, _, body = req("GET", "/api/v1/rankings/2023", headers=me)
+assert status == 200, (status, body[:300])
+rk = json.loads(body)
+clusters = {f"JL-CI-{i:03d}" for i in range(14)}
+assert rk["final"] and {e["cluster_id"] for e in rk["entries"]} == clusters, rk
+# the archive through the portal: the periods, the export of 2023
+status, _, body = req("GET", "/api/v1/periods", headers=me)
+assert status == 200 and any(p["period"] == "2023" and p["status"] == "closed"
+                             for p in json.loads(body)["periods"]), (status, body[:300])
+status, _, body = req("GET", "/api/v1/export?period=2023", headers=me)
+rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+assert status == 200 and {r[0] for r in rows[1:]} == clusters, (status, rows[:2])
+print(f"  signed in as {os.environ['PORTAL_USER']}; ranking 2023 final with {len(rk['entries'])} "
+      f"entries (first {rk['entries'][0]['cluster_id']}), 2023 closed, export of {len(rows) - 1} rows")
+PY
+log "[$mode] the portal: signed in with the form, read the final ranking, the periods and the export"
 
 # ---- 7. re-created replicas adopt the stores they replace ----
 t=$SECONDS

@@ -28,6 +28,9 @@ const cfg_spec ingest_config_specs[] = {
        "assessment stream endpoint"),
     EP("archive.endpoint", archive_endpoint, "tcp://127.0.0.1:7201", "archive stream endpoint"),
     INT("submit.max_batch", max_batch, "2000", 1, 100000, "requests per group commit"),
+    INT("registry.sync_ms", registry_sync_ms, "5", 0, 1000,
+        "longest a registry event applied waits for a sync before its ACK (0: sync each "
+        "commit)"),
     {"log.trim_acked", CFG_BOOL, "false", 0, 0, OFF(trim_acked), NULL,
      "delete log records both assessment and archive acknowledged (the archive keeps them)"},
     INT("log.trim_interval_ms", trim_interval_ms, "10000", 100, 86400000,

@@ -16,6 +16,7 @@ typedef struct ingest_config {
     char assessment_endpoint[128]; /* assessment's stream endpoint: push reports, follow events */
     char archive_endpoint[128];    /* archive's stream endpoint: push reports */
     int64_t max_batch;             /* requests per group commit */
+    int64_t registry_sync_ms;      /* registry follow's stream_opts.lazy_sync_ms */
     int trim_acked;                /* trim the log once assessment and archive acknowledged */
     int64_t trim_interval_ms;
     int64_t max_message_bytes;

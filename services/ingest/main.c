@@ -11,10 +11,6 @@
 #include "log.h"
 #include "service.h"
 
-/* The longest an applied registry event waits for its sync (and its ACK)
- * when no submit's fsync comes first: a few submit intervals at 10% load. */
-#define INGEST_REGISTRY_SYNC_MS 5
-
 /* Assessment or archive refused this replica's incarnation: another
  * process runs with our instance id, or this store replaced the one that
  * id named. Running on would answer ACCEPTED for reports nobody applies. */
@@ -74,11 +70,11 @@ int main(int argc, char **argv)
     to_b = so;
     to_b.server_key = cfg.archive_public_key;
     /* the registry's commits ride on the next submit's fsync (or one of
-     * their own within INGEST_REGISTRY_SYNC_MS), their ACK held back until
-     * then: they append to no log, and a report accepted on what they
-     * taught is synced after them (docs/architecture.md) */
+     * their own within registry.sync_ms), their ACK held back until then:
+     * they append to no log, and a report accepted on what they taught is
+     * synced after them (docs/architecture.md) */
     reg = to_a;
-    reg.lazy_sync_ms = INGEST_REGISTRY_SYNC_MS;
+    reg.lazy_sync_ms = (int)cfg.registry_sync_ms;
     log = stream_log_open(srv.store, "reports");
     if ((state = ingest_state_new(srv.store)))
         ingest_state_set_instance(state, cfg.shared.instance);

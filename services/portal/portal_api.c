@@ -19,6 +19,12 @@
 
 enum MHD_Result portal_backend_error(portal_req *r, const char *service, int rc)
 {
+    if (rc == JIJU_ERR_TOO_LARGE) /* the service answered: more than this portal takes */
+        return portal_reply_error(
+            r, 502, "E_UPSTREAM",
+            "%s's reply is larger than rpc.max_reply_bytes (%lld bytes), the largest this portal "
+            "takes: raise the setting (docs/operations.md)",
+            service, (long long)r->app->cfg.rpc_max_reply_bytes);
     return portal_reply_error(r, rc == JIJU_ERR_TIMEOUT ? 504 : 502, "E_UPSTREAM",
                               "%s did not answer (%s)", service, jiju_err_str(rc));
 }

@@ -62,7 +62,8 @@ int portal_app_start(portal_app *app)
         log_warn("session_secret", "note=\"random per start: sessions end when the portal restarts "
                                    "and copies do not share them; set auth.session_secret_file\"");
     p->backend = portal_backend_new(p->zctx, p->cfg.ingest_endpoints, p->cfg.assessment_endpoint,
-                                    p->cfg.archive_endpoint, (int)p->cfg.rpc_timeout_ms);
+                                    p->cfg.archive_endpoint, (int)p->cfg.rpc_timeout_ms,
+                                    p->cfg.rpc_max_reply_bytes);
     if (!p->backend) {
         snprintf(err.file, sizeof err.file, "%s",
                  app->srv.config_path ? app->srv.config_path : "-");

@@ -21,6 +21,7 @@ typedef struct pool {
     char *eps[MAX_ENDPOINTS];
     size_t n_eps;
     int timeout_ms;
+    int64_t max_reply; /* rpc.max_reply_bytes */
     rpc_t *idle[POOL_MAX];
     size_t n_idle;
     char curve[3][41]; /* server public, client public, client secret; "" = plain */
@@ -30,13 +31,14 @@ struct portal_backend {
     pool ingest, assessment, archive;
 };
 
-static int pool_init(pool *p, void *zctx, const char *endpoints, int timeout_ms)
+static int pool_init(pool *p, void *zctx, const char *endpoints, int timeout_ms, int64_t max_reply)
 {
     char *copy = strdup(endpoints), *save = NULL, *tok;
 
     pthread_mutex_init(&p->mu, NULL);
     p->zctx = zctx;
     p->timeout_ms = timeout_ms;
+    p->max_reply = max_reply;
     if (!copy)
         return -1;
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -75,6 +77,8 @@ static rpc_t *pool_take(pool *p)
     if (r)
         return r;
     r = rpc_new(p->zctx, (const char *const *)p->eps, p->n_eps, p->timeout_ms);
+    if (r && rpc_set_max_reply(r, p->max_reply) != JIJU_OK)
+        rpc_destroy(&r);
     if (r && p->curve[0][0] && rpc_set_curve(r, p->curve[0], p->curve[1], p->curve[2]) != 0)
         rpc_destroy(&r);
     return r;
@@ -93,15 +97,15 @@ static void pool_give(pool *p, rpc_t **r)
 
 portal_backend_t *portal_backend_new(void *zctx, const char *ingest_endpoints,
                                      const char *assessment_endpoint, const char *archive_endpoint,
-                                     int timeout_ms)
+                                     int timeout_ms, int64_t max_reply)
 {
     portal_backend_t *b = calloc(1, sizeof *b);
 
     if (!b)
         return NULL;
-    if (pool_init(&b->ingest, zctx, ingest_endpoints, timeout_ms) != 0 ||
-        pool_init(&b->assessment, zctx, assessment_endpoint, timeout_ms) != 0 ||
-        pool_init(&b->archive, zctx, archive_endpoint, timeout_ms) != 0)
+    if (pool_init(&b->ingest, zctx, ingest_endpoints, timeout_ms, max_reply) != 0 ||
+        pool_init(&b->assessment, zctx, assessment_endpoint, timeout_ms, max_reply) != 0 ||
+        pool_init(&b->archive, zctx, archive_endpoint, timeout_ms, max_reply) != 0)
         portal_backend_destroy(&b);
     return b;
 }

@@ -19,10 +19,12 @@
 typedef struct portal_backend portal_backend_t;
 
 /* zctx is borrowed and outlives the backend. ingest_endpoints is comma
- * separated. NULL on a bad endpoint list or no memory. */
+ * separated. max_reply: the largest reply taken (rpc_set_max_reply; a
+ * larger one fails the call with JIJU_ERR_TOO_LARGE). NULL on a bad
+ * endpoint list or no memory. */
 portal_backend_t *portal_backend_new(void *zctx, const char *ingest_endpoints,
                                      const char *assessment_endpoint, const char *archive_endpoint,
-                                     int timeout_ms);
+                                     int timeout_ms, int64_t max_reply);
 void portal_backend_destroy(portal_backend_t **b);
 
 /* Speak CURVE to the services: their public keys and the portal's key
@@ -33,6 +35,7 @@ int portal_backend_set_curve(portal_backend_t *b, const char *ingest_public,
 
 /* One call each; *reply is caller-owned (free with the message's
  * free_unpacked). JIJU_OK, JIJU_ERR_TIMEOUT (no service answered),
+ * JIJU_ERR_TOO_LARGE (every reply was above max_reply),
  * JIJU_ERR_CORRUPT (reply does not decode), JIJU_ERR_NOMEM. */
 int portal_submit(portal_backend_t *b, const Jiju__V1__SubmitRequest *req,
                   Jiju__V1__SubmitReply **reply);

@@ -41,6 +41,9 @@ const cfg_spec portal_config_specs[] = {
     S("notification.deliveries_endpoint", deliveries_endpoint, "tcp://127.0.0.1:7301",
       "notification's deliveries (stream \"deliveries\")"),
     I("rpc.timeout_ms", rpc_timeout_ms, "3000", 50, 600000, "wait for one reply per attempt"),
+    I("rpc.max_reply_bytes", rpc_max_reply_bytes, "4194304", 4096, 1073741824,
+      "largest reply taken from a service (ZMQ_MAXMSGSIZE); a larger one is 502 E_UPSTREAM naming "
+      "this key (raise it with the services' limits.max_frame_bytes)"),
     I("feed.heartbeat_ms", feed_heartbeat_ms, "1000", 50, 600000,
       "SSE keep-alive comment and stream heartbeat interval"),
     I("feed.max_wait_s", feed_max_wait_s, "30", 0, 3600, "longest long-poll wait"),

@@ -23,8 +23,9 @@ typedef struct portal_config {
     char archive_endpoint[256];
     char deliveries_endpoint[256];
     int64_t rpc_timeout_ms;
-    int64_t feed_heartbeat_ms; /* SSE comment / stream heartbeat interval */
-    int64_t feed_max_wait_s;   /* longest long-poll wait */
+    int64_t rpc_max_reply_bytes; /* ZMQ_MAXMSGSIZE of the rpc clients */
+    int64_t feed_heartbeat_ms;   /* SSE comment / stream heartbeat interval */
+    int64_t feed_max_wait_s;     /* longest long-poll wait */
     char users_file[256];
     char session_secret_file[256];
     int64_t session_ttl_s;

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import urllib.parse
 
-from jiju_harness import SRC, wait_until
+from jiju_harness import BIN, SRC, wait_until
 from portal_harness import PORTAL, USERS, PortalStack, check, verdict
 
 
@@ -21,6 +21,7 @@ def main():
         p.load_demo()
         run(p)
         check(p.portal.alive(), "the portal is still running after every bad request")
+        reply_limit(p)
     finally:
         p.cleanup()
     return verdict("API")
@@ -337,6 +338,56 @@ def openapi_covers_routes():
         if m and path:
             spec.add((m.group(1).upper(), path))
     return routes == spec, sorted(routes ^ spec)
+
+
+def reply_limit(p):
+    """The rpc clients' reply limit as a setting: the portal's
+    rpc.max_reply_bytes (bounds refused at start with file, key and reason)
+    and the CLI's --max-reply-bytes. A limit below a reply gives the clear
+    error naming the setting, not a timeout; small replies still pass."""
+    R = p.request
+    bad = subprocess.run(p.portal.argv + ["--set", "rpc.max_reply_bytes=100"],
+                         capture_output=True, text=True, timeout=30)
+    check(bad.returncode != 0 and "key=rpc.max_reply_bytes" in bad.stderr and
+          "4096" in bad.stderr, "rpc.max_reply_bytes=100 is refused at start, naming the key and "
+          "its bounds", bad.stderr[-400:])
+    q = "/api/v1/archive?limit=100"
+    whole = R("GET", q, user="drc-admin")
+    check(whole.status == 200 and len(whole.json()["records"]) == 100,
+          "100 archive records through the portal by default (an archive reply of tens of KB)",
+          whole)
+    p.portal.stop()
+    argv = p.portal.argv
+    p.portal.argv = argv + ["--set", "rpc.max_reply_bytes=4096"]
+    try:
+        p.start_portal()
+        r = R("GET", q, user="drc-admin")
+        msg = r.json().get("error", {}).get("message", "") if r.status == 502 else ""
+        check(r.status == 502 and r.json()["error"]["code"] == "E_UPSTREAM" and
+              "rpc.max_reply_bytes (4096 bytes)" in msg and "archive" in msg,
+              "rpc.max_reply_bytes=4096: an archive reply above it is 502 naming the service, the "
+              "setting and its value", r)
+        check(R("GET", "/healthz").status == 200 and
+              R("GET", "/api/v1/archive?limit=1", user="drc-admin").status == 200,
+              "replies below the limit still pass", R("GET", "/healthz"))
+    finally:
+        p.portal.stop()
+        p.portal.argv = argv
+    # the CLI: the same query, with and without a small limit
+    jiju = [f"{BIN}/cli/jiju", "archive", "query", "--limit", "100", "--endpoint",
+            p.stack.ep["archive_query"]]
+    ok = subprocess.run(jiju, capture_output=True, text=True, timeout=60, env=p.stack.env)
+    small = subprocess.run(jiju + ["--max-reply-bytes", "4096"], capture_output=True, text=True,
+                           timeout=60, env=p.stack.env)
+    check(ok.returncode == 0 and "ReportAccepted" in ok.stdout, "jiju archive query --limit 100",
+          ok.stderr[-300:])
+    check(small.returncode != 0 and "--max-reply-bytes" in small.stderr and
+          "larger than this client takes" in small.stderr,
+          "jiju --max-reply-bytes 4096: the reply above it is a clear error naming the option",
+          small.stderr[-300:])
+    bad = subprocess.run(jiju + ["--max-reply-bytes=12"], capture_output=True, text=True, timeout=30)
+    check(bad.returncode == 2 and "--max-reply-bytes \"12\": a number of bytes from 4096" in
+          bad.stderr, "jiju --max-reply-bytes=12 is refused with its bounds", bad.stderr)
 
 
 def chunked_oversized(p):

@@ -289,6 +289,21 @@ def main():
         for job in targets:
             eventually(prom, f'count(process_resident_memory_bytes{{job="{job}"}} > 1000000)',
                        len(targets[job]), f"{job} RSS reported")
+        # the queries of docs/operations.md "Reading CPU and memory together"
+        per = "sum by (job, instance) "
+        cpu_q = per + '(rate(process_cpu_seconds_total{job=~"jiju-.*"}[30s]))'
+        h.wait_until(lambda: len(prom.query(cpu_q)) == 5, 30, step=0.5,
+                     what="a CPU rate for every target (two samples of each)")
+        cpu = prom.query(cpu_q)
+        assert all(v >= 0 for v in cpu.values()), cpu
+        rocks = prom.query(per + '(jiju_store_memory_bytes{job=~"jiju-.*"})')
+        outside = prom.query('process_resident_memory_bytes{job=~"jiju-.*"} - on (job, instance) ' +
+                             per + '(jiju_store_memory_bytes)')
+        assert len(rocks) == 5 and all(v > 0 for v in rocks.values()), rocks
+        assert len(outside) == 5 and all(v > 0 for v in outside.values()), outside
+        for key in sorted(rocks, key=lambda k: dict(k)["job"]):
+            say(f"{dict(key)['job']} {dict(key)['instance']}: CPU {cpu[key]:.3f} s/s, RocksDB "
+                f"{rocks[key] / 2**20:.1f} MiB, the rest of RSS {outside[key] / 2**20:.1f} MiB")
         eventually(prom, 'count(jiju_store_fsync_seconds_count > 0)', 5, "fsync timed everywhere")
         p99 = prom.scalar('histogram_quantile(0.99, sum by (le) '
                           '(jiju_store_fsync_seconds_bucket{job="jiju-ingest"}))')
