@@ -2,15 +2,10 @@
  * recognition, elimination, indicator system). Codes: docs/errors.md. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "err.h"
 #include "ingest_validate_int.h"
-#include "pb.h"
-#include "period.h"
-#include "tz.h"
 #include "utf8.h"
 
 static const char *const KNOWN_INDICATORS[] = {

@@ -1,17 +1,11 @@
 /* ingest_validate_decode.c - a SubmitRequest decoded and its envelope
  * checked (size, protobuf, re-packing, request_id, an empty body). */
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "err.h"
 #include "ingest_validate_int.h"
 #include "pb.h"
-#include "period.h"
-#include "tz.h"
-#include "utf8.h"
 
 /* request_id is echoed in the reply, so it follows the replier's rule, in
  * bytes (replier.h), not a length in characters. */

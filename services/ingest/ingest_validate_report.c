@@ -2,16 +2,11 @@
  * indicators, revisions. Codes and rules: docs/errors.md (change both). */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "clock.h"
 #include "err.h"
 #include "ingest_validate_int.h"
-#include "pb.h"
 #include "period.h"
 #include "tz.h"
-#include "utf8.h"
 
 enum {
     IND_ENTERPRISES,
