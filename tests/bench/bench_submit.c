@@ -74,10 +74,17 @@ typedef struct reqset {
 
 /* ---- the ingest process ---- */
 
+/* $BENCH_INGEST_SET: more settings for ingest, "key=value key=value" (at
+ * most 8), so that one build compares settings in interleaved rounds, e.g.
+ * BENCH_INGEST_SET=registry.sync_ms=0 against the default. */
+#define MAX_EXTRA_SET 8
+
 static void ingest_exec(const char *bin, const ingest_proc *ip, int port)
 {
-    char a[5][300];
-    int fd = open(ip->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char a[5][300], extra[512];
+    const char *argv[1 + 2 * (5 + MAX_EXTRA_SET) + 1];
+    const char *set = getenv("BENCH_INGEST_SET");
+    int fd = open(ip->log, O_WRONLY | O_CREAT | O_TRUNC, 0644), n = 0, k = 0;
 
     if (fd < 0 || dup2(fd, 2) < 0)
         _exit(127);
@@ -90,8 +97,19 @@ static void ingest_exec(const char *bin, const ingest_proc *ip, int port)
     /* debug adds one line per batch to the one per request of info */
     setenv("JIJU_LOG_LEVEL",
            getenv("BENCH_INGEST_LOG_LEVEL") ? getenv("BENCH_INGEST_LOG_LEVEL") : "debug", 1);
-    execl(bin, bin, "--set", a[0], "--set", a[1], "--set", a[2], "--set", a[3], "--set", a[4],
-          (char *)NULL);
+    argv[n++] = bin;
+    for (int i = 0; i < 5; i++) {
+        argv[n++] = "--set";
+        argv[n++] = a[i];
+    }
+    snprintf(extra, sizeof extra, "%s", set ? set : "");
+    for (char *save = NULL, *kv = strtok_r(extra, " ", &save); kv && k < MAX_EXTRA_SET;
+         kv = strtok_r(NULL, " ", &save), k++) {
+        argv[n++] = "--set";
+        argv[n++] = kv;
+    }
+    argv[n] = NULL;
+    execv(bin, (char *const *)argv);
     _exit(127);
 }
 
