@@ -19,6 +19,7 @@
 #include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
+#include "hex.h"
 #include "pb.h"
 #include "rpc.h"
 #include "tz.h"
@@ -172,13 +173,10 @@ static int ca_parse_time(const char *text, int64_t *ms)
     return 0;
 }
 
+/* As much of data as fits in cap (2 characters a byte, NUL included). */
 static void ca_hex(const uint8_t *data, size_t len, char *out, size_t cap)
 {
-    size_t i;
-
-    for (i = 0; i < len && 2 * i + 2 < cap; i++)
-        snprintf(out + 2 * i, 3, "%02x", data[i]);
-    out[2 * i] = '\0';
+    hex_encode(data, len < (cap - 1) / 2 ? len : (cap - 1) / 2, out);
 }
 
 /* Hex text into bytes (cursor); returns the length, or -1. */

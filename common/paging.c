@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "utf8.h"
 
 uint32_t paging_size(uint32_t page_size, const char *field, char *why, size_t cap)
@@ -60,44 +61,11 @@ const char *const paging_not_issued =
     "is not a page token of this query: send \"\" for the first page, else the reply's "
     "next_page_token unchanged";
 
-void paging_hex_write(char *out, const uint8_t *b, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-int paging_hex_read(const char *s, size_t len, uint8_t *b, size_t n)
-{
-    if (len != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
-
 void paging_key_token_format(const char *prefix, const void *key, size_t n, char *buf, size_t cap)
 {
     char hex[2 * PAGING_KEY_MAX + 1];
 
-    paging_hex_write(hex, key, n > PAGING_KEY_MAX ? PAGING_KEY_MAX : n);
+    hex_encode(key, n > PAGING_KEY_MAX ? PAGING_KEY_MAX : n, hex);
     snprintf(buf, cap, "%s%s", prefix, hex);
 }
 
@@ -109,8 +77,7 @@ int paging_key_token_parse(const char *prefix, const char *tok, char *key, size_
         return -1;
     len = strlen(tok + plen);
     if (len == 0 || len % 2 || len / 2 > PAGING_KEY_MAX || len / 2 >= cap ||
-        paging_hex_read(tok + plen, len, (uint8_t *)key, len / 2) != 0 ||
-        memchr(key, '\0', len / 2))
+        hex_decode(tok + plen, len, (uint8_t *)key, len / 2) != 0 || memchr(key, '\0', len / 2))
         return -1;
     key[len / 2] = '\0';
     return (int)(len / 2);

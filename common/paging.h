@@ -47,9 +47,4 @@ void paging_key_token_format(const char *prefix, const void *key, size_t n, char
  * or -1 when tok is not one. */
 int paging_key_token_parse(const char *prefix, const char *tok, char *key, size_t cap);
 
-/* Lowercase hex of b[0..n-1] into out (2n + 1 bytes). */
-void paging_hex_write(char *out, const uint8_t *b, size_t n);
-/* Exactly 2n lowercase hex digits at s (len bytes) into b; 0 or -1. */
-int paging_hex_read(const char *s, size_t len, uint8_t *b, size_t n);
-
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "paging.h"
 
 struct assess_pages {
@@ -26,7 +27,7 @@ void assess_rank_token_format(const assess_rank_token *t, char *buf, size_t cap)
 {
     char hex[2 * ASSESS_DIGEST_LEN + 1];
 
-    paging_hex_write(hex, t->digest, ASSESS_DIGEST_LEN);
+    hex_encode(t->digest, ASSESS_DIGEST_LEN, hex);
     snprintf(buf, cap, "R1.%s.%c.%u.%s", t->period, t->final ? 'F' : 'P', t->offset, hex);
 }
 
@@ -51,7 +52,7 @@ int assess_rank_token_parse(const char *tok, assess_rank_token *out)
     if (*end != '.' || off > UINT32_MAX)
         return -1;
     hex = end + 1;
-    if (paging_hex_read(hex, strlen(hex), t.digest, ASSESS_DIGEST_LEN) != 0)
+    if (hex_decode(hex, strlen(hex), t.digest, ASSESS_DIGEST_LEN) != 0)
         return -1;
     t.offset = (uint32_t)off;
     *out = t;

@@ -11,6 +11,7 @@
 #include "cloudevent.h"
 #include "envelope.h"
 #include "err.h"
+#include "hex.h"
 #include "portal_json.h"
 
 #define VERIFY_MAX 100000
@@ -26,7 +27,7 @@ static json_t *record_json(const Jiju__V1__ArchiveRecord *rec)
     json_t *o;
 
     if (rec->hash.len == 32)
-        portal_hex(rec->hash.data, 32, hash);
+        hex_encode(rec->hash.data, 32, hash);
     o = json_pack("{s:I,s:s,s:s,s:I,s:s}", "archive_seq", (json_int_t)rec->archive_seq, "stream",
                   rec->stream ? rec->stream : "", "producer_id",
                   rec->producer_id ? rec->producer_id : "", "source_seq",
@@ -111,7 +112,7 @@ enum MHD_Result api_archive(portal_req *r)
     for (size_t i = 0; i < rep->n_records; i++)
         json_array_append_new(list, record_json(rep->records[i]));
     if (rep->head_hash.len == 32)
-        portal_hex(rep->head_hash.data, 32, head);
+        hex_encode(rep->head_hash.data, 32, head);
     json_t *out = json_pack("{s:o,s:I,s:s}", "records", list, "head_seq", (json_int_t)rep->head_seq,
                             "head_hash", head);
     json_object_set_new(out, "next_cursor",
@@ -210,9 +211,9 @@ enum MHD_Result api_archive_verify(portal_req *r)
     if (failed)
         return ret;
     complete = v.last_seq >= v.head_seq;
-    portal_hex(complete ? v.at_head : v.h, 32, hex);
+    hex_encode(complete ? v.at_head : v.h, 32, hex);
     if (v.head_seq)
-        portal_hex(v.head, 32, want);
+        hex_encode(v.head, 32, want);
     json_t *out = json_pack("{s:b,s:I,s:I,s:s,s:s,s:b}", "ok", !v.why, "checked",
                             (json_int_t)v.checked, "head_seq", (json_int_t)v.head_seq, "head_hash",
                             want, "computed_hash", hex, "complete", complete);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "hex.h"
 
 #define MAX_TOKENS 8
 #define MAX_USED_LINKS 256
@@ -75,7 +76,9 @@ static void mac(const portal_auth_t *a, const char *purpose, const char *text, c
     b64url(md, sizeof md, out, 64);
 }
 
-static int hex_decode(const char *hex, uint8_t *out, size_t n)
+/* Either case: the users file may be written by hand (common/hex.h's
+ * hex_decode takes only the lowercase this code writes). */
+static int users_hex_decode(const char *hex, uint8_t *out, size_t n)
 {
     if (strlen(hex) != 2 * n)
         return -1;
@@ -163,7 +166,8 @@ static int parse_user(const char *file, size_t i, json_t *o, user *u, cfg_error 
                 return refuse(err, file, i, k, "must be a list of at most 8 hex SHA-256 digests");
             json_array_foreach(v, j, t)
             {
-                if (!json_is_string(t) || hex_decode(json_string_value(t), u->tokens[j], 32) != 0)
+                if (!json_is_string(t) ||
+                    users_hex_decode(json_string_value(t), u->tokens[j], 32) != 0)
                     return refuse(err, file, i, k,
                                   "each entry is 64 hex digits (jiju-portal new-token)");
             }
@@ -573,7 +577,6 @@ int portal_new_token(char token[64], char sha256_hex[65])
         return JIJU_ERR_NOMEM;
     snprintf(token, 64, "jiju_%s", r);
     SHA256((const uint8_t *)token, strlen(token), md);
-    for (int i = 0; i < 32; i++)
-        snprintf(sha256_hex + 2 * i, 3, "%02x", md[i]);
+    hex_encode(md, 32, sha256_hex);
     return JIJU_OK;
 }

@@ -1,4 +1,4 @@
-/* portal_json.c - hex and base64url for hashes and cursors. */
+/* portal_json.c - base64url for hashes and cursors (hex: common/hex.h). */
 #include "portal_json.h"
 
 #include <openssl/evp.h>
@@ -7,17 +7,6 @@
 #include <string.h>
 
 #include "err.h"
-
-void portal_hex(const uint8_t *data, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 json_t *portal_b64url_json(const uint8_t *data, size_t n)
 {

@@ -1,4 +1,4 @@
-/* portal_json.h - hex and base64url (hashes, opaque cursors) for the
+/* portal_json.h - base64url (hashes, opaque cursors; hex is common/hex.h) for the
  * portal's JSON; messages are rendered by common/pbjson.h and events by
  * common/cloudevent.h. */
 #ifndef JIJU_PORTAL_JSON_H
@@ -8,9 +8,6 @@
 #include <stdint.h>
 
 #include <stddef.h>
-
-/* Lowercase hex of n bytes (n <= 64) into out[2n+1]. */
-void portal_hex(const uint8_t *data, size_t n, char *out);
 
 /* base64url without padding of bytes (opaque cursors), into a new json
  * string; and back (JIJU_OK with *out malloc'd, or JIJU_ERR_INVALID). */
