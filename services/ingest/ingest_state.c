@@ -25,6 +25,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "hmap.h"
+#include "ingest_events.pb-c.h"
 #include "pb.h"
 #include "pb_arena.h"
 #include "period.h"
@@ -418,67 +419,84 @@ static int mark_eliminated(ingest_state_t *st, store_txn_t *txn, const char *id)
     return rc;
 }
 
+/* A ReportAccepted of a report another replica logged (or of one logged here
+ * before this replica knew its instance id): learn its id, with the content
+ * assessment applied, and its revision. The report is decoded only here. */
+static int learn_report(ingest_state_t *st, store_txn_t *txn,
+                        const Jiju__Ingest__ReportAcceptedView *ra, pb_arena *arena)
+{
+    Jiju__V1__Report *r;
+    ingest_known_report known;
+    uint8_t digest[32];
+    int rc = JIJU_OK;
+
+    if (ra->report.len == 0) /* no report, or an empty one: no id to learn */
+        return JIJU_OK;
+    if (!(r = jiju__v1__report__unpack(&arena->alloc, ra->report.len, ra->report.data)))
+        return JIJU_ERR_CORRUPT;
+    if (r->report_id[0] && r->cluster_id[0]) {
+        report_digest(r, digest);
+        if (ingest_state_find_report(st, txn, r->cluster_id, r->report_id, &known) != JIJU_OK ||
+            memcmp(known.digest, digest, sizeof digest) != 0)
+            rc = put_report_id(st, txn, r, ra->ingest_seq, digest, ra->ingest_instance);
+        if (rc == JIJU_OK && !ra->superseded)
+            rc = put_revision(st, txn, r);
+    }
+    protobuf_c_message_free_unpacked(&r->base, &arena->alloc);
+    return rc;
+}
+
 int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data,
                              size_t len, store_txn_t *txn)
 {
     ingest_state_t *st = arg;
     max_align_t room[INGEST_DECODE_STACK / sizeof(max_align_t)];
     pb_arena arena;
-    Jiju__V1__Envelope *env;
-    const Jiju__V1__ReportAccepted *ra;
-    uint8_t digest[32];
+    Jiju__Ingest__EventView *ev;
+    const Jiju__Ingest__ReportAcceptedView *ra;
     int rc = JIJU_OK;
 
     (void)producer_id;
     (void)seq;
     pb_arena_init(&arena, room, sizeof room); /* no malloc per string of the event */
-    if (!(env = jiju__v1__envelope__unpack(&arena.alloc, len, data)))
+    /* the private view of the envelope (ingest_events.proto): only the
+     * bodies below are decoded, a ReportAccepted's report not even then */
+    if (!(ev = jiju__ingest__event_view__unpack(&arena.alloc, len, data)))
         return JIJU_ERR_CORRUPT;
-    switch (env->body_case) {
-    case JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED:
-        if (env->cluster_registered->cluster)
-            rc = put_cluster(st, txn, env->cluster_registered->cluster);
+    switch (ev->body_case) {
+    case JIJU__INGEST__EVENT_VIEW__BODY_CLUSTER_REGISTERED:
+        if (ev->cluster_registered->cluster)
+            rc = put_cluster(st, txn, ev->cluster_registered->cluster);
         break;
-    case JIJU__V1__ENVELOPE__BODY_CLUSTER_UPDATED:
-        if (env->cluster_updated->cluster)
-            rc = put_cluster(st, txn, env->cluster_updated->cluster);
+    case JIJU__INGEST__EVENT_VIEW__BODY_CLUSTER_UPDATED:
+        if (ev->cluster_updated->cluster)
+            rc = put_cluster(st, txn, ev->cluster_updated->cluster);
         break;
-    case JIJU__V1__ENVELOPE__BODY_CLUSTER_ELIMINATED:
-        rc = mark_eliminated(st, txn, env->cluster_eliminated->cluster_id);
+    case JIJU__INGEST__EVENT_VIEW__BODY_CLUSTER_ELIMINATED:
+        rc = mark_eliminated(st, txn, ev->cluster_eliminated->cluster_id);
         break;
-    case JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED:
-        rc = put_closed(st, txn, env->period_closed->period);
+    case JIJU__INGEST__EVENT_VIEW__BODY_PERIOD_CLOSED:
+        rc = put_closed(st, txn, ev->period_closed->period);
         break;
-    case JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED:
+    case JIJU__INGEST__EVENT_VIEW__BODY_REPORT_ACCEPTED:
         /* The content assessment applied for this id, whichever replica
          * accepted it: learn ids other replicas accepted, so a resubmission
          * here is answered DUPLICATE; and when this replica accepted other
          * content for the same id first (assessment rejected it with
          * E_CONFLICT), take the applied content, so that a resubmission of
          * the rejected one is answered CONFLICT, not DUPLICATE. */
-        ra = env->report_accepted;
+        ra = ev->report_accepted;
         /* Our own record, applied: what assessment applied is what this
          * replica logged at that seq, indexed (id, digest, revision) in the
-         * same txn as the record. Nothing to learn: no read, no digest. */
-        if (st->instance[0] && ra->ingest_instance &&
-            strcmp(ra->ingest_instance, st->instance) == 0)
+         * same txn as the record. Nothing to learn: the report is not even
+         * decoded. */
+        if (st->instance[0] && strcmp(ra->ingest_instance, st->instance) == 0)
             break;
-        if (ra->report && ra->report->report_id && ra->report->report_id[0] &&
-            ra->report->cluster_id) {
-            ingest_known_report known;
-            report_digest(ra->report, digest);
-            if (ingest_state_find_report(st, txn, ra->report->cluster_id, ra->report->report_id,
-                                         &known) != JIJU_OK ||
-                memcmp(known.digest, digest, sizeof digest) != 0)
-                rc =
-                    put_report_id(st, txn, ra->report, ra->ingest_seq, digest, ra->ingest_instance);
-            if (rc == JIJU_OK && !ra->superseded)
-                rc = put_revision(st, txn, ra->report);
-        }
+        rc = learn_report(st, txn, ra, &arena);
         break;
     default:
         break;
     }
-    pb_arena_free(&arena, &env->base);
+    pb_arena_free(&arena, &ev->base);
     return rc == JIJU_OK ? 0 : rc;
 }
