@@ -479,6 +479,123 @@ static void test_memory_is_the_store(void **state)
     assert_int_equal(v.last_revision(v.arg, "JL-WL-002", "2023Q1"), 0);
 }
 
+/* The keys of ingest_revisions as committed, in order: how many, and how
+ * many of them are numbered ("\0" be64) rather than the pair itself. */
+static size_t revision_keys(fixture *fx, size_t *numbered, uint64_t *last)
+{
+    store_iter_t *it = store_iter_new(fx->store, store_cf(fx->store, "ingest_revisions"));
+    size_t n = 0;
+
+    *numbered = 0;
+    *last = 0;
+    assert_non_null(it);
+    for (store_iter_seek_first(it); store_iter_valid(it); store_iter_next(it)) {
+        size_t klen;
+        const uint8_t *k = store_iter_key(it, &klen);
+        n++;
+        if (klen == 9 && k[0] == 0) {
+            uint64_t at = store_be64_get(k + 1);
+            assert_true(at > *last); /* numbered in the order accepted */
+            *last = at;
+            (*numbered)++;
+        }
+    }
+    store_iter_destroy(&it);
+    return n;
+}
+
+static void accept(fixture *fx, Jiju__V1__Report *r, const char *period, uint32_t rev,
+                   int64_t revenue)
+{
+    uint8_t d[32];
+
+    r->period = (char *)period;
+    r->revision = rev;
+    r->revenue_fen = revenue;
+    report_digest(r, d);
+    assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, r, rev, d), JIJU_OK);
+}
+
+/* ingest_revisions is keyed by number in the order pairs are first
+ * accepted (ingest_state.c): a higher revision replaces its pair's entry
+ * (one entry per pair, as before), a lower one writes nothing, and after a
+ * reopen every pair has its highest revision and revenue, and a new pair
+ * gets the next number. */
+static void test_revisions_keyed_in_order(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__Report r;
+    size_t numbered;
+    uint64_t last;
+    int64_t fen = 0;
+    ingest_view v;
+
+    valid_report(&r);
+    accept(fx, &r, "2023Q1", 1, 100);
+    accept(fx, &r, "2023Q2", 1, 200);
+    accept(fx, &r, "2023Q3", 1, 300);
+    accept(fx, &r, "2023Q2", 4, 250); /* replaces Q2's entry */
+    accept(fx, &r, "2023Q2", 2, 999); /* lower: nothing */
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    assert_int_equal(revision_keys(fx, &numbered, &last), 3);
+    assert_int_equal(numbered, 3);
+    assert_int_equal(last, 3);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q1"), 1);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q2"), 4);
+    assert_int_equal(v.previous_revenue(v.arg, r.cluster_id, "2023Q2", &fen), JIJU_OK);
+    assert_int_equal(fen, 250);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q3"), 1);
+    accept(fx, &r, "2023Q4", 1, 400);
+    accept(fx, &r, "2023Q1", 2, 150); /* replaced under its number after the reopen */
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    assert_int_equal(revision_keys(fx, &numbered, &last), 4);
+    assert_int_equal(last, 4);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q1"), 2);
+    assert_int_equal(v.previous_revenue(v.arg, r.cluster_id, "2023Q1", &fen), JIJU_OK);
+    assert_int_equal(fen, 150);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q4"), 1);
+}
+
+/* A store written before: its entries keyed by the pair, 12-byte values,
+ * are loaded, and replaced in that form; new pairs are numbered beside them. */
+static void test_revisions_of_older_stores(void **state)
+{
+    fixture *fx = *state;
+    int cf = store_cf(fx->store, "ingest_revisions");
+    uint8_t old[12] = {0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 77};
+    char pair[64];
+    size_t plen = store_key_pair("JL-WL-001", "2023Q1", pair, sizeof pair), numbered;
+    uint64_t last;
+    int64_t fen = 0;
+    Jiju__V1__Report r;
+    ingest_view v;
+
+    assert_int_equal(store_txn_put(fx->txn, cf, pair, plen, old, sizeof old), JIJU_OK);
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-001", "2023Q1"), 3);
+    assert_int_equal(v.previous_revenue(v.arg, "JL-WL-001", "2023Q1", &fen), JIJU_OK);
+    assert_int_equal(fen, 77);
+    valid_report(&r);
+    accept(fx, &r, "2023Q1", 2, 1);   /* lower than the old entry's: nothing */
+    accept(fx, &r, "2023Q1", 5, 500); /* under the pair, as it was */
+    accept(fx, &r, "2023Q2", 1, 600); /* a new pair: numbered */
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    assert_int_equal(revision_keys(fx, &numbered, &last), 2);
+    assert_int_equal(numbered, 1);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-001", "2023Q1"), 5);
+    assert_int_equal(v.previous_revenue(v.arg, "JL-WL-001", "2023Q1", &fen), JIJU_OK);
+    assert_int_equal(fen, 500);
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-001", "2023Q2"), 1);
+}
+
 /* ingest's submit txn keeps no index of its writes (ingest_submit.c): a
  * report id accepted earlier in the same batch is still found, with its
  * seq and digest, before and after the commit. */
@@ -526,6 +643,8 @@ int main(void)
         T(test_found_within_an_unindexed_batch),
         T(test_event_view_reads_the_contract),
         T(test_event_view_malformed),
+        T(test_revisions_keyed_in_order),
+        T(test_revisions_of_older_stores),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
