@@ -210,6 +210,14 @@ void stream_consumer_on_record(stream_peer_t *p, stream_session *s, const Jiju__
 
 void stream_consumer_start(stream_peer_t *p, stream_session *s)
 {
+    /* Records of this producer's previous session may sit in the open txn,
+     * read in the same batch as this HELLO (a producer that reconnected
+     * while we were stalled, its window sent): commit them first, so this
+     * session starts from the cursor they moved. Started from the stored
+     * one, it would ask for them again, take them as duplicates and ack
+     * the stored cursor forever: a producer whose window they filled would
+     * never send another record. */
+    stream_consumer_commit(p);
     stream_consumer_durable(p, 1); /* the stored cursor, told the producer, must be durable */
     s->applied = s->committed = s->pending = stream_cursor(p->store, s->stream, s->peer_id);
     s->state = SESS_ACTIVE;
