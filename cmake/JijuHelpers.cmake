@@ -30,3 +30,22 @@ function(jiju_test name)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
 endfunction()
+
+# jiju_private_proto(LIB file.proto): a service's own reading of messages of
+# the contract (the same wire format, declared with fewer fields or with a
+# nested message as bytes, so that decoding costs only what the service
+# uses), generated into the build tree and compiled into LIB. The contract
+# in proto/ stays what every other reader sees; the private file imports it.
+function(jiju_private_proto lib proto)
+  get_filename_component(n ${proto} NAME_WE)
+  set(src ${CMAKE_CURRENT_SOURCE_DIR}/${proto})
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/proto)
+  add_custom_command(OUTPUT ${out}/${n}.pb-c.c ${out}/${n}.pb-c.h
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${out}
+    COMMAND ${PROTOC_C} -I${CMAKE_CURRENT_SOURCE_DIR} -I${CMAKE_SOURCE_DIR}/proto --c_out=${out} ${src}
+    DEPENDS ${src} ${JIJU_PROTOS}
+    COMMENT "protoc-c ${proto} (private to ${lib})")
+  set_source_files_properties(${out}/${n}.pb-c.c PROPERTIES COMPILE_OPTIONS -w)
+  target_sources(${lib} PRIVATE ${out}/${n}.pb-c.c)
+  target_include_directories(${lib} PUBLIC ${out})
+endfunction()
