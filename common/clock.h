@@ -15,6 +15,8 @@ int64_t clock_now_ms(void);
 
 /* Monotonic milliseconds, never injected (timeouts, heartbeats). */
 int64_t clock_mono_ms(void);
+/* The same clock in microseconds (time budgets of a loop turn, latency metrics). */
+int64_t clock_mono_us(void);
 
 /* RFC 3339 UTC text of ms ("2026-11-26T08:00:00.123Z") into buf (>= 32). */
 const char *clock_format_ms(int64_t ms, char *buf, size_t cap);

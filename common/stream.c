@@ -219,12 +219,15 @@ static void peer_after_batch(stream_peer_t *p)
 static void peer_on_readable(svc_t *svc, void *arg)
 {
     stream_peer_t *p = arg;
+    int64_t until = p->o.turn_budget_us > 0 ? clock_mono_us() + p->o.turn_budget_us : 0;
 
     (void)svc;
     if (p->apply_fn)
         stream_consumer_writable(p);
+    /* level-triggered: frames left unread keep the socket readable, so the
+     * next turn goes on where this one stopped */
     for (int i = 0; i < STREAM_DRAIN_MAX; i++)
-        if (peer_read_one(p) < 0)
+        if (peer_read_one(p) < 0 || (until && clock_mono_us() >= until))
             break;
     peer_after_batch(p);
 }

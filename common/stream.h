@@ -174,6 +174,14 @@ typedef struct stream_opts {
                                       for a consumer whose txns append to no served log
                                       and whose effects nobody outside sees before they
                                       are durable (ingest's registry: docs/architecture.md) */
+    int turn_budget_us;            /* 0 (default): a wake-up reads every frame waiting (up
+                                      to 20,000). > 0: it stops reading once it has spent
+                                      this long (checked after each frame), commits what it
+                                      applied and returns to the loop, which serves its other
+                                      sockets (ingest's submits first) before the rest is
+                                      read in the next turn. What a request arriving during
+                                      a long catch-up waits for is then about this long plus
+                                      one record, not the whole drain */
 } stream_opts;
 
 /* Bind a ROUTER at endpoint. Connecting consumers are served logs from

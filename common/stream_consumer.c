@@ -68,6 +68,13 @@ void stream_consumer_commit(stream_peer_t *p)
 
     if (p->txn_records == 0)
         return;
+    /* what another writer's sync covered since our last commit (ingest's
+     * submit commit, earlier in this turn) is told now, so the WAL sync this
+     * commit may need is timed from this commit, not from one already
+     * durable: else, with both writers busy, every lazy_sync_ms the loop
+     * would stop for a WAL sync nobody needed */
+    if (lazy)
+        stream_consumer_durable(p, 0);
     /* the cursors, once per producer, in the same atomic batch as the
      * effects of the records they count */
     for (size_t i = 0; i < p->n_dirty && rc == JIJU_OK; i++) {

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 
 #define SVC_MAX_SOCKS 64
 #define SVC_MAX_FDS 160 /* webhook.max_in_flight sockets and libcurl's own */
@@ -55,6 +56,8 @@ struct svc {
     } mons[SVC_MAX_MONITORS];
     int n_mons;
     int64_t max_frame;
+    int64_t woke_us; /* when this turn's poll returned */
+    metrics_family *turns;
     volatile int stop;
 };
 
@@ -76,6 +79,11 @@ svc_t *svc_new(const char *name)
         return NULL;
     strncpy(svc->name, name, sizeof svc->name - 1);
     svc->max_frame = SVC_DEFAULT_MAX_FRAME;
+    svc->turns = metrics_histogram(
+        "jiju_loop_turn_seconds",
+        "each turn of the service loop, from its wake-up to its next wait: what a request "
+        "arriving meanwhile waits behind before it is read",
+        metrics_latency_buckets, metrics_n_latency_buckets);
     svc->zctx = zmq_ctx_new();
     if (!svc->zctx) {
         free(svc);
@@ -309,6 +317,11 @@ void svc_cancel(svc_t *svc, void *arg)
     svc->n_reloads = j;
 }
 
+int64_t svc_woke_us(const svc_t *svc)
+{
+    return svc->woke_us;
+}
+
 void svc_stop(svc_t *svc)
 {
     svc->stop = 1;
@@ -368,6 +381,7 @@ static int svc_poll_once(svc_t *svc)
     }
     if (zmq_poll(items, n + m, svc_poll_timeout(svc, clock_mono_ms())) < 0 && errno != EINTR)
         return JIJU_ERR_ZMQ;
+    svc->woke_us = clock_mono_us();
     for (int i = 0; i < n; i++)
         if (items[i].revents & ZMQ_POLLIN)
             cbs[i].fn(svc, cbs[i].arg);
@@ -400,6 +414,7 @@ int svc_run(svc_t *svc)
             for (int i = 0; i < svc->n_reloads; i++)
                 svc->reloads[i].fn(svc, svc->reloads[i].arg);
         }
+        metrics_observe(svc->turns, "", (double)(clock_mono_us() - svc->woke_us) / 1e6);
     }
     return JIJU_OK;
 }

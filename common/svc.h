@@ -75,7 +75,16 @@ struct zap *svc_zap(svc_t *svc);
  * (before freeing the object they point at). */
 void svc_cancel(svc_t *svc, void *arg);
 
-/* Run until svc_stop() or SIGINT/SIGTERM; SIGHUP runs the reloads. Returns 0. */
+/* When the current turn's poll returned (clock_mono_us): a handler's
+ * requests were waiting at least since then. Each turn, wake-up to its next
+ * wait, is observed in the histogram jiju_loop_turn_seconds. */
+int64_t svc_woke_us(const svc_t *svc);
+
+/* Run until svc_stop() or SIGINT/SIGTERM; SIGHUP runs the reloads. Returns 0.
+ * In a turn, the readable sockets' handlers run in the order they were
+ * registered (ingest registers its submit port first, so a turn's submits
+ * are read and committed before its streams are served), then the timers
+ * that are due, then the after-turn hooks. */
 int svc_run(svc_t *svc);
 void svc_stop(svc_t *svc);
 

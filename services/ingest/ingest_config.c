@@ -31,6 +31,9 @@ const cfg_spec ingest_config_specs[] = {
     INT("registry.sync_ms", registry_sync_ms, "5", 0, 1000,
         "longest a registry event applied waits for a sync before its ACK (0: sync each "
         "commit)"),
+    INT("registry.turn_budget_us", registry_turn_budget_us, "500", 0, 1000000,
+        "longest ingest applies assessment's events in one loop turn before serving submits "
+        "again (0: every event waiting)"),
     {"log.trim_acked", CFG_BOOL, "false", 0, 0, OFF(trim_acked), NULL,
      "delete log records both assessment and archive acknowledged (the archive keeps them)"},
     INT("log.trim_interval_ms", trim_interval_ms, "10000", 100, 86400000,

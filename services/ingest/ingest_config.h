@@ -12,12 +12,13 @@ typedef struct ingest_config {
     /* instance: stable replica id, "" = the host name; data_dir: "%s" is
      * replaced by the instance id */
     service_settings shared;
-    char submit_endpoint[128];     /* ROUTER for SubmitRequest */
-    char assessment_endpoint[128]; /* assessment's stream endpoint: push reports, follow events */
-    char archive_endpoint[128];    /* archive's stream endpoint: push reports */
-    int64_t max_batch;             /* requests per group commit */
-    int64_t registry_sync_ms;      /* registry follow's stream_opts.lazy_sync_ms */
-    int trim_acked;                /* trim the log once assessment and archive acknowledged */
+    char submit_endpoint[128];       /* ROUTER for SubmitRequest */
+    char assessment_endpoint[128];   /* assessment's stream endpoint: push reports, follow events */
+    char archive_endpoint[128];      /* archive's stream endpoint: push reports */
+    int64_t max_batch;               /* requests per group commit */
+    int64_t registry_sync_ms;        /* registry follow's stream_opts.lazy_sync_ms */
+    int64_t registry_turn_budget_us; /* registry follow's stream_opts.turn_budget_us */
+    int trim_acked;                  /* trim the log once assessment and archive acknowledged */
     int64_t trim_interval_ms;
     int64_t max_message_bytes;
     int64_t min_employees_per_enterprise;

@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "envelope.h"
@@ -347,20 +346,13 @@ static int on_request(void *arg, const replier_route *route, const uint8_t *data
     return REPLIER_DEFER;
 }
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* The group commit: one synced write for the whole drain, then the replies. */
 static void on_drained(void *arg, replier_t *r)
 {
-    static metrics_family *batch_sizes;
+    static metrics_family *batch_sizes, *in_turn;
     ingest_submit_t *is = arg;
-    int64_t t0 = mono_us();
+    int64_t t0 = clock_mono_us(), woke = svc_woke_us(is->svc);
+    double answered;
     int rc;
 
     (void)r;
@@ -368,14 +360,24 @@ static void on_drained(void *arg, replier_t *r)
         batch_sizes = metrics_histogram("jiju_ingest_commit_requests",
                                         "SubmitRequests answered per synced commit (group commit)",
                                         metrics_size_buckets, metrics_n_size_buckets);
+    if (!in_turn)
+        in_turn = metrics_histogram(
+            "jiju_ingest_submit_turn_seconds",
+            "each SubmitRequest from the wake-up of the loop turn that read it to its reply "
+            "(its batch's drain, synced commit and replies; the wait before the wake-up is "
+            "jiju_loop_turn_seconds)",
+            metrics_latency_buckets, metrics_n_latency_buckets);
     if ((rc = store_txn_commit(is->txn, true)) != JIJU_OK)
         service_store_failed("store_commit_failed", rc, "batch=%zu reason=\"%s\"", is->n_batch,
                              store_last_error(is->store));
-    t0 = mono_us() - t0;
+    t0 = clock_mono_us() - t0;
     if (is->n_batch)
         metrics_observe(batch_sizes, "", (double)is->n_batch);
     for (size_t i = 0; i < is->n_batch; i++)
         send_reply(is, &is->batch[i]);
+    answered = (double)(clock_mono_us() - woke) / 1e6;
+    for (size_t i = 0; i < is->n_batch; i++)
+        metrics_observe(in_turn, "", answered);
     /* one line per group commit: what the batch did and what its fsync cost */
     log_info("submit_batch",
              "n=%zu accepted=%llu duplicate=%llu rejected=%llu last_seq=%llu "

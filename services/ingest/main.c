@@ -75,6 +75,9 @@ int main(int argc, char **argv)
      * synced after them (docs/architecture.md) */
     reg = to_a;
     reg.lazy_sync_ms = (int)cfg.registry_sync_ms;
+    /* a catch-up of many events (or a few large rankings) is applied in
+     * slices, the submits read and committed between them */
+    reg.turn_budget_us = (int)cfg.registry_turn_budget_us;
     log = stream_log_open(srv.store, "reports");
     if ((state = ingest_state_new(srv.store)))
         ingest_state_set_instance(state, cfg.shared.instance);

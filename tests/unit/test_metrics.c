@@ -206,6 +206,8 @@ static void test_http_in_loop(void **state)
     assert_non_null(strstr(c.reply, "jiju_test_http_total 42\n"));
     assert_non_null(strstr(c.reply, "process_resident_memory_bytes "));
     assert_non_null(strstr(c.reply, "process_open_fds "));
+    /* every loop observes its turns (what a request waits behind) */
+    assert_non_null(strstr(c.reply, "jiju_loop_turn_seconds_count "));
     /* anything but GET /metrics: 404, and the loop goes on */
     memset(&d, 0, sizeof d);
     d.port = c.port;
