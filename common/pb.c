@@ -1,4 +1,4 @@
-/* pb.c - pack a message into its own buffer (pb.h). */
+/* pb.c - pack a message into its own buffer, copy one onto the heap (pb.h). */
 #include "pb.h"
 
 #include <stdlib.h>
@@ -16,6 +16,19 @@ int pb_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *len)
     *out = buf;
     *len = n;
     return JIJU_OK;
+}
+
+ProtobufCMessage *pb_copy(const ProtobufCMessage *msg)
+{
+    ProtobufCMessage *copy;
+    uint8_t *buf;
+    size_t len;
+
+    if (pb_pack(msg, &buf, &len) != JIJU_OK)
+        return NULL;
+    copy = protobuf_c_message_unpack(msg->descriptor, NULL, len, buf);
+    free(buf);
+    return copy;
 }
 
 int pb_txn_put(store_txn_t *txn, int cf, const void *key, size_t klen, const ProtobufCMessage *msg)

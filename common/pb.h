@@ -1,5 +1,6 @@
 /* pb.h - a protobuf-c message packed into a buffer of its own, the sequence
- * every store write and every reply needs, and the store write itself. */
+ * every store write and every reply needs, the store write itself, and a
+ * message copied onto the heap. */
 #ifndef JIJU_PB_H
 #define JIJU_PB_H
 
@@ -14,6 +15,12 @@
  * empty message). JIJU_OK with *out (caller frees) and *len, or
  * JIJU_ERR_NOMEM with both untouched. */
 int pb_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
+
+/* A heap copy of msg that owns all it holds, whatever msg points into
+ * (the stack, a JSON document): packed and unpacked through msg's own
+ * descriptor, so it serves any message type. Caller frees it with
+ * protobuf_c_message_free_unpacked(copy, NULL). NULL when out of memory. */
+ProtobufCMessage *pb_copy(const ProtobufCMessage *msg);
 
 /* Pack msg and put it at key in column family cf inside txn. JIJU_OK or
  * the error of pb_pack or store_txn_put. */

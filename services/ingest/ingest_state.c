@@ -25,6 +25,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "hmap.h"
+#include "ingest_events.pb-c.h"
 #include "pb.h"
 #include "pb_arena.h"
 #include "period.h"
@@ -36,11 +37,29 @@ const char *const ingest_cfs[] = {"ingest_reports", "ingest_clusters", "ingest_p
                                   "ingest_revisions"};
 const size_t ingest_n_cfs = sizeof ingest_cfs / sizeof ingest_cfs[0];
 
-/* A (cluster, period)'s highest accepted revision and its revenue. */
+/* A (cluster, period)'s highest accepted revision and its revenue, and
+ * where the store holds it: `at` of its key in ingest_revisions (below), 0
+ * for an entry under the older key, the pair itself. */
 typedef struct ingest_rev {
     uint32_t revision;
     int64_t revenue_fen;
+    uint64_t at;
 } ingest_rev;
+
+/* ingest_revisions is written with every accepted report and read only at
+ * start-up, in full, into memory. So an entry's key need not be the pair it
+ * is about: a new (cluster, period) gets the next number, key "\0" be64(at),
+ * value be32 revision, be64 revenue fen, then the pair. Its keys come in
+ * order, each insert into the memtable lands after the last, where
+ * RocksDB's skip list finds its place at once; keyed by the pair (a random
+ * key per report) its insert was about a tenth of ingest's CPU per report
+ * (docs/benchmarks.md, "Session 7"). A higher revision of a pair already
+ * held replaces its entry under the same key, so the family keeps one entry
+ * per pair, as before. Entries of stores written before are keyed by the
+ * pair (cluster ids are never empty, so their first byte is not 0) with a
+ * value of 12 bytes; they are loaded and replaced in that form. */
+#define INGEST_REV_AT_KLEN 9
+#define INGEST_REV_VALUE 12
 
 struct ingest_state {
     store_t *store;
@@ -50,6 +69,7 @@ struct ingest_state {
     hmap_t *status;    /* cluster id -> Jiju__V1__ClusterStatus (int32_t) */
     hmap_t *closed;    /* period text -> (set): closed periods */
     hmap_t *revisions; /* cluster '\0' period -> ingest_rev */
+    uint64_t next_at;  /* the next ingest_revisions key number (ingest_rev.at) */
     /* report key -> ingest_known_report: the ids put into a txn that is not
      * committed yet, so a txn without an index (ingest_submit.c) finds a
      * report id accepted earlier in its own batch; emptied by the commit */
@@ -74,14 +94,32 @@ static int set_status(ingest_state_t *st, const char *id, Jiju__V1__ClusterStatu
     return hmap_put(st->status, id, strlen(id), &v);
 }
 
-/* revisions value: be32 revision, be64 revenue fen (as two's complement) */
+/* revisions value: be32 revision, be64 revenue fen (as two's complement),
+ * then the pair for an entry keyed by its number */
 static int decode_rev(const uint8_t *b, size_t len, ingest_rev *out)
 {
-    if (len != 12)
+    if (len < INGEST_REV_VALUE)
         return JIJU_ERR_CORRUPT;
     out->revision = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
     out->revenue_fen = (int64_t)store_be64_get(b + 4);
+    out->at = 0;
     return JIJU_OK;
+}
+
+static void encode_rev(uint8_t *v, uint32_t revision, int64_t revenue_fen)
+{
+    v[0] = (uint8_t)(revision >> 24);
+    v[1] = (uint8_t)(revision >> 16);
+    v[2] = (uint8_t)(revision >> 8);
+    v[3] = (uint8_t)revision;
+    store_be64_put(v + 4, (uint64_t)revenue_fen);
+}
+
+static size_t rev_at_key(uint64_t at, uint8_t key[INGEST_REV_AT_KLEN])
+{
+    key[0] = 0;
+    store_be64_put(key + 1, at);
+    return INGEST_REV_AT_KLEN;
 }
 
 /* One family into memory: each (key, value) handed to fn. */
@@ -121,12 +159,31 @@ static int load_period(ingest_state_t *st, const void *k, size_t klen, const voi
     return hmap_put(st->closed, k, klen, NULL);
 }
 
+/* An entry of either form (above); should a pair have two, the higher
+ * revision is the one held. */
 static int load_revision(ingest_state_t *st, const void *k, size_t klen, const void *v, size_t vlen)
 {
+    const uint8_t *key = k;
+    const ingest_rev *held;
     ingest_rev r;
     int rc = decode_rev(v, vlen, &r);
 
-    return rc != JIJU_OK ? rc : hmap_put(st->revisions, k, klen, &r);
+    if (rc != JIJU_OK)
+        return rc;
+    if (klen > 0 && key[0] == 0) { /* keyed by its number: the pair is in the value */
+        if (klen != INGEST_REV_AT_KLEN || vlen == INGEST_REV_VALUE)
+            return JIJU_ERR_CORRUPT;
+        r.at = store_be64_get(key + 1);
+        if (r.at >= st->next_at)
+            st->next_at = r.at + 1;
+        k = (const uint8_t *)v + INGEST_REV_VALUE;
+        klen = vlen - INGEST_REV_VALUE;
+    } else if (vlen != INGEST_REV_VALUE) {
+        return JIJU_ERR_CORRUPT;
+    }
+    if ((held = hmap_get(st->revisions, k, klen)) && held->revision >= r.revision)
+        return JIJU_OK;
+    return hmap_put(st->revisions, k, klen, &r);
 }
 
 ingest_state_t *ingest_state_new(store_t *store)
@@ -144,6 +201,7 @@ ingest_state_t *ingest_state_new(store_t *store)
     st->closed = hmap_new(0);
     st->revisions = hmap_new(sizeof(ingest_rev));
     st->pending = hmap_new(sizeof(ingest_known_report));
+    st->next_at = 1;
     if (st->cf_reports < 0 || st->cf_clusters < 0 || st->cf_periods < 0 || st->cf_revisions < 0 ||
         !st->status || !st->closed || !st->revisions || !st->pending ||
         load_cf(st, st->cf_clusters, load_cluster) != JIJU_OK ||
@@ -317,30 +375,36 @@ int ingest_state_find_report(ingest_state_t *st, store_txn_t *txn, const char *c
     return JIJU_OK;
 }
 
+/* The highest revision of the report's (cluster, period), written through:
+ * a new pair under the next number, a higher revision under the key of the
+ * entry it replaces (an older store's pair key stays one). */
 static int put_revision(ingest_state_t *st, store_txn_t *txn, const Jiju__V1__Report *r)
 {
-    char key[256];
-    size_t klen = store_key_pair(r->cluster_id, r->period, key, sizeof key);
-    uint8_t v[12];
-    const ingest_rev *old = klen ? hmap_get(st->revisions, key, klen) : NULL;
+    char pair[256];
+    size_t plen = store_key_pair(r->cluster_id, r->period, pair, sizeof pair);
+    uint8_t v[INGEST_REV_VALUE + sizeof pair], at_key[INGEST_REV_AT_KLEN];
+    const ingest_rev *old = plen ? hmap_get(st->revisions, pair, plen) : NULL;
     ingest_rev now = {r->revision,
                       r->revenue_present_case == JIJU__V1__REPORT__REVENUE_PRESENT_REVENUE_FEN
                           ? r->revenue_fen
-                          : 0};
+                          : 0,
+                      0};
     int rc;
 
-    if (!klen)
+    if (!plen)
         return JIJU_ERR_INVALID;
     if (old && old->revision >= r->revision)
         return JIJU_OK; /* keep the highest revision only */
-    v[0] = (uint8_t)(r->revision >> 24);
-    v[1] = (uint8_t)(r->revision >> 16);
-    v[2] = (uint8_t)(r->revision >> 8);
-    v[3] = (uint8_t)r->revision;
-    store_be64_put(v + 4, (uint64_t)now.revenue_fen);
-    if ((rc = store_txn_put(txn, st->cf_revisions, key, klen, v, sizeof v)) != JIJU_OK)
-        return rc;
-    return hmap_put(st->revisions, key, klen, &now);
+    encode_rev(v, now.revision, now.revenue_fen);
+    if (old && old->at == 0) { /* an older store's entry, keyed by the pair */
+        rc = store_txn_put(txn, st->cf_revisions, pair, plen, v, INGEST_REV_VALUE);
+    } else {
+        now.at = old ? old->at : st->next_at++;
+        memcpy(v + INGEST_REV_VALUE, pair, plen);
+        rc = store_txn_put(txn, st->cf_revisions, at_key, rev_at_key(now.at, at_key), v,
+                           INGEST_REV_VALUE + plen);
+    }
+    return rc != JIJU_OK ? rc : hmap_put(st->revisions, pair, plen, &now);
 }
 
 static void pending_clear(void *arg)
@@ -418,67 +482,84 @@ static int mark_eliminated(ingest_state_t *st, store_txn_t *txn, const char *id)
     return rc;
 }
 
+/* A ReportAccepted of a report another replica logged (or of one logged here
+ * before this replica knew its instance id): learn its id, with the content
+ * assessment applied, and its revision. The report is decoded only here. */
+static int learn_report(ingest_state_t *st, store_txn_t *txn,
+                        const Jiju__Ingest__ReportAcceptedView *ra, pb_arena *arena)
+{
+    Jiju__V1__Report *r;
+    ingest_known_report known;
+    uint8_t digest[32];
+    int rc = JIJU_OK;
+
+    if (ra->report.len == 0) /* no report, or an empty one: no id to learn */
+        return JIJU_OK;
+    if (!(r = jiju__v1__report__unpack(&arena->alloc, ra->report.len, ra->report.data)))
+        return JIJU_ERR_CORRUPT;
+    if (r->report_id[0] && r->cluster_id[0]) {
+        report_digest(r, digest);
+        if (ingest_state_find_report(st, txn, r->cluster_id, r->report_id, &known) != JIJU_OK ||
+            memcmp(known.digest, digest, sizeof digest) != 0)
+            rc = put_report_id(st, txn, r, ra->ingest_seq, digest, ra->ingest_instance);
+        if (rc == JIJU_OK && !ra->superseded)
+            rc = put_revision(st, txn, r);
+    }
+    protobuf_c_message_free_unpacked(&r->base, &arena->alloc);
+    return rc;
+}
+
 int ingest_state_apply_event(void *arg, const char *producer_id, uint64_t seq, const uint8_t *data,
                              size_t len, store_txn_t *txn)
 {
     ingest_state_t *st = arg;
     max_align_t room[INGEST_DECODE_STACK / sizeof(max_align_t)];
     pb_arena arena;
-    Jiju__V1__Envelope *env;
-    const Jiju__V1__ReportAccepted *ra;
-    uint8_t digest[32];
+    Jiju__Ingest__EventView *ev;
+    const Jiju__Ingest__ReportAcceptedView *ra;
     int rc = JIJU_OK;
 
     (void)producer_id;
     (void)seq;
     pb_arena_init(&arena, room, sizeof room); /* no malloc per string of the event */
-    if (!(env = jiju__v1__envelope__unpack(&arena.alloc, len, data)))
+    /* the private view of the envelope (ingest_events.proto): only the
+     * bodies below are decoded, a ReportAccepted's report not even then */
+    if (!(ev = jiju__ingest__event_view__unpack(&arena.alloc, len, data)))
         return JIJU_ERR_CORRUPT;
-    switch (env->body_case) {
-    case JIJU__V1__ENVELOPE__BODY_CLUSTER_REGISTERED:
-        if (env->cluster_registered->cluster)
-            rc = put_cluster(st, txn, env->cluster_registered->cluster);
+    switch (ev->body_case) {
+    case JIJU__INGEST__EVENT_VIEW__BODY_CLUSTER_REGISTERED:
+        if (ev->cluster_registered->cluster)
+            rc = put_cluster(st, txn, ev->cluster_registered->cluster);
         break;
-    case JIJU__V1__ENVELOPE__BODY_CLUSTER_UPDATED:
-        if (env->cluster_updated->cluster)
-            rc = put_cluster(st, txn, env->cluster_updated->cluster);
+    case JIJU__INGEST__EVENT_VIEW__BODY_CLUSTER_UPDATED:
+        if (ev->cluster_updated->cluster)
+            rc = put_cluster(st, txn, ev->cluster_updated->cluster);
         break;
-    case JIJU__V1__ENVELOPE__BODY_CLUSTER_ELIMINATED:
-        rc = mark_eliminated(st, txn, env->cluster_eliminated->cluster_id);
+    case JIJU__INGEST__EVENT_VIEW__BODY_CLUSTER_ELIMINATED:
+        rc = mark_eliminated(st, txn, ev->cluster_eliminated->cluster_id);
         break;
-    case JIJU__V1__ENVELOPE__BODY_PERIOD_CLOSED:
-        rc = put_closed(st, txn, env->period_closed->period);
+    case JIJU__INGEST__EVENT_VIEW__BODY_PERIOD_CLOSED:
+        rc = put_closed(st, txn, ev->period_closed->period);
         break;
-    case JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED:
+    case JIJU__INGEST__EVENT_VIEW__BODY_REPORT_ACCEPTED:
         /* The content assessment applied for this id, whichever replica
          * accepted it: learn ids other replicas accepted, so a resubmission
          * here is answered DUPLICATE; and when this replica accepted other
          * content for the same id first (assessment rejected it with
          * E_CONFLICT), take the applied content, so that a resubmission of
          * the rejected one is answered CONFLICT, not DUPLICATE. */
-        ra = env->report_accepted;
+        ra = ev->report_accepted;
         /* Our own record, applied: what assessment applied is what this
          * replica logged at that seq, indexed (id, digest, revision) in the
-         * same txn as the record. Nothing to learn: no read, no digest. */
-        if (st->instance[0] && ra->ingest_instance &&
-            strcmp(ra->ingest_instance, st->instance) == 0)
+         * same txn as the record. Nothing to learn: the report is not even
+         * decoded. */
+        if (st->instance[0] && strcmp(ra->ingest_instance, st->instance) == 0)
             break;
-        if (ra->report && ra->report->report_id && ra->report->report_id[0] &&
-            ra->report->cluster_id) {
-            ingest_known_report known;
-            report_digest(ra->report, digest);
-            if (ingest_state_find_report(st, txn, ra->report->cluster_id, ra->report->report_id,
-                                         &known) != JIJU_OK ||
-                memcmp(known.digest, digest, sizeof digest) != 0)
-                rc =
-                    put_report_id(st, txn, ra->report, ra->ingest_seq, digest, ra->ingest_instance);
-            if (rc == JIJU_OK && !ra->superseded)
-                rc = put_revision(st, txn, ra->report);
-        }
+        rc = learn_report(st, txn, ra, &arena);
         break;
     default:
         break;
     }
-    pb_arena_free(&arena, &env->base);
+    pb_arena_free(&arena, &ev->base);
     return rc == JIJU_OK ? 0 : rc;
 }

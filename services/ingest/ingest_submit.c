@@ -1,8 +1,8 @@
 /* ingest_submit.c - SubmitRequest in, SubmitReply out, with group commit:
  * every request read in one loop turn is validated into ONE txn, the txn is
- * committed with fsync once, and only then are the replies sent. ACCEPTED
- * therefore always means "on disk", at the cost of one fsync per batch
- * instead of one per report. */
+ * committed with fsync once, and only then are the replies sent (a Ping's
+ * at once: it needs no commit). ACCEPTED therefore always means "on disk",
+ * at the cost of one fsync per batch instead of one per report. */
 #include "ingest_submit.h"
 
 #include <stdlib.h>
@@ -27,6 +27,7 @@ typedef struct pending_reply {
     char request_id[INGEST_MAX_REQUEST_ID + 1];
     char seq_instance[64]; /* whose log seq is in ("" until known) */
     const char *kind;      /* report, command, malformed, forbidden (metrics) */
+    int answered;          /* sent already (a Ping is answered as it is read) */
 } pending_reply;
 
 struct ingest_submit {
@@ -311,6 +312,9 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
     size_t len;
     uint8_t *buf;
 
+    if (pr->answered)
+        return;
+    pr->answered = 1;
     count_outcome(pr);
     pr->reply.request_id = pr->request_id;
     pr->reply.instance = (char *)is->cfg->shared.instance;
@@ -327,7 +331,8 @@ static void send_reply(ingest_submit_t *is, pending_reply *pr)
     free(pr->reply.problems);
 }
 
-/* Every request of a wake-up is answered after the batch's one fsync. */
+/* Every request of a wake-up but a Ping is answered after the batch's one
+ * fsync. */
 static int on_request(void *arg, const replier_route *route, const uint8_t *data, size_t len,
                       uint8_t **reply, size_t *reply_len)
 {
@@ -343,6 +348,11 @@ static int on_request(void *arg, const replier_route *route, const uint8_t *data
     jiju__v1__submit_reply__init(&pr->reply);
     pr->route = *route;
     handle_request(is, pr, data, len);
+    /* A Ping needs no commit: answered now, not after the drain. Deferred,
+     * a liveness probe waited for up to submit.max_batch requests (2,000
+     * of a flood's garbage) to be read, refused and answered first. */
+    if (pr->reply.status == JIJU__V1__SUBMIT_STATUS__PONG)
+        send_reply(is, pr);
     return REPLIER_DEFER;
 }
 

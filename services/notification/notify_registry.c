@@ -53,8 +53,6 @@ int notify_registry_follow(const notify_registry *r, notify_subs_t *subs,
     Jiju__V1__Filter f = JIJU__V1__FILTER__INIT, *fp = &f;
     const char *county = county_of(env);
     char id[NOTIFY_ID_MAX + 1], desc[256], err[256], *counties[1];
-    uint8_t *buf;
-    size_t len;
     int rc;
 
     *created = false;
@@ -70,11 +68,7 @@ int notify_registry_follow(const notify_registry *r, notify_subs_t *subs,
     s.filters = &fp;
     s.n_filters = 1;
     /* notify_subs_put takes ownership of a heap message */
-    if ((rc = pb_pack(&s.base, &buf, &len)) != JIJU_OK)
-        return rc;
-    copy = jiju__v1__subscription__unpack(NULL, len, buf);
-    free(buf);
-    if (!copy)
+    if (!(copy = (Jiju__V1__Subscription *)pb_copy(&s.base)))
         return JIJU_ERR_NOMEM;
     if ((rc = notify_subs_put(subs, &copy, 1, false, false, err, sizeof err)) != JIJU_OK)
         return rc;

@@ -117,19 +117,6 @@ static int check_keys(const json_t *obj, char *err, size_t cap)
     return 0;
 }
 
-static Jiju__V1__Subscription *copy_of(const Jiju__V1__Subscription *s)
-{
-    Jiju__V1__Subscription *out;
-    uint8_t *buf;
-    size_t len;
-
-    if (pb_pack(&s->base, &buf, &len) != JIJU_OK)
-        return NULL;
-    out = jiju__v1__subscription__unpack(NULL, len, buf);
-    free(buf);
-    return out;
-}
-
 Jiju__V1__Subscription *notify_seed_parse_one(const json_t *obj, char *err, size_t cap)
 {
     Jiju__V1__Subscription s = JIJU__V1__SUBSCRIPTION__INIT, *out = NULL;
@@ -177,7 +164,7 @@ Jiju__V1__Subscription *notify_seed_parse_one(const json_t *obj, char *err, size
         w.secret = (char *)opt_str(hook, "secret");
         s.webhook = &w;
     }
-    if (!(out = copy_of(&s)))
+    if (!(out = (Jiju__V1__Subscription *)pb_copy(&s.base)))
         bad(err, cap, "subscription", "out of memory");
 out_free:
     free(lists);

@@ -15,6 +15,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "ingest_sample.h"
+#include "ingest_events.pb-c.h"
 #include "ingest_state.h"
 #include "pb.h"
 #include "report_digest.h"
@@ -227,6 +228,133 @@ static void test_undecodable_event(void **state)
                      JIJU_ERR_CORRUPT);
 }
 
+/* The event as it is packed, handed over as the stream would: 0 or the error. */
+static int apply_bytes(fixture *fx, const uint8_t *buf, size_t len)
+{
+    static uint64_t seq;
+
+    return ingest_state_apply_event(fx->st, "assessment", ++seq, buf, len, fx->txn);
+}
+
+/* Ingest reads the events through its own view of the envelope
+ * (ingest_events.proto): an envelope with every attribute assessment sets,
+ * a ReportAccepted with warnings, is read as the contract's; the report
+ * learned has the digest of the report packed, re-packed from its bytes. */
+static void test_event_view_reads_the_contract(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ReportAccepted ra = JIJU__V1__REPORT_ACCEPTED__INIT;
+    Jiju__V1__RankingUpdated ru = JIJU__V1__RANKING_UPDATED__INIT;
+    Jiju__V1__RankEntry e = JIJU__V1__RANK_ENTRY__INIT, *entries[] = {&e};
+    Jiju__V1__Problem w = JIJU__V1__PROBLEM__INIT, *warnings[] = {&w};
+    Jiju__V1__Report r;
+    uint8_t d[32];
+    ingest_known_report k;
+    ingest_view v;
+
+    ingest_state_set_instance(fx->st, "ingest-1");
+    valid_report(&r);
+    r.revision = 2;
+    report_digest(&r, d);
+    env.id = "assessment/17";
+    env.source = "/jiju/assessment";
+    env.type = "jiju.v1.ReportAccepted";
+    env.time = "2026-12-02T06:00:00Z";
+    env.subject = r.cluster_id;
+    env.seq = 17;
+    env.time_ms = 1796191200000;
+    env.period = r.period;
+    env.category = JIJU__V1__CATEGORY__LOGISTICS;
+    env.county = "朝阳区";
+    env.cause_producer = "ingest-2";
+    env.cause_seq = 8;
+    env.specversion = "1.0";
+    w.code = "W_REVENUE_JUMP";
+    w.field = "report.revenue_fen";
+    w.severity = JIJU__V1__SEVERITY__WARNING;
+    ra.report = &r;
+    ra.ingest_instance = "ingest-2";
+    ra.ingest_seq = 8;
+    ra.warnings = warnings;
+    ra.n_warnings = 1;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED;
+    env.report_accepted = &ra;
+    apply(fx, &env);
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_OK);
+    assert_int_equal(k.seq, 8);
+    assert_string_equal(k.instance, "ingest-2");
+    assert_memory_equal(k.digest, d, 32);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 2);
+    /* a body ingest does not read (a ranking page) changes nothing */
+    e.cluster_id = r.cluster_id;
+    e.cluster_name = "博宇物流园";
+    e.rank = 1;
+    ru.period = r.period;
+    ru.entries = entries;
+    ru.n_entries = 1;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_RANKING_UPDATED;
+    env.ranking_updated = &ru;
+    apply(fx, &env);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, r.period), 2);
+}
+
+/* Assessment's event with the report's bytes as given (the view packs what
+ * the contract's encoder could not: a report that does not decode). */
+static int apply_report_bytes(fixture *fx, const char *instance, const uint8_t *report, size_t n)
+{
+    Jiju__Ingest__EventView ev = JIJU__INGEST__EVENT_VIEW__INIT;
+    Jiju__Ingest__ReportAcceptedView ra = JIJU__INGEST__REPORT_ACCEPTED_VIEW__INIT;
+    uint8_t *buf;
+    size_t len;
+    int rc;
+
+    ra.report.data = (uint8_t *)report;
+    ra.report.len = n;
+    ra.ingest_instance = (char *)instance;
+    ra.ingest_seq = 3;
+    ev.body_case = JIJU__INGEST__EVENT_VIEW__BODY_REPORT_ACCEPTED;
+    ev.report_accepted = &ra;
+    assert_int_equal(pb_pack(&ev.base, &buf, &len), JIJU_OK);
+    rc = apply_bytes(fx, buf, len);
+    free(buf);
+    return rc;
+}
+
+/* Malformed bytes: an envelope cut short is refused (the stream ends the
+ * session, no cursor moves); a report that does not decode is refused when
+ * it must be read (another replica's), and not read at all when it is this
+ * replica's own record (nothing is learned from those). */
+static void test_event_view_malformed(void **state)
+{
+    fixture *fx = *state;
+    static const uint8_t junk[] = {0x0a, 0x7f, 0x01}; /* a string longer than its bytes */
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__ReportAccepted ra = JIJU__V1__REPORT_ACCEPTED__INIT;
+    Jiju__V1__Report r;
+    ingest_known_report k;
+    uint8_t *buf;
+    size_t len;
+
+    ingest_state_set_instance(fx->st, "ingest-1");
+    valid_report(&r);
+    ra.report = &r;
+    ra.ingest_instance = "ingest-2";
+    env.body_case = JIJU__V1__ENVELOPE__BODY_REPORT_ACCEPTED;
+    env.report_accepted = &ra;
+    assert_int_equal(pb_pack(&env.base, &buf, &len), JIJU_OK);
+    for (size_t cut = 1; cut < len; cut++) /* the body is the only field: any cut is in it */
+        assert_int_equal(apply_bytes(fx, buf, cut), JIJU_ERR_CORRUPT);
+    free(buf);
+    assert_int_equal(apply_report_bytes(fx, "ingest-2", junk, sizeof junk), JIJU_ERR_CORRUPT);
+    assert_int_equal(apply_report_bytes(fx, "ingest-1", junk, sizeof junk), 0);
+    assert_int_equal(apply_report_bytes(fx, "ingest-2", NULL, 0), 0); /* no report: nothing */
+    assert_int_equal(ingest_state_find_report(fx->st, fx->txn, r.cluster_id, r.report_id, &k),
+                     JIJU_ERR_NOT_FOUND);
+}
+
 /* Reopen the fixture's store (and the state over it). */
 static void reopen(fixture *fx)
 {
@@ -351,6 +479,123 @@ static void test_memory_is_the_store(void **state)
     assert_int_equal(v.last_revision(v.arg, "JL-WL-002", "2023Q1"), 0);
 }
 
+/* The keys of ingest_revisions as committed, in order: how many, and how
+ * many of them are numbered ("\0" be64) rather than the pair itself. */
+static size_t revision_keys(fixture *fx, size_t *numbered, uint64_t *last)
+{
+    store_iter_t *it = store_iter_new(fx->store, store_cf(fx->store, "ingest_revisions"));
+    size_t n = 0;
+
+    *numbered = 0;
+    *last = 0;
+    assert_non_null(it);
+    for (store_iter_seek_first(it); store_iter_valid(it); store_iter_next(it)) {
+        size_t klen;
+        const uint8_t *k = store_iter_key(it, &klen);
+        n++;
+        if (klen == 9 && k[0] == 0) {
+            uint64_t at = store_be64_get(k + 1);
+            assert_true(at > *last); /* numbered in the order accepted */
+            *last = at;
+            (*numbered)++;
+        }
+    }
+    store_iter_destroy(&it);
+    return n;
+}
+
+static void accept(fixture *fx, Jiju__V1__Report *r, const char *period, uint32_t rev,
+                   int64_t revenue)
+{
+    uint8_t d[32];
+
+    r->period = (char *)period;
+    r->revision = rev;
+    r->revenue_fen = revenue;
+    report_digest(r, d);
+    assert_int_equal(ingest_state_accept_report(fx->st, fx->txn, r, rev, d), JIJU_OK);
+}
+
+/* ingest_revisions is keyed by number in the order pairs are first
+ * accepted (ingest_state.c): a higher revision replaces its pair's entry
+ * (one entry per pair, as before), a lower one writes nothing, and after a
+ * reopen every pair has its highest revision and revenue, and a new pair
+ * gets the next number. */
+static void test_revisions_keyed_in_order(void **state)
+{
+    fixture *fx = *state;
+    Jiju__V1__Report r;
+    size_t numbered;
+    uint64_t last;
+    int64_t fen = 0;
+    ingest_view v;
+
+    valid_report(&r);
+    accept(fx, &r, "2023Q1", 1, 100);
+    accept(fx, &r, "2023Q2", 1, 200);
+    accept(fx, &r, "2023Q3", 1, 300);
+    accept(fx, &r, "2023Q2", 4, 250); /* replaces Q2's entry */
+    accept(fx, &r, "2023Q2", 2, 999); /* lower: nothing */
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    assert_int_equal(revision_keys(fx, &numbered, &last), 3);
+    assert_int_equal(numbered, 3);
+    assert_int_equal(last, 3);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q1"), 1);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q2"), 4);
+    assert_int_equal(v.previous_revenue(v.arg, r.cluster_id, "2023Q2", &fen), JIJU_OK);
+    assert_int_equal(fen, 250);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q3"), 1);
+    accept(fx, &r, "2023Q4", 1, 400);
+    accept(fx, &r, "2023Q1", 2, 150); /* replaced under its number after the reopen */
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    assert_int_equal(revision_keys(fx, &numbered, &last), 4);
+    assert_int_equal(last, 4);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q1"), 2);
+    assert_int_equal(v.previous_revenue(v.arg, r.cluster_id, "2023Q1", &fen), JIJU_OK);
+    assert_int_equal(fen, 150);
+    assert_int_equal(v.last_revision(v.arg, r.cluster_id, "2023Q4"), 1);
+}
+
+/* A store written before: its entries keyed by the pair, 12-byte values,
+ * are loaded, and replaced in that form; new pairs are numbered beside them. */
+static void test_revisions_of_older_stores(void **state)
+{
+    fixture *fx = *state;
+    int cf = store_cf(fx->store, "ingest_revisions");
+    uint8_t old[12] = {0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 77};
+    char pair[64];
+    size_t plen = store_key_pair("JL-WL-001", "2023Q1", pair, sizeof pair), numbered;
+    uint64_t last;
+    int64_t fen = 0;
+    Jiju__V1__Report r;
+    ingest_view v;
+
+    assert_int_equal(store_txn_put(fx->txn, cf, pair, plen, old, sizeof old), JIJU_OK);
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-001", "2023Q1"), 3);
+    assert_int_equal(v.previous_revenue(v.arg, "JL-WL-001", "2023Q1", &fen), JIJU_OK);
+    assert_int_equal(fen, 77);
+    valid_report(&r);
+    accept(fx, &r, "2023Q1", 2, 1);   /* lower than the old entry's: nothing */
+    accept(fx, &r, "2023Q1", 5, 500); /* under the pair, as it was */
+    accept(fx, &r, "2023Q2", 1, 600); /* a new pair: numbered */
+    assert_int_equal(store_txn_commit(fx->txn, true), JIJU_OK);
+    assert_int_equal(revision_keys(fx, &numbered, &last), 2);
+    assert_int_equal(numbered, 1);
+    reopen(fx);
+    v = ingest_state_view(fx->st, fx->txn);
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-001", "2023Q1"), 5);
+    assert_int_equal(v.previous_revenue(v.arg, "JL-WL-001", "2023Q1", &fen), JIJU_OK);
+    assert_int_equal(fen, 500);
+    assert_int_equal(v.last_revision(v.arg, "JL-WL-001", "2023Q2"), 1);
+}
+
 /* ingest's submit txn keeps no index of its writes (ingest_submit.c): a
  * report id accepted earlier in the same batch is still found, with its
  * seq and digest, before and after the commit. */
@@ -388,10 +633,18 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_accepted_here),        T(test_learned_from_another_replica),
-        T(test_applied_content_wins), T(test_registry_and_periods),
-        T(test_undecodable_event),    T(test_bare_ids_of_old_stores),
-        T(test_memory_is_the_store),  T(test_found_within_an_unindexed_batch),
+        T(test_accepted_here),
+        T(test_learned_from_another_replica),
+        T(test_applied_content_wins),
+        T(test_registry_and_periods),
+        T(test_undecodable_event),
+        T(test_bare_ids_of_old_stores),
+        T(test_memory_is_the_store),
+        T(test_found_within_an_unindexed_batch),
+        T(test_event_view_reads_the_contract),
+        T(test_event_view_malformed),
+        T(test_revisions_keyed_in_order),
+        T(test_revisions_of_older_stores),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -188,6 +188,37 @@ static void test_group_commit(void **state)
     assert_int_equal(stream_log_last(f->log), N_OPEN);
 }
 
+/* A Ping read in the same wake-up as five commands is answered at once,
+ * before their commit: it waits for none of the batch (under a flood, a
+ * PONG held for the drain waited behind 2,000 requests of garbage). */
+static void test_ping_not_held_for_the_batch(void **state)
+{
+    fixture *f = *state;
+    Jiju__V1__SubmitRequest req = JIJU__V1__SUBMIT_REQUEST__INIT;
+    Jiju__V1__Ping ping = JIJU__V1__PING__INIT;
+    char id[16];
+
+    for (int i = 0; i < N_OPEN; i++) {
+        snprintf(id, sizeof id, "open-%d", i);
+        send_open(f, id, i % 2 ? "2023" : "2024");
+    }
+    req.request_id = (char *)"p-1";
+    req.body_case = JIJU__V1__SUBMIT_REQUEST__BODY_PING;
+    req.ping = &ping;
+    send_req(f, &req);
+    f->want = N_OPEN + 1;
+    assert_int_equal(svc_run(f->svc), 0);
+    assert_int_equal(f->got, N_OPEN + 1);
+    assert_int_equal(f->replies[0]->status, JIJU__V1__SUBMIT_STATUS__PONG);
+    assert_string_equal(f->replies[0]->request_id, "p-1");
+    for (int i = 1; i <= N_OPEN; i++) {
+        snprintf(id, sizeof id, "open-%d", i - 1);
+        assert_string_equal(f->replies[i]->request_id, id);
+        assert_int_equal(f->replies[i]->status, JIJU__V1__SUBMIT_STATUS__ACCEPTED);
+        assert_int_equal(f->durable_at_reply[i], N_OPEN);
+    }
+}
+
 /* A Ping, malformed bytes and an id that may not be echoed. */
 static void test_ping_malformed_request_id(void **state)
 {
@@ -224,6 +255,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping_malformed_request_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ping_not_held_for_the_batch, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
