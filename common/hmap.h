@@ -1,10 +1,10 @@
 /* hmap.h - a hash map in memory from byte-string keys to values of one
  * fixed size: what a service keeps of its store to answer a per-request
- * question without a point read (ingest's registry replica). Open
- * addressing with linear probing; a key and its value live in one
- * allocation owned by the map. Not thread-safe. Iteration order is the
- * slots' order, so a caller that must be deterministic sorts or uses the
- * store. */
+ * question without a point read (ingest's registry replica), the rpc
+ * client's pending requests by id. Open addressing with linear probing; a
+ * key and its value live in one allocation owned by the map. Not
+ * thread-safe. Iteration order is the slots' order, so a caller that must
+ * be deterministic sorts or uses the store. */
 #ifndef JIJU_HMAP_H
 #define JIJU_HMAP_H
 

@@ -1,8 +1,8 @@
 /* rpc.c - request/reply client with deadlines and failover (see rpc.h):
  * creation, options, send, done, receive and the blocking call.
  *
- * Every pending request lives in three places: the id table (open
- * addressing, O(1) rpc_done), the deadline list (one timeout for all, so
+ * Every pending request lives in three places: the id table (hmap.c,
+ * O(1) rpc_done), the deadline list (one timeout for all, so
  * appending at the tail keeps it sorted and expiry only looks at the head),
  * and the queue of the endpoint it was sent on (or the unsent queue), so a
  * socket that is recreated knows exactly which requests to re-send. Those
@@ -41,7 +41,7 @@ rpc_t *rpc_new(void *zmq_ctx, const char *const *endpoints, size_t n, int timeou
         if (r->eps[i].endpoint == NULL)
             goto out_destroy;
     }
-    if (rpc_open_all(r) != 0 || rpc_table_grow(r) != 0)
+    if (rpc_open_all(r) != 0 || !(r->ids = hmap_new(sizeof(rpc_req *))))
         goto out_destroy;
     return r;
 out_destroy:
@@ -74,7 +74,7 @@ void rpc_destroy(rpc_t **rp)
     rpc_free_list(&r->unsent);
     rpc_free_list(&r->failed);
     free(r->eps);
-    free(r->slots);
+    hmap_destroy(&r->ids);
     free(r);
     *rp = NULL;
 }
@@ -149,7 +149,7 @@ int rpc_done(rpc_t *r, const char *id)
 
 size_t rpc_pending(const rpc_t *r)
 {
-    return r->used;
+    return hmap_count(r->ids);
 }
 
 int rpc_take_failed(rpc_t *r, char *id_buf, size_t cap)
@@ -226,7 +226,7 @@ int rpc_recv(rpc_t *r, int timeout_ms, uint8_t **reply, size_t *len, int *endpoi
             break;
         rpc_sweep(r, now);
         rc = r->failed.count > failed_before ? JIJU_ERR_TIMEOUT
-             : r->used == 0                  ? JIJU_ERR_NOT_FOUND
+             : hmap_count(r->ids) == 0       ? JIJU_ERR_NOT_FOUND
              : now >= until                  ? JIJU_ERR_TIMEOUT
                                              : JIJU_OK;
         if (rc != JIJU_OK)

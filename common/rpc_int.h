@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hmap.h"
 #include "rpc.h"
 
 #define RPC_HIDDEN __attribute__((visibility("hidden")))
@@ -56,10 +57,9 @@ struct rpc {
     rpc_ep *eps;
     size_t n;
     int timeout_ms;
-    size_t rr; /* round-robin cursor for sends */
-    size_t rd; /* and for reads, so no endpoint starves */
-    rpc_req **slots;
-    size_t cap, used, tombs; /* cap is a power of two */
+    size_t rr;   /* round-robin cursor for sends */
+    size_t rd;   /* and for reads, so no endpoint starves */
+    hmap_t *ids; /* id -> rpc_req *, every pending request */
     rpc_list by_time, unsent, failed;
     uint64_t call_seq; /* ids for rpc_call */
     int64_t max_reply; /* ZMQ_MAXMSGSIZE of every socket */
@@ -68,11 +68,10 @@ struct rpc {
 };
 
 /* rpc_table.c: the lists (w = LINK_TIME or LINK_QUEUE), the queue a request
- * waits in, the id table (put: id not present; grow: to hold one more) */
+ * waits in, the id table (put: id not present; JIJU_OK or JIJU_ERR_NOMEM) */
 RPC_HIDDEN void rpc_list_push(rpc_list *l, rpc_req *q, int w);
 RPC_HIDDEN void rpc_list_remove(rpc_list *l, rpc_req *q, int w);
 RPC_HIDDEN rpc_list *rpc_queue_of(rpc_t *r, const rpc_req *q);
-RPC_HIDDEN int rpc_table_grow(rpc_t *r);
 RPC_HIDDEN rpc_req *rpc_table_get(const rpc_t *r, const char *id);
 RPC_HIDDEN int rpc_table_put(rpc_t *r, rpc_req *q);
 RPC_HIDDEN void rpc_table_del(rpc_t *r, const char *id);

@@ -1,15 +1,12 @@
 /* rpc_table.c - where the rpc client keeps a pending request (rpc_int.h):
  * the intrusive lists (the deadline list, an endpoint's queue, the unsent
- * and the failed) and the id table, open addressing with tombstones, so
+ * and the failed) and the id table (an hmap from id to request), so
  * rpc_done costs O(1) however many requests are pipelined. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "rpc_int.h"
-
-/* Tombstone of a removed table slot: keeps probe chains intact. */
-static rpc_req rpc_tomb;
 
 /* ---- intrusive lists ---- */
 
@@ -44,100 +41,24 @@ rpc_list *rpc_queue_of(rpc_t *r, const rpc_req *q)
     return q->ep >= 0 ? &r->eps[q->ep].queue : &r->unsent;
 }
 
-/* ---- id table ---- */
-
-static uint64_t rpc_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-/* Slot holding id, or the empty slot where a probe for it ends. */
-static size_t rpc_slot(const rpc_t *r, const char *id, int *found)
-{
-    size_t mask = r->cap - 1;
-    size_t i = (size_t)rpc_hash(id) & mask;
-    size_t first_tomb = r->cap;
-
-    for (;; i = (i + 1) & mask) {
-        rpc_req *q = r->slots[i];
-
-        if (q == NULL) {
-            *found = 0;
-            return first_tomb < r->cap ? first_tomb : i;
-        }
-        if (q == &rpc_tomb) {
-            if (first_tomb == r->cap)
-                first_tomb = i;
-        } else if (strcmp(q->id, id) == 0) {
-            *found = 1;
-            return i;
-        }
-    }
-}
-
-int rpc_table_grow(rpc_t *r)
-{
-    size_t cap = 64;
-    rpc_req **old = r->slots;
-    size_t old_cap = r->cap;
-
-    while ((r->used + 1) * 2 > cap)
-        cap *= 2;
-    r->slots = calloc(cap, sizeof *r->slots);
-    if (r->slots == NULL) {
-        r->slots = old;
-        return JIJU_ERR_NOMEM;
-    }
-    r->cap = cap;
-    r->tombs = 0;
-    for (size_t i = 0; i < old_cap; i++) {
-        int found;
-
-        if (old[i] != NULL && old[i] != &rpc_tomb)
-            r->slots[rpc_slot(r, old[i]->id, &found)] = old[i];
-    }
-    free(old);
-    return 0;
-}
+/* ---- id table: common/hmap.c, id -> the request ---- */
 
 rpc_req *rpc_table_get(const rpc_t *r, const char *id)
 {
-    int found;
-    size_t i = rpc_slot(r, id, &found);
+    rpc_req *const *v = hmap_get(r->ids, id, strlen(id));
 
-    return found ? r->slots[i] : NULL;
+    return v ? *v : NULL;
 }
 
 /* id must not be present. */
 int rpc_table_put(rpc_t *r, rpc_req *q)
 {
-    int found;
-    size_t i;
-
-    if ((r->used + r->tombs + 1) * 4 > r->cap * 3 && rpc_table_grow(r) != 0)
-        return JIJU_ERR_NOMEM;
-    i = rpc_slot(r, q->id, &found);
-    if (r->slots[i] == &rpc_tomb)
-        r->tombs--;
-    r->slots[i] = q;
-    r->used++;
-    return 0;
+    return hmap_put(r->ids, q->id, strlen(q->id), &q);
 }
 
 void rpc_table_del(rpc_t *r, const char *id)
 {
-    int found;
-    size_t i = rpc_slot(r, id, &found);
-
-    if (!found)
-        return;
-    r->slots[i] = &rpc_tomb;
-    r->used--;
-    r->tombs++;
+    (void)hmap_del(r->ids, id, strlen(id)); /* absent: nothing to do */
 }
 
 void rpc_req_free(rpc_req **qp)

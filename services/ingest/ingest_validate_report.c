@@ -202,15 +202,18 @@ static void check_revenue_change(ingest_vctx *v, const Jiju__V1__Report *r, cons
     if (before <= 0) /* a change against zero has no percentage */
         return;
     __int128 now100 = (__int128)rev->value * 100;
+    int up = now100 > (__int128)before * (100 + lim->revenue_jump_warn_pct);
+    if (!up && now100 >= (__int128)before * (100 - lim->revenue_drop_warn_pct))
+        return; /* within the bounds, as most reports: nothing to write out */
     ingest_vnum(a, rev->value);
     ingest_vnum(b, before);
     change_pct(pct, rev->value, before);
-    if (now100 > (__int128)before * (100 + lim->revenue_jump_warn_pct))
+    if (up)
         ingest_vadd(v, SEV_WARNING, "W_REVENUE_JUMP", "report.revenue_fen", a,
                     "营业收入 %s 分比上期 %s 的 %s 分增长 %s%%, 超过 %" PRId64 "%%",
                     "revenue %s fen is up on %s (%s fen) by %s%%, more than %" PRId64 "%%", a, pt,
                     b, pct, lim->revenue_jump_warn_pct);
-    else if (now100 < (__int128)before * (100 - lim->revenue_drop_warn_pct))
+    else
         ingest_vadd(v, SEV_WARNING, "W_REVENUE_DROP", "report.revenue_fen", a,
                     "营业收入 %s 分比上期 %s 的 %s 分下降 %s%%, 超过 %" PRId64 "%%",
                     "revenue %s fen is down on %s (%s fen) by %s%%, more than %" PRId64 "%%", a, pt,
