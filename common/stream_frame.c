@@ -2,12 +2,10 @@
  * written once for both consumers: the store-backed endpoints (stream.c)
  * and the store-less subscriber (stream_sub.c). See proto/jiju/v1/stream.proto. */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "err.h"
-#include "pb.h"
 #include "stream_int.h"
 
 static const Jiju__V1__StreamFrame *frame_of(stream_frame *b, Jiju__V1__StreamFrame__KindCase k)
@@ -76,20 +74,27 @@ const Jiju__V1__StreamFrame *stream_frame_error(stream_frame *b, const char *cod
     return &b->f;
 }
 
+/* Packed straight into the ZeroMQ message that is sent: zmq_send() would
+ * copy a packed buffer again into a message of its own, and a RECORD frame
+ * is mostly the record's bytes (one per record per consumer; at 20
+ * subscribers that copy and its malloc were a tenth of notification's
+ * main thread, docs/benchmarks.md "Session 7"). */
 int stream_frame_send(void *sock, const uint8_t *rid, size_t rid_len,
                       const Jiju__V1__StreamFrame *f)
 {
-    uint8_t *buf;
-    size_t len;
-    int rc = pb_pack(&f->base, &buf, &len), sent = 0;
+    zmq_msg_t m;
+    size_t len = protobuf_c_message_get_packed_size(&f->base);
+    int rc = JIJU_OK, sent = 0;
 
-    if (rc != JIJU_OK)
-        return rc;
+    if (zmq_msg_init_size(&m, len) != 0)
+        return JIJU_ERR_NOMEM;
+    protobuf_c_message_pack(&f->base, zmq_msg_data(&m));
     if (!rid || zmq_send(sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-        sent = zmq_send(sock, buf, len, ZMQ_DONTWAIT) >= 0;
-    if (!sent)
+        sent = zmq_msg_send(&m, sock, ZMQ_DONTWAIT) >= 0;
+    if (!sent) { /* still ours: zmq_msg_send takes the message only when it succeeds */
         rc = errno == EAGAIN ? JIJU_ERR_AGAIN : JIJU_ERR_ZMQ;
-    free(buf);
+        zmq_msg_close(&m);
+    }
     return rc;
 }
 

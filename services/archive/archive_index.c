@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "archive_index_view.pb-c.h"
 #include "envelope.h"
 #include "err.h"
 #include "pb_arena.h"
@@ -33,7 +34,9 @@ static const Jiju__V1__Report *archive_body_report(const Jiju__V1__Envelope *env
     return NULL;
 }
 
-int archive_fields_from_envelope(const uint8_t *data, size_t len, archive_fields *out)
+/* The fields from the contract's whole Envelope: what the view gives when
+ * an envelope names no type (the type is then its body's). */
+static int fields_from_whole(const uint8_t *data, size_t len, archive_fields *out)
 {
     max_align_t room[ARCHIVE_DECODE_STACK / sizeof(max_align_t)];
     pb_arena arena;
@@ -42,9 +45,6 @@ int archive_fields_from_envelope(const uint8_t *data, size_t len, archive_fields
 
     pb_arena_init(&arena, room, sizeof room);
     env = jiju__v1__envelope__unpack(&arena.alloc, len, data);
-    out->cluster[0] = out->period[0] = out->type[0] = out->report_id[0] = '\0';
-    out->time_ms = 0;
-    out->has_time = false;
     if (!env)
         return JIJU_ERR_CORRUPT;
     rep = archive_body_report(env);
@@ -64,6 +64,50 @@ int archive_fields_from_envelope(const uint8_t *data, size_t len, archive_fields
     out->time_ms = env->time_ms;
     out->has_time = true;
     pb_arena_free(&arena, &env->base);
+    return JIJU_OK;
+}
+
+/* Through the view (archive_index_view.proto): the attributes and a
+ * report's ids decoded, any other body kept as bytes. A provisional
+ * ranking of 200 entries was decoded whole for four strings: the decode
+ * was 9.8% of the archive's samples at saturation. */
+int archive_fields_from_envelope(const uint8_t *data, size_t len, archive_fields *out)
+{
+    max_align_t room[ARCHIVE_DECODE_STACK / sizeof(max_align_t)];
+    pb_arena arena;
+    Jiju__Archive__EnvelopeIndexView *v;
+    const Jiju__Archive__ReportIdsView *rep = NULL;
+
+    out->cluster[0] = out->period[0] = out->type[0] = out->report_id[0] = '\0';
+    out->time_ms = 0;
+    out->has_time = false;
+    pb_arena_init(&arena, room, sizeof room);
+    if (!(v = jiju__archive__envelope_index_view__unpack(&arena.alloc, len, data)))
+        return JIJU_ERR_CORRUPT;
+    if (!v->type || !v->type[0]) {
+        pb_arena_free(&arena, &v->base);
+        return fields_from_whole(data, len, out);
+    }
+    if (v->body_case == JIJU__ARCHIVE__ENVELOPE_INDEX_VIEW__BODY_REPORT_ACCEPTED &&
+        v->report_accepted)
+        rep = v->report_accepted->report;
+    if (v->body_case == JIJU__ARCHIVE__ENVELOPE_INDEX_VIEW__BODY_REPORT_REJECTED &&
+        v->report_rejected)
+        rep = v->report_rejected->report;
+    archive_copy(out->cluster, v->subject);
+    archive_copy(out->period, v->period);
+    archive_copy(out->type, v->type);
+    if (rep) {
+        archive_copy(out->report_id, rep->report_id);
+        /* inputs from ingest may leave the routing attributes empty */
+        if (!out->cluster[0])
+            archive_copy(out->cluster, rep->cluster_id);
+        if (!out->period[0])
+            archive_copy(out->period, rep->period);
+    }
+    out->time_ms = v->time_ms;
+    out->has_time = true;
+    pb_arena_free(&arena, &v->base);
     return JIJU_OK;
 }
 

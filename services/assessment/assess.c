@@ -53,6 +53,7 @@ void assess_destroy(assess_t **ap)
         return;
     metrics_cancel(*ap);
     assess_period_cache_free(*ap);
+    assess_cluster_cache_free(*ap);
     assess_pages_destroy(&(*ap)->pages);
     free(*ap);
     *ap = NULL;

@@ -15,19 +15,37 @@
 Jiju__V1__Cluster *assess_cluster_get(assess_t *a, store_txn_t *txn, const char *id)
 {
     void *v = NULL;
+    uint8_t *held;
     size_t len = 0;
     Jiju__V1__Cluster *c;
 
-    if (!id || store_txn_get(txn, a->cf[ACF_CLUSTERS], id, strlen(id), &v, &len) != JIJU_OK)
+    if (!id)
+        return NULL;
+    if (assess_cluster_cache_get(a, txn, id, &held, &len))
+        return jiju__v1__cluster__unpack(NULL, len, held);
+    if (store_txn_get(txn, a->cf[ACF_CLUSTERS], id, strlen(id), &v, &len) != JIJU_OK)
         return NULL;
     c = jiju__v1__cluster__unpack(NULL, len, v);
+    if (c) /* what could not be decoded is not kept */
+        assess_cluster_cache_fill(a, txn, id, v, len);
     free(v);
     return c;
 }
 
 int assess_cluster_put(assess_t *a, store_txn_t *txn, const Jiju__V1__Cluster *c)
 {
-    return pb_txn_put(txn, a->cf[ACF_CLUSTERS], c->id, strlen(c->id), &c->base);
+    uint8_t *buf;
+    size_t len;
+    int rc = pb_pack(&c->base, &buf, &len);
+
+    if (rc != JIJU_OK)
+        return rc;
+    if ((rc = store_txn_put(txn, a->cf[ACF_CLUSTERS], c->id, strlen(c->id), buf, len)) != JIJU_OK) {
+        free(buf);
+        return rc;
+    }
+    assess_cluster_cache_put(a, txn, c->id, buf, len); /* after the put: it takes buf */
+    return JIJU_OK;
 }
 
 int64_t assess_active_count(assess_t *a, store_txn_t *txn)

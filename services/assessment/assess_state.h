@@ -3,8 +3,10 @@
  * the helpers that read and write them through a txn.
  *
  * Every read goes through the caller's txn (store_txn_get, store_txn_iter_new),
- * so records applied earlier in the same batch are seen; nothing mutable is
- * cached in memory. Scans run in key order, never in hash order, so the same
+ * so records applied earlier in the same batch are seen. Two caches keep
+ * that view: the period states of one txn (assess_period.c) and the
+ * clusters (assess_cluster_cache.c), each serving a txn only what that txn
+ * would read from the store. Scans run in key order, never in hash order, so the same
  * inputs produce the same events (determinism, issue 6).
  *
  * Keys (all strings are the ids and period texts as sent, no terminator
@@ -62,8 +64,9 @@ struct assess {
     const assess_config *cfg;
     int cf[ACF__COUNT];
     int ids_scoped; /* assess_report_ids holds no bare ids (report_ids_scoped) */
-    struct assess_period_cache *periods; /* assess_period.c */
-    struct assess_pages *pages;          /* rankings held between query pages (assess_query.c) */
+    struct assess_period_cache *periods;   /* assess_period.c */
+    struct assess_cluster_cache *clusters; /* assess_cluster_cache.c */
+    struct assess_pages *pages;            /* rankings held between query pages (assess_query.c) */
     assess_close_tally tally;
 };
 
@@ -124,6 +127,19 @@ int assess_flag_del(assess_t *a, store_txn_t *txn, int cf, const char *key);
 bool assess_flag_has(assess_t *a, store_txn_t *txn, int cf, const char *key);
 
 /* ---- registry (assess_registry.c) ---- */
+
+/* The clusters in memory (assess_cluster_cache.c): what assess_cluster_get
+ * reads before the store. get: 1 and the packed cluster as txn sees it
+ * (valid until the next call on a), or 0 to read the store; fill: what the
+ * store gave txn for id; put: txn put buf (taken, malloc'd) for id. */
+typedef struct assess_cluster_cache assess_cluster_cache;
+int assess_cluster_cache_get(assess_t *a, store_txn_t *txn, const char *id, uint8_t **buf,
+                             size_t *len);
+void assess_cluster_cache_fill(assess_t *a, store_txn_t *txn, const char *id, const uint8_t *val,
+                               size_t len);
+void assess_cluster_cache_put(assess_t *a, store_txn_t *txn, const char *id, uint8_t *buf,
+                              size_t len);
+void assess_cluster_cache_free(assess_t *a);
 
 /* The cluster (caller frees with jiju__v1__cluster__free_unpacked), or NULL
  * when unknown. */

@@ -5,6 +5,8 @@
  * and byte-identical events from identical inputs. Real RocksDB, no sockets. */
 #include "test_assess_support.h"
 
+#include "assess_state.h" /* assess_cluster_get */
+
 #define BODY(x) JIJU__V1__ENVELOPE__BODY_##x
 
 static void test_highest_revision_wins_in_any_order(void **state)
@@ -486,6 +488,110 @@ static void test_txn_iterator_sees_own_writes(void **state)
     fx_free(&fx);
 }
 
+/* Eliminate id inside txn, as the consumer applies a record before its
+ * commit. */
+static int eliminate_in(fixture *fx, store_txn_t *txn, const char *id)
+{
+    Jiju__V1__Envelope env = JIJU__V1__ENVELOPE__INIT;
+    Jiju__V1__Command cmd = JIJU__V1__COMMAND__INIT;
+    Jiju__V1__EliminateCluster ec = JIJU__V1__ELIMINATE_CLUSTER__INIT;
+    uint8_t buf[512];
+    size_t len;
+
+    ec.cluster_id = (char *)id;
+    ec.reason = "merged";
+    cmd.kind_case = JIJU__V1__COMMAND__KIND_ELIMINATE_CLUSTER;
+    cmd.eliminate_cluster = &ec;
+    env.body_case = JIJU__V1__ENVELOPE__BODY_COMMAND;
+    env.command = &cmd;
+    len = jiju__v1__envelope__pack(&env, buf);
+    return assess_apply(fx->a, "ingest-1", ++fx->in_seq, buf, len, txn);
+}
+
+/* The one event of the last report: accepted, or rejected with code. */
+static void expect_report(fixture *fx, const char *code)
+{
+    Jiju__V1__Envelope *e;
+
+    fx_events(fx);
+    if (!code) {
+        assert_non_null(fx_find(fx, BODY(REPORT_ACCEPTED), 0));
+        assert_null(fx_find(fx, BODY(REPORT_REJECTED), 0));
+        return;
+    }
+    assert_non_null(e = fx_find(fx, BODY(REPORT_REJECTED), 0));
+    assert_string_equal(e->report_rejected->problems[0]->code, code);
+}
+
+static void expect_status(fixture *fx, store_txn_t *txn, const char *id,
+                          Jiju__V1__ClusterStatus want)
+{
+    Jiju__V1__Cluster *c = assess_cluster_get(fx->a, txn, id);
+
+    assert_non_null(c);
+    assert_int_equal(c->status, want);
+    jiju__v1__cluster__free_unpacked(c, NULL);
+}
+
+/* The clusters held in memory (assess_cluster_cache.c) serve a txn what
+ * the store would: never another txn's uncommitted write, never a write
+ * that was not committed, the committed one after the commit and after a
+ * restart. */
+static void test_cluster_cache_serves_only_committed(void **state)
+{
+    fixture *fx = fx_new();
+    store_txn_t *t1, *t2;
+
+    (void)state;
+    fx_register(fx, "A", 1, 1);
+    fx_register(fx, "B", 1, 1);
+    fx_report(fx, "RA1", "A", "2023", 1, GOOD); /* A and B now in memory */
+    fx_report(fx, "RB1", "B", "2023", 1, GOOD);
+    fx_events(fx);
+    /* A eliminated in t1, not committed yet: t1 reads its write, another
+     * txn (a query's) what is committed */
+    t1 = store_txn_new(fx->store);
+    t2 = store_txn_new(fx->store);
+    assert_int_equal(eliminate_in(fx, t1, "A"), 0);
+    expect_status(fx, t2, "A", JIJU__V1__CLUSTER_STATUS__ACTIVE);
+    expect_status(fx, t1, "A", JIJU__V1__CLUSTER_STATUS__ELIMINATED);
+    expect_status(fx, t2, "A", JIJU__V1__CLUSTER_STATUS__ACTIVE);
+    store_txn_destroy(&t2);
+    /* committed: eliminated for every txn from now on */
+    assert_int_equal(store_txn_commit(t1, true), JIJU_OK);
+    store_txn_destroy(&t1);
+    fx_report(fx, "RA3", "A", "2023", 3, GOOD);
+    expect_report(fx, "E_CLUSTER_ELIMINATED");
+    /* and after a restart, from the store */
+    fx_close_store(fx);
+    fx_open_store(fx);
+    fx_report(fx, "RA4", "A", "2023", 4, GOOD);
+    expect_report(fx, "E_CLUSTER_ELIMINATED");
+    fx_report(fx, "RB2", "B", "2023", 2, GOOD);
+    expect_report(fx, NULL);
+    /* B eliminated in a txn that is lost (kill -9 before its commit; the
+     * events log allows no txn to be dropped otherwise): B is active */
+    t2 = store_txn_new(fx->store);
+    assert_int_equal(eliminate_in(fx, t2, "B"), 0);
+    expect_status(fx, t2, "B", JIJU__V1__CLUSTER_STATUS__ELIMINATED);
+    store_txn_destroy(&t2);
+    fx_close_store(fx);
+    fx_open_store(fx);
+    fx_report(fx, "RB3", "B", "2023", 3, GOOD);
+    expect_report(fx, NULL);
+    /* applied again (the record replayed after the restart): once */
+    assert_int_equal(fx_eliminate(fx, "B"), 0);
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(CLUSTER_ELIMINATED)), 1);
+    fx_report(fx, "RB4", "B", "2023", 4, GOOD);
+    expect_report(fx, "E_CLUSTER_ELIMINATED");
+    fx_close_store(fx);
+    fx_open_store(fx);
+    fx_report(fx, "RB5", "B", "2023", 5, GOOD);
+    expect_report(fx, "E_CLUSTER_ELIMINATED");
+    fx_free(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_batch_in_one_txn),
         cmocka_unit_test(test_same_inputs_same_event_bytes),
         cmocka_unit_test(test_txn_iterator_sees_own_writes),
+        cmocka_unit_test(test_cluster_cache_serves_only_committed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

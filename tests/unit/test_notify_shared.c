@@ -621,8 +621,8 @@ static void test_cache_bounded(void **state)
     }
     assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
     /* the small ones evicted the big and took every slot: each buffer is its
-     * record's size */
-    assert_int_equal(notify_shared_cache_bytes(sh), (size_t)N_SMALL * SMALL);
+     * record's size and the room for the seq */
+    assert_int_equal(notify_shared_cache_bytes(sh), (size_t)N_SMALL * (SMALL + NOTIFY_STAMP_ROOM));
     for (int i = 0; i < N_BIG + N_SMALL; i += 7) { /* the big ones from the store */
         uint8_t ref[NOTIFY_REF_LEN];
         const uint8_t *out;
@@ -633,6 +633,21 @@ static void test_cache_bounded(void **state)
         assert_true(len > want && len <= want + 11); /* the bytes, then seq 5 */
         memset(rec, 'a' + i % 26, want);
         assert_memory_equal(out, rec, want);
+    }
+    /* the seq behind the bytes is what protobuf-c writes for Envelope.seq,
+     * of any width */
+    for (uint64_t seq = 1; seq != 0 && seq < UINT64_MAX / 2; seq = seq * 131 + 7) {
+        Jiju__V1__Envelope stamp = JIJU__V1__ENVELOPE__INIT;
+        uint8_t ref[NOTIFY_REF_LEN], want[16];
+        const uint8_t *out;
+        size_t len, n;
+
+        stamp.seq = seq;
+        n = jiju__v1__envelope__pack(&stamp, want);
+        notify_shared_ref(first + N_BIG + N_SMALL - 1, ref); /* cached */
+        assert_int_equal(notify_shared_resolve(sh, seq, ref, sizeof ref, &out, &len), JIJU_OK);
+        assert_int_equal(len, SMALL + n);
+        assert_memory_equal(out + SMALL, want, n);
     }
     store_txn_destroy(&txn);
     notify_shared_destroy(&sh);
