@@ -179,19 +179,14 @@ static void ca_hex(const uint8_t *data, size_t len, char *out, size_t cap)
     hex_encode(data, len < (cap - 1) / 2 ? len : (cap - 1) / 2, out);
 }
 
-/* Hex text into bytes (cursor); returns the length, or -1. */
+/* A cursor as this tool prints it (lowercase hex) into bytes; returns the
+ * length, or -1. */
 static long ca_unhex(const char *hex, uint8_t *out, size_t cap)
 {
     size_t n = strlen(hex);
 
-    if (n % 2 || n / 2 > cap)
+    if (n % 2 || n / 2 > cap || hex_decode(hex, n, out, n / 2) != 0)
         return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned int b;
-        if (sscanf(hex + 2 * i, "%2x", &b) != 1)
-            return -1;
-        out[i] = (uint8_t)b;
-    }
     return (long)(n / 2);
 }
 

@@ -6,6 +6,7 @@ once, bad JSON and oversized bodies get a clear 4xx and the portal lives on,
 and a report with mistakes gets ingest's problems (HTTP 422)."""
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -381,6 +382,21 @@ def reply_limit(p):
                            timeout=60, env=p.stack.env)
     check(ok.returncode == 0 and "ReportAccepted" in ok.stdout, "jiju archive query --limit 100",
           ok.stderr[-300:])
+    # its cursor: the next page starts where the first ended; a cursor that is not hex is refused
+    page = jiju[:3] + ["--limit", "2", "--format", "json"] + jiju[5:]
+    first = subprocess.run(page, capture_output=True, text=True, timeout=60, env=p.stack.env)
+    cur = re.search(r"next=--cursor ([0-9a-f]+)", first.stderr)
+    check(first.returncode == 0 and cur is not None,
+          "jiju archive query --limit 2 prints next=--cursor", first.stderr[-300:])
+    second = subprocess.run(page + ["--cursor", cur.group(1)], capture_output=True, text=True,
+                            timeout=60, env=p.stack.env)
+    rows = [[ln for ln in r.stdout.splitlines() if ln.strip()] for r in (first, second)]
+    check(second.returncode == 0 and len(rows[0]) == 2 and len(rows[1]) == 2 and
+          not set(rows[0]) & set(rows[1]),
+          "--cursor from the first page gives the next two records", second.stderr[-300:])
+    badcur = subprocess.run(jiju + ["--cursor", "zz"], capture_output=True, text=True, timeout=30,
+                            env=p.stack.env)
+    check(badcur.returncode != 0, "--cursor zz (not hex) is refused", badcur.stderr[-300:])
     check(small.returncode != 0 and "--max-reply-bytes" in small.stderr and
           "larger than this client takes" in small.stderr,
           "jiju --max-reply-bytes 4096: the reply above it is a clear error naming the option",
