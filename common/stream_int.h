@@ -40,7 +40,8 @@ typedef struct stream_session {
     int64_t last_rx, last_tx;
     /* producer side */
     stream_log_t *log;
-    uint64_t next_send, acked, acked_saved;
+    uint64_t next_send, acked, acked_saved; /* acked: durable at the consumer (its ACKs) */
+    uint64_t base;     /* the credit window's base: the last RESUME's next - 1, or a later ACK */
     uint64_t max_sent; /* highest RECORD sent on this session, whatever RESUMEs came since */
     uint32_t credit;
     /* consumer side */

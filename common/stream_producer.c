@@ -21,14 +21,14 @@ void stream_producer_pump(stream_peer_t *p, stream_session *s)
     const uint8_t *v;
 
     if (s->state != SESS_ACTIVE || s->dead || s->next_send > last ||
-        s->next_send > s->acked + s->credit)
+        s->next_send > s->base + s->credit)
         return;
     it = stream_log_iter(s->log, s->next_send);
     if (!it)
         return;
     f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RECORD;
     f.record = &r;
-    while (s->next_send <= last && s->next_send <= s->acked + s->credit &&
+    while (s->next_send <= last && s->next_send <= s->base + s->credit &&
            stream_log_iter_get(it, &seq, &v, &vlen) == 0 && seq <= last) {
         size_t slen;
         const uint8_t *served;
@@ -78,7 +78,13 @@ void stream_producer_on_resume(stream_peer_t *p, stream_session *s, const Jiju__
         next =
             stream_log_first(s->log); /* trimmed: the consumer sees the jump (stream_seq_judge) */
     s->next_send = next;
-    s->acked = next - 1;     /* the credit window's base: a re-read from an earlier seq */
+    s->base = next - 1; /* the credit window's base: a re-read from an earlier seq */
+    /* but no ack: a consumer asks again past records it applied into its
+     * open txn (a gap, the heartbeat repair) before it commits them, and
+     * what is acked is stored and trimmed (ingest_trim.c). A RESUME only
+     * lowers it (a consumer starting again below what it acked). */
+    if (s->acked > next - 1)
+        s->acked = next - 1;
     s->acked_saved = stored; /* the stored ack only moves forward */
     s->credit = r->credit ? r->credit : 1;
     s->state = SESS_ACTIVE;
@@ -121,6 +127,8 @@ void stream_producer_on_ack(stream_peer_t *p, stream_session *s, uint64_t seq, i
         seq = limit;
     if (seq > s->acked)
         s->acked = seq;
+    if (seq > s->base)
+        s->base = seq;
 }
 
 /* Acks are advisory (resume point for store-less subscribers, trimming), so

@@ -198,12 +198,43 @@ static void test_ack_of_records_sent_before_restart(void **state)
     node_close(&prod);
 }
 
+/* A RESUME says where to send from, not what is durable (an ACK does): a
+ * consumer asks again past records it applied into its open txn (a gap, or
+ * the heartbeat repair) before it commits them. Taken as an ack, the
+ * producer stored it and ingest trimmed its log up to it; a consumer killed
+ * before its commit then restarted below the producer's first seq and was
+ * refused with E_STREAM_TRIMMED: the records were lost to it. */
+static void test_resume_is_not_an_ack(void **state)
+{
+    node prod = {0};
+    void *ctx = zmq_ctx_new();
+    uint64_t first = 0, last = 0;
+    char ep[64];
+    void *s;
+
+    (void)state;
+    serve_records(&prod, 20, 0, ep, sizeof ep);
+    s = consumer_session(ctx, ep, 1, 100);
+    assert_int_equal(count_records(s, 300, &first, &last), 20);
+    raw_resume(s, 11, 100); /* 1..10 applied, not yet committed: 11.. again */
+    assert_int_equal(count_records(s, 300, &first, &last), 10);
+    assert_int_equal(first, 11);
+    usleep(300000);
+    assert_int_equal(stream_acked(prod.store, "reports", "raw-consumer"), 0);
+    raw_ack(s, 10); /* committed: now it is durable */
+    assert_true(wait_acked(&prod, 10));
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    node_close(&prod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_credit_window_and_reconnect),
         cmocka_unit_test(test_ack_resume_beyond_log_and_reread),
         cmocka_unit_test(test_ack_of_records_sent_before_restart),
+        cmocka_unit_test(test_resume_is_not_an_ack),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
