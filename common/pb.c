@@ -86,3 +86,13 @@ int pb_has_unknown_fields(const ProtobufCMessage *msg)
     }
     return 0;
 }
+
+size_t pb_varint_put(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+
+    for (; v >= 0x80; v >>= 7)
+        p[n++] = (uint8_t)(v | 0x80);
+    p[n++] = (uint8_t)v;
+    return n;
+}

@@ -31,4 +31,11 @@ int pb_txn_put(store_txn_t *txn, int cf, const void *key, size_t klen, const Pro
  * only known fields, which protobuf-c always reads back. */
 int pb_has_unknown_fields(const ProtobufCMessage *msg);
 
+/* v as a protobuf base-128 varint at p (at most PB_VARINT_MAX bytes);
+ * returns the bytes written. For framing written by hand where a packed
+ * message is not the unit (a log run's record lengths, a one-field stamp
+ * appended to a packed record). */
+#define PB_VARINT_MAX 10
+size_t pb_varint_put(uint8_t *p, uint64_t v);
+
 #endif

@@ -91,8 +91,6 @@ STREAM_HIDDEN size_t stream_log_run_key(const stream_log_t *log, uint64_t first,
  * for the meta) or a run. -1 for a key of another log. */
 STREAM_HIDDEN int stream_log_key_span(const stream_log_t *log, const uint8_t *key, size_t klen,
                                       uint64_t *first, uint64_t *last);
-/* A run's entry: the varint length of a record (at most 10 bytes at p). */
-STREAM_HIDDEN size_t stream_log_varint_put(uint8_t *p, uint64_t v);
 /* The entry at *off of a run's value: its record, *off moved past it; -1
  * if the value ends or is malformed there. */
 STREAM_HIDDEN int stream_log_run_entry(const uint8_t *v, size_t vlen, size_t *off,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pb.h"
 #include "stream_log_int.h"
 
 /* An iterator over a log's records (stored bytes), one key after another,
@@ -184,7 +185,7 @@ int stream_log_iter_replace(stream_log_iter_t *it, store_txn_t *txn, const void 
         return it->rc;
     memcpy(it->nbuf + it->nlen, it->val + it->copied, before);
     it->nlen += before;
-    it->nlen += stream_log_varint_put(it->nbuf + it->nlen, len);
+    it->nlen += pb_varint_put(it->nbuf + it->nlen, len);
     if (len)
         memcpy(it->nbuf + it->nlen, data, len);
     it->nlen += len;

@@ -35,16 +35,6 @@ int stream_log_key_span(const stream_log_t *log, const uint8_t *key, size_t klen
     return *first > 0 && *last > *first ? 0 : -1;
 }
 
-size_t stream_log_varint_put(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-
-    for (; v >= 0x80; v >>= 7)
-        p[n++] = (uint8_t)(v | 0x80);
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
 int stream_log_run_entry(const uint8_t *v, size_t vlen, size_t *off, const uint8_t **rec,
                          size_t *rlen)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pb.h"
 #include "stream_log_int.h"
 
 void stream_log_runs_forget(stream_log_runs_t *runs, const stream_log_t *log)
@@ -128,7 +129,7 @@ int stream_log_run_add(stream_log_t *log, store_txn_t *txn, uint64_t seq, const 
         r->gen = gen;
         r->first = seq;
     }
-    r->len += stream_log_varint_put(r->buf + r->len, len);
+    r->len += pb_varint_put(r->buf + r->len, len);
     if (len)
         memcpy(r->buf + r->len, data, len);
     r->len += len;

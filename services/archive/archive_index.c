@@ -34,6 +34,27 @@ static const Jiju__V1__Report *archive_body_report(const Jiju__V1__Envelope *env
     return NULL;
 }
 
+/* The fields from an envelope's attributes and, for a body that carries a
+ * report, its ids (NULL report_id: no report). */
+static void fields_take(archive_fields *out, const char *subject, const char *period,
+                        const char *type, int64_t time_ms, const char *report_id,
+                        const char *cluster_id, const char *report_period)
+{
+    archive_copy(out->cluster, subject);
+    archive_copy(out->period, period);
+    archive_copy(out->type, type);
+    if (report_id) {
+        archive_copy(out->report_id, report_id);
+        /* inputs from ingest may leave the routing attributes empty */
+        if (!out->cluster[0])
+            archive_copy(out->cluster, cluster_id);
+        if (!out->period[0])
+            archive_copy(out->period, report_period);
+    }
+    out->time_ms = time_ms;
+    out->has_time = true;
+}
+
 /* The fields from the contract's whole Envelope: what the view gives when
  * an envelope names no type (the type is then its body's). */
 static int fields_from_whole(const uint8_t *data, size_t len, archive_fields *out)
@@ -48,21 +69,10 @@ static int fields_from_whole(const uint8_t *data, size_t len, archive_fields *ou
     if (!env)
         return JIJU_ERR_CORRUPT;
     rep = archive_body_report(env);
-    archive_copy(out->cluster, env->subject);
-    archive_copy(out->period, env->period);
-    archive_copy(out->type, env->type);
-    if (!out->type[0])
-        archive_copy(out->type, envelope_type(env));
-    if (rep) {
-        archive_copy(out->report_id, rep->report_id);
-        /* inputs from ingest may leave the routing attributes empty */
-        if (!out->cluster[0])
-            archive_copy(out->cluster, rep->cluster_id);
-        if (!out->period[0])
-            archive_copy(out->period, rep->period);
-    }
-    out->time_ms = env->time_ms;
-    out->has_time = true;
+    fields_take(out, env->subject, env->period,
+                env->type && env->type[0] ? env->type : envelope_type(env), env->time_ms,
+                rep ? rep->report_id : NULL, rep ? rep->cluster_id : NULL,
+                rep ? rep->period : NULL);
     pb_arena_free(&arena, &env->base);
     return JIJU_OK;
 }
@@ -94,19 +104,8 @@ int archive_fields_from_envelope(const uint8_t *data, size_t len, archive_fields
     if (v->body_case == JIJU__ARCHIVE__ENVELOPE_INDEX_VIEW__BODY_REPORT_REJECTED &&
         v->report_rejected)
         rep = v->report_rejected->report;
-    archive_copy(out->cluster, v->subject);
-    archive_copy(out->period, v->period);
-    archive_copy(out->type, v->type);
-    if (rep) {
-        archive_copy(out->report_id, rep->report_id);
-        /* inputs from ingest may leave the routing attributes empty */
-        if (!out->cluster[0])
-            archive_copy(out->cluster, rep->cluster_id);
-        if (!out->period[0])
-            archive_copy(out->period, rep->period);
-    }
-    out->time_ms = v->time_ms;
-    out->has_time = true;
+    fields_take(out, v->subject, v->period, v->type, v->time_ms, rep ? rep->report_id : NULL,
+                rep ? rep->cluster_id : NULL, rep ? rep->period : NULL);
     pb_arena_free(&arena, &v->base);
     return JIJU_OK;
 }

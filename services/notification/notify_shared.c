@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pb.h"
 
 /* The newest shared records, in memory: the subscribers' sessions read an
  * event just after it was routed, 20 of them for each, and a store lookup
@@ -199,7 +200,7 @@ int notify_shared_resolve(void *arg, uint64_t seq, const uint8_t *rec, size_t le
                           const uint8_t **out, size_t *out_len)
 {
     notify_shared_t *sh = arg;
-    uint64_t sseq, v;
+    uint64_t sseq;
     uint8_t *bytes = NULL;
     size_t n;
     int rc;
@@ -216,9 +217,7 @@ int notify_shared_resolve(void *arg, uint64_t seq, const uint8_t *rec, size_t le
      * cache slot it goes into the room behind the record (beyond c->len,
      * so the slot's record is unchanged), overwritten by the next. */
     bytes[n++] = STAMP_TAG;
-    for (v = seq; v >= 0x80; v >>= 7)
-        bytes[n++] = (uint8_t)(v | 0x80);
-    bytes[n++] = (uint8_t)v;
+    n += pb_varint_put(bytes + n, seq);
     *out = bytes;
     *out_len = n;
     return JIJU_OK;

@@ -236,33 +236,6 @@ static void test_trimmed_log_consumer_error(void **state)
     node_close(&prod);
 }
 
-/* The highest position the consumer tells on session sock (its ACKs and
- * heartbeats) within timeout_ms. */
-static uint64_t told_position(void *sock, int timeout_ms)
-{
-    int64_t deadline = clock_mono_ms() + timeout_ms;
-    uint64_t pos = 0;
-    uint8_t buf[4096];
-
-    while (clock_mono_ms() < deadline) {
-        zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
-        Jiju__V1__StreamFrame *f;
-        int n;
-
-        if (zmq_poll(&it, 1, (long)(deadline - clock_mono_ms())) <= 0 ||
-            (n = zmq_recv(sock, buf, sizeof buf, 0)) < 0)
-            continue;
-        if (!(f = jiju__v1__stream_frame__unpack(NULL, (size_t)n, buf)))
-            continue;
-        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_ACK && f->ack->seq > pos)
-            pos = f->ack->seq;
-        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT && f->heartbeat->position > pos)
-            pos = f->heartbeat->position;
-        jiju__v1__stream_frame__free_unpacked(f, NULL);
-    }
-    return pos;
-}
-
 /* A producer reconnects while the consumer is stalled (its timeout, with
  * its window of records sent and unacked), and the consumer reads records
  * of the old session and the new HELLO in one batch. The new session must
@@ -302,7 +275,7 @@ static void test_reconnect_within_a_batch(void **state)
     next = expect_resume(b);
     for (uint64_t i = next; i <= 4; i++) /* the window a real producer has left: no new record */
         raw_record(b, i);
-    assert_true(told_position(b, 1000) >= 4);
+    assert_true(told_within(b, 1000, UINT64_MAX, TOLD_ACK | TOLD_HEARTBEAT, NULL) >= 4);
     for (uint64_t i = 1; i <= 4; i++)
         assert_int_equal(applied_times(&cons, "raw-producer", i), 1);
     zmq_close(a);

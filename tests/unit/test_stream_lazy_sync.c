@@ -39,34 +39,6 @@ static void send_records(void *sock, uint64_t from, uint64_t to)
         raw_record_data(sock, seq, "event");
 }
 
-/* Read frames for up to ms: the highest position the consumer told (ACK
- * seq or heartbeat position; 0 if none), returning once it reaches want. */
-static uint64_t told_until(void *sock, int ms, uint64_t want, int *saw_resume)
-{
-    int64_t deadline = clock_mono_ms() + ms;
-    uint64_t told = 0;
-    uint8_t buf[4096];
-
-    while (clock_mono_ms() < deadline && told < want) {
-        zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
-        Jiju__V1__StreamFrame *f;
-        int n;
-
-        if (zmq_poll(&it, 1, (long)(deadline - clock_mono_ms())) <= 0 ||
-            (n = zmq_recv(sock, buf, sizeof buf, 0)) < 0 ||
-            !(f = jiju__v1__stream_frame__unpack(NULL, (size_t)n, buf)))
-            continue;
-        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_ACK && f->ack->seq > told)
-            told = f->ack->seq;
-        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT && f->heartbeat->position > told)
-            told = f->heartbeat->position;
-        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_RESUME && saw_resume)
-            *saw_resume = 1;
-        jiju__v1__stream_frame__free_unpacked(f, NULL);
-    }
-    return told;
-}
-
 static void wait_committed(node *c, uint64_t seq)
 {
     int64_t deadline = clock_mono_ms() + 20000;
@@ -122,7 +94,7 @@ static void test_ack_waits_for_sync(void **state)
     consumer_start(&c, ep, sizeof ep);
     sock = raw_dealer(ctx, ep);
     raw_hello_inc(sock, "producer", JIJU__V1__STREAM_ROLE__PRODUCER, STORE_C, 1, 1, 100);
-    assert_int_equal(told_until(sock, 3000, 1, &resumed), 0);
+    assert_int_equal(told_within(sock, 3000, 1, TOLD_ACK | TOLD_HEARTBEAT, &resumed), 0);
     assert_true(resumed);
 
     /* 1. applied and committed, not synced: nothing told for a while */
@@ -131,22 +103,22 @@ static void test_ack_waits_for_sync(void **state)
     wait_committed(&c, 5);
     w = store_written(c.store);
     assert_true(store_synced(c.store) < w);
-    assert_int_equal(told_until(sock, LAZY_MS / 4, 5, NULL), 0);
+    assert_int_equal(told_within(sock, LAZY_MS / 4, 5, TOLD_ACK | TOLD_HEARTBEAT, NULL), 0);
     /* then its own WAL sync, about LAZY_MS after the commit: ACK 5 */
-    assert_int_equal(told_until(sock, LAZY_MS * 3, 5, NULL), 5);
+    assert_int_equal(told_within(sock, LAZY_MS * 3, 5, TOLD_ACK | TOLD_HEARTBEAT, NULL), 5);
     assert_true(clock_mono_ms() - t0 >= LAZY_MS - 50);
     assert_true(store_synced(c.store) >= w);
 
     /* 2. another writer's synced commit makes ours durable: told at once */
     send_records(sock, 6, 10);
     wait_committed(&c, 10);
-    assert_int_equal(told_until(sock, 100, 10, NULL), 5);
+    assert_int_equal(told_within(sock, 100, 10, TOLD_ACK | TOLD_HEARTBEAT, NULL), 5);
     assert_non_null(other = store_txn_new_unindexed(c.store));
     assert_int_equal(store_txn_put(other, store_cf(c.store, "applied"), "x", 1, "y", 1), JIJU_OK);
     t0 = clock_mono_ms();
     assert_int_equal(store_txn_commit(other, true), JIJU_OK);
     store_txn_destroy(&other);
-    assert_int_equal(told_until(sock, LAZY_MS - 200, 10, NULL), 10);
+    assert_int_equal(told_within(sock, LAZY_MS - 200, 10, TOLD_ACK | TOLD_HEARTBEAT, NULL), 10);
     assert_true(clock_mono_ms() - t0 < LAZY_MS - 200);
 
     zmq_close(sock);

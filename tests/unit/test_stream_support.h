@@ -383,4 +383,37 @@ TS int count_records(void *sock, int timeout_ms, uint64_t *first, uint64_t *last
     return n;
 }
 
+/* What a consumer told on session sock within ms: the highest ACK seq
+ * (TOLD_ACK) and/or heartbeat position (TOLD_HEARTBEAT), 0 if none,
+ * returning once it reaches want (UINT64_MAX: read for the whole ms);
+ * *saw_resume, if given, is set when a RESUME came. */
+enum { TOLD_ACK = 1, TOLD_HEARTBEAT = 2 };
+TS uint64_t told_within(void *sock, int ms, uint64_t want, int kinds, int *saw_resume)
+{
+    int64_t deadline = clock_mono_ms() + ms;
+    uint64_t told = 0;
+    uint8_t buf[4096];
+
+    while (clock_mono_ms() < deadline && told < want) {
+        zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
+        Jiju__V1__StreamFrame *f;
+        int n;
+
+        if (zmq_poll(&it, 1, (long)(deadline - clock_mono_ms())) <= 0 ||
+            (n = zmq_recv(sock, buf, sizeof buf, 0)) < 0 ||
+            !(f = jiju__v1__stream_frame__unpack(NULL, (size_t)n, buf)))
+            continue;
+        if ((kinds & TOLD_ACK) && f->kind_case == JIJU__V1__STREAM_FRAME__KIND_ACK &&
+            f->ack->seq > told)
+            told = f->ack->seq;
+        if ((kinds & TOLD_HEARTBEAT) && f->kind_case == JIJU__V1__STREAM_FRAME__KIND_HEARTBEAT &&
+            f->heartbeat->position > told)
+            told = f->heartbeat->position;
+        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_RESUME && saw_resume)
+            *saw_resume = 1;
+        jiju__v1__stream_frame__free_unpacked(f, NULL);
+    }
+    return told;
+}
+
 #endif

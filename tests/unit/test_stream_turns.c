@@ -102,29 +102,6 @@ static void on_poke(svc_t *svc, void *arg)
     }
 }
 
-/* The highest ACK the consumer sent within ms (0 if none). */
-static uint64_t acked_within(void *sock, int ms, uint64_t want)
-{
-    int64_t deadline = clock_mono_ms() + ms;
-    uint64_t told = 0;
-    uint8_t buf[4096];
-
-    while (clock_mono_ms() < deadline && told < want) {
-        zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
-        Jiju__V1__StreamFrame *f;
-        int n;
-
-        if (zmq_poll(&it, 1, (long)(deadline - clock_mono_ms())) <= 0 ||
-            (n = zmq_recv(sock, buf, sizeof buf, 0)) < 0 ||
-            !(f = jiju__v1__stream_frame__unpack(NULL, (size_t)n, buf)))
-            continue;
-        if (f->kind_case == JIJU__V1__STREAM_FRAME__KIND_ACK && f->ack->seq > told)
-            told = f->ack->seq;
-        jiju__v1__stream_frame__free_unpacked(f, NULL);
-    }
-    return told;
-}
-
 /* Each round, in one turn: the writer's synced commit (covering our last
  * commit), then our records, committed unsynced. Before the fix nothing was
  * told until a WAL sync forced lazy_sync_ms (10 s) after the first commit;
@@ -161,7 +138,7 @@ static void test_lazy_commit_told_after_another_sync(void **state)
         assert_true(wait_cursor(&c, "reports", "producer", seq));
     }
     /* the last round's writer covered round 3 (seq 15): told by round 4 */
-    assert_true(acked_within(sock, 2000, seq - 5) >= seq - 5);
+    assert_true(told_within(sock, 2000, seq - 5, TOLD_ACK, NULL) >= seq - 5);
     assert_true(clock_mono_ms() - t0 < o.lazy_sync_ms); /* not by a forced sync */
 
     zmq_close(sock);
