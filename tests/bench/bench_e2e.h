@@ -5,6 +5,7 @@
 #ifndef JIJU_BENCH_E2E_H
 #define JIJU_BENCH_E2E_H
 
+#include "bench_e2e_scrape.h"
 #include "bench_e2e_stack.h"
 
 typedef struct e2e_run {
@@ -12,6 +13,7 @@ typedef struct e2e_run {
     long n_want, n_app, n_deliv, n_hook; /* of M, when the round stopped waiting */
     double cpu_us[4];                /* ingest (all replicas), assessment, archive, notification */
     double lat_acc[3], lat_deliv[3]; /* p50, p99, p999 in ms */
+    e2e_dec dec;                     /* where the latency phase's submit->ACCEPTED went */
 } e2e_run;
 
 /* One saturation phase: m reports, the g0-th.. of the stack, ids prefix + i. */
