@@ -1,6 +1,8 @@
 /* bloom.c - blocked Bloom filter in layers (bloom.h). */
 #include "bloom.h"
 
+#include "hmap.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -24,7 +26,7 @@ struct bloom {
     bool saturated;
 };
 
-/* FNV-1a then murmur3's finalizer: the low bits pick the block, the high
+/* hmap's FNV-1a then murmur3's finalizer: the low bits pick the block, the high
  * bits (through a second finalizer) the probes. */
 static uint64_t mix(uint64_t h)
 {
@@ -38,14 +40,7 @@ static uint64_t mix(uint64_t h)
 
 static uint64_t hash_of(const void *key, size_t klen)
 {
-    const uint8_t *p = key;
-    uint64_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < klen; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return mix(h);
+    return mix(hmap_hash(key, klen));
 }
 
 /* Each layer after the first gets 2 bits per key more than the one before,
