@@ -251,15 +251,3 @@ void e2e_dec_of(e2e_dec *d, const e2e_snap *a, const e2e_snap *b, const e2e_sche
             d->loop_wait_slice_us = x.slices > 0 ? x.wait_ns / 1e3 / x.slices : -1;
     }
 }
-
-void e2e_trace_requests(const char *tag, const double *send, const double *acc, long n)
-{
-    const char *path = getenv("BENCH_E2E_TRACE");
-    FILE *f;
-
-    if (!path || !*path || !(f = fopen(path, "a")))
-        return;
-    for (long i = 0; i < n; i++) /* e2e_now_ms(): CLOCK_MONOTONIC while nothing paused the run */
-        fprintf(f, "%s %ld %.3f %.3f\n", tag, i, send[i], acc[i]);
-    fclose(f);
-}

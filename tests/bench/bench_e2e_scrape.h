@@ -56,11 +56,6 @@ int e2e_snap_take(e2e_snap *s, const e2e_stack *st);
 void e2e_sched_self(e2e_sched *w, const char *io_prefix);
 /* The phase from a to b, ms long, with the client's waits cli. */
 void e2e_dec_of(e2e_dec *d, const e2e_snap *a, const e2e_snap *b, const e2e_sched *cli, double ms);
-/* With $BENCH_E2E_TRACE set: one line per request of the phase appended to
- * that file, "tag i send_ms accepted_ms" on CLOCK_MONOTONIC (what `perf
- * sched record -k CLOCK_MONOTONIC` stamps), to line a slow request up with
- * the scheduler's trace of the same seconds. */
-void e2e_trace_requests(const char *tag, const double *send, const double *acc, long n);
 /* The q-quantile (0..1) of b - a, in s, interpolated within its bucket as
  * Prometheus's histogram_quantile does; -1 if empty. */
 double e2e_hist_quantile(const e2e_hist *a, const e2e_hist *b, double q);
