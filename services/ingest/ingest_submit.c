@@ -357,6 +357,14 @@ static int on_request(void *arg, const replier_route *route, const uint8_t *data
 }
 
 /* The group commit: one synced write for the whole drain, then the replies. */
+#define SUBMIT_BATCH_FMT                                                                           \
+    "n=%zu accepted=%llu duplicate=%llu rejected=%llu last_seq=%llu commit_us=%lld"
+#define SUBMIT_BATCH_ARGS(is, t0)                                                                  \
+    (is)->n_batch, (unsigned long long)((is)->accepted - (is)->logged.accepted),                   \
+        (unsigned long long)((is)->duplicates - (is)->logged.duplicates),                          \
+        (unsigned long long)((is)->rejected - (is)->logged.rejected),                              \
+        (unsigned long long)stream_log_last((is)->log), (long long)(t0)
+
 static void on_drained(void *arg, replier_t *r)
 {
     static metrics_family *batch_sizes, *in_turn;
@@ -388,14 +396,14 @@ static void on_drained(void *arg, replier_t *r)
     answered = (double)(clock_mono_us() - woke) / 1e6;
     for (size_t i = 0; i < is->n_batch; i++)
         metrics_observe(in_turn, "", answered);
-    /* one line per group commit: what the batch did and what its fsync cost */
-    log_info("submit_batch",
-             "n=%zu accepted=%llu duplicate=%llu rejected=%llu last_seq=%llu "
-             "commit_us=%lld",
-             is->n_batch, (unsigned long long)(is->accepted - is->logged.accepted),
-             (unsigned long long)(is->duplicates - is->logged.duplicates),
-             (unsigned long long)(is->rejected - is->logged.rejected),
-             (unsigned long long)stream_log_last(is->log), (long long)t0);
+    /* One line per group commit: what the batch did and what its fsync cost.
+     * A batch of nothing but rejections wrote nothing and needed no fsync, so
+     * a peer can send them as fast as it likes (a flood of garbage): those
+     * lines are rate-limited like the per-request lines they summarise. */
+    if (is->accepted != is->logged.accepted || is->duplicates != is->logged.duplicates)
+        log_info("submit_batch", SUBMIT_BATCH_FMT, SUBMIT_BATCH_ARGS(is, t0));
+    else
+        log_limited(LOG_INFO, "submit_batch", SUBMIT_BATCH_FMT, SUBMIT_BATCH_ARGS(is, t0));
     is->logged.accepted = is->accepted;
     is->logged.duplicates = is->duplicates;
     is->logged.rejected = is->rejected;
