@@ -26,7 +26,7 @@ struct hmap {
 
 /* FNV-1a, 64 bits: keys are short ids (a cluster id and a period) that
  * the store already holds, not chosen by an anonymous peer. */
-static uint64_t hash_of(const void *key, size_t klen)
+uint64_t hmap_hash(const void *key, size_t klen)
 {
     const uint8_t *p = key;
     uint64_t h = 1469598103934665603ULL;
@@ -96,7 +96,7 @@ static size_t find_slot(const hmap_t *m, uint64_t h, const void *key, size_t kle
 
 void *hmap_get(const hmap_t *m, const void *key, size_t klen)
 {
-    uint64_t h = hash_of(key, klen);
+    uint64_t h = hmap_hash(key, klen);
     size_t i = find_slot(m, h, key, klen);
 
     return m->slots[i].hash ? m->slots[i].kv + value_off(klen) : NULL;
@@ -125,7 +125,7 @@ static int grow(hmap_t *m)
 
 int hmap_put(hmap_t *m, const void *key, size_t klen, const void *value)
 {
-    uint64_t h = hash_of(key, klen);
+    uint64_t h = hmap_hash(key, klen);
     size_t i = find_slot(m, h, key, klen);
     uint8_t *kv;
 
@@ -151,7 +151,7 @@ int hmap_put(hmap_t *m, const void *key, size_t klen, const void *value)
 
 int hmap_del(hmap_t *m, const void *key, size_t klen)
 {
-    size_t mask = m->cap - 1, i = find_slot(m, hash_of(key, klen), key, klen), j = i;
+    size_t mask = m->cap - 1, i = find_slot(m, hmap_hash(key, klen), key, klen), j = i;
 
     if (!m->slots[i].hash)
         return JIJU_ERR_NOT_FOUND;

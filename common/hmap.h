@@ -9,6 +9,7 @@
 #define JIJU_HMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct hmap hmap_t;
 
@@ -28,5 +29,9 @@ int hmap_del(hmap_t *m, const void *key, size_t klen);
 /* Remove every key (the table keeps its size). */
 void hmap_clear(hmap_t *m);
 size_t hmap_count(const hmap_t *m);
+
+/* The map's hash of a key (FNV-1a, 64 bits, never 0), for other in-memory
+ * tables of the same keys (bloom.c). */
+uint64_t hmap_hash(const void *key, size_t klen);
 
 #endif

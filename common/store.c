@@ -287,6 +287,16 @@ void store_close(store_t **sp)
     *sp = NULL;
 }
 
+uint64_t store_cf_estimate_keys(store_t *s, int cf)
+{
+    uint64_t v = 0;
+
+    if (!s->db || cf < 0 || cf >= s->n_cf ||
+        rocksdb_property_int_cf(s->db, s->cf[cf], "rocksdb.estimate-num-keys", &v) != 0)
+        return 0;
+    return v;
+}
+
 /* A RocksDB integer property summed over every family. */
 static uint64_t store_property_sum(store_t *s, const char *name)
 {

@@ -75,6 +75,9 @@ store_t *store_open_sized(const char *dir, const char *const *cfs, size_t n_cfs,
 /* What RocksDB holds for the store now, in bytes: memtables (all families,
  * "rocksdb.cur-size-all-mem-tables"), the block cache's use, and the table
  * readers outside it ("rocksdb.estimate-table-readers-mem"). */
+/* RocksDB's estimate of the keys in family cf ("rocksdb.estimate-num-keys"),
+ * 0 if it has none: for sizing what a caller keeps in memory, never exact. */
+uint64_t store_cf_estimate_keys(store_t *s, int cf);
 void store_memory_usage(store_t *s, uint64_t *memtables, uint64_t *block_cache,
                         uint64_t *table_readers);
 void store_close(store_t **s);
@@ -189,6 +192,9 @@ void store_iter_next(store_iter_t *it);
 void store_iter_prev(store_iter_t *it);
 const void *store_iter_key(const store_iter_t *it, size_t *klen);
 const void *store_iter_value(const store_iter_t *it, size_t *vlen);
+/* Why an iterator stopped: JIJU_OK at the end of its keys, JIJU_ERR_STORE
+ * if RocksDB failed (a scan that must see every key checks it). */
+int store_iter_status(const store_iter_t *it);
 
 /* Big-endian u64 helpers for keys that sort numerically. */
 void store_be64_put(uint8_t out[8], uint64_t v);

@@ -3,6 +3,7 @@
 #include <rocksdb/c.h>
 #include <stdlib.h>
 
+#include "err.h"
 #include "store_int.h"
 
 store_iter_t *store_iter_new(store_t *s, int cf)
@@ -88,4 +89,15 @@ const void *store_iter_key(const store_iter_t *it, size_t *klen)
 const void *store_iter_value(const store_iter_t *it, size_t *vlen)
 {
     return rocksdb_iter_value(it->it, vlen);
+}
+
+int store_iter_status(const store_iter_t *it)
+{
+    char *err = NULL;
+
+    rocksdb_iter_get_error(it->it, &err);
+    if (!err)
+        return JIJU_OK;
+    free(err);
+    return JIJU_ERR_STORE;
 }

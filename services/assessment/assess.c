@@ -43,6 +43,10 @@ assess_t *assess_new(store_t *store, stream_log_t *events, const assess_config *
         }
     }
     a->ids_scoped = report_ids_scoped(store, a->cf[ACF_REPORT_IDS]);
+    if (assess_filters_load(a) != JIJU_OK) {
+        free(a);
+        return NULL;
+    }
     metrics_on_collect(assess_metrics_collect, a);
     return a;
 }
@@ -54,6 +58,7 @@ void assess_destroy(assess_t **ap)
     metrics_cancel(*ap);
     assess_period_cache_free(*ap);
     assess_cluster_cache_free(*ap);
+    assess_filters_free(*ap);
     assess_pages_destroy(&(*ap)->pages);
     free(*ap);
     *ap = NULL;

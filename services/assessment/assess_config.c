@@ -306,6 +306,9 @@ static const cfg_spec assess_specs[] = {
     {"ranking.page_entries", CFG_INT, "1000", 1, 100000, CFGF(ranking_page_entries), NULL,
      "a ranking of more entries goes out as several RankingUpdated/RankingPublished events "
      "(page 1..pages), each well under limits.max_frame_bytes"},
+    {"ranking.tick_budget_us", CFG_INT, "2000", 0, 1000000, CFGF(ranking_tick_budget_us), NULL,
+     "a tick (overdue reports, then provisional rankings) stops each part after the period "
+     "whose work took it past this; the periods left are done at the next tick. 0: all at once"},
     {"ranking.min_reported_pct", CFG_INT, "65", 0, 100, CFGF(min_reported_pct), NULL,
      "ranked only with at least this share (percent) of the six reported indicators"},
 };

@@ -81,6 +81,7 @@ typedef struct assess_config {
     int64_t ranking_coalesce_ms;      /* RankingUpdated at most once per period per this */
     int64_t ranking_coalesce_reports; /* ... times 1 + reports / this: cost per second bounded */
     int64_t ranking_page_entries;     /* entries per RankingUpdated/RankingPublished event */
+    int64_t ranking_tick_budget_us;   /* each part of a tick: the rest at the next tick */
     int64_t min_reported_pct;         /* share of the 6 reported indicators to be ranked */
 } assess_config;
 

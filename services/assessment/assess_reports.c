@@ -22,7 +22,8 @@ Jiju__V1__Report *assess_report_get(assess_t *a, store_txn_t *txn, const char *p
     size_t len = 0;
     Jiju__V1__Report *r;
 
-    if (!klen || store_txn_get(txn, a->cf[ACF_REPORTS], key, klen, &v, &len) != JIJU_OK)
+    if (!klen || !assess_may_hold(a, ACF_REPORTS, key, klen) || /* certainly none */
+        store_txn_get(txn, a->cf[ACF_REPORTS], key, klen, &v, &len) != JIJU_OK)
         return NULL;
     r = jiju__v1__report__unpack(NULL, len, v);
     free(v);
@@ -36,6 +37,7 @@ static int report_put(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *r)
 
     if (!klen)
         return JIJU_ERR_INVALID;
+    assess_filter_note(a, ACF_REPORTS, key, klen);
     return pb_txn_put(txn, a->cf[ACF_REPORTS], key, klen, &r->base);
 }
 
@@ -188,6 +190,23 @@ static int emit_rejected(assess_t *a, store_txn_t *txn, const Jiju__V1__Report *
 }
 
 enum { REPORT_NEW, REPORT_SAME, REPORT_OTHER };
+
+/* assess_report_ids through its filter (assess_filter.c): a key never put
+ * is not read. */
+static int ids_get(assess_t *a, store_txn_t *txn, const void *key, size_t klen, void **v,
+                   size_t *len)
+{
+    if (!assess_may_hold(a, ACF_REPORT_IDS, key, klen))
+        return JIJU_ERR_NOT_FOUND;
+    return store_txn_get(txn, a->cf[ACF_REPORT_IDS], key, klen, v, len);
+}
+
+static int ids_put(assess_t *a, store_txn_t *txn, const void *key, size_t klen, const void *v,
+                   size_t len)
+{
+    assess_filter_note(a, ACF_REPORT_IDS, key, klen);
+    return store_txn_put(txn, a->cf[ACF_REPORT_IDS], key, klen, v, len);
+}
 #define ASSESS_REPORT_KEY_CAP 512
 
 /* Has this report id of its cluster been applied, and with this content?
@@ -202,9 +221,8 @@ static int report_seen(assess_t *a, store_txn_t *txn, const char *key, size_t kl
     size_t len = 0;
     int seen;
 
-    if (store_txn_get(txn, a->cf[ACF_REPORT_IDS], key, klen, &v, &len) != JIJU_OK &&
-        (a->ids_scoped || store_txn_get(txn, a->cf[ACF_REPORT_IDS], r->report_id,
-                                        strlen(r->report_id), &v, &len) != JIJU_OK))
+    if (ids_get(a, txn, key, klen, &v, &len) != JIJU_OK &&
+        (a->ids_scoped || ids_get(a, txn, r->report_id, strlen(r->report_id), &v, &len) != JIJU_OK))
         return REPORT_NEW;
     seen = len == REPORT_DIGEST_LEN && memcmp(v, digest, len) != 0 ? REPORT_OTHER : REPORT_SAME;
     free(v);
@@ -252,12 +270,11 @@ static int note_rejected(assess_t *a, store_txn_t *txn, const char *id, size_t n
     memcpy(key, id, n);
     key[n] = '\x01';
     memcpy(key + n + 1, digest, REPORT_DIGEST_LEN);
-    if (store_txn_get(txn, a->cf[ACF_REPORT_IDS], key, n + 1 + REPORT_DIGEST_LEN, &v, &len) ==
-        JIJU_OK) {
+    if (ids_get(a, txn, key, n + 1 + REPORT_DIGEST_LEN, &v, &len) == JIJU_OK) {
         free(v);
         return JIJU_ERR_EXISTS;
     }
-    return store_txn_put(txn, a->cf[ACF_REPORT_IDS], key, n + 1 + REPORT_DIGEST_LEN, "", 0);
+    return ids_put(a, txn, key, n + 1 + REPORT_DIGEST_LEN, "", 0);
 }
 
 int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAccepted *ra,
@@ -297,8 +314,7 @@ int assess_report_apply(assess_t *a, store_txn_t *txn, const Jiju__V1__ReportAcc
     }
     if ((rc = assess_period_get(a, txn, r->period, &st)) != JIJU_OK)
         return rc;
-    if ((rc = store_txn_put(txn, a->cf[ACF_REPORT_IDS], key, klen, digest, sizeof digest)) !=
-        JIJU_OK)
+    if ((rc = ids_put(a, txn, key, klen, digest, sizeof digest)) != JIJU_OK)
         goto out;
     c = assess_cluster_get(a, txn, r->cluster_id);
     if (!c || c->status == JIJU__V1__CLUSTER_STATUS__ELIMINATED || st.closed) {

@@ -67,6 +67,7 @@ struct assess {
     struct assess_period_cache *periods;   /* assess_period.c */
     struct assess_cluster_cache *clusters; /* assess_cluster_cache.c */
     struct assess_pages *pages;            /* rankings held between query pages (assess_query.c) */
+    struct bloom *filter[ACF__COUNT];      /* what a family may hold (assess_filter.c) */
     assess_close_tally tally;
 };
 
@@ -125,6 +126,21 @@ void assess_keys_free(char ***keys, size_t n);
 int assess_flag_put(assess_t *a, store_txn_t *txn, int cf, const char *key);
 int assess_flag_del(assess_t *a, store_txn_t *txn, int cf, const char *key);
 bool assess_flag_has(assess_t *a, store_txn_t *txn, int cf, const char *key);
+
+/* ---- the filters of report ids and reports (assess_filter.c) ---- */
+
+/* Scan assess_report_ids and assess_reports into their filters (assess_new):
+ * JIJU_OK, JIJU_ERR_NOMEM or JIJU_ERR_STORE (nothing kept). */
+int assess_filters_load(assess_t *a);
+void assess_filters_free(assess_t *a);
+/* false: no txn has put key to cf since the start and the store held none
+ * then, so a read would find nothing. true: read it (and for a family
+ * without a filter). */
+bool assess_may_hold(const assess_t *a, int cf, const void *key, size_t klen);
+/* Every put to a filtered family notes its key first. */
+void assess_filter_note(assess_t *a, int cf, const void *key, size_t klen);
+/* Bytes of cf's filter (0 without one). */
+size_t assess_filter_bytes(const assess_t *a, int cf);
 
 /* ---- registry (assess_registry.c) ---- */
 

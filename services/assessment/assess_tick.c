@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "assess_state.h"
+#include "clock.h"
 #include "envelope.h"
 #include "err.h"
 
@@ -93,28 +94,56 @@ int assess_ranking_update(assess_t *a, store_txn_t *txn, const char *text, int64
     return assess_flag_del(a, txn, ACF_DIRTY, text);
 }
 
-int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms)
+/* Past the budget once a period's work wrote something (so each part of
+ * a tick does at least one period's work, and what it has not done stays
+ * due for a later tick). */
+static bool tick_spent(const store_txn_t *txn, size_t before, int64_t t0_us, int64_t budget_us)
+{
+    return budget_us > 0 && store_txn_count(txn) > before && clock_mono_us() - t0_us >= budget_us;
+}
+
+int assess_tick_slice(assess_t *a, store_txn_t *txn, int64_t now_ms, int64_t budget_us, bool *more)
 {
     assess_period_state st;
     char **keys = NULL;
-    size_t n = 0;
+    size_t n = 0, i, before;
+    int64_t t0 = clock_mono_us();
+    bool spent = false, left;
     int rc;
 
     if ((rc = assess_keys(a, txn, ACF_OPEN, "", 0, &keys, &n)) != JIJU_OK)
         return rc;
-    for (size_t i = 0; rc == JIJU_OK && i < n; i++) {
+    for (i = 0; rc == JIJU_OK && i < n && !spent; i++) {
+        before = store_txn_count(txn);
         if ((rc = assess_period_get(a, txn, keys[i], &st)) != JIJU_OK)
             break;
         if (!st.overdue_done && !st.closed && now_ms >= st.deadline_ms)
             rc = overdue(a, txn, keys[i], &st, now_ms);
+        spent = tick_spent(txn, before, t0, budget_us);
     }
+    left = spent && i < n;
     assess_keys_free(&keys, n);
     if (rc != JIJU_OK || (rc = assess_keys(a, txn, ACF_DIRTY, "", 0, &keys, &n)) != JIJU_OK)
         return rc;
-    for (size_t i = 0; rc == JIJU_OK && i < n; i++)
+    /* the rankings' own budget: a tick of many overdue periods still ranks one */
+    t0 = clock_mono_us();
+    spent = false;
+    for (i = 0; rc == JIJU_OK && i < n && !spent; i++) {
+        before = store_txn_count(txn);
         rc = assess_ranking_update(a, txn, keys[i], now_ms);
+        spent = tick_spent(txn, before, t0, budget_us);
+    }
     assess_keys_free(&keys, n);
+    if (rc == JIJU_OK)
+        *more = left || (spent && i < n);
     return rc;
+}
+
+int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms)
+{
+    bool more = false;
+
+    return assess_tick_slice(a, txn, now_ms, 0, &more);
 }
 
 int assess_restore_event(assess_t *a, store_txn_t *txn, const uint8_t *data, size_t len)

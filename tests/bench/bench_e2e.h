@@ -7,11 +7,20 @@
 
 #include "bench_e2e_stack.h"
 
+#define E2E_STAGES 3
+
 typedef struct e2e_run {
     double acc, app, arch, deliv, hook;
     long n_want, n_app, n_deliv, n_hook; /* of M, when the round stopped waiting */
+    double hook_again;                   /* POSTs of a report posted before: retries */
+    double hook_after_ms;                /* the last POST, after the rest was done */
     double cpu_us[4];                /* ingest (all replicas), assessment, archive, notification */
     double lat_acc[3], lat_deliv[3]; /* p50, p99, p999 in ms */
+    /* the latency phase by stage, p50/p99/p999 ms: from the send to the
+     * follower's ReportAccepted on assessment's events (applied) and to the
+     * first subscriber's delivery; and each stage alone, per report:
+     * ACCEPTED -> applied, applied -> first subscriber, first -> last */
+    double lat_app[3], lat_first[3], stage[E2E_STAGES][3];
 } e2e_run;
 
 /* One saturation phase: m reports, the g0-th.. of the stack, ids prefix + i. */

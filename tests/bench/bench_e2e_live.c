@@ -266,7 +266,7 @@ static void cpu_now(const e2e_stack *st, double c[4])
 
 /* Saturation: M reports at window; fills acc..hook and cpu_us. Waits for
  * applied, archived and delivered (one clock from the first send), then
- * HOOK_GRACE_MS more for the webhook; a consumer not done by then is
+ * up to ph->hook_grace_ms more for the webhook; a consumer not done by then is
  * measured over what it got (n_*), it does not lose the round. CPU is read
  * when applied, archived and delivered are done. */
 static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clusters, e2e_sub *subs,
@@ -328,6 +328,10 @@ static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clus
     run->arch = a.t_done > 0 ? (double)t.n / ((a.t_done - t0) / 1e3) : 0;
     run->deliv = tally_rate(&t.deliv, t0, &run->n_deliv);
     run->hook = tally_rate(&t.hook, t0, &run->n_hook);
+    run->hook_again = (double)atomic_load(&t.hook_dup);
+    run->hook_after_ms = have_cpu && atomic_load(&t.hook.t_last) > t_core
+                             ? atomic_load(&t.hook.t_last) - t_core
+                             : 0; /* 0: in before the rest was done */
     for (int s = 0; s < 4; s++)
         run->cpu_us[s] = (c1[s] - c0[s]) * 1e3 / (double)t.n;
     rc = 0;
@@ -341,10 +345,45 @@ out:
     return rc;
 }
 
+/* $BENCH_E2E_TRACE, if set: a file per latency phase (<value>-c<clusters>-r<replicas>-<round>.csv)
+ * with each report's times in ms from the phase's first send: sent,
+ * ACCEPTED, applied (the follower), first and last subscriber (0: never). */
+static void trace_write(const e2e_stack *st, long clusters, int round, const e2e_track *t)
+{
+    const char *base = getenv("BENCH_E2E_TRACE");
+    char path[600];
+    FILE *fp;
+    double t0 = t->n > 0 ? t->t_send[0] : 0;
+
+    if (!base || !*base)
+        return;
+    snprintf(path, sizeof path, "%s-c%ld-r%d-%d.csv", base, clusters, st->replicas, round + 1);
+    if (!(fp = fopen(path, "w")))
+        return;
+    fprintf(fp, "i,sent,accepted,applied,first,last\n");
+    for (long i = 0; i < t->n; i++) {
+        const double *v[] = {t->t_send, t->t_acc, t->t_app, t->t_first, t->t_deliv};
+
+        fprintf(fp, "%ld", i);
+        for (int k = 0; k < 5; k++)
+            fprintf(fp, ",%.3f", v[k][i] > 0 ? v[k][i] - t0 : 0);
+        fputc('\n', fp);
+    }
+    fclose(fp);
+    snprintf(path, sizeof path, "%s-c%ld-r%d-%d-events.csv", base, clusters, st->replicas,
+             round + 1);
+    if (!(fp = fopen(path, "w")))
+        return;
+    fprintf(fp, "t,body_case,bytes\n");
+    for (long i = 0; i < t->n_seen; i++)
+        fprintf(fp, "%.3f,%d,%d\n", t->seen[i].t - t0, t->seen[i].kind, t->seen[i].len);
+    fclose(fp);
+}
+
 /* Latency at 10% of the accepted/s just measured: reports M.. of the stack.
  * Percentiles over the reports that arrived within DONE_MS. */
 static int phase_latency(e2e_stack *st, const e2e_opts *o, long clusters, e2e_sub *subs,
-                         e2e_run *run, int round)
+                         e2e_follow *f, e2e_run *run, int round)
 {
     long m = o->reports / 10 > 200 ? o->reports / 10 : 200;
     e2e_reqs rs = {0};
@@ -357,6 +396,8 @@ static int phase_latency(e2e_stack *st, const e2e_opts *o, long clusters, e2e_su
     if (reqs_reports(&rs, m, clusters, o->reports, prefix) != 0 ||
         e2e_track_init(&t, m, prefix) != 0)
         goto out;
+    memset(&f->app, 0, sizeof f->app);
+    f->track = &t;
     e2e_subs_track(subs, &t);
     if (drive(st, &rs, &t, o->window, run->acc * 0.1, &t_end) != 0)
         goto out_untrack;
@@ -367,10 +408,17 @@ static int phase_latency(e2e_stack *st, const e2e_opts *o, long clusters, e2e_su
         fprintf(stderr, "latency: %ld of %ld delivered to all within %d s\n",
                 atomic_load(&t.deliv.n), t.n, DONE_MS / 1000);
     percentiles(t.t_send, t.t_acc, t.n, run->lat_acc);
+    percentiles(t.t_send, t.t_app, t.n, run->lat_app);
+    percentiles(t.t_send, t.t_first, t.n, run->lat_first);
     percentiles(t.t_send, t.t_deliv, t.n, run->lat_deliv);
+    percentiles(t.t_acc, t.t_app, t.n, run->stage[0]);
+    percentiles(t.t_app, t.t_first, t.n, run->stage[1]);
+    percentiles(t.t_first, t.t_deliv, t.n, run->stage[2]);
+    trace_write(st, clusters, round, &t);
     rc = 0;
 out_untrack:
     e2e_subs_track(subs, NULL);
+    f->track = NULL;
     e2e_track_free(&t);
 out:
     reqs_free(&rs);
@@ -443,7 +491,7 @@ int e2e_live_saturate(e2e_live *l, const e2e_opts *o, int c, e2e_run *run, const
 
 int e2e_live_latency(e2e_live *l, const e2e_opts *o, int c, e2e_run *run, int round)
 {
-    return phase_latency(&l->st, o, conf_clusters[c], l->subs, run, round);
+    return phase_latency(&l->st, o, conf_clusters[c], l->subs, &l->f, run, round);
 }
 
 int e2e_live_alive(e2e_live *l)

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "bench_e2e_peers.h"
+#include "jiju/v1/envelope.pb-c.h"
 #include "stream_sub.h"
 
 void e2e_tally_add(e2e_tally *c)
@@ -44,24 +45,40 @@ int e2e_track_init(e2e_track *t, long n, const char *prefix)
     snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
     t->t_send = calloc((size_t)n, sizeof *t->t_send);
     t->t_acc = calloc((size_t)n, sizeof *t->t_acc);
+    t->t_app = calloc((size_t)n, sizeof *t->t_app);
+    t->t_first = calloc((size_t)n, sizeof *t->t_first);
     t->t_deliv = calloc((size_t)n, sizeof *t->t_deliv);
     t->n_deliv = calloc((size_t)n, sizeof *t->n_deliv);
-    return t->t_send && t->t_acc && t->t_deliv && t->n_deliv ? 0 : -1;
+    t->hooked = calloc((size_t)n, sizeof *t->hooked);
+    if (getenv("BENCH_E2E_TRACE") && (t->seen = calloc(200000, sizeof *t->seen)))
+        t->cap_seen = 200000;
+    return t->t_send && t->t_acc && t->t_app && t->t_first && t->t_deliv && t->n_deliv && t->hooked
+               ? 0
+               : -1;
 }
 
 void e2e_track_free(e2e_track *t)
 {
     free(t->t_send);
     free(t->t_acc);
+    free(t->t_app);
+    free(t->t_first);
     free(t->t_deliv);
     free((void *)t->n_deliv);
+    free((void *)t->hooked);
+    free(t->seen);
     memset(t, 0, sizeof *t);
 }
 
-/* A subscriber got report i: the last of the N_SUBS to get it stamps it. */
+/* A subscriber got report i: the first of the N_SUBS to get it stamps
+ * t_first, the last t_deliv. */
 static void e2e_track_delivered(e2e_track *t, long i)
 {
-    if (atomic_fetch_add(&t->n_deliv[i], 1) + 1 == N_SUBS) {
+    int had = atomic_fetch_add(&t->n_deliv[i], 1);
+
+    if (had == 0)
+        t->t_first[i] = e2e_now_ms();
+    if (had + 1 == N_SUBS) {
         t->t_deliv[i] = e2e_now_ms();
         e2e_tally_add(&t->deliv);
     }
@@ -161,8 +178,12 @@ static enum MHD_Result hook_answer(void *cls, struct MHD_Connection *c, const ch
         return MHD_YES;
     }
     if (*upload_len) {
-        if ((t = h->track) && (i = e2e_track_index(t, upload, *upload_len)) >= 0)
-            e2e_tally_add(&t->hook);
+        if ((t = h->track) && (i = e2e_track_index(t, upload, *upload_len)) >= 0) {
+            if (atomic_exchange(&t->hooked[i], 1))
+                atomic_fetch_add(&t->hook_dup, 1);
+            else
+                e2e_tally_add(&t->hook);
+        }
         *upload_len = 0;
         return MHD_YES;
     }
@@ -201,6 +222,7 @@ void *e2e_follow_main(void *arg)
         size_t len = 0;
         int rc = stream_sub_next(s, 50, &seq, &data, &len);
         e2e_track *t = f->track;
+        long i;
 
         if (rc == JIJU_ERR_TIMEOUT) {
             atomic_store(&f->ready, 1);
@@ -209,8 +231,18 @@ void *e2e_follow_main(void *arg)
         }
         if (rc != JIJU_OK)
             continue;
-        if (t && memmem(data, len, "ReportAccepted", 14) && e2e_track_index(t, data, len) >= 0)
+        if (t && t->n_seen < t->cap_seen) {
+            Jiju__V1__Envelope *env = jiju__v1__envelope__unpack(NULL, len, data);
+
+            t->seen[t->n_seen++] =
+                (struct e2e_seen){e2e_now_ms(), env ? (int)env->body_case : -1, (int)len};
+            jiju__v1__envelope__free_unpacked(env, NULL);
+        }
+        if (t && memmem(data, len, "ReportAccepted", 14) &&
+            (i = e2e_track_index(t, data, len)) >= 0) {
+            t->t_app[i] = e2e_now_ms();
             e2e_tally_add(&f->app);
+        }
         free(data);
         if (seq % 64 == 0)
             stream_sub_ack(s, seq);

@@ -16,14 +16,24 @@ typedef struct e2e_tally {
     _Atomic double t_last;
 } e2e_tally;
 
-/* The reports of one phase: when each was sent, accepted and delivered to
- * the last subscriber. */
+/* The reports of one phase: when each was sent, accepted, seen on
+ * assessment's events by the follower (applied), delivered to the first
+ * subscriber and to the last. */
 typedef struct e2e_track {
     long n;
-    double *t_send, *t_acc, *t_deliv;
+    double *t_send, *t_acc, *t_app, *t_first, *t_deliv;
     atomic_int *n_deliv;   /* subscribers that have it */
+    atomic_char *hooked;   /* its webhook POST came */
+    atomic_long hook_dup;  /* POSTs of a report that came before (retries) */
     e2e_tally deliv, hook; /* delivered to all N_SUBS; webhook POSTs */
     char prefix[32];
+    /* $BENCH_E2E_TRACE: every record the follower got while tracking,
+     * its time, Envelope body case and size (what else shares the path) */
+    struct e2e_seen {
+        double t;
+        int kind, len;
+    } * seen;
+    long n_seen, cap_seen;
 } e2e_track;
 
 /* One of the 20 department subscribers: a store-less consumer thread of

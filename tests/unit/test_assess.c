@@ -297,6 +297,43 @@ static void test_ranking_updated_is_coalesced(void **state)
     fx_free(&fx);
 }
 
+/* A tick within a budget (ranking.tick_budget_us): each part does at least
+ * one period and leaves the rest due for the next tick, none lost, none
+ * twice. */
+static void test_tick_within_budget(void **state)
+{
+    fixture *fx = fx_new();
+    const int64_t t0 = 1704067200000LL;
+    size_t ranked = 0, calls = 0;
+    bool more = true;
+
+    (void)state;
+    fx_register(fx, "A", 1, 1);
+    fx_register(fx, "B", 2, 1);
+    fx_report(fx, "R22", "A", "2022", 1, GOOD);
+    fx_report(fx, "R23", "A", "2023", 1, GOOD);
+    fx_events(fx);
+    while (more && calls++ < 10) {
+        store_txn_t *txn = store_txn_new(fx->store);
+
+        more = false;
+        assert_int_equal(assess_tick_slice(fx->a, txn, t0, 1, &more), JIJU_OK);
+        assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+        store_txn_destroy(&txn);
+        fx_events(fx);
+        assert_true(fx_count(fx, BODY(RANKING_UPDATED)) <= 1); /* one period a call */
+        if (calls == 1)
+            assert_true(more); /* two periods were due */
+        ranked += fx_count(fx, BODY(RANKING_UPDATED));
+    }
+    assert_false(more);
+    assert_int_equal(ranked, 2);
+    assert_int_equal(fx_tick(fx, t0 + 5000), JIJU_OK); /* nothing left, nothing again */
+    fx_events(fx);
+    assert_int_equal(fx_count(fx, BODY(RANKING_UPDATED)), 0);
+    fx_free(&fx);
+}
+
 static void test_queries(void **state)
 {
     fixture *fx = fx_new();
@@ -603,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_registry_events),
         cmocka_unit_test(test_new_provincial_once_ever),
         cmocka_unit_test(test_ranking_updated_is_coalesced),
+        cmocka_unit_test(test_tick_within_budget),
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_batch_in_one_txn),
         cmocka_unit_test(test_same_inputs_same_event_bytes),
