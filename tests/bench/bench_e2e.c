@@ -117,6 +117,35 @@ static const char *part(const e2e_results *res, int c, int n, int w)
     return "";
 }
 
+/* Beside the table's p99 submit->ACCEPTED: what ingest's own figures and
+ * the run-queue waits say of the same latency phase (bench_e2e_scrape.h). */
+static void print_decomposition(const e2e_opts *o, const e2e_results *res)
+{
+    int n = o->runs;
+
+    printf("\nsubmit->ACCEPTED at 10%% load, where it goes (medians of rounds): ingest's "
+           "histograms over the phase (p99 interpolated in buckets of 1, 2.5, 5, 10 ms); time "
+           "waited on a run queue for a CPU (schedstat), per request; CPU used in the phase, "
+           "%% of one core\n\n");
+    printf("| clusters | ingest | client p99 ms | ingest submit turn p99 / mean ms | loop turn "
+           "p99 ms | fsync p99 ms | waited for a CPU µs/request: ingest loop, ingest I/O, "
+           "ingest rest, client sender + I/O | ingest loop µs/wake-up | CPU %%: ingest, behind "
+           "(3), peers, client |\n");
+    printf("|---:|---:|---:|---|---:|---:|---|---:|---|\n");
+    for (int c = 0; c < N_CONF; c++) {
+        if (!o->on[c])
+            continue;
+        printf("| %ld | %d | %.2f | %.2f / %.2f | %.2f | %.2f | %.0f, %.0f, %.0f, %.0f | %.0f | "
+               "%.0f, %.0f, %.0f, %.0f |\n",
+               e2e_conf_clusters(c), e2e_conf_replicas(c), MED(lat_acc[1]), MED(dec.turn99),
+               MED(dec.turn_mean), MED(dec.loop99), MED(dec.fsync99), MED(dec.wait_us[E2E_W_LOOP]),
+               MED(dec.wait_us[E2E_W_IO]), MED(dec.wait_us[E2E_W_REST]),
+               MED(dec.wait_us[E2E_W_CLIENT]), MED(dec.loop_wait_slice_us),
+               MED(dec.cpu[E2E_W_LOOP]) + MED(dec.cpu[E2E_W_IO]) + MED(dec.cpu[E2E_W_REST]),
+               MED(dec.cpu[E2E_W_BEHIND]), MED(dec.cpu[E2E_W_PEERS]), MED(dec.cpu[E2E_W_CLIENT]));
+    }
+}
+
 static void print_results(const e2e_opts *o, const e2e_results *res, size_t req_bytes)
 {
     int n = o->runs;
@@ -152,6 +181,7 @@ static void print_results(const e2e_opts *o, const e2e_results *res, size_t req_
                cpu[0] + cpu[1] + cpu[2] + cpu[3], MED(lat_acc[0]), MED(lat_acc[1]), MED(lat_acc[2]),
                MED(lat_deliv[0]), MED(lat_deliv[1]), MED(lat_deliv[2]));
     }
+    print_decomposition(o, res);
     printf("\ne2e = min(archived/s, delivered/s): every report accepted, applied, archived and "
            "delivered to all %d subscribers. webhook/s = the POSTs that arrived (all M, or "
            "those in by %d s after the rest was done) over the time to the last of them.\n",
@@ -214,11 +244,14 @@ static int one_round(const e2e_opts *o, e2e_results *res, int k)
             return -1;
         printf(" [%ld/%d] acc=%.0f app=%.0f arch=%.0f del=%.0f hook=%.0f (%ld of %ld, last "
                "%.1f s after the rest, %.0f again) cpu=%.0f+%.0f+%.0f+%.0f p99acc=%.2f p99del=%.1f "
-               "(p99 stages %.1f %.1f %.1f);",
+               "(p99 stages %.1f %.1f %.1f) turn99=%.2f loop99=%.2f fsync99=%.2f "
+               "rq_us=%.0f+%.0f+%.0f;",
                e2e_conf_clusters(c), e2e_conf_replicas(c), r->acc, r->app, r->arch, r->deliv,
                r->hook, r->n_hook, r->n_want, r->hook_after_ms / 1e3, r->hook_again, r->cpu_us[0],
                r->cpu_us[1], r->cpu_us[2], r->cpu_us[3], r->lat_acc[1], r->lat_deliv[1],
-               r->stage[0][1], r->stage[1][1], r->stage[2][1]);
+               r->stage[0][1], r->stage[1][1], r->stage[2][1], r->dec.turn99, r->dec.loop99,
+               r->dec.fsync99, r->dec.wait_us[E2E_W_LOOP], r->dec.wait_us[E2E_W_IO],
+               r->dec.wait_us[E2E_W_CLIENT]);
         fflush(stdout);
     }
     if (bench_free_ports(ports, 3) != 0)

@@ -5,6 +5,7 @@
 #ifndef JIJU_BENCH_E2E_H
 #define JIJU_BENCH_E2E_H
 
+#include "bench_e2e_scrape.h"
 #include "bench_e2e_stack.h"
 
 #define E2E_STAGES 3
@@ -21,6 +22,7 @@ typedef struct e2e_run {
      * first subscriber's delivery; and each stage alone, per report:
      * ACCEPTED -> applied, applied -> first subscriber, first -> last */
     double lat_app[3], lat_first[3], stage[E2E_STAGES][3];
+    e2e_dec dec; /* where the latency phase's submit->ACCEPTED went */
 } e2e_run;
 
 /* One saturation phase: m reports, the g0-th.. of the stack, ids prefix + i. */

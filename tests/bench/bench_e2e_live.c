@@ -24,7 +24,10 @@ static const int conf_replicas[N_CONF] = {1, 3, 1, 3, 2};
 
 /* One sender thread per replica: its share i = k mod R of the requests,
  * at most win in flight, optionally paced at rate/s (0: as fast as it
- * goes). Stamps t_send and t_acc of tracked reports. */
+ * goes). Stamps t_send and t_acc of tracked reports. Its ZeroMQ context's
+ * I/O thread is named E2E_DRIVE_IO/ZMQbg/IO/0, so that the sender can read
+ * the run-queue waits of both when it ends (sched). */
+#define E2E_DRIVE_IO 900
 typedef struct e2e_drive {
     char endpoint[64];
     const e2e_reqs *rs;
@@ -32,6 +35,7 @@ typedef struct e2e_drive {
     int k, of, win, reply_ms;
     double rate, t_last;
     long accepted, refused;
+    e2e_sched sched;
     pthread_t th;
 } e2e_drive;
 
@@ -67,9 +71,14 @@ static void *drive_main(void *arg)
     e2e_drive *d = arg;
     void *ctx = zmq_ctx_new();
     const char *eps[] = {d->endpoint};
-    rpc_t *r = rpc_new(ctx, eps, 1, d->reply_ms);
+    rpc_t *r = ctx && zmq_ctx_set(ctx, ZMQ_THREAD_NAME_PREFIX, E2E_DRIVE_IO + d->k) == 0
+                   ? rpc_new(ctx, eps, 1, d->reply_ms)
+                   : NULL;
     double t0 = e2e_now_ms();
     long mine = 0;
+    char io[32];
+
+    pthread_setname_np(pthread_self(), "e2e-drive"); /* for perf sched's trace */
 
     for (long i = d->k; r && i < d->rs->n; i += d->of) {
         while (rpc_pending(r) >= (size_t)d->win)
@@ -90,15 +99,18 @@ static void *drive_main(void *arg)
             break;
 out:
     d->t_last = e2e_now_ms();
+    snprintf(io, sizeof io, "%d/ZMQbg/IO", E2E_DRIVE_IO + d->k);
+    e2e_sched_self(&d->sched, io); /* both threads' whole lives: this phase */
     rpc_destroy(&r);
     zmq_ctx_term(ctx);
     return NULL;
 }
 
 /* Send rs over the stack's replicas with win in flight in all; 0 when all
- * were ACCEPTED. *t_end: the last reply. */
+ * were ACCEPTED. *t_end: the last reply; *cli (if not NULL): the senders'
+ * run-queue waits, with their I/O threads'. */
 static int drive(const e2e_stack *st, const e2e_reqs *rs, e2e_track *t, int win, double rate,
-                 double *t_end)
+                 double *t_end, e2e_sched *cli)
 {
     e2e_drive d[MAX_ING];
     long acc = 0;
@@ -121,6 +133,11 @@ static int drive(const e2e_stack *st, const e2e_reqs *rs, e2e_track *t, int win,
         pthread_join(d[k].th, NULL);
         acc += d[k].accepted;
         *t_end = d[k].t_last > *t_end ? d[k].t_last : *t_end;
+        if (cli) {
+            cli->run_ns += d[k].sched.run_ns;
+            cli->wait_ns += d[k].sched.wait_ns;
+            cli->slices += d[k].sched.slices;
+        }
     }
     return acc == rs->n ? 0 : -1;
 }
@@ -287,7 +304,7 @@ static int phase_saturate(e2e_stack *st, void *ctx, const e2e_opts *o, long clus
     e2e_subs_track(subs, &t);
     cpu_now(st, c0);
     t0 = e2e_now_ms();
-    if (drive(st, &rs, &t, o->window, 0, &t_acc) != 0)
+    if (drive(st, &rs, &t, o->window, 0, &t_acc, NULL) != 0)
         goto out_untrack;
     /* at least 1,000 reports/s for the rest: a soak's large phases too */
     give_up = t_acc + (DONE_MS > (double)ph->m ? DONE_MS : (double)ph->m);
@@ -388,9 +405,11 @@ static int phase_latency(e2e_stack *st, const e2e_opts *o, long clusters, e2e_su
     long m = o->reports / 10 > 200 ? o->reports / 10 : 200;
     e2e_reqs rs = {0};
     e2e_track t;
+    e2e_snap s0, s1;
+    e2e_sched cli = {0};
     char prefix[32];
-    double t_end, give_up;
-    int rc = -1;
+    double t0, t_end, give_up;
+    int rc = -1, scraped;
 
     snprintf(prefix, sizeof prefix, "l%d-", round);
     if (reqs_reports(&rs, m, clusters, o->reports, prefix) != 0 ||
@@ -399,8 +418,14 @@ static int phase_latency(e2e_stack *st, const e2e_opts *o, long clusters, e2e_su
     memset(&f->app, 0, sizeof f->app);
     f->track = &t;
     e2e_subs_track(subs, &t);
-    if (drive(st, &rs, &t, o->window, run->acc * 0.1, &t_end) != 0)
+    scraped = e2e_snap_take(&s0, st) == 0;
+    t0 = e2e_now_ms();
+    if (drive(st, &rs, &t, o->window, run->acc * 0.1, &t_end, &cli) != 0)
         goto out_untrack;
+    scraped = e2e_snap_take(&s1, st) == 0 && scraped;
+    if (!scraped)
+        fprintf(stderr, "latency: ingest's /metrics not read; its turns not shown\n");
+    e2e_dec_of(&run->dec, &s0, &s1, &cli, t_end - t0);
     give_up = e2e_now_ms() + DONE_MS;
     while (atomic_load(&t.deliv.n) < t.n && e2e_now_ms() < give_up)
         usleep(1000);
@@ -433,7 +458,7 @@ static int setup_stack(e2e_stack *st, void *ctx, long clusters)
     int ok;
 
     one.replicas = 1; /* registrations through the first replica */
-    ok = reqs_clusters(&reg, clusters) == 0 && drive(&one, &reg, NULL, 256, 0, &t_end) == 0 &&
+    ok = reqs_clusters(&reg, clusters) == 0 && drive(&one, &reg, NULL, 256, 0, &t_end, NULL) == 0 &&
          wait_known(st, ctx, clusters) == 0;
     reqs_free(&reg);
     return ok ? 0 : -1;

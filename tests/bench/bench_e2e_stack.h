@@ -33,7 +33,8 @@ enum {
     P_RAW_ACK,
     P_REDIS,
     P_SUBMIT0,
-    N_PORTS = P_SUBMIT0 + MAX_ING
+    P_METRICS0 = P_SUBMIT0 + MAX_ING, /* each replica's /metrics (bench_e2e_scrape.c) */
+    N_PORTS = P_METRICS0 + MAX_ING
 };
 
 typedef struct e2e_opts {
@@ -107,6 +108,7 @@ static inline int e2e_overrides(const e2e_stack *st, int s, char ov[12][400])
         snprintf(ov[n++], 400, "submit.endpoint=%s", e[P_SUBMIT0 + k]);
         snprintf(ov[n++], 400, "assessment.endpoint=%s", e[P_A_STREAM]);
         snprintf(ov[n++], 400, "archive.endpoint=%s", e[P_B_STREAM]);
+        snprintf(ov[n++], 400, "metrics.port=%d", st->port[P_METRICS0 + k]);
     }
     return n;
 }
