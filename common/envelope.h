@@ -12,6 +12,10 @@
 
 /* The CloudEvents specification version every envelope carries. */
 #define ENVELOPE_SPECVERSION "1.0"
+/* Envelope.seq's field number (envelope.proto), for code that reads or
+ * writes it in the encoded bytes (notification's shared records and their
+ * seq stamp). */
+#define ENVELOPE_SEQ_FIELD 6
 
 /* The body: the set member of the envelope's oneof, or NULL when none is
  * set. Borrowed from env. */

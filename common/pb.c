@@ -2,6 +2,7 @@
 #include "pb.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -95,4 +96,77 @@ size_t pb_varint_put(uint8_t *p, uint64_t v)
         p[n++] = (uint8_t)(v | 0x80);
     p[n++] = (uint8_t)v;
     return n;
+}
+
+size_t pb_varint_len(uint64_t v)
+{
+    size_t n = 1;
+
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
+}
+
+/* A varint at *p (before end): its value, *p moved past it; -1 if cut or
+ * longer than PB_VARINT_MAX. */
+static int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    uint64_t x = 0;
+
+    for (unsigned shift = 0; *p < end && shift < 7 * PB_VARINT_MAX; shift += 7) {
+        uint8_t b = *(*p)++;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Past the value of a field of wire type wt at *p; -1 if malformed. */
+static int value_skip(const uint8_t **p, const uint8_t *end, unsigned wt)
+{
+    uint64_t n;
+
+    switch (wt) {
+    case 0: /* varint */
+        return varint_get(p, end, &n);
+    case 1: /* 64-bit */
+        n = 8;
+        break;
+    case 2: /* length-delimited */
+        if (varint_get(p, end, &n) != 0)
+            return -1;
+        break;
+    case 5: /* 32-bit */
+        n = 4;
+        break;
+    default: /* groups (3, 4) and the unused 6, 7 */
+        return -1;
+    }
+    if (n > (uint64_t)(end - *p))
+        return -1;
+    *p += n;
+    return 0;
+}
+
+int pb_strip_field(const uint8_t *in, size_t len, uint32_t field, uint8_t *out, size_t *out_len)
+{
+    const uint8_t *p = in, *end = in + len;
+    size_t n = 0;
+
+    while (p < end) {
+        const uint8_t *start = p;
+        uint64_t tag;
+
+        if (varint_get(&p, end, &tag) != 0 || tag >> 3 == 0 || value_skip(&p, end, tag & 7) != 0)
+            return JIJU_ERR_CORRUPT;
+        if (tag >> 3 == field)
+            continue;
+        memcpy(out + n, start, (size_t)(p - start));
+        n += (size_t)(p - start);
+    }
+    *out_len = n;
+    return JIJU_OK;
 }

@@ -37,5 +37,15 @@ int pb_has_unknown_fields(const ProtobufCMessage *msg);
  * appended to a packed record). */
 #define PB_VARINT_MAX 10
 size_t pb_varint_put(uint8_t *p, uint64_t v);
+/* The bytes pb_varint_put writes for v (1..PB_VARINT_MAX). */
+size_t pb_varint_len(uint64_t v);
+
+/* The encoding of a message (in, len) without its top-level fields numbered
+ * field, copied into out (room for len bytes): the same message with that
+ * field cleared, its other bytes as they were, without decoding and packing
+ * it again (notification stores each event so, without its seq). JIJU_OK
+ * with *out_len, or JIJU_ERR_CORRUPT when in is not a well-formed sequence
+ * of fields (groups included: none of Jiju's messages has them). */
+int pb_strip_field(const uint8_t *in, size_t len, uint32_t field, uint8_t *out, size_t *out_len);
 
 #endif

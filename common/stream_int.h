@@ -140,6 +140,10 @@ STREAM_HIDDEN const Jiju__V1__StreamFrame *stream_frame_error(stream_frame *b, c
  * with ROUTER_MANDATORY), JIJU_ERR_NOMEM. */
 STREAM_HIDDEN int stream_frame_send(void *sock, const uint8_t *rid, size_t rid_len,
                                     const Jiju__V1__StreamFrame *f);
+/* The same for a RECORD frame of (seq, the record's bytes), the bytes
+ * protobuf-c would pack, without building the frame. */
+STREAM_HIDDEN int stream_frame_send_record(void *sock, const uint8_t *rid, size_t rid_len,
+                                           uint64_t seq, const uint8_t *data, size_t len);
 
 /* The sequencing rule, once for every consumer: what to do with RECORD seq
  * when `expected` is the next one wanted (0: any), prev_rx the seq of the
@@ -158,6 +162,8 @@ STREAM_HIDDEN stream_seq_verdict stream_seq_judge(uint64_t expected, uint64_t se
 
 /* stream_wire.c: frames to a session, cursors and acks in the store */
 STREAM_HIDDEN int stream_send(stream_peer_t *p, stream_session *s, const Jiju__V1__StreamFrame *f);
+STREAM_HIDDEN int stream_send_record(stream_peer_t *p, stream_session *s, uint64_t seq,
+                                     const uint8_t *data, size_t len);
 STREAM_HIDDEN void stream_send_hello(stream_peer_t *p, stream_session *s);
 STREAM_HIDDEN void stream_send_resume(stream_peer_t *p, stream_session *s, uint64_t next);
 STREAM_HIDDEN void stream_send_ack(stream_peer_t *p, stream_session *s);

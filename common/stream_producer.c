@@ -13,8 +13,6 @@
 
 void stream_producer_pump(stream_peer_t *p, stream_session *s)
 {
-    Jiju__V1__StreamFrame f = JIJU__V1__STREAM_FRAME__INIT;
-    Jiju__V1__Record r = JIJU__V1__RECORD__INIT;
     stream_log_iter_t *it;
     uint64_t last = stream_log_last(s->log), seq;
     size_t sent = 0, bytes = 0, vlen;
@@ -26,8 +24,6 @@ void stream_producer_pump(stream_peer_t *p, stream_session *s)
     it = stream_log_iter(s->log, s->next_send);
     if (!it)
         return;
-    f.kind_case = JIJU__V1__STREAM_FRAME__KIND_RECORD;
-    f.record = &r;
     while (s->next_send <= last && s->next_send <= s->base + s->credit &&
            stream_log_iter_get(it, &seq, &v, &vlen) == 0 && seq <= last) {
         size_t slen;
@@ -41,10 +37,8 @@ void stream_producer_pump(stream_peer_t *p, stream_session *s)
                         jiju_err_str(rc));
             break;
         }
-        r.seq = seq; /* seq > next_send only after trimming */
-        r.envelope.data = (uint8_t *)served;
-        r.envelope.len = slen;
-        if (stream_send(p, s, &f) != JIJU_OK)
+        /* seq > next_send only after trimming */
+        if (stream_send_record(p, s, seq, served, slen) != JIJU_OK)
             break;
         sent++;
         bytes += slen;

@@ -8,15 +8,26 @@
 #include "err.h"
 #include "stream_int.h"
 
-int stream_send(stream_peer_t *p, stream_session *s, const Jiju__V1__StreamFrame *f)
+/* What a send's outcome says of the session. */
+static int sent(stream_session *s, int rc)
 {
-    int rc = stream_frame_send(p->sock, p->is_server ? s->rid : NULL, s->rid_len, f);
-
     if (rc == JIJU_ERR_ZMQ)
         s->dead = 1; /* EHOSTUNREACH with ROUTER_MANDATORY: the peer is gone */
     if (rc == JIJU_OK)
         s->last_tx = clock_mono_ms();
     return rc;
+}
+
+int stream_send(stream_peer_t *p, stream_session *s, const Jiju__V1__StreamFrame *f)
+{
+    return sent(s, stream_frame_send(p->sock, p->is_server ? s->rid : NULL, s->rid_len, f));
+}
+
+int stream_send_record(stream_peer_t *p, stream_session *s, uint64_t seq, const uint8_t *data,
+                       size_t len)
+{
+    return sent(s, stream_frame_send_record(p->sock, p->is_server ? s->rid : NULL, s->rid_len, seq,
+                                            data, len));
 }
 
 void stream_send_hello(stream_peer_t *p, stream_session *s)

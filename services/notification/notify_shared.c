@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envelope.h"
 #include "err.h"
 #include "pb.h"
 
@@ -26,7 +27,7 @@
 /* Envelope.seq (field 6, varint): its tag. Written by hand, the varint
  * after it: protobuf-c's pack of an Envelope holding only seq walks every
  * field of the descriptor, 3% of notification's samples for 11 bytes. */
-#define STAMP_TAG 0x30
+#define STAMP_TAG (ENVELOPE_SEQ_FIELD << 3) /* wire type 0: 0x30 */
 
 typedef struct cache_slot {
     uint64_t seq; /* 0: empty */

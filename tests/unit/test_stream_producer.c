@@ -1,7 +1,8 @@
 /* test_stream_producer.c - the producer half of a session against a raw
  * consumer: the credit window and a reconnect in the middle of it, ACKs and
  * RESUMEs beyond the log refused and never stored, a re-read that does not
- * rewind the stored ack, and the ACK of records sent before a restart. */
+ * rewind the stored ack, the ACK of records sent before a restart, and
+ * RECORD frames byte for byte as protobuf-c packs them. */
 #include "test_stream_support.h"
 
 static void test_credit_window_and_reconnect(void **state)
@@ -228,6 +229,120 @@ static void test_resume_is_not_an_ack(void **state)
     node_close(&prod);
 }
 
+/* RECORD frames are written by hand (stream_frame_send_record): each must
+ * be the bytes protobuf-c packs for the same frame, for seqs and record
+ * lengths on both sides of every varint width they reach (1..3 bytes of
+ * seq, 1..3 of length), and an empty record. */
+static size_t record_len_at(uint64_t seq)
+{
+    switch (seq) {
+    case 1:
+        return 0;
+    case 2:
+        return 127;
+    case 127:
+        return 128;
+    case 128:
+        return 16383;
+    case 129:
+        return 16384;
+    case 16383:
+        return 70000;
+    case 16384:
+        return 1;
+    default:
+        return seq % 7 + 1;
+    }
+}
+
+static void append_sized(node *n, uint64_t count)
+{
+    store_txn_t *txn = store_txn_new(n->store);
+    uint8_t *body = malloc(70000);
+
+    assert_non_null(body);
+    for (uint64_t seq = 1; seq <= count; seq++) {
+        size_t len = record_len_at(seq);
+        for (size_t i = 0; i < len; i++)
+            body[i] = (uint8_t)(seq + i);
+        assert_int_equal(stream_log_append(n->log, txn, body, len, NULL), JIJU_OK);
+    }
+    assert_int_equal(store_txn_commit(txn, true), JIJU_OK);
+    store_txn_destroy(&txn);
+    free(body);
+}
+
+/* The next RECORD's raw bytes checked against protobuf-c's pack of what
+ * they decode to and against the record appended at that seq; its seq. */
+static uint64_t expect_exact_record(void *s)
+{
+    int64_t deadline = clock_mono_ms() + 5000;
+
+    while (clock_mono_ms() < deadline) {
+        zmq_pollitem_t it = {.socket = s, .events = ZMQ_POLLIN};
+        zmq_msg_t m;
+        Jiju__V1__StreamFrame *f;
+        uint8_t *again;
+        size_t n;
+        uint64_t seq;
+
+        if (zmq_poll(&it, 1, 100) <= 0)
+            continue;
+        zmq_msg_init(&m);
+        assert_true(zmq_msg_recv(&m, s, 0) >= 0);
+        n = zmq_msg_size(&m);
+        f = jiju__v1__stream_frame__unpack(NULL, n, zmq_msg_data(&m));
+        assert_non_null(f);
+        if (f->kind_case != JIJU__V1__STREAM_FRAME__KIND_RECORD) {
+            jiju__v1__stream_frame__free_unpacked(f, NULL);
+            zmq_msg_close(&m);
+            continue;
+        }
+        seq = f->record->seq;
+        assert_int_equal(f->record->envelope.len, record_len_at(seq));
+        for (size_t i = 0; i < f->record->envelope.len; i++)
+            assert_int_equal(f->record->envelope.data[i], (uint8_t)(seq + i));
+        assert_int_equal(jiju__v1__stream_frame__get_packed_size(f), n);
+        again = malloc(n);
+        assert_non_null(again);
+        jiju__v1__stream_frame__pack(f, again);
+        assert_memory_equal(again, zmq_msg_data(&m), n);
+        free(again);
+        jiju__v1__stream_frame__free_unpacked(f, NULL);
+        zmq_msg_close(&m);
+        return seq;
+    }
+    fail_msg("no RECORD within 5 s");
+    return 0;
+}
+
+static void test_record_frames_as_protobuf_packs_them(void **state)
+{
+    node prod = {0};
+    stream_opts o = {.self_id = "producer", .heartbeat_ms = 100, .timeout_ms = 3000};
+    void *ctx = zmq_ctx_new(), *s;
+    const uint64_t from[] = {1, 16380};
+    const uint32_t credit[] = {140, 8};
+
+    (void)state;
+    node_open(&prod, NULL);
+    prod.log = stream_log_open(prod.store, "reports");
+    append_sized(&prod, 16400);
+    prod.peer = stream_serve(prod.svc, prod.store, ANY_PORT, &o, serve_log, NULL, &prod);
+    assert_non_null(prod.peer);
+    node_start(&prod);
+    s = raw_dealer(ctx, stream_peer_endpoint(prod.peer));
+    raw_hello(s, "raw-consumer", JIJU__V1__STREAM_ROLE__CONSUMER);
+    for (size_t k = 0; k < 2; k++) {
+        raw_resume(s, from[k], credit[k]);
+        for (uint64_t seq = from[k]; seq < from[k] + credit[k]; seq++)
+            assert_int_equal(expect_exact_record(s), seq);
+    }
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    node_close(&prod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_ack_resume_beyond_log_and_reread),
         cmocka_unit_test(test_ack_of_records_sent_before_restart),
         cmocka_unit_test(test_resume_is_not_an_ack),
+        cmocka_unit_test(test_record_frames_as_protobuf_packs_them),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
