@@ -72,12 +72,12 @@ store_t *store_open_unfiltered(const char *dir, const char *const *cfs, size_t n
 store_t *store_open_sized(const char *dir, const char *const *cfs, size_t n_cfs,
                           const char *const *unfiltered, size_t n_unfiltered,
                           const store_memory *mem, char *errbuf, size_t errcap);
-/* What RocksDB holds for the store now, in bytes: memtables (all families,
- * "rocksdb.cur-size-all-mem-tables"), the block cache's use, and the table
- * readers outside it ("rocksdb.estimate-table-readers-mem"). */
 /* RocksDB's estimate of the keys in family cf ("rocksdb.estimate-num-keys"),
  * 0 if it has none: for sizing what a caller keeps in memory, never exact. */
 uint64_t store_cf_estimate_keys(store_t *s, int cf);
+/* What RocksDB holds for the store now, in bytes: memtables (all families,
+ * "rocksdb.cur-size-all-mem-tables"), the block cache's use, and the table
+ * readers outside it ("rocksdb.estimate-table-readers-mem"). */
 void store_memory_usage(store_t *s, uint64_t *memtables, uint64_t *block_cache,
                         uint64_t *table_readers);
 void store_close(store_t **s);

@@ -36,7 +36,8 @@ int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms);
 /* The same within a budget: the overdue reports of the open periods, then
  * the rankings, each part stopping after the period whose work took it
  * past budget_us (0: no bound), so each does at least one period; *more
- * says periods were left, still due for the next call. Set on JIJU_OK. */
+ * (if not NULL) says periods were left, still due for the next call. Set on
+ * JIJU_OK. */
 int assess_tick_slice(assess_t *a, store_txn_t *txn, int64_t now_ms, int64_t budget_us, bool *more);
 
 /* Rebuild support: take note of an event this assessment emitted before

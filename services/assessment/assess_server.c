@@ -97,14 +97,13 @@ static int on_query(void *arg, const replier_route *route, const uint8_t *req, s
 static void on_tick(svc_t *svc, void *arg)
 {
     assess_server_t *s = arg;
-    bool more = false;
     int rc;
 
     (void)svc;
     if (store_writable(s->store) != JIJU_OK) /* the next tick after space is back does it */
         return;
     if (assess_tick_slice(s->a, s->tick_txn, clock_now_ms(), s->cfg->ranking_tick_budget_us,
-                          &more) != JIJU_OK)
+                          NULL) != JIJU_OK)
         log_warn("tick_failed", "instance=%s", s->cfg->shared.instance);
     if (store_txn_count(s->tick_txn) > 0 && (rc = store_txn_commit(s->tick_txn, true)) != JIJU_OK)
         service_store_failed("store_commit_failed", rc, "where=tick reason=\"%s\"",

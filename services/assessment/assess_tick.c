@@ -102,48 +102,64 @@ static bool tick_spent(const store_txn_t *txn, size_t before, int64_t t0_us, int
     return budget_us > 0 && store_txn_count(txn) > before && clock_mono_us() - t0_us >= budget_us;
 }
 
-int assess_tick_slice(assess_t *a, store_txn_t *txn, int64_t now_ms, int64_t budget_us, bool *more)
+typedef int (*tick_part_fn)(assess_t *a, store_txn_t *txn, const char *text, int64_t now_ms);
+
+/* The period's ReportOverdue, if its deadline has passed and they were not
+ * said yet. */
+static int overdue_due(assess_t *a, store_txn_t *txn, const char *text, int64_t now_ms)
 {
     assess_period_state st;
-    char **keys = NULL;
-    size_t n = 0, i, before;
-    int64_t t0 = clock_mono_us();
-    bool spent = false, left;
     int rc;
 
-    if ((rc = assess_keys(a, txn, ACF_OPEN, "", 0, &keys, &n)) != JIJU_OK)
+    if ((rc = assess_period_get(a, txn, text, &st)) != JIJU_OK)
+        return rc;
+    if (!st.overdue_done && !st.closed && now_ms >= st.deadline_ms)
+        rc = overdue(a, txn, text, &st, now_ms);
+    return rc;
+}
+
+/* One part of a tick: fn for each period flagged in cf, in key order, until
+ * one takes it past budget_us (0: no bound); *left says periods were left. */
+static int tick_part(assess_t *a, store_txn_t *txn, int cf, tick_part_fn fn, int64_t now_ms,
+                     int64_t budget_us, bool *left)
+{
+    char **keys = NULL;
+    size_t n = 0, i;
+    int64_t t0 = clock_mono_us();
+    bool spent = false;
+    int rc;
+
+    if ((rc = assess_keys(a, txn, cf, "", 0, &keys, &n)) != JIJU_OK)
         return rc;
     for (i = 0; rc == JIJU_OK && i < n && !spent; i++) {
-        before = store_txn_count(txn);
-        if ((rc = assess_period_get(a, txn, keys[i], &st)) != JIJU_OK)
-            break;
-        if (!st.overdue_done && !st.closed && now_ms >= st.deadline_ms)
-            rc = overdue(a, txn, keys[i], &st, now_ms);
+        size_t before = store_txn_count(txn);
+        rc = fn(a, txn, keys[i], now_ms);
         spent = tick_spent(txn, before, t0, budget_us);
     }
-    left = spent && i < n;
+    *left = spent && i < n;
     assess_keys_free(&keys, n);
-    if (rc != JIJU_OK || (rc = assess_keys(a, txn, ACF_DIRTY, "", 0, &keys, &n)) != JIJU_OK)
-        return rc;
-    /* the rankings' own budget: a tick of many overdue periods still ranks one */
-    t0 = clock_mono_us();
-    spent = false;
-    for (i = 0; rc == JIJU_OK && i < n && !spent; i++) {
-        before = store_txn_count(txn);
-        rc = assess_ranking_update(a, txn, keys[i], now_ms);
-        spent = tick_spent(txn, before, t0, budget_us);
-    }
-    assess_keys_free(&keys, n);
-    if (rc == JIJU_OK)
-        *more = left || (spent && i < n);
+    return rc;
+}
+
+int assess_tick_slice(assess_t *a, store_txn_t *txn, int64_t now_ms, int64_t budget_us, bool *more)
+{
+    bool overdue_left = false, ranking_left = false;
+    int rc;
+
+    /* the rankings have a budget of their own: a tick of many overdue
+     * periods still ranks one */
+    if ((rc = tick_part(a, txn, ACF_OPEN, overdue_due, now_ms, budget_us, &overdue_left)) ==
+            JIJU_OK &&
+        (rc = tick_part(a, txn, ACF_DIRTY, assess_ranking_update, now_ms, budget_us,
+                        &ranking_left)) == JIJU_OK &&
+        more)
+        *more = overdue_left || ranking_left;
     return rc;
 }
 
 int assess_tick(assess_t *a, store_txn_t *txn, int64_t now_ms)
 {
-    bool more = false;
-
-    return assess_tick_slice(a, txn, now_ms, 0, &more);
+    return assess_tick_slice(a, txn, now_ms, 0, NULL);
 }
 
 int assess_restore_event(assess_t *a, store_txn_t *txn, const uint8_t *data, size_t len)

@@ -133,11 +133,8 @@ static int drive(const e2e_stack *st, const e2e_reqs *rs, e2e_track *t, int win,
         pthread_join(d[k].th, NULL);
         acc += d[k].accepted;
         *t_end = d[k].t_last > *t_end ? d[k].t_last : *t_end;
-        if (cli) {
-            cli->run_ns += d[k].sched.run_ns;
-            cli->wait_ns += d[k].sched.wait_ns;
-            cli->slices += d[k].sched.slices;
-        }
+        if (cli)
+            e2e_sched_add(cli, &d[k].sched);
     }
     return acc == rs->n ? 0 : -1;
 }

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <dirent.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "bench_e2e_scrape.h"
 
@@ -142,53 +143,55 @@ static void comm_read(const char *task, char *buf, size_t cap)
     }
 }
 
-/* Every thread of pid: into w[main_w] (the thread pid itself), w[io_w]
- * (ZeroMQ I/O threads) or w[rest_w]. */
-static void sched_process(pid_t pid, e2e_sched *w, int main_w, int io_w, int rest_w)
+/* Every thread under dir (/proc/<pid>/task): the thread main_tid into
+ * *main, threads whose name holds io_name (a ZeroMQ context's I/O threads)
+ * into *io, the others into *rest; a NULL sink leaves them out. */
+static void sched_tasks(const char *dir, int main_tid, const char *io_name, e2e_sched *main,
+                        e2e_sched *io, e2e_sched *rest)
 {
-    char dir[64], task[340], path[360], comm[64];
+    char task[340], path[360], comm[64];
     struct dirent *e;
     DIR *d;
 
-    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
-    if (pid <= 0 || !(d = opendir(dir)))
+    if (!(d = opendir(dir)))
         return;
     while ((e = readdir(d))) {
-        int k = rest_w;
+        e2e_sched *w;
 
         if (e->d_name[0] == '.')
             continue;
         snprintf(task, sizeof task, "%s/%s", dir, e->d_name);
         comm_read(task, comm, sizeof comm);
-        if (atoi(e->d_name) == (int)pid)
-            k = main_w;
-        else if (strstr(comm, "ZMQbg/IO"))
-            k = io_w;
+        w = atoi(e->d_name) == main_tid ? main : strstr(comm, io_name) ? io : rest;
         snprintf(path, sizeof path, "%s/schedstat", task);
-        sched_read(path, &w[k]);
+        if (w)
+            sched_read(path, w);
     }
     closedir(d);
 }
 
+/* Every thread of pid: into w[main_w] (the thread pid itself), w[io_w]
+ * (ZeroMQ I/O threads) or w[rest_w]. */
+static void sched_process(pid_t pid, e2e_sched *w, int main_w, int io_w, int rest_w)
+{
+    char dir[64];
+
+    if (pid <= 0)
+        return;
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    sched_tasks(dir, (int)pid, "ZMQbg/IO", &w[main_w], &w[io_w], &w[rest_w]);
+}
+
 void e2e_sched_self(e2e_sched *w, const char *io_prefix)
 {
-    char task[300], path[320], comm[64];
-    struct dirent *e;
-    DIR *d;
+    sched_tasks("/proc/self/task", (int)gettid(), io_prefix, w, w, NULL);
+}
 
-    sched_read("/proc/thread-self/schedstat", w);
-    if (!(d = opendir("/proc/self/task")))
-        return;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(task, sizeof task, "/proc/self/task/%s", e->d_name);
-        comm_read(task, comm, sizeof comm);
-        snprintf(path, sizeof path, "%s/schedstat", task);
-        if (strncmp(comm, io_prefix, strlen(io_prefix)) == 0)
-            sched_read(path, w);
-    }
-    closedir(d);
+void e2e_sched_add(e2e_sched *to, const e2e_sched *from)
+{
+    to->run_ns += from->run_ns;
+    to->wait_ns += from->wait_ns;
+    to->slices += from->slices;
 }
 
 int e2e_snap_take(e2e_snap *s, const e2e_stack *st)

@@ -54,6 +54,8 @@ int e2e_snap_take(e2e_snap *s, const e2e_stack *st);
 /* This thread's schedstat and that of this process's threads whose name
  * starts with io_prefix (its ZeroMQ context's I/O thread), added to *w. */
 void e2e_sched_self(e2e_sched *w, const char *io_prefix);
+/* *to += *from. */
+void e2e_sched_add(e2e_sched *to, const e2e_sched *from);
 /* The phase from a to b, ms long, with the client's waits cli. */
 void e2e_dec_of(e2e_dec *d, const e2e_snap *a, const e2e_snap *b, const e2e_sched *cli, double ms);
 /* The q-quantile (0..1) of b - a, in s, interpolated within its bucket as
