@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <zmq.h>
@@ -17,6 +18,7 @@
 #include "ingest_config.h"
 #include "ingest_state.h"
 #include "ingest_submit.h"
+#include "log.h"
 #include "jiju/v1/submit.pb-c.h"
 #include "pb.h"
 #include "store.h"
@@ -25,6 +27,7 @@
 
 #define EP "inproc://test-ingest-submit"
 #define N_OPEN 5
+#define MAX_REPLIES 48
 
 typedef struct fixture {
     char dir[256];
@@ -35,9 +38,10 @@ typedef struct fixture {
     ingest_state_t *state;
     ingest_submit_t *sub;
     void *client;
-    Jiju__V1__SubmitReply *replies[16];
-    uint64_t durable_at_reply[16]; /* last seq another process could read then */
+    Jiju__V1__SubmitReply *replies[MAX_REPLIES];
+    uint64_t durable_at_reply[MAX_REPLIES]; /* last seq another process could read then */
     int got, want, ticks;
+    int garbage; /* undecodable frames still to send, one per client tick */
 } fixture;
 
 /* The last seq of the "reports" log as a second process sees it now. */
@@ -69,8 +73,10 @@ static void client_tick(svc_t *svc, void *arg)
     fixture *f = arg;
     zmq_msg_t m;
 
+    if (f->garbage > 0 && zmq_send(f->client, "\x0a\xff\xff\xff\xff\x0f", 6, 0) == 6)
+        f->garbage--;
     zmq_msg_init(&m);
-    while (f->got < 16 && zmq_msg_recv(&m, f->client, ZMQ_DONTWAIT) >= 0) {
+    while (f->got < MAX_REPLIES && zmq_msg_recv(&m, f->client, ZMQ_DONTWAIT) >= 0) {
         f->replies[f->got] =
             jiju__v1__submit_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
         assert_non_null(f->replies[f->got]);
@@ -250,12 +256,64 @@ static void test_ping_malformed_request_id(void **state)
     assert_int_equal(stream_log_last(f->log), 0); /* nothing was logged */
 }
 
+/* Lines of stderr while the loop runs that hold `what`. */
+static int run_counting_lines(fixture *f, const char *what)
+{
+    char path[] = "/tmp/jiju-test-submit-log-XXXXXX", line[1024];
+    int fd = mkstemp(path), saved = dup(2), lines = 0;
+    FILE *fp;
+
+    assert_true(fd >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    assert_int_equal(svc_run(f->svc), 0);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    assert_non_null(fp = fdopen(fd, "r"));
+    rewind(fp);
+    while (fgets(line, sizeof line, fp))
+        lines += strstr(line, what) != NULL;
+    fclose(fp);
+    unlink(path);
+    return lines;
+}
+
+/* Drains that held nothing but refused garbage wrote nothing and needed no
+ * commit, so a flooder sends them as fast as it likes: their submit_batch
+ * lines are rate-limited (test_flood saw ingest's log grow by 2.4-11 MB a
+ * minute, a line per such drain). A batch that wrote something still has
+ * its line, after the limit was reached. */
+static void test_refused_drains_rate_limited(void **state)
+{
+    fixture *f = *state;
+    char id[16];
+    int lines;
+
+    log_init("ingest", LOG_INFO);
+    f->garbage = 30; /* one per client tick: about a drain each */
+    f->want = 30;
+    lines = run_counting_lines(f, "event=submit_batch ");
+    assert_int_equal(f->got, 30);
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(f->replies[i]->status, JIJU__V1__SUBMIT_STATUS__REJECTED);
+    assert_true(lines <= LOG_LIMIT_BURST);
+    for (int i = 0; i < N_OPEN; i++) {
+        snprintf(id, sizeof id, "open-%d", i);
+        send_open(f, id, "2024");
+    }
+    f->want = 30 + N_OPEN;
+    f->ticks = 0;
+    assert_int_equal(run_counting_lines(f, "event=submit_batch n=5 accepted=5 "), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping_malformed_request_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping_not_held_for_the_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_drains_rate_limited, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
