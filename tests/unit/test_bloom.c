@@ -21,28 +21,38 @@ static size_t key_of(char *buf, size_t cap, const char *kind, int i)
     return (size_t)snprintf(buf, cap, "C%04d%c%s-%d", i % 1000, '\0', kind, i);
 }
 
+/* Keys 0..n-1 of kind into b. */
+static void add_keys(bloom_t *b, const char *kind, int n)
+{
+    char k[64];
+
+    for (int i = 0; i < n; i++)
+        bloom_add(b, k, key_of(k, sizeof k, kind, i));
+}
+
+/* How many of keys 0..n-1 of kind b says it may hold. */
+static size_t may_hold(const bloom_t *b, const char *kind, int n)
+{
+    char k[64];
+    size_t held = 0;
+
+    for (int i = 0; i < n; i++)
+        held += bloom_may_contain(b, k, key_of(k, sizeof k, kind, i));
+    return held;
+}
+
 static void test_no_false_negatives_across_layers(void **state)
 {
     bloom_t *b = bloom_new(4096, 64u << 20); /* planned for 4,096: grows by layers */
-    char k[64];
-    size_t n, fp = 0;
+    size_t fp;
 
     (void)state;
     assert_non_null(b);
-    for (int i = 0; i < KEYS; i++) {
-        n = key_of(k, sizeof k, "R", i);
-        bloom_add(b, k, n);
-    }
+    add_keys(b, "R", KEYS);
     assert_int_equal(bloom_count(b), KEYS);
     assert_false(bloom_saturated(b));
-    for (int i = 0; i < KEYS; i++) {
-        n = key_of(k, sizeof k, "R", i);
-        assert_true(bloom_may_contain(b, k, n));
-    }
-    for (int i = 0; i < KEYS; i++) {
-        n = key_of(k, sizeof k, "X", i);
-        fp += bloom_may_contain(b, k, n);
-    }
+    assert_int_equal(may_hold(b, "R", KEYS), KEYS);
+    fp = may_hold(b, "X", KEYS);
     printf("false positives %zu of %d, %zu bytes\n", fp, KEYS, bloom_bytes(b));
     assert_true(fp < KEYS * 3 / 100);
     /* about 10 bits per key, with the doubling of the last layer */
@@ -55,19 +65,12 @@ static void test_no_false_negatives_across_layers(void **state)
 static void test_planned_size_holds_few_false_positives(void **state)
 {
     bloom_t *b = bloom_new(KEYS, 64u << 20);
-    char k[64];
-    size_t n, fp = 0;
+    size_t fp;
 
     (void)state;
     assert_non_null(b);
-    for (int i = 0; i < KEYS; i++) {
-        n = key_of(k, sizeof k, "R", i);
-        bloom_add(b, k, n);
-    }
-    for (int i = 0; i < KEYS; i++) {
-        n = key_of(k, sizeof k, "X", i);
-        fp += bloom_may_contain(b, k, n);
-    }
+    add_keys(b, "R", KEYS);
+    fp = may_hold(b, "X", KEYS);
     assert_true(fp < KEYS * 2 / 100);
     bloom_destroy(&b);
 }
@@ -93,24 +96,15 @@ static void test_empty_denies_every_key(void **state)
 static void test_bound_saturates_never_denies(void **state)
 {
     bloom_t *b = bloom_new(4096, 16384); /* room for the first layer only */
-    char k[64];
-    size_t n;
 
     (void)state;
     assert_non_null(b);
     assert_null(bloom_new(1u << 20, 16384)); /* a plan above the bound is refused */
-    for (int i = 0; i < 20000; i++) {
-        n = key_of(k, sizeof k, "R", i);
-        bloom_add(b, k, n);
-    }
+    add_keys(b, "R", 20000);
     assert_true(bloom_saturated(b));
     assert_int_equal(bloom_bytes(b), 0);
-    for (int i = 0; i < 20000; i++) {
-        n = key_of(k, sizeof k, "R", i);
-        assert_true(bloom_may_contain(b, k, n));
-        n = key_of(k, sizeof k, "X", i);
-        assert_true(bloom_may_contain(b, k, n));
-    }
+    assert_int_equal(may_hold(b, "R", 20000), 20000);
+    assert_int_equal(may_hold(b, "X", 20000), 20000);
     bloom_destroy(&b);
 }
 
